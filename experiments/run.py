@@ -1,0 +1,117 @@
+"""Run one optimizer on one landscape from many starts at once: the only loop is over steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from landscapes import Landscape, build_landscape
+from optimizers import Optimizer, build_optimizer
+from specs import Field, SpecError
+
+# A run is diverged once it leaves the domain by more than this many domain widths, or stops being finite.
+FAR_WIDTHS = 10.0
+
+STEPS = Field("steps", "int", 500, "number of optimizer steps", low=0, high=10_000_000)
+EVERY = Field("every", "int", 1, "record every k-th step", low=1, high=10_000_000)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Trajectories of N runs: positions (R, N, d) and losses (R, N) at the recorded steps (R,)."""
+
+    landscape: str
+    optimizer: str
+    steps: int
+    recorded_steps: np.ndarray  # (R,) step index of each recorded point, 0 (the start) first, `steps` last
+    positions: np.ndarray  # (R, N, d)
+    losses: np.ndarray  # (R, N)
+    diverged_at: np.ndarray  # (N,) the step at which the run diverged, -1 if it did not
+    grad_evals: np.ndarray  # (N,) gradient evaluations used (until divergence)
+
+    @property
+    def starts(self) -> np.ndarray:
+        return self.positions[0]
+
+    @property
+    def final(self) -> np.ndarray:
+        """(N, d) final points (a diverged run's point is where it diverged)."""
+        return self.positions[-1]
+
+    @property
+    def final_losses(self) -> np.ndarray:
+        return self.losses[-1]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at >= 0
+
+    @property
+    def n_runs(self) -> int:
+        return self.positions.shape[1]
+
+
+def as_starts(starts: object, dim: int) -> np.ndarray:
+    """Starts as a finite float64 (N, d) array, or a SpecError naming what is wrong."""
+    try:
+        X = np.array(starts, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SpecError(f"starts must be numbers in an (N, {dim}) array") from None
+    if X.ndim == 1 and X.shape[0] == dim:
+        X = X[None, :]
+    if X.ndim != 2 or X.shape[1] != dim or X.shape[0] == 0:
+        raise SpecError(f"starts must be an (N, {dim}) array with N >= 1 (got shape {X.shape})")
+    if not np.all(np.isfinite(X)):
+        raise SpecError("starts must be finite numbers (got nan or inf)")
+    return X
+
+
+def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
+    """Which steps are kept: "all", "final" (the start and the end), or every k-th (and the end)."""
+    if record == "all":
+        return np.arange(steps + 1)
+    if record == "final":
+        return np.unique([0, steps])
+    every = EVERY.check(record)
+    return np.unique(np.append(np.arange(0, steps + 1, every), steps))
+
+
+def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
+        record: str | int = "all") -> RunResult:
+    """Advance every start (a row of `starts`, (N, d)) for `steps` steps of `optimizer` on `landscape`.
+
+    A run whose point stops being finite or lands more than FAR_WIDTHS domain widths outside the domain is
+    diverged: it is frozen at that point and flagged with the step, never clipped.
+    """
+    surface = build_landscape(landscape) if isinstance(landscape, str) else landscape
+    method = build_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
+    optimizer_spec = optimizer if isinstance(optimizer, str) else "custom"
+    steps = STEPS.check(steps)
+    x = as_starts(starts, surface.dim)
+    keep = recorded_step_indices(steps, record)
+    n_runs, dim = x.shape
+    positions = np.empty((len(keep), n_runs, dim))
+    positions[0] = x
+    diverged_at = np.full(n_runs, -1, dtype=np.int64)
+    centre, reach = surface.domain.centre, FAR_WIDTHS * (surface.domain.high - surface.domain.low)
+    alive = np.ones(n_runs, dtype=bool)
+    slot = 1
+    with np.errstate(all="ignore"):
+        state = method.init(x)
+        for t in range(1, steps + 1):
+            x_new, state = method.step(state, x, surface.grad)
+            bad = ~(np.isfinite(x_new).all(axis=1) & (np.abs(x_new - centre) <= reach).all(axis=1))
+            if bad.any():
+                diverged_at[alive & bad] = t
+                # Runs that diverged earlier keep their frozen point; those diverging now freeze at x_new.
+                x_new = np.where((~alive)[:, None], x, x_new)
+                alive &= ~bad
+            x = x_new
+            if slot < len(keep) and keep[slot] == t:
+                positions[slot] = x
+                slot += 1
+        losses = surface.f(positions.reshape(-1, dim)).reshape(len(keep), n_runs)
+    steps_taken = np.where(diverged_at >= 0, diverged_at, steps)
+    return RunResult(surface.spec, optimizer_spec, steps, keep, positions, losses, diverged_at,
+                     steps_taken * method.grad_evals_per_step)

@@ -1,0 +1,15 @@
+"""What is being descended: one object per surface with batched f, grad, hessian, a domain and its known minima.
+
+Build one by name with `build_landscape("two_basin:sharpness=8")`. This package imports nothing of ours but `specs`.
+"""
+
+from landscapes.base import AUTOGRAD_LOCK, Domain, Landscape, Minimum
+from landscapes.classic import Ackley, Beale, GoldsteinPrice, Himmelblau, Rastrigin, Rosenbrock, SixHumpCamel
+from landscapes.quadratics import Quadratic, QuadraticBasins, RandomBasins, TwoBasin
+from landscapes.registry import LANDSCAPES, build_landscape
+
+__all__ = [
+    "AUTOGRAD_LOCK", "Domain", "Landscape", "Minimum", "LANDSCAPES", "build_landscape", "Ackley", "Beale",
+    "GoldsteinPrice", "Himmelblau", "Rastrigin", "Rosenbrock", "SixHumpCamel", "Quadratic", "QuadraticBasins",
+    "RandomBasins", "TwoBasin",
+]

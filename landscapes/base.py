@@ -1,0 +1,195 @@
+"""What every landscape is: batched value, gradient and Hessian, a plotting domain and its known minima.
+
+A subclass writes its value once in `autograd.numpy` (so autograd can differentiate it) and may add closed-form
+gradients and Hessians where they pay; tests keep the closed forms equal to autograd.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from autograd import elementwise_grad
+from scipy.optimize import minimize
+from scipy.spatial import cKDTree
+
+# autograd records operations on a module-level trace stack, which is not safe to share between threads
+# (two app sessions computing at once): every autograd call in the project goes through this lock.
+AUTOGRAD_LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A known local minimum: where, how low, and its curvature (Hessian eigenvalues, ascending)."""
+
+    location: np.ndarray  # (d,)
+    value: float
+    eigenvalues: np.ndarray  # (d,); +inf where the surface is a cone (Ackley's origin)
+    label: str = ""
+
+    @property
+    def sharpness(self) -> float:
+        """Largest Hessian eigenvalue."""
+        return float(self.eigenvalues[-1])
+
+
+@dataclass(frozen=True)
+class Domain:
+    """An axis-aligned box: `low` and `high` are (d,) arrays."""
+
+    low: np.ndarray
+    high: np.ndarray
+
+    @property
+    def centre(self) -> np.ndarray:
+        return (self.low + self.high) / 2
+
+    @property
+    def half_width(self) -> np.ndarray:
+        return (self.high - self.low) / 2
+
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        """(N,) bool: each point lies in the box."""
+        return np.all((points >= self.low) & (points <= self.high), axis=1)
+
+
+def box(low: float | list[float], high: float | list[float], dim: int) -> Domain:
+    return Domain(np.broadcast_to(np.asarray(low, float), (dim,)).copy(), np.broadcast_to(np.asarray(high, float), (dim,)).copy())
+
+
+class Landscape:
+    """A surface over R^d, evaluated on batches of points (N, d).
+
+    Subclasses set `name`, `dim`, `domain`, `params` and implement `value` with `autograd.numpy`;
+    they may override `grad` and `hessian` with closed forms and `minimum_guesses` with known approximate minima.
+    """
+
+    name: str = "landscape"
+    color_scale: str = "linear"  # "log" when values span decades (plot log(f - min + 1))
+
+    def __init__(self, dim: int, domain: Domain, params: dict[str, Any] | None = None, spec: str | None = None):
+        self.dim = dim
+        self.domain = domain
+        self.params = dict(params or {})
+        self.spec = spec or self.name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.spec}>"
+
+    # -- evaluation -------------------------------------------------------------------------------------------
+    def value(self, X: Any) -> Any:
+        """f at each row of X, written in autograd.numpy: (N, d) -> (N,)."""
+        raise NotImplementedError
+
+    def points(self, X: Any) -> np.ndarray:
+        """X as a float64 (N, d) array, or a ValueError naming the expected shape."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 1 and X.shape[0] == self.dim:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.dim:
+            raise ValueError(f"points for {self.name} must be an (N, {self.dim}) array (got shape {X.shape})")
+        return X
+
+    def f(self, X: Any) -> np.ndarray:
+        """Values, (N, d) -> (N,)."""
+        with np.errstate(all="ignore"):
+            return np.asarray(self.value(self.points(X)), dtype=np.float64)
+
+    def grad(self, X: Any) -> np.ndarray:
+        """Gradients, (N, d) -> (N, d). By autograd unless a subclass gives a closed form."""
+        return self.autograd_grad(X)
+
+    def hessian(self, X: Any) -> np.ndarray:
+        """Hessians, (N, d) -> (N, d, d). By autograd unless a subclass gives a closed form."""
+        return self.autograd_hessian(X)
+
+    def autograd_grad(self, X: Any) -> np.ndarray:
+        X = self.points(X)
+        with AUTOGRAD_LOCK, np.errstate(all="ignore"):
+            return np.asarray(elementwise_grad(self.value)(X), dtype=np.float64)
+
+    def autograd_hessian(self, X: Any) -> np.ndarray:
+        """Column i of every Hessian is the gradient of the i-th gradient component (rows are independent)."""
+        X = self.points(X)
+        gradient = elementwise_grad(self.value)
+        with AUTOGRAD_LOCK, np.errstate(all="ignore"):
+            columns = [elementwise_grad(lambda Y, i=i: gradient(Y)[:, i])(X) for i in range(self.dim)]
+        H = np.stack(columns, axis=2)
+        return (H + np.swapaxes(H, 1, 2)) / 2
+
+    # -- minima ---------------------------------------------------------------------------------------------
+    def minimum_guesses(self) -> np.ndarray:
+        """Approximate minima (K, d) that Newton's method refines. Default: seeded multistart L-BFGS-B."""
+        return multistart_minima(self, starts=64, seed=0)
+
+    @cached_property
+    def minima(self) -> tuple[Minimum, ...]:
+        """Known local minima, lowest first, each refined to a zero of the gradient."""
+        return refine_minima(self, self.minimum_guesses())
+
+    @cached_property
+    def global_minimum(self) -> Minimum:
+        return self.minima[0]
+
+    def minimum_index(self, label: str) -> int:
+        """Index in `minima` of the minimum with this label ("sharp", "flat", "global", ...)."""
+        for index, found in enumerate(self.minima):
+            if found.label == label:
+                return index
+        raise ValueError(f"{self.name} has no minimum labelled '{label}'")
+
+    def label_minima(self, minima: list[Minimum]) -> list[Minimum]:
+        """Hook for subclasses to name minima; the lowest (and any tied with it) are called "global" by default."""
+        return minima
+
+
+def refine_minima(landscape: Landscape, guesses: np.ndarray, iterations: int = 60) -> tuple[Minimum, ...]:
+    """Newton-refine `guesses` (K, d); keep converged points with a positive definite Hessian, without repeats."""
+    X = np.array(guesses, dtype=np.float64).reshape(-1, landscape.dim)
+    with np.errstate(all="ignore"):
+        for _ in range(iterations):
+            g = landscape.grad(X)
+            H = landscape.hessian(X)
+            # Skip rows Newton cannot take (a cone's infinite curvature, a singular Hessian): they stay put.
+            ok = np.all(np.isfinite(H), axis=(1, 2)) & np.all(np.isfinite(g), axis=1)
+            ok[ok] = np.linalg.cond(H[ok]) < 1e14
+            if ok.any():
+                X[ok] = X[ok] - np.linalg.solve(H[ok], g[ok][..., None])[..., 0]
+        g = landscape.grad(X)
+        H = landscape.hessian(X)
+        values = landscape.f(X)
+    finite_h = np.all(np.isfinite(H), axis=(1, 2))
+    eig = np.full(X.shape, np.inf)
+    eig[finite_h] = np.linalg.eigvalsh(H[finite_h])
+    keep = (np.all(np.isfinite(X), axis=1) & np.isfinite(values) & (eig[:, 0] > 0)
+            & (np.linalg.norm(g, axis=1) <= 1e-7 * (1.0 + np.abs(values))))
+    X, values, eig = X[keep], values[keep], eig[keep]
+    order = np.lexsort((*X.T[::-1], values))
+    X, values, eig = X[order], values[order], eig[order]
+    duplicate = np.zeros(len(X), dtype=bool)
+    for i, j in cKDTree(X).query_pairs(1e-6 * (1.0 + float(np.abs(X).max(initial=0.0)))):
+        duplicate[max(i, j)] = True
+    lowest = values.min(initial=np.inf)
+    found = [Minimum(x, float(v), e, "global" if v - lowest <= 1e-9 * (1.0 + abs(lowest)) else "")
+             for x, v, e in zip(X[~duplicate], values[~duplicate], eig[~duplicate])]
+    return tuple(landscape.label_minima(found))
+
+
+def multistart_minima(landscape: Landscape, starts: int, seed: int) -> np.ndarray:
+    """Local minima found by L-BFGS-B from `starts` seeded random points in the domain (setup work, not per run)."""
+    rng = np.random.default_rng(seed)
+    low, high = landscape.domain.low, landscape.domain.high
+    results = []
+    for x0 in rng.uniform(low, high, size=(starts, landscape.dim)):
+        with np.errstate(all="ignore"):
+            res = minimize(lambda x: float(landscape.f(x[None])[0]), x0, jac=lambda x: landscape.grad(x[None])[0],
+                           method="L-BFGS-B", bounds=list(zip(low - (high - low), high + (high - low))))
+        if np.all(np.isfinite(res.x)):
+            results.append(res.x)
+    return np.array(results).reshape(-1, landscape.dim)
+
+
+__all__ = ["AUTOGRAD_LOCK", "Domain", "Landscape", "Minimum", "box", "multistart_minima", "refine_minima"]

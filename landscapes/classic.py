@@ -1,0 +1,227 @@
+"""The classic test functions, with closed-form gradients (checked against autograd by the tests)."""
+
+from __future__ import annotations
+
+import itertools
+
+import autograd.numpy as anp
+import numpy as np
+
+from landscapes.base import Landscape, box
+
+
+class GoldsteinPrice(Landscape):
+    """f = [1 + (x+y+1)² (19 - 14x + 3x² - 14y + 6xy + 3y²)] [30 + (2x-3y)² (18 - 32x + 12x² + 48y - 36xy + 27y²)].
+
+    Global minimum 3 at (0, -1); local minima near (-0.6, -0.4), (1.8, 0.2), (1.2, 0.8).
+    """
+
+    name = "goldstein_price"
+    color_scale = "log"
+
+    def __init__(self, spec: str | None = None):
+        super().__init__(2, box(-2.0, 2.0, 2), {}, spec)
+
+    def value(self, X):
+        x, y = X[:, 0], X[:, 1]
+        a = 1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2)
+        b = 30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
+        return a * b
+
+    def grad(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            s = x + y + 1
+            p = 19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2
+            p_xy = -14 + 6 * x + 6 * y  # dp/dx = dp/dy
+            u = 2 * x - 3 * y
+            q = 18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2
+            a = 1 + s**2 * p
+            b = 30 + u**2 * q
+            a_xy = 2 * s * p + s**2 * p_xy  # da/dx = da/dy
+            b_x = 4 * u * q + u**2 * (-32 + 24 * x - 36 * y)
+            b_y = -6 * u * q + u**2 * (48 - 36 * x + 54 * y)
+            return np.stack([a_xy * b + a * b_x, a_xy * b + a * b_y], axis=1)
+
+    def minimum_guesses(self):
+        return np.array([[0.0, -1.0], [-0.6, -0.4], [1.8, 0.2], [1.2, 0.8]])
+
+
+class Ackley(Landscape):
+    """f = -20 exp(-0.2 sqrt(mean x²)) - exp(mean cos 2πx) + e + 20.
+
+    The global minimum 0 at the origin is the tip of a cone: the gradient there is taken as its limit 0 along
+    the symmetric average, and the Hessian's diagonal is +inf. Local minima sit near every integer lattice point.
+    """
+
+    name = "ackley"
+
+    def __init__(self, dim: int = 2, extent: float = 5.0, spec: str | None = None):
+        super().__init__(dim, box(-extent, extent, dim), {"dim": dim, "extent": extent}, spec)
+        self.extent = extent
+
+    def value(self, X):
+        d = X.shape[1]
+        s = anp.sqrt(anp.sum(X**2, axis=1) / d)
+        c = anp.sum(anp.cos(2 * np.pi * X), axis=1) / d
+        return -20 * anp.exp(-0.2 * s) - anp.exp(c) + np.e + 20
+
+    def _parts(self, X):
+        d = X.shape[1]
+        s = np.sqrt(np.einsum("nd,nd->n", X, X) / d)
+        safe_s = np.where(s > 0, s, 1.0)
+        cone = np.where(s > 0, 4.0 * np.exp(-0.2 * s) / (d * safe_s), 0.0)  # (N,): the cone term's grad is cone * x
+        wave = (2 * np.pi / d) * np.exp(np.cos(2 * np.pi * X).sum(axis=1) / d)  # (N,): wave term's grad is wave * sin
+        return d, s, safe_s, cone, wave
+
+    def grad(self, X):
+        X = self.points(X)
+        with np.errstate(all="ignore"):
+            _, _, _, cone, wave = self._parts(X)
+            return cone[:, None] * X + wave[:, None] * np.sin(2 * np.pi * X)
+
+    def hessian(self, X):
+        X = self.points(X)
+        with np.errstate(all="ignore"):
+            d, s, safe_s, cone, wave = self._parts(X)
+            eye = np.eye(d)
+            outer = X[:, :, None] * X[:, None, :]
+            radial = (1.0 / (d * safe_s**2) + 0.2 / (d * safe_s))[:, None, None]
+            h_cone = cone[:, None, None] * (eye - outer * radial)
+            sin = np.sin(2 * np.pi * X)
+            h_wave = wave[:, None, None] * (
+                -(2 * np.pi / d) * sin[:, :, None] * sin[:, None, :] + eye * (2 * np.pi * np.cos(2 * np.pi * X))[:, :, None]
+            )
+            H = h_cone + h_wave
+            tip = s == 0
+            H[tip] = np.where(eye > 0, np.inf, 0.0)
+            return H
+
+    def minimum_guesses(self):
+        ticks = np.arange(-np.floor(self.extent), np.floor(self.extent) + 1)
+        return np.array(list(itertools.product(ticks, repeat=self.dim)), dtype=float)
+
+
+class Rosenbrock(Landscape):
+    """f = (a - x)² + b (y - x²)²: a curved, narrow valley; minimum 0 at (a, a²)."""
+
+    name = "rosenbrock"
+    color_scale = "log"
+
+    def __init__(self, a: float = 1.0, b: float = 100.0, spec: str | None = None):
+        super().__init__(2, box([-2.0, -1.0], [2.0, 3.0], 2), {"a": a, "b": b}, spec)
+        self.a, self.b = a, b
+
+    def value(self, X):
+        x, y = X[:, 0], X[:, 1]
+        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+
+    def grad(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            r = y - x**2
+            return np.stack([-2 * (self.a - x) - 4 * self.b * x * r, 2 * self.b * r], axis=1)
+
+    def minimum_guesses(self):
+        return np.array([[self.a, self.a**2]])
+
+
+class Himmelblau(Landscape):
+    """f = (x² + y - 11)² + (x + y² - 7)²: four minima of value 0."""
+
+    name = "himmelblau"
+    color_scale = "log"
+
+    def __init__(self, spec: str | None = None):
+        super().__init__(2, box(-5.0, 5.0, 2), {}, spec)
+
+    def value(self, X):
+        x, y = X[:, 0], X[:, 1]
+        return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+    def grad(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            u, w = x**2 + y - 11, x + y**2 - 7
+            return np.stack([4 * x * u + 2 * w, 2 * u + 4 * y * w], axis=1)
+
+    def minimum_guesses(self):
+        return np.array([[3.0, 2.0], [-2.805, 3.131], [-3.779, -3.283], [3.584, -1.848]])
+
+
+class Rastrigin(Landscape):
+    """f = 10 d + sum(x² - 10 cos 2πx): a regular lattice of local minima around the global 0 at the origin."""
+
+    name = "rastrigin"
+
+    def __init__(self, dim: int = 2, spec: str | None = None):
+        super().__init__(dim, box(-5.12, 5.12, dim), {"dim": dim}, spec)
+
+    def value(self, X):
+        return 10 * X.shape[1] + anp.sum(X**2 - 10 * anp.cos(2 * np.pi * X), axis=1)
+
+    def grad(self, X):
+        X = self.points(X)
+        with np.errstate(all="ignore"):
+            return 2 * X + 20 * np.pi * np.sin(2 * np.pi * X)
+
+    def hessian(self, X):
+        X = self.points(X)
+        with np.errstate(all="ignore"):
+            return np.eye(self.dim) * (2 + 40 * np.pi**2 * np.cos(2 * np.pi * X))[:, :, None]
+
+    def minimum_guesses(self):
+        ticks = np.arange(-5.0, 6.0)
+        return np.array(list(itertools.product(ticks, repeat=self.dim)), dtype=float)
+
+
+class SixHumpCamel(Landscape):
+    """f = (4 - 2.1x² + x⁴/3) x² + xy + (4y² - 4) y²: six minima, two of them global (-1.0316)."""
+
+    name = "six_hump_camel"
+
+    def __init__(self, spec: str | None = None):
+        super().__init__(2, box([-3.0, -2.0], [3.0, 2.0], 2), {}, spec)
+
+    def value(self, X):
+        x, y = X[:, 0], X[:, 1]
+        return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (4 * y**2 - 4) * y**2
+
+    def grad(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            return np.stack([8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3], axis=1)
+
+    def minimum_guesses(self):
+        half = np.array([[0.0898, -0.7126], [1.7036, -0.7961], [1.6071, 0.5687]])
+        return np.concatenate([half, -half])
+
+
+class Beale(Landscape):
+    """f = (1.5 - x + xy)² + (2.25 - x + xy²)² + (2.625 - x + xy³)²: minimum 0 at (3, 0.5) in a flat, bent valley."""
+
+    name = "beale"
+    color_scale = "log"
+
+    def __init__(self, spec: str | None = None):
+        super().__init__(2, box(-4.5, 4.5, 2), {}, spec)
+
+    def value(self, X):
+        x, y = X[:, 0], X[:, 1]
+        return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+    def grad(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            u1, u2, u3 = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+            g_x = 2 * u1 * (y - 1) + 2 * u2 * (y**2 - 1) + 2 * u3 * (y**3 - 1)
+            g_y = 2 * u1 * x + 4 * u2 * x * y + 6 * u3 * x * y**2
+            return np.stack([g_x, g_y], axis=1)
+
+    def minimum_guesses(self):
+        return np.array([[3.0, 0.5]])

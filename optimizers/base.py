@@ -1,0 +1,35 @@
+"""The shape every optimizer has: a pair of pure functions over a batch of runs.
+
+`init(x0)` takes the starts, an (N, d) array, and returns the state. `step(state, x, grad)` takes the state, the
+current points x (N, d) and a gradient function grad: (N, d) -> (N, d), and returns the new points and state.
+Nothing is mutated: a state once returned is never changed, so any step can be replayed from a kept state.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+GradFn = Callable[[np.ndarray], np.ndarray]
+
+
+class Optimizer(NamedTuple):
+    """init/step pair; `grad_evals_per_step` counts calls of the gradient function per step (SAM uses 2)."""
+
+    init: Callable[[np.ndarray], Any]
+    step: Callable[[Any, np.ndarray, GradFn], tuple[np.ndarray, Any]]
+    grad_evals_per_step: int = 1
+
+
+def row_norms(a: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each run's whole vector: (N, d) -> (N,)."""
+    return np.sqrt(np.einsum("nd,nd->n", a, a))
+
+
+def bias_corrected_step(x: np.ndarray, direction: np.ndarray, v: np.ndarray, t: int,
+                        lr: float, b1: float, b2: float, eps: float) -> np.ndarray:
+    """Adam's update x - (lr / (1-b1^t)) * direction / (sqrt(v)/sqrt(1-b2^t) + eps), as torch computes it."""
+    step_size = lr / (1.0 - b1**t)
+    denom = np.sqrt(v) / np.sqrt(1.0 - b2**t) + eps
+    return x - step_size * (direction / denom)

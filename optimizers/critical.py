@@ -1,0 +1,100 @@
+"""Memory-augmented Adam: critical momenta (Adam+CM, Malviya et al. 2024) and critical gradients (Adam+CG).
+
+Both follow the authors' code (chandar-lab/CMOptimizer, classes Adam_CM and Adam_C), whose arithmetic produced the
+paper's results; ../shared/SPEC.md §2 states it line by line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from optimizers import critical_buffer as cb
+from optimizers.adam import adam
+from optimizers.base import GradFn, Optimizer, bias_corrected_step, row_norms
+
+PRIORITIES = ("grad_norm", "momentum_norm", "fifo", "random")
+AGGREGATES = ("sum", "mean")
+SECOND_MOMENTS = ("aggregate", "gradient")
+
+
+def _buffer_rule(priority: str) -> str:
+    return priority if priority in ("fifo", "random") else "priority"
+
+
+class AdamCMState(NamedTuple):
+    t: int
+    m: np.ndarray  # (N, d) momentum
+    v: np.ndarray  # (N, d) second moment (of the aggregate by default)
+    buffer: cb.CriticalBuffer
+
+
+def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,
+            decay: float = 0.7, priority: str = "grad_norm", aggregate: str = "sum",
+            second_moment: str = "aggregate", seed: int = 0) -> Optimizer:
+    """Adam with critical momenta.
+
+    t = 0: buffer.offer(||g||, g); a = 0.  t > 0: m <- b1 m + (1-b1) g; a = m + mean(buffer); buffer.offer(||g||, m).
+    Always: t <- t+1; v <- b2 v + (1-b2) a²; x <- x - (lr/(1-b1^t)) a / (sqrt(v)/sqrt(1-b2^t) + eps);
+    then every priority is multiplied by `decay`. The first step does not move x.
+    """
+    rule = _buffer_rule(priority)
+
+    def init(x0: np.ndarray) -> AdamCMState:
+        zeros = np.zeros_like(x0, dtype=np.float64)
+        return AdamCMState(0, zeros, zeros.copy(), cb.empty(x0.shape[0], x0.shape[1], top_c))
+
+    def step(state: AdamCMState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamCMState]:
+        g = grad(x)
+        g_norm = row_norms(g)
+        if state.t == 0:
+            m = state.m
+            a = np.zeros_like(g)
+            buffer = cb.offer(state.buffer, g_norm, g, rule, seed)
+        else:
+            m = b1 * state.m + (1.0 - b1) * g
+            if aggregate == "sum":
+                a = m + cb.mean(state.buffer)
+            else:
+                a = (m + cb.total(state.buffer)) / (state.buffer.size + 1)
+            offered = row_norms(m) if priority == "momentum_norm" else g_norm
+            buffer = cb.offer(state.buffer, offered, m.copy(), rule, seed)
+        t = state.t + 1
+        moment_source = a if second_moment == "aggregate" else g
+        v = b2 * state.v + (1.0 - b2) * (moment_source * moment_source)
+        x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps)
+        return x_new, AdamCMState(t, m, v, cb.decay(buffer, decay))
+
+    return Optimizer(init, step)
+
+
+class CriticalGradientsState(NamedTuple):
+    buffer: cb.CriticalBuffer
+    inner: Any  # the base optimizer's state
+
+
+def critical_gradients(base: Optimizer, top_c: int = 5, decay: float = 0.7) -> Optimizer:
+    """Feed the base optimizer h = g + mean(buffer) (h = g on the first step), then offer (||g||, g) and decay.
+
+    With Adam as the base this is Adam+CG, the authors' Adam_C.
+    """
+
+    def init(x0: np.ndarray) -> CriticalGradientsState:
+        return CriticalGradientsState(cb.empty(x0.shape[0], x0.shape[1], top_c), base.init(x0))
+
+    def step(state: CriticalGradientsState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, CriticalGradientsState]:
+        g = grad(x)
+        h = g if state.buffer.size == 0 else g + cb.mean(state.buffer)
+        buffer = cb.offer(state.buffer, row_norms(g), g)
+        # The base is stepped from x, so the function it is handed is only ever asked for the gradient at x.
+        x_new, inner = base.step(state.inner, x, lambda _: h)
+        return x_new, CriticalGradientsState(cb.decay(buffer, decay), inner)
+
+    return Optimizer(init, step, base.grad_evals_per_step)
+
+
+def adam_cg(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,
+            decay: float = 0.7) -> Optimizer:
+    """Adam+CG: critical gradients around Adam."""
+    return critical_gradients(adam(lr, b1, b2, eps), top_c, decay)

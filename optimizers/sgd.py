@@ -1,0 +1,42 @@
+"""Baselines: plain gradient descent and heavy-ball momentum (torch.optim.SGD semantics, no dampening)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from optimizers.base import GradFn, Optimizer
+
+
+def sgd(lr: float = 1e-3) -> Optimizer:
+    """x <- x - lr g."""
+
+    def init(x0: np.ndarray) -> tuple[()]:
+        return ()
+
+    def step(state: tuple[()], x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, tuple[()]]:
+        return x - lr * grad(x), state
+
+    return Optimizer(init, step)
+
+
+class MomentumState(NamedTuple):
+    t: int
+    buf: np.ndarray  # (N, d) velocity
+
+
+def momentum(lr: float = 1e-3, momentum: float = 0.9, nesterov: bool = False) -> Optimizer:
+    """buf <- g on the first step, else momentum * buf + g;  x <- x - lr * (g + momentum * buf if nesterov else buf)."""
+    mu = momentum
+
+    def init(x0: np.ndarray) -> MomentumState:
+        return MomentumState(0, np.zeros_like(x0, dtype=np.float64))
+
+    def step(state: MomentumState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, MomentumState]:
+        g = grad(x)
+        buf = g.copy() if state.t == 0 else mu * state.buf + g
+        direction = g + mu * buf if nesterov else buf
+        return x - lr * direction, MomentumState(state.t + 1, buf)
+
+    return Optimizer(init, step)

@@ -1,0 +1,120 @@
+"""One typed, range-checked parameter: the single place where user values are validated."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class SpecError(ValueError):
+    """A user-facing input error; its message is one sentence naming the field and the allowed values."""
+
+
+def _format_number(value: float) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return repr(float(value))
+
+
+@dataclass(frozen=True)
+class Field:
+    """A parameter: its name, kind, default, allowed range and one line of help.
+
+    kind is "float", "int", "choice", "bool" or "text". Ranges are closed unless `low_open`/`high_open`.
+    `log` marks a float best shown on a log scale (the app's slider); `max_length` bounds text.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    log: bool = False
+    max_length: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("float", "int", "choice", "bool", "text"):
+            raise TypeError(f"unknown field kind {self.kind!r}")
+        if self.default is not None:
+            self.check(self.default)
+
+    def range_text(self) -> str:
+        """The allowed values in words: "in (0, 10]", "one of a, b", "true or false"."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "text":
+            return f"at most {self.max_length} characters"
+        lo = "-inf" if self.low is None else _format_number(self.low)
+        hi = "inf" if self.high is None else _format_number(self.high)
+        left = "(" if self.low_open or self.low is None else "["
+        right = ")" if self.high_open or self.high is None else "]"
+        noun = "an integer" if self.kind == "int" else "a number"
+        return f"{noun} in {left}{lo}, {hi}{right}"
+
+    def _error(self, value: Any) -> SpecError:
+        shown = value if isinstance(value, str) else _format_number(value) if isinstance(value, (int, float)) else repr(value)
+        return SpecError(f"{self.name} must be {self.range_text()} (got {shown})")
+
+    def check(self, value: Any) -> Any:
+        """Return `value` converted to this field's type, or raise SpecError. Strings are parsed."""
+        if self.kind == "text":
+            if not isinstance(value, str):
+                raise self._error(value)
+            if len(value) > self.max_length:
+                raise SpecError(f"{self.name} must be {self.range_text()} (got {len(value)} characters)")
+            return value
+        if self.kind == "choice":
+            text = value.strip() if isinstance(value, str) else value
+            if text not in self.choices:
+                raise self._error(value)
+            return text
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.strip().lower() in ("true", "1", "yes")
+            raise self._error(value)
+        number = self._to_number(value)
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            raise self._error(number)
+        if self.high is not None and (number > self.high or (self.high_open and number == self.high)):
+            raise self._error(number)
+        return number
+
+    def _to_number(self, value: Any) -> int | float:
+        if isinstance(value, bool):
+            raise self._error(value)
+        if isinstance(value, str):
+            text = value.strip()
+            if len(text) > 64:
+                raise SpecError(f"{self.name} must be {self.range_text()} (got a {len(text)}-character value)")
+            try:
+                value = int(text) if self.kind == "int" and text.lstrip("+-").isdigit() else float(text)
+            except ValueError:
+                raise self._error(text) from None
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise self._error(value) from None
+        if not math.isfinite(number):
+            raise self._error(value)
+        if self.kind == "int":
+            if not number.is_integer():
+                raise self._error(value)
+            return int(value) if isinstance(value, int) else int(number)
+        return number
+
+    def format(self, value: Any) -> str:
+        """The value as it appears in a spec string (parses back to the same value)."""
+        if self.kind in ("float", "int", "bool"):
+            return _format_number(value)
+        return str(value)
