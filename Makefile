@@ -1,0 +1,34 @@
+# `make run` starts the app, `make test` runs every test; each creates .venv and installs into it first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
+
+.PHONY: run test test-fast bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME): requirements.txt pyproject.toml | $(BIN)/python
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -e .
+	touch $@
+
+$(DEV): requirements-dev.txt $(RUNTIME)
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+run: $(RUNTIME)
+	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1
+
+test: $(DEV)
+	$(BIN)/python -m pytest
+
+# Everything but the slow and browser tests, for a quick loop while working.
+test-fast: $(DEV)
+	$(BIN)/python -m pytest -m "not slow and not browser" -x -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,70 @@
+"""The `cmx` command line. Every user error is one line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Callable, Sequence
+
+from specs import SpecError
+
+# Each command module exposes add_parser(subparsers) and sets `handler` on its parser.
+from experiments import cli_run
+
+COMMAND_MODULES = [cli_run]
+
+# argparse takes "-1,0" for an option; a value that is a list of numbers is glued to its flag instead.
+_NUMBER_LIST = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)*$")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def glue_number_lists(argv: Sequence[str]) -> list[str]:
+    """['--start', '-1,0'] -> ['--start=-1,0'] so that negative coordinates need no '='."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token.startswith("--") and "=" not in token and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and _NUMBER_LIST.match(argv[i + 1]):
+            out.append(f"{token}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="cmx", description="The critical-momenta explorer: run and measure optimizers on toy "
+                                                   "loss surfaces.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    for module in COMMAND_MODULES:
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(glue_number_lists(list(sys.argv[1:] if argv is None else argv)))
+    handler: Callable[[argparse.Namespace], int | None] = args.handler
+    try:
+        return handler(args) or 0
+    except SpecError as error:
+        print(f"cmx {args.command}: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"cmx {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"cmx {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

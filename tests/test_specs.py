@@ -1,0 +1,90 @@
+"""The spec-string language and the Field validator."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+
+from specs import Field, SpecError, parse_spec
+from specs.language import Registry
+
+LR = Field("lr", "float", 0.001, "step", low=0.0, high=10.0, low_open=True)
+COUNT = Field("count", "int", 3, "how many", low=1, high=9)
+MODE = Field("mode", "choice", "a", "which", choices=("a", "b"))
+FLAG = Field("flag", "bool", False, "on or off")
+TEXT = Field("formula", "text", "x", "a formula", max_length=50)
+
+
+def test_parse_splits_name_and_values():
+    assert parse_spec("adam") == ("adam", {})
+    assert parse_spec(" adam_cm : lr = 0.01 , top_c=5 ") == ("adam_cm", {"lr": "0.01", "top_c": "5"})
+
+
+def test_text_keys_take_the_rest_of_the_string():
+    assert parse_spec("custom:seed=1,formula=sin(x), y", text_keys=["formula"]) == (
+        "custom", {"seed": "1", "formula": "sin(x), y"})
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "a spec must start with a name"),
+    (":lr=1", "a spec must start with a name"),
+    ("adam:lr", "'lr' in spec 'adam' must be written key=value"),
+    ("adam:lr=1,lr=2", "parameter 'lr' is given twice in spec 'adam'"),
+    ("adam:" + "x" * 6000, "a spec must be at most 5000 characters"),
+])
+def test_malformed_specs_are_refused(text, message):
+    with pytest.raises(SpecError, match=message):
+        parse_spec(text)
+
+
+@pytest.mark.parametrize("field, raw, value", [
+    (LR, "1e-3", 0.001), (LR, 10, 10.0), (COUNT, "4", 4), (COUNT, 4.0, 4), (MODE, " b ", "b"),
+    (FLAG, "true", True), (FLAG, "0", False), (TEXT, "x*y", "x*y"),
+])
+def test_valid_values_are_converted(field, raw, value):
+    assert field.check(raw) == value
+
+
+@pytest.mark.parametrize("field, raw, message", [
+    (LR, 0, "lr must be a number in (0, 10] (got 0)"),
+    (LR, "11", "lr must be a number in (0, 10] (got 11)"),
+    (LR, "inf", "lr must be a number in (0, 10] (got inf)"),
+    (LR, "fast", "lr must be a number in (0, 10] (got fast)"),
+    (LR, True, "lr must be a number in (0, 10] (got true)"),
+    (COUNT, "2.5", "count must be an integer in [1, 9] (got 2.5)"),
+    (COUNT, 10, "count must be an integer in [1, 9] (got 10)"),
+    (MODE, "c", "mode must be one of a, b (got c)"),
+    (FLAG, "maybe", "flag must be true or false (got maybe)"),
+    (TEXT, "x" * 51, "formula must be at most 50 characters (got 51 characters)"),
+])
+def test_invalid_values_name_the_field_and_the_range(field, raw, message):
+    with pytest.raises(SpecError) as error:
+        field.check(raw)
+    assert str(error.value) == message
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=80) | st.integers())
+def test_check_either_accepts_in_range_or_raises_spec_error(value):
+    try:
+        checked = LR.check(value)
+    except SpecError as error:
+        assert str(error).startswith("lr must be a number in (0, 10]")
+    else:
+        assert isinstance(checked, float) and 0 < checked <= 10 and math.isfinite(checked)
+
+
+def test_registry_fills_defaults_and_checks_keywords():
+    registry = Registry("thing", stamp_spec=False)
+
+    @registry.register("box", (LR, COUNT), "a box")
+    def make_box(*, lr, count):
+        return (lr, count)
+
+    assert make_box() == (0.001, 3)
+    assert make_box(count="7") == (0.001, 7)
+    assert registry.build("box:lr=2") == (2.0, 3)
+    assert registry.canonical("box:lr=0.001,count=5") == "box:count=5"
+    with pytest.raises(SpecError, match="count must be an integer"):
+        make_box(count=0)
