@@ -10,8 +10,9 @@ import sys
 
 import numpy as np
 
+from experiments.cli_common import add_landscape_arguments, add_work_limit_argument, landscape_from
 from experiments.run import RunResult, run
-from landscapes import LANDSCAPES, build_landscape
+from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Registry, SpecError
 
@@ -87,11 +88,12 @@ def _optimizers(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    landscape = build_landscape(args.landscape)
+    landscape = landscape_from(args)
     if not args.start:
         raise SpecError("give at least one --start X,Y")
     starts = np.array([parse_point(text, landscape.dim) for text in args.start])
-    result = run(landscape, args.optimizer, starts, args.steps, record="all" if args.every == 1 else args.every)
+    result = run(landscape, args.optimizer, starts, args.steps, record="all" if args.every == 1 else args.every,
+                 max_work=args.max_work)
     write_output(result_json(result) if args.format == "json" else result_csv(result), args.out)
 
 
@@ -99,11 +101,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     commands.add_parser("landscapes", help="list landscapes with their parameters").set_defaults(handler=_landscapes)
     commands.add_parser("optimizers", help="list optimizers with their parameters").set_defaults(handler=_optimizers)
     parser = commands.add_parser("run", help="run one optimizer from given starts and print the trajectories")
-    parser.add_argument("--landscape", required=True, help="landscape spec, e.g. two_basin:sharpness=8")
+    add_landscape_arguments(parser)
     parser.add_argument("--optimizer", required=True, help="optimizer spec, e.g. adam_cm:lr=0.01,top_c=5")
     parser.add_argument("--start", action="append", default=[], help="a start point X,Y (repeat for more runs)")
     parser.add_argument("--steps", type=int, default=500, help="number of steps (default 500)")
     parser.add_argument("--every", type=int, default=1, help="record every k-th step (default 1: all)")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--out", help="output file (default: standard output)")
+    add_work_limit_argument(parser)
     parser.set_defaults(handler=_run)

@@ -15,6 +15,20 @@ FAR_WIDTHS = 10.0
 
 STEPS = Field("steps", "int", 500, "number of optimizer steps", low=0, high=10_000_000)
 EVERY = Field("every", "int", 1, "record every k-th step", low=1, high=10_000_000)
+# One request may not cost more than this many run-steps (runs x steps x gradient evaluations per step), so that
+# one user cannot stall the app for everyone; the CLI's --max-work and the app's setting change it.
+DEFAULT_MAX_WORK = 100_000_000
+MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on runs x steps x gradient evaluations per request",
+                 low=1, high=10**12)
+
+
+def check_work(runs: int, steps: int, grad_evals_per_step: int = 1, max_work: int = DEFAULT_MAX_WORK) -> None:
+    """Refuse a request whose runs x steps x gradient evaluations exceed `max_work`, saying what to lower."""
+    work = runs * steps * grad_evals_per_step
+    if work > MAX_WORK.check(max_work):
+        per_step = f" x {grad_evals_per_step} gradient evaluations" if grad_evals_per_step > 1 else ""
+        raise SpecError(f"runs x steps{per_step} must be at most {max_work:,} (got {runs:,} x {steps:,}{per_step} = "
+                        f"{work:,}); lower runs or steps, or raise the work limit")
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
 
 
 def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
-        record: str | int = "all") -> RunResult:
+        record: str | int = "all", max_work: int = DEFAULT_MAX_WORK) -> RunResult:
     """Advance every start (a row of `starts`, (N, d)) for `steps` steps of `optimizer` on `landscape`.
 
     A run whose point stops being finite or lands more than FAR_WIDTHS domain widths outside the domain is
@@ -89,6 +103,7 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     optimizer_spec = optimizer if isinstance(optimizer, str) else "custom"
     steps = STEPS.check(steps)
     x = as_starts(starts, surface.dim)
+    check_work(x.shape[0], steps, method.grad_evals_per_step, max_work)
     keep = recorded_step_indices(steps, record)
     n_runs, dim = x.shape
     positions = np.empty((len(keep), n_runs, dim))

@@ -96,3 +96,10 @@ def test_bad_starts_are_refused(starts, message):
 def test_bad_step_count_is_refused():
     with pytest.raises(SpecError, match=r"steps must be an integer in \[0, 10000000\] \(got -1\)"):
         run("ackley", "adam", STARTS, -1)
+
+
+def test_work_above_the_cap_is_refused_with_what_to_lower():
+    with pytest.raises(SpecError, match=r"runs x steps x 2 gradient evaluations must be at most 1,000 "
+                                        r"\(got 3 x 200 x 2 gradient evaluations = 1,200\)"):
+        run("ackley", "adam_sam", STARTS, 200, max_work=1000)
+    assert run("ackley", "adam", STARTS, 200, max_work=600).n_runs == 3
