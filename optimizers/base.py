@@ -23,13 +23,24 @@ class Optimizer(NamedTuple):
 
 
 def row_norms(a: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each run's whole vector: (N, d) -> (N,)."""
-    return np.sqrt(np.einsum("nd,nd->n", a, a))
+    """Euclidean norm of each run's whole vector: (N, d) -> (N,).
+
+    The squares are summed by a product with a vector of ones, several times faster than einsum or sum(axis=1)
+    over a short row.
+    """
+    norms = np.square(a) @ np.ones(a.shape[1])
+    return np.sqrt(norms, out=norms)
 
 
 def bias_corrected_step(x: np.ndarray, direction: np.ndarray, v: np.ndarray, t: int,
                         lr: float, b1: float, b2: float, eps: float) -> np.ndarray:
-    """Adam's update x - (lr / (1-b1^t)) * direction / (sqrt(v)/sqrt(1-b2^t) + eps), as torch computes it."""
-    step_size = lr / (1.0 - b1**t)
-    denom = np.sqrt(v) / np.sqrt(1.0 - b2**t) + eps
-    return x - step_size * (direction / denom)
+    """Adam's update x - (lr / (1-b1^t)) * direction / (sqrt(v)/sqrt(1-b2^t) + eps), as torch computes it.
+
+    The same operations in the same order, worked in one freshly allocated array that becomes the new x.
+    """
+    step = np.sqrt(v)
+    step /= np.sqrt(1.0 - b2**t)
+    step += eps
+    np.divide(direction, step, out=step)
+    step *= lr / (1.0 - b1**t)
+    return np.subtract(x, step, out=step)

@@ -53,16 +53,21 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
             a = np.zeros_like(g)
             buffer = cb.offer(state.buffer, g_norm, g, rule, seed)
         else:
-            m = b1 * state.m + (1.0 - b1) * g
+            m = np.multiply(state.m, b1)
+            m += (1.0 - b1) * g
             if aggregate == "sum":
-                a = m + cb.mean(state.buffer)
+                a = cb.mean(state.buffer)
+                a += m
             else:
-                a = (m + cb.total(state.buffer)) / (state.buffer.size + 1)
+                a = cb.total(state.buffer)
+                a += m
+                a /= state.buffer.size + 1
             offered = row_norms(m) if priority == "momentum_norm" else g_norm
-            buffer = cb.offer(state.buffer, offered, m.copy(), rule, seed)
+            buffer = cb.offer(state.buffer, offered, m, rule, seed)  # offer copies m into the buffer's own arrays
         t = state.t + 1
         moment_source = a if second_moment == "aggregate" else g
-        v = b2 * state.v + (1.0 - b2) * (moment_source * moment_source)
+        v = np.multiply(state.v, b2)
+        v += (1.0 - b2) * (moment_source * moment_source)
         x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps)
         return x_new, AdamCMState(t, m, v, cb.decay(buffer, decay))
 

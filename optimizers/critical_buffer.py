@@ -1,6 +1,9 @@
 """The critical buffer shared by Adam+CM and Adam+CG: per run, up to C (priority, vector) entries.
 
 All runs offer at every step, so the number of filled slots is the same for every run and is a plain int.
+Storage is slot-major, priorities (C, N) and vectors (C, N, d): slot c of every run is one contiguous block, so the
+sum of the stored vectors and each run's smallest priority take C whole-array operations instead of a reduction
+over a short axis, which NumPy does many times more slowly.
 """
 
 from __future__ import annotations
@@ -13,61 +16,98 @@ from optimizers import counter_rng
 
 
 class CriticalBuffer(NamedTuple):
-    priorities: np.ndarray  # (N, C); slots at or past `size` are unused
-    vectors: np.ndarray  # (N, C, d)
+    slot_priorities: np.ndarray  # (C, N); slots at or past `size` are unused
+    slot_vectors: np.ndarray  # (C, N, d)
     size: int  # filled slots, the same for every run
     offers: int  # offers made so far (gives FIFO's oldest slot and the random stream's counter)
 
+    @property
+    def priorities(self) -> np.ndarray:
+        """(N, C) view of the priorities."""
+        return self.slot_priorities.T
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """(N, C, d) view of the stored vectors."""
+        return self.slot_vectors.transpose(1, 0, 2)
+
 
 def empty(n_runs: int, dim: int, capacity: int) -> CriticalBuffer:
-    return CriticalBuffer(np.zeros((n_runs, capacity)), np.zeros((n_runs, capacity, dim)), 0, 0)
+    return CriticalBuffer(np.zeros((capacity, n_runs)), np.zeros((capacity, n_runs, dim)), 0, 0)
 
 
 def mean(buffer: CriticalBuffer) -> np.ndarray:
     """Mean of the stored vectors, (N, d); zero while the buffer is empty."""
     if buffer.size == 0:
-        n_runs, _, dim = buffer.vectors.shape
-        return np.zeros((n_runs, dim))
-    return buffer.vectors[:, : buffer.size].sum(axis=1) / buffer.size
+        return np.zeros(buffer.slot_vectors.shape[1:])
+    stored_mean = total(buffer)
+    stored_mean /= buffer.size
+    return stored_mean
 
 
 def total(buffer: CriticalBuffer) -> np.ndarray:
     """Sum of the stored vectors, (N, d)."""
-    return buffer.vectors[:, : buffer.size].sum(axis=1)
+    return buffer.slot_vectors[: buffer.size].sum(axis=0)
 
 
 def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule: str = "priority",
           seed: int = 0) -> CriticalBuffer:
-    """Store (priority (N,), vector (N, d)) per run.
+    """Store (priority (N,), vector (N, d)) per run, in new arrays (the given buffer is left as it was).
 
     While not full, the entry is appended. Once full: rule "priority" replaces the entry with the smallest
     priority (first index on ties) only if the new priority is strictly larger; "fifo" always replaces the
     oldest entry; "random" always replaces a uniformly chosen entry (seeded; a run's draws depend on its row).
     """
-    n_runs, capacity, _ = buffer.vectors.shape
-    priorities = buffer.priorities.copy()
-    vectors = buffer.vectors.copy()
+    capacity, n_runs, _ = buffer.slot_vectors.shape
     if buffer.size < capacity:
-        priorities[:, buffer.size] = priority
-        vectors[:, buffer.size] = vector
+        priorities = buffer.slot_priorities.copy()
+        vectors = buffer.slot_vectors.copy()
+        priorities[buffer.size] = priority
+        vectors[buffer.size] = vector
         return CriticalBuffer(priorities, vectors, buffer.size + 1, buffer.offers + 1)
-    rows = np.arange(n_runs)
     if rule == "priority":
-        slot = np.argmin(priorities, axis=1)
-        replace = priority > priorities[rows, slot]
-        rows, slot = rows[replace], slot[replace]
-        priority, vector = priority[replace], vector[replace]
+        chosen = _first_smallest_below(buffer.slot_priorities, priority)
+        if chosen is None:  # no run replaces: the arrays are shared, never written
+            return buffer._replace(offers=buffer.offers + 1)
     elif rule == "fifo":
-        slot = np.full(n_runs, buffer.offers % capacity)
+        chosen = np.zeros((capacity, n_runs), dtype=bool)
+        chosen[buffer.offers % capacity] = True
     elif rule == "random":
-        slot = counter_rng.integers(seed, rows, buffer.offers, capacity)
+        chosen = np.zeros((capacity, n_runs), dtype=bool)
+        chosen[counter_rng.integers(seed, np.arange(n_runs), buffer.offers, capacity), np.arange(n_runs)] = True
     else:
         raise ValueError(f"unknown buffer rule {rule!r}")
-    priorities[rows, slot] = priority
-    vectors[rows, slot] = vector
-    return CriticalBuffer(priorities, vectors, buffer.size, buffer.offers + 1)
+    priorities = np.where(chosen, priority, buffer.slot_priorities)
+    return CriticalBuffer(priorities, _rows_where(chosen, vector, buffer.slot_vectors), buffer.size,
+                          buffer.offers + 1)
+
+
+def _first_smallest_below(priorities: np.ndarray, offered: np.ndarray) -> np.ndarray | None:
+    """(C, N) one-hot of the first slot holding each run's smallest priority, in the runs whose offered priority is
+    strictly larger; None when no run's is."""
+    smallest = priorities.min(axis=0)
+    looking = offered > smallest
+    if not looking.any():
+        return None
+    chosen = np.empty(priorities.shape, dtype=bool)
+    for slot, hit in zip(priorities, chosen):
+        np.equal(slot, smallest, out=hit)
+        hit &= looking
+        looking ^= hit
+    return chosen
+
+
+def _rows_where(chosen: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """(C, N, d): new[n] where chosen[c, n], else old[c, n].
+
+    Each row of d floats is viewed as one opaque item, so the (C, N) mask needs no broadcast over d (a short inner
+    axis that NumPy iterates slowly); values are copied bit for bit.
+    """
+    row = np.dtype((np.void, old.dtype.itemsize * old.shape[-1]))
+    new_rows = np.ascontiguousarray(new, dtype=old.dtype).view(row)[..., 0]
+    return np.where(chosen, new_rows, old.view(row)[..., 0])[..., None].view(old.dtype)
 
 
 def decay(buffer: CriticalBuffer, factor: float) -> CriticalBuffer:
     """Multiply every priority by `factor` (lambda)."""
-    return buffer._replace(priorities=buffer.priorities * factor)
+    return buffer._replace(slot_priorities=buffer.slot_priorities * factor)
