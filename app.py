@@ -1,0 +1,18 @@
+"""cmx in the browser: `streamlit run app.py`. This file only lays out and wires the pages; see ui/."""
+
+import streamlit as st
+
+from ui.navigation import chosen_page
+from ui.pages import explorer, learn
+from ui.settings import settings_controls
+
+PAGES = {
+    "explorer": (":material/explore: Explorer", explorer),
+    "learn": (":material/school: Learn", learn),
+}
+
+st.set_page_config(page_title="cmx — the critical-momenta explorer", page_icon=":material/explore:", layout="wide")
+st.sidebar.markdown("## cmx\nthe critical-momenta explorer")
+page = chosen_page(PAGES)
+settings = settings_controls()
+page.render(settings)

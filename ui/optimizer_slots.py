@@ -1,0 +1,109 @@
+"""A list of optimizer controls: each slot picks an optimizer and sets its hyperparameters from its schema.
+
+Slots can be added and removed; the same optimizer may appear twice (Adam at two learning rates). Switching a slot
+to another optimizer keeps the hyperparameters the two share (lr stays lr).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import streamlit as st
+
+from optimizers import OPTIMIZERS
+from specs.language import Entry
+from ui.schema_widgets import entry_controls, field_key, put_values
+from ui.url_state import MAX_SPECS, spec_text
+
+
+def _slots_key(prefix: str) -> str:
+    return f"{prefix}.slots"
+
+
+def _name_key(prefix: str, slot: int) -> str:
+    return f"{prefix}.O{slot}.name"
+
+
+def _values_prefix(prefix: str, slot: int, name: str) -> str:
+    return f"{prefix}.O{slot}.{name}"
+
+
+def put_slots(prefix: str, optimizers: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Fill the slots with (name, values) pairs (before they are drawn)."""
+    st.session_state[_slots_key(prefix)] = list(range(len(optimizers)))
+    for slot, (name, values) in enumerate(optimizers):
+        st.session_state[_name_key(prefix, slot)] = name
+        put_values(_values_prefix(prefix, slot, name), OPTIMIZERS.entry(name).fields, values)
+
+
+def _carry_over(prefix: str, slot: int, previous: dict[str, str]) -> None:
+    """After a slot's optimizer changes, give the new one the values of the fields it shares with the old one."""
+    old = previous.get(str(slot))
+    new = st.session_state[_name_key(prefix, slot)]
+    if old is None or old == new:
+        return
+    shared = {}
+    for field in OPTIMIZERS.entry(old).fields:
+        key = field_key(_values_prefix(prefix, slot, old), field)
+        if key in st.session_state:
+            shared[field.name] = st.session_state[key]
+    put_values(_values_prefix(prefix, slot, new), OPTIMIZERS.entry(new).fields, shared)
+
+
+def _add(prefix: str) -> None:
+    slots = st.session_state[_slots_key(prefix)]
+    slot = max(slots, default=-1) + 1
+    used = {st.session_state.get(_name_key(prefix, s)) for s in slots}
+    st.session_state[_name_key(prefix, slot)] = next((n for n in OPTIMIZERS.names() if n not in used),
+                                                      OPTIMIZERS.names()[0])
+    st.session_state[_slots_key(prefix)] = slots + [slot]
+
+
+def _remove(prefix: str, slot: int) -> None:
+    st.session_state[_slots_key(prefix)] = [s for s in st.session_state[_slots_key(prefix)] if s != slot]
+
+
+def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
+                  ) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """Draw every slot; return the chosen (name, values) pairs and any error sentences.
+
+    Fields named in `shared` are set once for the whole page and are not drawn per slot.
+    """
+    if _slots_key(prefix) not in st.session_state:
+        put_slots(prefix, [OPTIMIZERS.resolve(default)])
+    names = OPTIMIZERS.names()
+    chosen: list[tuple[str, dict[str, Any]]] = []
+    errors: list[str] = []
+    slots = st.session_state[_slots_key(prefix)]
+    previous = {str(s): st.session_state.get(_name_key(prefix, s)) for s in slots}
+    for number, slot in enumerate(slots, start=1):
+        name_key = _name_key(prefix, slot)
+        if st.session_state.get(name_key) not in names:
+            st.session_state[name_key] = default
+        head, tail = st.columns([5, 1], vertical_alignment="bottom")
+        with head:
+            name = st.selectbox(f"optimizer {number}", names, key=name_key, on_change=_carry_over,
+                                args=(prefix, slot, previous))
+        with tail:
+            st.button("", icon=":material/close:", key=f"{prefix}.O{slot}.remove", help="remove this optimizer",
+                      on_click=_remove, args=(prefix, slot), disabled=len(slots) == 1)
+        entry: Entry = OPTIMIZERS.entry(name)
+        with st.expander(f"{name} hyperparameters"):
+            st.caption(entry.help)
+            values, slot_errors = entry_controls(entry, _values_prefix(prefix, slot, name), hidden=shared)
+        chosen.append((name, values))
+        errors += slot_errors
+    st.button("add optimizer", icon=":material/add:", key=f"{prefix}.add", on_click=_add, args=(prefix,),
+              disabled=len(slots) >= MAX_SPECS)
+    return chosen, errors
+
+
+def slot_specs(optimizers: Sequence[tuple[str, dict[str, Any]]], shared_values: dict[str, Any]) -> list[str]:
+    """Canonical spec strings of the chosen optimizers, with the page-wide values of shared fields filled in."""
+    specs = []
+    for name, values in optimizers:
+        entry = OPTIMIZERS.entry(name)
+        full = {**entry.defaults(), **values}
+        full.update({k: v for k, v in shared_values.items() if k in full})
+        specs.append(spec_text(OPTIMIZERS, name, full))
+    return specs

@@ -1,0 +1,337 @@
+"""Explorer: a landscape, any set of optimizers and some starts; the trajectories animate in the browser, with the
+losses, a table per run and teaching overlays at the scrubbed step."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from experiments.cli_run import result_csv, result_json
+from experiments.run import check_work
+from landscapes import LANDSCAPES
+from optimizers import OPTIMIZERS, build_optimizer
+from specs import Field, SpecError
+from ui import compute, drawing, url_sync
+from ui.optimizer_slots import put_slots, slot_controls, slot_specs
+from ui.presets import EXPLORER_DEFAULT, preset_starts
+from ui.schema_widgets import entry_controls, put_values
+from ui.settings import Settings
+from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text
+
+PREFIX = "ex"
+FIXED = {"dim": 2}  # the Explorer draws the plane
+SHARED = ("noise", "seed")  # set once for all optimizers: the page's gradient noise and seed
+STEPS = Field("steps", "int", EXPLORER_DEFAULT["steps"], "optimizer steps of every run", low=1, high=1_000_000)
+RUNS = Field("runs", "int", 20, "how many random starts", low=1, high=1000)
+START_MODE = Field("starts", "choice", "preset", "where the runs start", choices=("preset", "random", "points"))
+VIEW = Field("view", "choice", "map", "what the main figure shows", choices=("map", "surface"))
+OVERLAYS = Field("overlays", "bool", True, "teaching overlays at the scrubbed step")
+OVERLAY_RUN = Field("run", "int", 0, "the run the overlays follow", low=0, high=999)
+START_LABELS = {"preset": "preset", "random": "N random in a region", "points": "points I choose (or click)"}
+VIEW_LABELS = {"map": "contour map (animated)", "surface": "3-D surface"}
+
+
+def shared_field(name: str) -> Field:
+    """The optimizers' own field for a page-wide value (its range and default), from the first that has it."""
+    for entry in OPTIMIZERS.entries():
+        for field in entry.fields:
+            if field.name == name:
+                return field
+    raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    landscape: tuple[str, dict[str, Any]]
+    optimizers: tuple[tuple[str, dict[str, Any]], ...]
+    starts: str
+    points: tuple[tuple[float, float], ...]
+    runs: int
+    region: tuple[float, float, float, float] | None
+    steps: int
+    shared: dict[str, Any]
+    view: str
+    overlays: bool
+    overlay_run: int
+
+    @property
+    def landscape_spec(self) -> str:
+        return spec_text(LANDSCAPES, *self.landscape)
+
+    def optimizer_specs(self) -> list[str]:
+        return slot_specs(self.optimizers, self.shared)
+
+    def params(self) -> dict[str, str | list[str]]:
+        """The URL of this state (only what differs from the defaults, beside the landscape and optimizers)."""
+        out: dict[str, str | list[str]] = {"page": "explorer", "landscape": self.landscape_spec,
+                                           "optimizer": slot_specs(self.optimizers, {})}
+        values = {START_MODE: self.starts, STEPS: self.steps, VIEW: self.view, OVERLAYS: self.overlays,
+                  OVERLAY_RUN: self.overlay_run, **{shared_field(k): v for k, v in self.shared.items()}}
+        out["starts"] = self.starts
+        if self.starts == "points":
+            out["points"] = format_points(self.points)
+        if self.starts == "random":
+            out["runs"] = RUNS.format(self.runs)
+            if self.region is not None:
+                out["region"] = format_numbers(self.region)
+        for field, value in values.items():
+            if field is not START_MODE and value != field.default:
+                out[field.name] = field.format(value)
+        return out
+
+
+def _validate_landscape(spec: str) -> None:
+    compute.landscape(spec)
+
+
+def read_state(reader: UrlReader) -> ExplorerState:
+    landscape = reader.spec("landscape", LANDSCAPES, EXPLORER_DEFAULT["landscape"], fixed=FIXED,
+                            validate=_validate_landscape)
+    optimizers = reader.specs("optimizer", OPTIMIZERS, EXPLORER_DEFAULT["optimizers"])
+    shared = {name: reader.field(name, shared_field(name)) for name in SHARED}
+    region = reader.box("region", (0, 1, 0, 1)) if reader.raw("region") is not None else None
+    if region == (0, 1, 0, 1) and reader.raw("region") != "0,1,0,1":
+        region = None
+    return ExplorerState(landscape, tuple(optimizers), reader.field("starts", START_MODE),
+                         reader.points("points", ((0.0, 0.0),)), reader.field("runs", RUNS), region,
+                         reader.field("steps", STEPS), shared, reader.field("view", VIEW),
+                         reader.field("overlays", OVERLAYS), reader.field("run", OVERLAY_RUN))
+
+
+def put_state(state: ExplorerState) -> None:
+    """Set every Explorer control to `state` (before the controls are drawn)."""
+    name, values = state.landscape
+    st.session_state[f"{PREFIX}.landscape"] = name
+    put_values(f"{PREFIX}.L.{name}", LANDSCAPES.entry(name).fields, values)
+    put_slots(PREFIX, state.optimizers)
+    st.session_state[f"{PREFIX}.starts"] = state.starts
+    st.session_state[f"{PREFIX}.points"] = format_points(state.points).replace(";", "; ")
+    st.session_state[f"{PREFIX}.runs"] = state.runs
+    st.session_state[f"{PREFIX}.region"] = format_numbers(state.region) if state.region else ""
+    st.session_state[f"{PREFIX}.steps"] = state.steps
+    for key, value in state.shared.items():
+        field = shared_field(key)
+        st.session_state[f"{PREFIX}.{key}"] = float(value) if field.kind == "float" else value
+    st.session_state[f"{PREFIX}.view"] = state.view
+    st.session_state[f"{PREFIX}.overlays"] = state.overlays
+    st.session_state[f"{PREFIX}.run"] = state.overlay_run
+
+
+def _number(field: Field, label: str, **kwargs: Any) -> Any:
+    bounds = {"min_value": field.low, "max_value": field.high} if field.kind == "int" else {
+        "min_value": float(field.low), "max_value": float(field.high)}
+    return st.number_input(label, key=f"{PREFIX}.{field.name}", help=field.help, **bounds, **kwargs)
+
+
+def controls() -> tuple[ExplorerState | None, list[str]]:
+    """Draw the Explorer's controls in the sidebar; return the state they describe and any errors."""
+    errors: list[str] = []
+    side = st.sidebar
+    with side:
+        st.subheader("Landscape")
+        names = LANDSCAPES.names()
+        if st.session_state.get(f"{PREFIX}.landscape") not in names:
+            st.session_state[f"{PREFIX}.landscape"] = EXPLORER_DEFAULT["landscape"]
+        name = st.selectbox("landscape", names, key=f"{PREFIX}.landscape", label_visibility="collapsed",
+                            help="the surface the optimizers descend")
+        st.caption(LANDSCAPES.entry(name).help)
+        values, landscape_errors = entry_controls(LANDSCAPES.entry(name), f"{PREFIX}.L.{name}", hidden=FIXED)
+        values.update({k: v for k, v in FIXED.items() if any(f.name == k for f in LANDSCAPES.entry(name).fields)})
+        errors += landscape_errors
+        st.subheader("Optimizers")
+        optimizers, optimizer_errors = slot_controls(PREFIX, shared=SHARED)
+        errors += optimizer_errors
+        st.subheader("Runs")
+        mode = st.radio("starts", START_MODE.choices, key=f"{PREFIX}.starts", format_func=START_LABELS.get,
+                        horizontal=True)
+        points: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
+        region = None
+        runs = st.session_state.get(f"{PREFIX}.runs", RUNS.default)
+        if mode == "points":
+            text = st.text_input("start points x,y; x,y", key=f"{PREFIX}.points",
+                                 help="or click on the map to add a start")
+            try:
+                points = parse_points(text)
+            except SpecError as error:
+                errors.append(str(error))
+                st.error(str(error))
+        if mode == "random":
+            runs = _number(RUNS, "random starts", step=1)
+            text = st.text_input("region xmin,xmax,ymin,ymax (empty: the whole domain)", key=f"{PREFIX}.region")
+            if text.strip():
+                try:
+                    region = parse_box(text)
+                except SpecError as error:
+                    errors.append(str(error))
+                    st.error(str(error))
+        steps = _number(STEPS, "steps", step=50)
+        shared = {}
+        for key in SHARED:
+            field = shared_field(key)
+            label = "gradient noise σ" if key == "noise" else key
+            shared[key] = _number(field, label, step=0.05 if field.kind == "float" else 1,
+                                  format="%g" if field.kind == "float" else "%d")
+    if errors:
+        return None, errors
+    return ExplorerState((name, values), tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
+                         st.session_state.get(f"{PREFIX}.view", VIEW.default),
+                         st.session_state.get(f"{PREFIX}.overlays", OVERLAYS.default),
+                         int(st.session_state.get(f"{PREFIX}.run", OVERLAY_RUN.default))), []
+
+
+def start_points(state: ExplorerState, surface) -> np.ndarray:
+    """(N, 2) starts of the state: the landscape's presets, explicit points, or seeded uniform draws in a region."""
+    if state.starts == "points":
+        return np.array(state.points, dtype=np.float64)
+    if state.starts == "random":
+        low, high = surface.domain.low, surface.domain.high
+        if state.region is not None:
+            low, high = np.array(state.region[0::2]), np.array(state.region[1::2])
+        return np.random.default_rng(state.shared.get("seed", 0)).uniform(low, high, size=(state.runs, 2))
+    return preset_starts(surface)
+
+
+def _add_clicked_start() -> None:
+    """A click on the map selects an invisible marker: its point joins the starts."""
+    event = st.session_state.get(f"{PREFIX}.map")
+    points = (event or {}).get("selection", {}).get("points", [])
+    clicked = [(float(p["x"]), float(p["y"])) for p in points if "x" in p and "y" in p]
+    if not clicked:
+        return
+    current = [tuple(p) for p in st.session_state.get(f"{PREFIX}._starts_now", [])]
+    combined = (current + clicked[-1:])[-50:]
+    st.session_state[f"{PREFIX}.points"] = format_points(combined).replace(";", "; ")
+    st.session_state[f"{PREFIX}.starts"] = "points"
+
+
+def _labels(specs: list[str]) -> list[str]:
+    labels = []
+    for number, spec in enumerate(specs, start=1):
+        labels.append(spec if specs.count(spec) == 1 else f"{spec} #{number}")
+    return labels
+
+
+def basin_text(minima, index: int) -> str:
+    if index == -2:
+        return "— (diverged)"
+    if index < 0:
+        return "none found"
+    minimum = minima[index]
+    return f"#{index} {minimum.label or 'local'} (f = {minimum.value:.4g})"
+
+
+def run_table(state: ExplorerState, specs: list[str], labels: list[str], starts: np.ndarray, results: list,
+              max_work: int, minima) -> pd.DataFrame:
+    rows = []
+    key = tuple(map(tuple, starts))
+    for spec, label, result in zip(specs, labels, results):
+        measured = compute.run_measurements(state.landscape_spec, spec, key, state.steps, max_work)
+        for i in range(result.n_runs):
+            diverged = int(result.diverged_at[i])
+            rows.append({"optimizer": label, "run": i,
+                         "start": f"({result.starts[i, 0]:.4g}, {result.starts[i, 1]:.4g})",
+                         "final loss": float(result.final_losses[i]) if diverged < 0 else np.nan,
+                         "basin reached": basin_text(minima, int(measured["basin"][i])),
+                         "largest Hessian eigenvalue": float(measured["sharpness"][i]),
+                         "path length": float(measured["path_length"][i]),
+                         "diverged": f"at step {diverged}" if diverged >= 0 else "no"})
+    return pd.DataFrame(rows)
+
+
+def _trajectories_csv(labels: list[str], results: list) -> str:
+    out = io.StringIO()
+    for number, (label, result) in enumerate(zip(labels, results)):
+        lines = result_csv(result).splitlines()
+        if number == 0:
+            out.write("optimizer," + lines[0] + "\n")
+        out.writelines(f"{label},{line}\n" for line in lines[1:])
+    return out.getvalue()
+
+
+def _trajectories_json(results: list) -> str:
+    return json.dumps([json.loads(result_json(result)) for result in results], indent=1)
+
+
+def render(settings: Settings) -> None:
+    st.title("Explorer")
+    url_sync.read_link_if_changed(lambda reader: put_state(read_state(reader)))
+    state, errors = controls()
+    if state is None:
+        st.error("Fix the inputs in the sidebar: " + " ".join(errors))
+        return
+    url_sync.write_link(state.params())
+    try:
+        surface = compute.landscape(state.landscape_spec)
+        starts = start_points(state, surface)
+        specs = state.optimizer_specs()
+        evals = [build_optimizer(spec).grad_evals_per_step for spec in specs]
+        check_work(len(starts), state.steps, sum(evals), settings.max_work)
+        with st.spinner("Running…"):
+            key = tuple(map(tuple, starts))
+            results = [compute.trajectories(state.landscape_spec, spec, key, state.steps, settings.max_work)
+                       for spec in specs]
+            grid = compute.surface_grid(state.landscape_spec)
+            minima = surface.minima
+    except SpecError as error:
+        st.error(str(error))
+        return
+    st.session_state[f"{PREFIX}._starts_now"] = starts.tolist()
+    labels = _labels(specs)
+    header = st.columns([3, 2, 1.2, 1.4, 1.4, 1.4], vertical_alignment="bottom")
+    with header[0]:
+        view = st.radio("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get, horizontal=True)
+    with header[1]:
+        overlays = st.toggle("teaching overlays", key=f"{PREFIX}.overlays",
+                             help="at the scrubbed step: −∇f, the CM buffer's stored momenta and their aggregate, "
+                                  "SAM's ascent point")
+    overlay_run = min(state.overlay_run, len(starts) - 1)
+    with header[2]:
+        if overlays and view == "map" and len(starts) > 1:
+            st.number_input("overlays follow run", min_value=0, max_value=OVERLAY_RUN.high, key=f"{PREFIX}.run",
+                            help="which run's optimizer state the arrows show")
+    with header[3]:
+        url_sync.copy_link_control(state.params())
+    with header[4]:
+        st.download_button("CSV", lambda: _trajectories_csv(labels, results), "trajectories.csv", "text/csv",
+                           icon=":material/download:", help="every recorded point of every run", key=f"{PREFIX}.csv")
+    with header[5]:
+        st.download_button("JSON", lambda: _trajectories_json(results), "trajectories.json", "application/json",
+                           icon=":material/download:", key=f"{PREFIX}.json")
+    series = []
+    for index, (label, spec, result) in enumerate(zip(labels, specs, results)):
+        teaching = None
+        if overlays and view == "map":
+            teaching = compute.teaching(state.landscape_spec, spec, tuple(starts[overlay_run]), state.steps)
+        series.append(drawing.Series(label, drawing.colour(index), result, teaching, overlay_run))
+    if view == "map":
+        figure = drawing.trajectory_map(grid, compute.landscape_picture(state.landscape_spec), minima, series,
+                                        overlays=overlays)
+        st.plotly_chart(drawing.Prepared(figure), key=f"{PREFIX}.map", on_select=_add_clicked_start, selection_mode="points",
+                        config={"displaylogo": False, "scrollZoom": True})
+        st.caption("Press play, or drag the step slider. Click anywhere on the map to add a start there. "
+                   "Arrows are scaled for display: −∇f (black), stored momenta (dotted) and their aggregate (thick), "
+                   "SAM's ascent point (orange ✕).")
+    else:
+        st.plotly_chart(drawing.Prepared(drawing.surface_view(grid, series)), key=f"{PREFIX}.surface")
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "step", grid.log, evals)), key=f"{PREFIX}.loss_steps")
+    with right:
+        st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "grad_evals", grid.log, evals)), key=f"{PREFIX}.loss_evals")
+    diverged = sum(int(r.diverged.sum()) for r in results)
+    if diverged:
+        st.warning(f"{diverged} run(s) diverged: the point stopped being finite or went more than 10 domain widths "
+                   "outside the domain. They are frozen where that happened (✕ on the map) and never counted as "
+                   "escaped; try a smaller lr.")
+    st.subheader("Runs")
+    st.dataframe(run_table(state, specs, labels, starts, results, settings.max_work, minima), hide_index=True,
+                 key=f"{PREFIX}.table",
+                 column_config={"final loss": st.column_config.NumberColumn(format="%.6g"),
+                                "largest Hessian eigenvalue": st.column_config.NumberColumn(format="%.4g"),
+                                "path length": st.column_config.NumberColumn(format="%.4g")})

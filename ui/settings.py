@@ -1,0 +1,42 @@
+"""Settings that belong to the server and the session, not to a view: the cap on work per request.
+
+The server's ceiling comes from the environment (CMX_MAX_WORK, default experiments.run.DEFAULT_MAX_WORK); a session
+starts at a lower cap that keeps the app responsive and may raise it up to the ceiling. Neither is in the URL: a
+shared link cannot make someone's browser start a huge computation.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from experiments.run import DEFAULT_MAX_WORK, MAX_WORK
+from specs import SpecError
+
+SESSION_DEFAULT_WORK = 20_000_000  # about ten seconds of runs on a small machine
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_work: int  # runs x steps x gradient evaluations one request may cost
+
+
+def server_ceiling() -> int:
+    """CMX_MAX_WORK from the environment when it is a valid cap, else DEFAULT_MAX_WORK."""
+    try:
+        return int(MAX_WORK.check(os.environ.get("CMX_MAX_WORK", DEFAULT_MAX_WORK)))
+    except SpecError:
+        return DEFAULT_MAX_WORK
+
+
+def settings_controls() -> Settings:
+    ceiling = server_ceiling()
+    with st.sidebar.expander("Settings", icon=":material/settings:"):
+        max_work = st.number_input(
+            "work limit per request", min_value=1, max_value=ceiling, value=min(SESSION_DEFAULT_WORK, ceiling),
+            step=1_000_000, key="settings.max_work",
+            help="runs × steps × gradient evaluations per step that one change may start (SAM counts 2); "
+                 f"this server allows at most {ceiling:,}")
+    return Settings(int(max_work))
