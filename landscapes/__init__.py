@@ -5,11 +5,12 @@ Build one by name with `build_landscape("two_basin:sharpness=8")`. This package 
 
 from landscapes.base import AUTOGRAD_LOCK, Domain, Landscape, Minimum
 from landscapes.classic import Ackley, Beale, GoldsteinPrice, Himmelblau, Rastrigin, Rosenbrock, SixHumpCamel
+from landscapes.formula import Custom, formula_function
 from landscapes.quadratics import Quadratic, QuadraticBasins, RandomBasins, TwoBasin
 from landscapes.registry import LANDSCAPES, build_landscape
 
 __all__ = [
     "AUTOGRAD_LOCK", "Domain", "Landscape", "Minimum", "LANDSCAPES", "build_landscape", "Ackley", "Beale",
     "GoldsteinPrice", "Himmelblau", "Rastrigin", "Rosenbrock", "SixHumpCamel", "Quadratic", "QuadraticBasins",
-    "RandomBasins", "TwoBasin",
+    "RandomBasins", "TwoBasin", "Custom", "formula_function",
 ]

@@ -6,6 +6,7 @@ from specs import Field, Registry
 
 from landscapes.base import Landscape
 from landscapes.classic import Ackley, Beale, GoldsteinPrice, Himmelblau, Rastrigin, Rosenbrock, SixHumpCamel
+from landscapes.formula import DEFAULT_FORMULA, FUNCTIONS, MAX_LENGTH as MAX_FORMULA_LENGTH, Custom
 from landscapes.quadratics import Quadratic, RandomBasins, TwoBasin
 
 LANDSCAPES = Registry("landscape", stamp_spec=True)
@@ -84,6 +85,16 @@ def six_hump_camel() -> Landscape:
 @LANDSCAPES.register("beale", (), "Beale: a flat, bent valley to the minimum at (3, 0.5)")
 def beale() -> Landscape:
     return Beale()
+
+
+@LANDSCAPES.register("custom", (Field("extent", "float", 3.0, "half-width of the plotted box", low=0.1, high=1000.0,
+                                       log=True),
+                                 Field("formula", "text", DEFAULT_FORMULA, "f(x, y) with numbers, x, y, pi, e, "
+                                       "+ - * / **, parentheses and " + " ".join(FUNCTIONS),
+                                       max_length=MAX_FORMULA_LENGTH)),
+                     "your own formula in x and y, e.g. (x**2 - 1)**2 + y**2 (written last in a spec)")
+def custom(*, extent: float, formula: str) -> Landscape:
+    return Custom(formula, extent)
 
 
 def build_landscape(spec: str, **overrides: object) -> Landscape:

@@ -181,7 +181,7 @@ def test_points_of_the_wrong_shape_are_refused():
     ("quadratic:lambda_min=10,lambda_max=1", "lambda_min must be <= lambda_max (got 10.0 > 1.0)"),
     ("ackley:dim=0", "dim must be an integer in [1, 100] (got 0)"),
     ("mountain", "unknown landscape 'mountain'; choose one of: goldstein_price, ackley, quadratic, random_basins, "
-                 "two_basin, rosenbrock, himmelblau, rastrigin, six_hump_camel, beale"),
+                 "two_basin, rosenbrock, himmelblau, rastrigin, six_hump_camel, beale, custom"),
 ])
 def test_bad_landscape_specs_raise_one_clear_sentence(spec, message):
     with pytest.raises(SpecError) as error:
