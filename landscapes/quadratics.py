@@ -54,7 +54,7 @@ class Quadratic(Landscape):
     def grad(self, X):
         X = self.points(X)
         with np.errstate(all="ignore"):
-            return (X - self.c) @ self.A
+            return (X - self.c if self.c.any() else X) @ self.A
 
     def hessian(self, X):
         return np.broadcast_to(self.A, (self.points(X).shape[0], self.dim, self.dim)).copy()

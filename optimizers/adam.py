@@ -26,19 +26,14 @@ def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
     def step(state: AdamState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamState]:
         g = grad(x)
         t = state.t + 1
-        m, v = moments(state.m, state.v, g, b1, b2)
-        return bias_corrected_step(x, m, v, t, lr, b1, b2, eps), AdamState(t, m, v)
+        # Four fresh arrays per step, no temporaries: `work` holds (1-b1) g, then (1-b2) g², then the new x.
+        work = np.multiply(g, 1.0 - b1)
+        m = np.multiply(state.m, b1)
+        m += work
+        np.multiply(g, g, out=work)
+        work *= 1.0 - b2
+        v = np.multiply(state.v, b2)
+        v += work
+        return bias_corrected_step(x, m, v, t, lr, b1, b2, eps, out=work), AdamState(t, m, v)
 
     return Optimizer(init, step)
-
-
-def moments(m: np.ndarray, v: np.ndarray, g: np.ndarray, b1: float, b2: float) -> tuple[np.ndarray, np.ndarray]:
-    """New arrays b1 m + (1-b1) g and b2 v + (1-b2) g², with one scratch array instead of a temporary per operation."""
-    m_new = np.multiply(m, b1)
-    term = np.multiply(g, 1.0 - b1)
-    m_new += term
-    v_new = np.multiply(v, b2)
-    np.multiply(g, g, out=term)
-    term *= 1.0 - b2
-    v_new += term
-    return m_new, v_new

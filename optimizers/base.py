@@ -32,13 +32,13 @@ def row_norms(a: np.ndarray) -> np.ndarray:
     return np.sqrt(norms, out=norms)
 
 
-def bias_corrected_step(x: np.ndarray, direction: np.ndarray, v: np.ndarray, t: int,
-                        lr: float, b1: float, b2: float, eps: float) -> np.ndarray:
+def bias_corrected_step(x: np.ndarray, direction: np.ndarray, v: np.ndarray, t: int, lr: float, b1: float,
+                        b2: float, eps: float, out: np.ndarray | None = None) -> np.ndarray:
     """Adam's update x - (lr / (1-b1^t)) * direction / (sqrt(v)/sqrt(1-b2^t) + eps), as torch computes it.
 
-    The same operations in the same order, worked in one freshly allocated array that becomes the new x.
+    Worked in one array, `out` (a scratch array of the caller's, which becomes the new x) or a fresh one.
     """
-    step = np.sqrt(v)
+    step = np.sqrt(v, out=out)
     step /= np.sqrt(1.0 - b2**t)
     step += eps
     np.divide(direction, step, out=step)
