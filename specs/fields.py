@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ class SpecError(ValueError):
 def _format_number(value: float) -> str:
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, int) and value.bit_length() > 64:  # str() of a huge int is slow, or refused past 4300 digits
+        return f"a {value.bit_length()}-bit integer"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
         return str(int(value))
     return repr(float(value))
@@ -61,7 +64,8 @@ class Field:
         return f"{noun} in {left}{lo}, {hi}{right}"
 
     def _error(self, value: Any) -> SpecError:
-        shown = value if isinstance(value, str) else _format_number(value) if isinstance(value, (int, float)) else repr(value)
+        shown = value if isinstance(value, str) else _format_number(value) if isinstance(value, (int, float)) else \
+            repr(value)[:60]
         return SpecError(f"{self.name} must be {self.range_text()} (got {shown})")
 
     def check(self, value: Any) -> Any:
@@ -74,7 +78,7 @@ class Field:
             return value
         if self.kind == "choice":
             text = value.strip() if isinstance(value, str) else value
-            if text not in self.choices:
+            if not isinstance(text, str) or text not in self.choices:
                 raise self._error(value)
             return text
         if self.kind == "bool":
@@ -91,7 +95,7 @@ class Field:
         return number
 
     def _to_number(self, value: Any) -> int | float:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):  # numpy's bool is no Real
             raise self._error(value)
         if isinstance(value, str):
             text = value.strip()

@@ -88,12 +88,11 @@ class Registry:
         def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
             if name in self._entries:
                 raise ValueError(f"{self.kind} '{name}' is registered twice")
-            by_name = {f.name: f for f in fields}
 
             @functools.wraps(build)
             def checked(**kwargs: Any) -> Any:
                 values = {f.name: f.default for f in fields}
-                values.update({k: by_name[k].check(v) if k in by_name else v for k, v in kwargs.items()})
+                values.update({k: self._entries[name].field(k).check(v) for k, v in kwargs.items()})
                 built = build(**values)
                 if self.stamp_spec:
                     built.spec = format_spec(name, values, fields)
