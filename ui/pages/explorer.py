@@ -86,6 +86,20 @@ class ExplorerState:
         return out
 
 
+def shared_value(reader: UrlReader, name: str, optimizers: list[tuple[str, dict[str, Any]]]) -> Any:
+    """A page-wide value from the link: its own parameter, else the first optimizer spec that sets it.
+
+    A spec that sets it to something else gets a notice, since one value holds for every optimizer here.
+    """
+    field = shared_field(name)
+    set_in_specs = [values[name] for _, values in optimizers if values.get(name, field.default) != field.default]
+    value = reader.field(name, field) if reader.raw(name) is not None else (set_in_specs or [field.default])[0]
+    if any(other != value for other in set_in_specs):
+        reader.notices.append(f"The Explorer uses one {name} for every optimizer; the link's optimizers set "
+                              f"different ones, so {name}={field.format(value)} is used for all.")
+    return value
+
+
 def _validate_landscape(spec: str) -> None:
     compute.landscape(spec)
 
@@ -94,7 +108,7 @@ def read_state(reader: UrlReader) -> ExplorerState:
     landscape = reader.spec("landscape", LANDSCAPES, EXPLORER_DEFAULT["landscape"], fixed=FIXED,
                             validate=_validate_landscape)
     optimizers = reader.specs("optimizer", OPTIMIZERS, EXPLORER_DEFAULT["optimizers"])
-    shared = {name: reader.field(name, shared_field(name)) for name in SHARED}
+    shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
     region = reader.box("region", (0, 1, 0, 1)) if reader.raw("region") is not None else None
     if region == (0, 1, 0, 1) and reader.raw("region") != "0,1,0,1":
         region = None

@@ -1,0 +1,222 @@
+"""The Streamlit app through AppTest: every page draws without an exception, controls change the results, the URL
+restores the view, and bad links fall back to defaults with a notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SMALL = {"page": "explorer", "steps": "40"}  # keeps each run of the script short
+
+
+def app(params: dict | None = None) -> AppTest:
+    """The app, run once, opened with the link parameters `params`."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def widget(at: AppTest, key: str):
+    for kind in ("selectbox", "number_input", "radio", "toggle", "text_input", "text_area", "checkbox",
+                 "select_slider", "button"):
+        found = [w for w in getattr(at, kind) if w.key == key]
+        if found:
+            return found[0]
+    raise KeyError(key)
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_explorer_default_view_draws_the_map_and_one_row_per_run():
+    at = app(SMALL)
+    assert_clean(at)
+    assert not at.error
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # the animated map and the two loss figures
+    rows = table(at)
+    assert len(rows) == 9  # three optimizers from three preset starts
+    assert set(rows["optimizer"]) == {"adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"}
+    assert at.query_params["landscape"] == ["goldstein_price"] or at.query_params["landscape"] == "goldstein_price"
+
+
+def test_changing_the_landscape_changes_the_results():
+    at = app(SMALL)
+    before = table(at)["final loss"].to_numpy()
+    widget(at, "ex.landscape").set_value("himmelblau").run()
+    assert_clean(at)
+    after = table(at)["final loss"].to_numpy()
+    assert not np.allclose(before, after, equal_nan=True)
+    assert "himmelblau" in str(at.query_params["landscape"])
+
+
+def test_changing_an_optimizer_changes_the_results():
+    at = app(SMALL)
+    before = table(at)
+    widget(at, "ex.O0.name").set_value("adam_cg").run()
+    assert_clean(at)
+    after = table(at)
+    assert after["optimizer"].iloc[0].startswith("adam_cg")
+    assert not np.allclose(before["final loss"][:3], after["final loss"][:3])
+
+
+def test_switching_an_optimizer_keeps_the_hyperparameters_they_share():
+    at = app(SMALL)
+    widget(at, "ex.O0.name").set_value("adam_cm").run()
+    assert widget(at, "ex.O0.adam_cm.lr").value == pytest.approx(0.05)
+
+
+def test_changing_a_hyperparameter_changes_the_results_and_the_link():
+    at = app(SMALL)
+    before = table(at)["final loss"][:3].to_numpy()
+    widget(at, "ex.O0.adam.lr").set_value(0.01).run()
+    assert_clean(at)
+    assert not np.allclose(before, table(at)["final loss"][:3].to_numpy())
+    assert "adam:lr=0.01" in at.query_params["optimizer"]
+
+
+def test_the_log_slider_and_the_exact_box_stay_in_step():
+    at = app(SMALL)
+    widget(at, "ex.O1.adam_sam.lr.scale").set_value(0.002).run()
+    assert widget(at, "ex.O1.adam_sam.lr").value == pytest.approx(0.002)
+    widget(at, "ex.O1.adam_sam.lr").set_value(0.0031).run()
+    assert widget(at, "ex.O1.adam_sam.lr.scale").value == pytest.approx(0.002)
+    assert "adam_sam:lr=0.0031" in at.query_params["optimizer"]
+
+
+def test_a_link_restores_the_same_view():
+    at = app(SMALL)
+    widget(at, "ex.landscape").set_value("two_basin").run()
+    widget(at, "ex.L.two_basin.sharpness").set_value(16.0).run()
+    widget(at, "ex.O2.adam_cm.top_c").set_value(3).run()
+    widget(at, "ex.starts").set_value("random").run()
+    widget(at, "ex.runs").set_value(4).run()
+    widget(at, "ex.view").set_value("surface").run()
+    assert_clean(at)
+    link = {key: at.query_params[key] for key in at.query_params}
+    again = app(link)
+    assert_clean(again)
+    assert {key: again.query_params[key] for key in again.query_params} == link
+    assert widget(again, "ex.L.two_basin.sharpness").value == 16.0
+    assert widget(again, "ex.O2.adam_cm.top_c").value == 3
+    assert widget(again, "ex.view").value == "surface"
+    assert table(again).equals(table(at))
+
+
+def test_invalid_link_values_fall_back_to_defaults_with_a_notice():
+    at = app({"page": "explorer", "landscape": "moon:craters=3", "optimizer": ["adam:lr=-1", "warp_drive"],
+              "steps": "many", "starts": "points", "points": "1,2;nan,3", "noise": "-4", "view": "<script>"})
+    assert_clean(at)
+    notices = " ".join(w.value for w in at.warning)
+    for fragment in ("moon", "lr must be", "warp_drive", "steps", "points", "noise", "view"):
+        assert fragment in notices
+    assert widget(at, "ex.landscape").value == "goldstein_price"
+    assert widget(at, "ex.O0.adam.lr").value == 0.001
+    assert widget(at, "ex.steps").value == 300
+    # The corrected state is what the link now says.
+    assert "steps" not in at.query_params or at.query_params["steps"] == "300"
+
+
+def test_a_formula_that_does_not_parse_in_a_link_falls_back_with_a_notice():
+    at = app({**SMALL, "landscape": "custom:formula=__import__('os')"})
+    assert_clean(at)
+    assert widget(at, "ex.landscape").value == "goldstein_price"
+    assert any("landscape" in w.value for w in at.warning)
+
+
+def test_a_noise_set_in_an_optimizer_spec_becomes_the_pages_noise():
+    at = app({**SMALL, "optimizer": ["adam:lr=0.05,noise=0.3", "adam_cm:lr=0.05"]})
+    assert_clean(at)
+    assert widget(at, "ex.noise").value == pytest.approx(0.3)
+    assert at.query_params["noise"] == "0.3"
+
+
+def test_an_unknown_page_falls_back_to_the_explorer_with_a_notice():
+    at = app({"page": "admin", "steps": "40"})
+    assert_clean(at)
+    assert any("page" in w.value for w in at.warning)
+    assert at.title[0].value == "Explorer"
+
+
+def test_display_options_never_recompute_runs(monkeypatch):
+    import ui.compute
+    calls = []
+    original = ui.compute.run
+
+    def counting_run(*args, **kwargs):
+        calls.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ui.compute, "run", counting_run)
+    at = app({**SMALL, "steps": "37"})  # steps no other test uses: nothing is cached yet
+    assert len(calls) == 3
+    widget(at, "ex.view").set_value("surface").run()
+    widget(at, "ex.view").set_value("map").run()
+    widget(at, "ex.overlays").set_value(False).run()
+    assert_clean(at)
+    assert len(calls) == 3
+
+
+def test_work_above_the_cap_is_refused_with_a_message():
+    at = app(SMALL)
+    widget(at, "settings.max_work").set_value(100).run()
+    assert_clean(at)
+    assert any("must be at most 100" in e.value for e in at.error)
+
+
+def test_diverged_runs_are_flagged_in_the_table_and_explained():
+    at = app({**SMALL, "optimizer": "sgd:lr=1"})
+    assert_clean(at)
+    assert (table(at)["diverged"] != "no").all()
+    assert any("diverged" in w.value for w in at.warning)
+
+
+def test_an_input_the_schema_refuses_is_reported_not_clamped():
+    at = app(SMALL)
+    widget(at, "ex.O0.adam.b1").set_value(1.0).run()  # b1 must be < 1
+    assert_clean(at)
+    assert any("b1 must be a number in [0, 1)" in e.value for e in at.error)
+
+
+def test_adding_and_removing_optimizers():
+    at = app(SMALL)
+    widget(at, "ex.add").click().run()
+    assert len(at.query_params["optimizer"]) == 4
+    widget(at, "ex.O0.remove").click().run()
+    assert_clean(at)
+    assert len(at.query_params["optimizer"]) == 3
+    assert at.query_params["optimizer"][0] == "adam_sam:lr=0.05"
+
+
+def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
+    at = app({"page": "learn"})
+    assert_clean(at)
+    assert at.title[0].value == "Learn"
+    assert len(at.expander) >= 7
+    assert at.latex
+    [demo] = [b for b in at.button if b.key.startswith("learn.demo.Adam stuck")]
+    demo.click().run()
+    assert_clean(at)
+    assert at.title[0].value == "Explorer"
+    assert "two_basin:sharpness=16" in str(at.query_params["landscape"])
+    assert widget(at, "ex.L.two_basin.sharpness").value == 16.0
+
+
+def test_switching_pages_keeps_each_pages_link():
+    at = app(SMALL)
+    widget(at, "ex.O0.adam.lr").set_value(0.02).run()
+    widget(at, "nav.page").set_value("learn").run()
+    assert at.title[0].value == "Learn"
+    widget(at, "nav.page").set_value("explorer").run()
+    assert_clean(at)
+    assert "adam:lr=0.02" in at.query_params["optimizer"]
