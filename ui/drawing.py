@@ -286,7 +286,7 @@ def trajectory_map(grid: SurfaceGrid, picture: str, minima: Sequence[Minimum], s
     for index, update in zip(animated, frames[0]["data"] if frames else []):
         traces[index] = {**traces[index], **update}
     menus, sliders = _animation_controls([frame["name"] for frame in frames])
-    layout = {"title": {"text": title}, "height": 640, "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+    layout = {"title": {"text": title}, "height": 720, "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
               "xaxis": {"range": [grid.xs[0], grid.xs[-1]], "title": {"text": "x"}, "constrain": "domain",
                         "showgrid": False, "zeroline": False},
               "yaxis": {"range": [grid.ys[0], grid.ys[-1]], "title": {"text": "y"}, "scaleanchor": "x",
