@@ -20,6 +20,12 @@ $(DEV): requirements-dev.txt $(RUNTIME)
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
+BENCH := $(VENV)/.bench-installed
+
+$(BENCH): requirements-bench.txt $(RUNTIME)
+	$(PIP) -r requirements-bench.txt
+	touch $@
+
 run: $(RUNTIME)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1
 
@@ -29,6 +35,10 @@ test: $(DEV)
 # Everything but the slow and browser tests, for a quick loop while working.
 test-fast: $(DEV)
 	$(BIN)/python -m pytest -m "not slow and not browser" -x -q
+
+# Speeds against PyTorch and the NumPy limit, wall times, and issue 6's targets (a few minutes; exit 1 on a miss).
+bench: $(BENCH)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

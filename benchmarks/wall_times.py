@@ -1,0 +1,60 @@
+"""Wall times of what users wait for: the real `cmx` commands, as a user starts them, and the app's Explorer.
+
+A command is timed as a fresh process (interpreter start and imports included), outputs going to a temporary
+folder; a command this checkout does not have yet is reported as not measured.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+# name -> the command's arguments after `cmx`, with {out} standing for a temporary folder
+COMMANDS = {
+    "cmx_escape": ["escape"],
+    "cmx_figures": ["figures", "--out", "{out}"],
+    "cmx_animate_200": ["animate", "--frames", "200", "--out", "{out}/animation.gif"],
+}
+REPEATS = {"cmx_escape": 2}  # best of; the others once
+
+
+def cmx_command() -> list[str]:
+    """The installed `cmx` script beside this interpreter, else the same entry point through the interpreter."""
+    script = Path(sys.executable).with_name("cmx")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
+
+
+def time_command(arguments: list[str], repeats: int) -> tuple[float | None, str]:
+    """(best wall seconds, note) of `cmx ARGUMENTS`; None and the reason when it cannot run."""
+    base = cmx_command()
+    command_name = arguments[0]
+    if subprocess.run([*base, command_name, "--help"], capture_output=True).returncode != 0:
+        return None, f"(cmx {command_name} does not exist in this checkout)"
+    best = None
+    with tempfile.TemporaryDirectory() as out:
+        argv = [*base, *(a.format(out=out) for a in arguments)]
+        for _ in range(repeats):
+            start = time.perf_counter()
+            done = subprocess.run(argv, capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                return None, f"(cmx {' '.join(arguments)} failed: {last})"
+            best = elapsed if best is None else min(best, elapsed)
+    return best, f"(cmx {' '.join(arguments).replace('{out}', 'TMP')}, a fresh process, best of {repeats})"
+
+
+def measure_all(report: Callable[[str, float | None, str], None]) -> dict[str, float | None]:
+    """Every wall time, reported as soon as it is measured."""
+    walls = {}
+    for name, arguments in COMMANDS.items():
+        repeats = REPEATS.get(name, 1)
+        walls[name], note = time_command(arguments, repeats)
+        report(name, walls[name], note)
+    return walls

@@ -1,0 +1,72 @@
+"""The benchmark's baselines take exactly cmx's steps, so `make bench` compares the same algorithm.
+
+Only correctness is tested here; speed is measured by `make bench`, never by a timed test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import numpy_limit
+from benchmarks.speed import LANDSCAPES, LR, OPTIMIZERS, RHO, limit_runner, starts_in_domain
+from experiments.run import run
+from landscapes import build_landscape
+
+CASES = [(optimizer, landscape) for landscape in LANDSCAPES for optimizer in OPTIMIZERS]
+
+
+def cmx_final(optimizer: str, landscape_spec: str, starts: np.ndarray, steps: int) -> np.ndarray:
+    spec = f"{optimizer}:lr={LR}" + (f",rho={RHO}" if "sam" in optimizer else "")
+    return run(landscape_spec, spec, starts, steps, record="final").final
+
+
+@pytest.mark.parametrize("spec, grad", [("ackley", numpy_limit.ackley_grad), ("ackley:dim=3", numpy_limit.ackley_grad),
+                                        ("goldstein_price", numpy_limit.goldstein_price_grad)])
+def test_numpy_limit_gradients_equal_the_landscapes(spec, grad):
+    landscape = build_landscape(spec)
+    X = starts_in_domain(landscape, 200)
+    np.testing.assert_allclose(grad(X), landscape.grad(X), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("spec", ["quadratic:dim=8", "quadratic:dim=3,seed=4"])
+def test_numpy_limit_quadratic_gradient_equals_the_landscapes(spec):
+    landscape = build_landscape(spec)
+    X = starts_in_domain(landscape, 50)
+    shifted = numpy_limit.quadratic_grad(landscape.A, landscape.c + 0.5)
+    np.testing.assert_allclose(numpy_limit.quadratic_grad(landscape.A, landscape.c)(X), landscape.grad(X), rtol=1e-13)
+    np.testing.assert_allclose(shifted(X), (X - landscape.c - 0.5) @ landscape.A, rtol=1e-13)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 40])
+@pytest.mark.parametrize("optimizer, landscape_spec", CASES)
+def test_numpy_limit_takes_cmx_steps(optimizer, landscape_spec, steps):
+    landscape = build_landscape(landscape_spec)
+    starts = starts_in_domain(landscape, 12)
+    limit = limit_runner(optimizer, landscape)(starts, steps)
+    np.testing.assert_allclose(limit, cmx_final(optimizer, landscape_spec, starts, steps), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer, landscape_spec", CASES)
+def test_torch_loop_takes_cmx_steps(optimizer, landscape_spec):
+    pytest.importorskip("torch")
+    from benchmarks.speed import torch_function
+    from benchmarks.torch_baselines import torch_loop
+
+    landscape = build_landscape(landscape_spec)
+    starts = starts_in_domain(landscape, 3)
+    looped = torch_loop(optimizer, torch_function(landscape), starts, 30, LR, RHO)
+    np.testing.assert_allclose(looped, cmx_final(optimizer, landscape_spec, starts, 30), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("implementation", ["for-loop", "foreach", "fused"])
+@pytest.mark.parametrize("optimizer, landscape_spec", [c for c in CASES if c[0] in ("adam", "adam_sam")])
+def test_torch_batched_takes_cmx_steps(optimizer, landscape_spec, implementation):
+    pytest.importorskip("torch")
+    from benchmarks.speed import torch_function
+    from benchmarks.torch_baselines import torch_batched
+
+    landscape = build_landscape(landscape_spec)
+    starts = starts_in_domain(landscape, 20)
+    batched = torch_batched(optimizer, torch_function(landscape), starts, 30, LR, RHO, implementation)
+    np.testing.assert_allclose(batched, cmx_final(optimizer, landscape_spec, starts, 30), rtol=0, atol=1e-10)
