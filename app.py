@@ -3,11 +3,13 @@
 import streamlit as st
 
 from ui.navigation import chosen_page
-from ui.pages import explorer, learn
+from ui.pages import basin_map, escape_lab, explorer, learn
 from ui.settings import settings_controls
 
 PAGES = {
     "explorer": (":material/explore: Explorer", explorer),
+    "escape": (":material/trending_up: Escape lab", escape_lab),
+    "basins": (":material/grid_on: Basin map", basin_map),
     "learn": (":material/school: Learn", learn),
 }
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, Hashable
 
 import numpy as np
 import streamlit as st
@@ -103,3 +106,36 @@ def run_measurements(landscape_spec: str, optimizer_spec: str, starts: tuple[tup
         basin[alive] = assign_basins(surface, result.final[alive])
         sharpness[alive] = largest_eigenvalue(surface, result.final[alive])
     return {"basin": basin, "sharpness": sharpness, "path_length": path_length(result.positions)}
+
+
+class BoundedStore:
+    """A small thread-safe least-recently-used store, for results computed with a progress bar.
+
+    st.cache_data cannot hold those: it replays the Streamlit calls a cached function made, and the progress bar
+    lives outside the function. Values are shared between sessions, so they must never be mutated.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def store(name: str, capacity: int = 32) -> BoundedStore:
+    """The process-wide store called `name`."""
+    return BoundedStore(capacity)

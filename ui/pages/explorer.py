@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from experiments.animate import trajectory_gif
 from experiments.cli_run import result_csv, result_json
+from experiments.figures import trajectories_figure
 from experiments.run import check_work
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS, build_optimizer
@@ -20,12 +22,11 @@ from specs import Field, SpecError
 from ui import compute, drawing, url_sync
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.presets import EXPLORER_DEFAULT, preset_starts
-from ui.schema_widgets import entry_controls, put_values
+from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.settings import Settings
 from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text
 
 PREFIX = "ex"
-FIXED = {"dim": 2}  # the Explorer draws the plane
 SHARED = ("noise", "seed")  # set once for all optimizers: the page's gradient noise and seed
 STEPS = Field("steps", "int", EXPLORER_DEFAULT["steps"], "optimizer steps of every run", low=1, high=1_000_000)
 RUNS = Field("runs", "int", 20, "how many random starts", low=1, high=1000)
@@ -120,9 +121,7 @@ def read_state(reader: UrlReader) -> ExplorerState:
 
 def put_state(state: ExplorerState) -> None:
     """Set every Explorer control to `state` (before the controls are drawn)."""
-    name, values = state.landscape
-    st.session_state[f"{PREFIX}.landscape"] = name
-    put_values(f"{PREFIX}.L.{name}", LANDSCAPES.entry(name).fields, values)
+    put_landscape(PREFIX, *state.landscape)
     put_slots(PREFIX, state.optimizers)
     st.session_state[f"{PREFIX}.starts"] = state.starts
     st.session_state[f"{PREFIX}.points"] = format_points(state.points).replace(";", "; ")
@@ -149,14 +148,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
     side = st.sidebar
     with side:
         st.subheader("Landscape")
-        names = LANDSCAPES.names()
-        if st.session_state.get(f"{PREFIX}.landscape") not in names:
-            st.session_state[f"{PREFIX}.landscape"] = EXPLORER_DEFAULT["landscape"]
-        name = st.selectbox("landscape", names, key=f"{PREFIX}.landscape", label_visibility="collapsed",
-                            help="the surface the optimizers descend")
-        st.caption(LANDSCAPES.entry(name).help)
-        values, landscape_errors = entry_controls(LANDSCAPES.entry(name), f"{PREFIX}.L.{name}", hidden=FIXED)
-        values.update({k: v for k, v in FIXED.items() if any(f.name == k for f in LANDSCAPES.entry(name).fields)})
+        landscape, landscape_errors = landscape_controls(PREFIX, EXPLORER_DEFAULT["landscape"])
         errors += landscape_errors
         st.subheader("Optimizers")
         optimizers, optimizer_errors = slot_controls(PREFIX, shared=SHARED)
@@ -193,7 +185,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
                                   format="%g" if field.kind == "float" else "%d")
     if errors:
         return None, errors
-    return ExplorerState((name, values), tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
+    return ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
                          st.session_state.get(f"{PREFIX}.view", VIEW.default),
                          st.session_state.get(f"{PREFIX}.overlays", OVERLAYS.default),
                          int(st.session_state.get(f"{PREFIX}.run", OVERLAY_RUN.default))), []
@@ -268,6 +260,12 @@ def _trajectories_csv(labels: list[str], results: list) -> str:
     return out.getvalue()
 
 
+def _figure_png(surface, labels: list[str], results: list) -> bytes:
+    out = io.BytesIO()
+    trajectories_figure(surface, dict(zip(labels, results))).savefig(out, format="png", dpi=150)
+    return out.getvalue()
+
+
 def _trajectories_json(results: list) -> str:
     return json.dumps([json.loads(result_json(result)) for result in results], indent=1)
 
@@ -297,7 +295,7 @@ def render(settings: Settings) -> None:
         return
     st.session_state[f"{PREFIX}._starts_now"] = starts.tolist()
     labels = _labels(specs)
-    header = st.columns([3, 2, 1.2, 1.4, 1.4, 1.4], vertical_alignment="bottom")
+    header = st.columns([3, 2, 1.2, 1.3, 1.2, 1.2, 1.2, 1.2], vertical_alignment="bottom")
     with header[0]:
         view = st.radio("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get, horizontal=True)
     with header[1]:
@@ -317,6 +315,13 @@ def render(settings: Settings) -> None:
     with header[5]:
         st.download_button("JSON", lambda: _trajectories_json(results), "trajectories.json", "application/json",
                            icon=":material/download:", key=f"{PREFIX}.json")
+    with header[6]:
+        st.download_button("PNG", lambda: _figure_png(surface, labels, results), "trajectories.png", "image/png",
+                           icon=":material/download:", key=f"{PREFIX}.png", help="the trajectories, one panel each")
+    with header[7]:
+        st.download_button("GIF", lambda: trajectory_gif(surface, dict(zip(labels, results))), "trajectories.gif",
+                           "image/gif", icon=":material/download:", key=f"{PREFIX}.gif",
+                           help="the animation (takes a few seconds to draw)")
     series = []
     for index, (label, spec, result) in enumerate(zip(labels, specs, results)):
         teaching = None

@@ -1,0 +1,31 @@
+"""The landscape control shared by the pages: a choice of surface and its parameters from its schema."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import streamlit as st
+
+from landscapes import LANDSCAPES
+from ui.schema_widgets import entry_controls, put_values
+
+FIXED = {"dim": 2}  # the pages draw the plane
+
+
+def put_landscape(prefix: str, name: str, values: Mapping[str, Any]) -> None:
+    st.session_state[f"{prefix}.landscape"] = name
+    put_values(f"{prefix}.L.{name}", LANDSCAPES.entry(name).fields, values)
+
+
+def landscape_controls(prefix: str, default: str) -> tuple[tuple[str, dict[str, Any]], list[str]]:
+    """Draw the landscape choice and its parameters; return ((name, values), error sentences)."""
+    names = LANDSCAPES.names()
+    if st.session_state.get(f"{prefix}.landscape") not in names:
+        st.session_state[f"{prefix}.landscape"] = LANDSCAPES.resolve(default)[0]
+    name = st.selectbox("landscape", names, key=f"{prefix}.landscape", label_visibility="collapsed",
+                        help="the surface the optimizers descend")
+    entry = LANDSCAPES.entry(name)
+    st.caption(entry.help)
+    values, errors = entry_controls(entry, f"{prefix}.L.{name}", hidden=FIXED)
+    values.update({k: v for k, v in FIXED.items() if any(f.name == k for f in entry.fields)})
+    return (name, values), errors
