@@ -38,11 +38,11 @@ LINK_KEYS = ["page", "landscape", "optimizer", "starts", "points", "runs", "regi
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(LINK_KEYS),
+@given(st.sampled_from(["explorer", "escape", "basins", "learn"]),
+       st.dictionaries(st.sampled_from(LINK_KEYS),
                        st.one_of(spec_text(), st.lists(spec_text(), min_size=1, max_size=3)), max_size=6))
-def test_random_links_never_raise(link):
-    link = {key: value for key, value in link.items()}
-    link.setdefault("steps", "30")
+def test_random_links_never_raise(page, link):
+    link = {"page": page, "steps": "30", "runs": "20", "resolution": "8", **link}
     at = app(link)
     assert_clean(at)
 
