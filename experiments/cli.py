@@ -8,31 +8,34 @@ import sys
 from typing import Callable, Sequence
 
 from specs import SpecError
+from specs.fields import printable
 
 # Each command module exposes add_parser(subparsers) and sets `handler` on its parser.
-from experiments import cli_run
+from experiments import cli_figures, cli_measure, cli_run
 
-COMMAND_MODULES = [cli_run]
+COMMAND_MODULES = [cli_run, cli_measure, cli_figures]
 
-# argparse takes "-1,0" for an option; a value that is a list of numbers is glued to its flag instead.
+# argparse takes "-1,0" for an option; a value that is a list of numbers is glued to its flag instead, and so is
+# any value of a text option (a formula such as "-x**2 + y**2").
 _NUMBER_LIST = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)*$")
+TEXT_OPTIONS = ("--formula",)
 
 
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr, exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {message}\n")
+        self.exit(2, f"{self.prog}: {printable(message)}\n")
 
 
 def glue_number_lists(argv: Sequence[str]) -> list[str]:
-    """['--start', '-1,0'] -> ['--start=-1,0'] so that negative coordinates need no '='."""
+    """['--start', '-1,0'] -> ['--start=-1,0'] so that negative coordinates (and formulas) need no '='."""
     out: list[str] = []
     i = 0
     while i < len(argv):
         token = argv[i]
         if token.startswith("--") and "=" not in token and i + 1 < len(argv) and argv[i + 1].startswith("-") \
-                and _NUMBER_LIST.match(argv[i + 1]):
+                and (_NUMBER_LIST.match(argv[i + 1]) or token in TEXT_OPTIONS):
             out.append(f"{token}={argv[i + 1]}")
             i += 2
             continue
@@ -59,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cmx {args.command}: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"cmx {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(printable(f"cmx {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": ")),
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"cmx {args.command}: interrupted", file=sys.stderr)

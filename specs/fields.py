@@ -8,8 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (a line break, a NUL) shown as its escape: one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class SpecError(ValueError):
-    """A user-facing input error; its message is one sentence naming the field and the allowed values."""
+    """A user-facing input error; its message is one sentence naming the field and the allowed values.
+
+    A line break typed inside a value is shown escaped, so the message stays one line wherever it is printed.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(printable(str(message)))
 
 
 def _format_number(value: float) -> str:
@@ -65,7 +76,8 @@ class Field:
 
     def _error(self, value: Any) -> SpecError:
         shown = value if isinstance(value, str) else _format_number(value) if isinstance(value, (int, float)) else \
-            repr(value)[:60]
+            repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
         return SpecError(f"{self.name} must be {self.range_text()} (got {shown})")
 
     def check(self, value: Any) -> Any:
