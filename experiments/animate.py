@@ -1,0 +1,74 @@
+"""Trajectories as an animated GIF: the contour is drawn once, each frame only blits the paths over it."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from PIL import Image
+
+from experiments.figures import require_2d, colours_for, draw_landscape
+from experiments.run import RunResult
+from landscapes import Landscape
+from specs import Field
+
+FRAMES = Field("frames", "int", 200, "frames in the animation", low=2, high=2000)
+FPS = Field("fps", "int", 20, "frames per second", low=1, high=100)
+
+
+def frame_rows(recorded: int, frames: int) -> np.ndarray:
+    """(F,) indices into `recorded` recorded points, evenly spread from the first to the last."""
+    return np.unique(np.round(np.linspace(0, recorded - 1, min(frames, recorded))).astype(int))
+
+
+def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: int = 200, fps: int = 20,
+                   dpi: int = 80) -> bytes:
+    """An animated GIF (bytes) of every optimizer's runs moving over the landscape, one colour per optimizer.
+
+    Frame k shows each path up to the k-th of `frames` evenly spaced recorded steps and a dot at its head.
+    The palette is taken from the last frame (where every path is drawn), so colours do not flicker; the bytes
+    depend only on the inputs.
+    """
+    require_2d(landscape, "an animation")
+    frames, fps = FRAMES.check(frames), FPS.check(fps)
+    colours = colours_for(list(results))
+    figure = Figure(figsize=(6.0, 5.0), dpi=dpi, layout="constrained")
+    canvas = FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    draw_landscape(ax, landscape)
+    paths, heads, rows = {}, {}, {}
+    longest = max(result.positions.shape[0] for result in results.values())
+    frame_count = len(frame_rows(longest, frames))
+    for name, result in results.items():
+        positions = np.where(np.isfinite(result.positions), result.positions, np.nan)[..., :2]  # (R, N, 2)
+        paths[name] = (positions, LineCollection([], colors=colours[name], linewidths=1.3, animated=True))
+        ax.add_collection(paths[name][1])
+        heads[name] = ax.plot([], [], "o", color=colours[name], markeredgecolor="white", markersize=5,
+                              animated=True, label=name)[0]
+        # this optimizer's recorded row at each frame (optimizers may have recorded different numbers of points)
+        rows[name] = np.round(np.linspace(0, positions.shape[0] - 1, frame_count)).astype(int)
+    ax.legend(handles=list(heads.values()), fontsize=8, loc="upper right")
+    ax.set_title(landscape.spec, fontsize=10)
+    canvas.draw()
+    background = canvas.copy_from_bbox(figure.bbox)
+
+    def render(k: int) -> Image.Image:
+        canvas.restore_region(background)
+        for name, (positions, collection) in paths.items():
+            upto = rows[name][k]
+            collection.set_segments([positions[: upto + 1, i] for i in range(positions.shape[1])])
+            heads[name].set_data(positions[upto, :, 0], positions[upto, :, 1])
+            ax.draw_artist(collection)
+            ax.draw_artist(heads[name])
+        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+    last = render(frame_count - 1)
+    palette = last.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    images = [render(k).quantize(palette=palette, dither=Image.Dither.NONE) for k in range(frame_count - 1)]
+    images.append(last.quantize(palette=palette, dither=Image.Dither.NONE))
+    out = io.BytesIO()
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
+    return out.getvalue()
