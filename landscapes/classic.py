@@ -56,26 +56,53 @@ class GoldsteinPrice(Landscape):
         b = 30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
         return a * b
 
-    def grad(self, X):
-        """With w = x + y and u = 2x - 3y, f = a(w) b(u): a = 1 + (w+1)² (19 + w(3w - 14)), b = 30 + u² (18 + u(3u - 16)),
-        so df/dx = a' b + 2 a b' and df/dy = a' b - 3 a b' (half the operations of the expanded form)."""
-        X = self.points(X)
+    @staticmethod
+    def _factors(X, second: bool = False):
+        """f = a(w) b(u) with w = x + y, u = 2x - 3y: a = 1 + (w+1)² (19 + w(3w - 14)), b = 30 + u² (18 + u(3u - 16)).
+
+        Returns a, a', b, b' (each (N,)), and a'', b'' too when `second`; half the operations of the expanded form.
+        """
         x, y = X[:, 0], X[:, 1]
+        w = x + y
+        s = w + 1.0
+        p = 19.0 + w * (3.0 * w - 14.0)
+        p_w = 6.0 * w - 14.0
+        a = 1.0 + s * s * p
+        a_w = s * (2.0 * p + s * p_w)
+        u = 2.0 * x - 3.0 * y
+        q = 18.0 + u * (3.0 * u - 16.0)
+        q_u = 6.0 * u - 16.0
+        b = 30.0 + u * u * q
+        b_u = u * (2.0 * q + u * q_u)
+        if not second:
+            return a, a_w, b, b_u
+        a_ww = 2.0 * p + s * (4.0 * p_w + 6.0 * s)
+        b_uu = 2.0 * q + u * (4.0 * q_u + 6.0 * u)
+        return a, a_w, b, b_u, a_ww, b_uu
+
+    def grad(self, X):
+        """df/dx = a' b + 2 a b', df/dy = a' b - 3 a b'."""
+        X = self.points(X)
         with np.errstate(all="ignore"):
-            w = x + y
-            s = w + 1.0
-            p = 19.0 + w * (3.0 * w - 14.0)
-            a = 1.0 + s * s * p
-            a_w = s * (2.0 * p + s * (6.0 * w - 14.0))
-            u = 2.0 * x - 3.0 * y
-            q = 18.0 + u * (3.0 * u - 16.0)
-            b = 30.0 + u * u * q
-            b_u = u * (2.0 * q + u * (6.0 * u - 16.0))
+            a, a_w, b, b_u = self._factors(X)
             common, cross = a_w * b, a * b_u
             g = np.empty_like(X)
             np.add(common, 2.0 * cross, out=g[:, 0])
             np.subtract(common, 3.0 * cross, out=g[:, 1])
             return g
+
+    def hessian(self, X):
+        """Jᵀ [[f_ww, f_wu], [f_wu, f_uu]] J, with f_ww = a'' b, f_wu = a' b', f_uu = a b'' and J = [[1, 1], [2, -3]]
+        the Jacobian of (w, u); closed form because finding the minima takes dozens of Hessians."""
+        X = self.points(X)
+        with np.errstate(all="ignore"):
+            a, a_w, b, b_u, a_ww, b_uu = self._factors(X, second=True)
+            f_ww, f_wu, f_uu = a_ww * b, a_w * b_u, a * b_uu
+            H = np.empty((X.shape[0], 2, 2))
+            H[:, 0, 0] = f_ww + 4.0 * f_wu + 4.0 * f_uu
+            H[:, 0, 1] = H[:, 1, 0] = f_ww - f_wu - 6.0 * f_uu
+            H[:, 1, 1] = f_ww - 6.0 * f_wu + 9.0 * f_uu
+            return H
 
     def minimum_guesses(self):
         return np.array([[0.0, -1.0], [-0.6, -0.4], [1.8, 0.2], [1.2, 0.8]])
