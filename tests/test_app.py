@@ -220,3 +220,15 @@ def test_switching_pages_keeps_each_pages_link():
     widget(at, "nav.page").set_value("explorer").run()
     assert_clean(at)
     assert "adam:lr=0.02" in at.query_params["optimizer"]
+
+
+def test_a_custom_formula_is_a_landscape_and_a_bad_one_is_explained():
+    at = app(SMALL)
+    widget(at, "ex.landscape").set_value("custom").run()
+    widget(at, "ex.L.custom.formula").input("(x - 1)**2 + 3*(y + 0.5)**2").run()
+    assert_clean(at)
+    assert "custom:formula=(x - 1)**2 + 3*(y + 0.5)**2" in str(at.query_params["landscape"])
+    assert (table(at)["diverged"] == "no").all()
+    widget(at, "ex.L.custom.formula").input("__import__('os').system('true')").run()
+    assert_clean(at)
+    assert any("formula" in e.value for e in at.error)
