@@ -36,8 +36,8 @@ def header(with_torch: bool) -> None:
 
         torch_text = f"{torch.__version__} ({torch.get_num_threads()} threads by default)"
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"# cmx speed: {speed.STEPS} steps per run, lr={speed.LR}, rho={speed.RHO}, float64; best of 3-5 wall-clock "
-          f"repeats; run-steps/s = runs x steps / seconds; ratio > 1: cmx is faster")
+    print(f"# cmx speed: {speed.STEPS} steps per run, lr={speed.LR}, rho={speed.RHO}, float64; best of 5 wall-clock "
+          f"rounds; run-steps/s = runs x steps / seconds; ratio > 1: cmx is faster")
     print(f"# python {platform.python_version()}, numpy {np.__version__}, torch {torch_text}, {os.cpu_count()} cores, "
           f"load average {load}", flush=True)
 

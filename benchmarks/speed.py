@@ -23,7 +23,7 @@ STEPS = 500
 LR = 0.01
 RHO = 0.05
 BATCHED = ("adam", "adam_sam")  # the elementwise optimizers a single torch.optim.Adam can batch
-LOOP_RUNS, LOOP_STEPS = 16, 60  # the PyTorch loop's cost is linear in runs: its rate is measured on a few
+LOOP_RUNS, LOOP_STEPS = 16, 40  # the PyTorch loop's cost is linear in runs: its rate is measured on a few
 PROBE_STEPS = 20  # steps used to pick batched PyTorch's fastest thread count and Adam implementation
 
 
@@ -79,16 +79,6 @@ def torch_function(landscape):
     return tb.quadratic(landscape.A, landscape.c)
 
 
-def torch_loop_rate(optimizer: str, landscape) -> float:
-    """Run-steps per second of one PyTorch optimizer per run, stepped run after run."""
-    from benchmarks.torch_baselines import torch_loop
-
-    f, starts = torch_function(landscape), starts_in_domain(landscape, LOOP_RUNS)
-    torch_loop(optimizer, f, starts[:1], 5, LR, RHO)  # warm up autograd and the optimizer
-    best = min(seconds(lambda: torch_loop(optimizer, f, starts, LOOP_STEPS, LR, RHO)) for _ in range(2))
-    return LOOP_RUNS * LOOP_STEPS / best
-
-
 def fastest_torch_batched(optimizer: str, f, starts: np.ndarray) -> Callable[[], object]:
     """Batched PyTorch in its fastest setting for this case (thread count x torch.optim.Adam implementation),
     chosen on a short probe, so that the baseline is the best a skilled user would get."""
@@ -112,37 +102,57 @@ def fastest_torch_batched(optimizer: str, f, starts: np.ndarray) -> Callable[[],
     return runner(*min(probe, key=probe.get), STEPS)
 
 
-def measure(optimizer: str, landscape_spec: str, n_runs: int, loop_rate: float | None, with_torch: bool) -> Speed:
-    """Time cmx, the NumPy limit and batched PyTorch on one case, best of a few alternating repeats."""
+def timed_methods(optimizer: str, landscape_spec: str, n_runs: int, with_torch: bool, with_loop: bool
+                  ) -> dict[str, tuple[Callable[[], object], int]]:
+    """name -> (a call to time, the run-steps it takes) for every method that applies to this case."""
     landscape = build_landscape(landscape_spec)
     starts = starts_in_domain(landscape, n_runs)
     spec = f"{optimizer}:lr={LR}" + (f",rho={RHO}" if "sam" in optimizer else "")
     limit = limit_runner(optimizer, landscape)
-    methods = {"cmx": lambda: run(landscape_spec, spec, starts, STEPS, record="final"),
-               "numpy_limit": lambda: limit(starts, STEPS)}
+    work = n_runs * STEPS
+    methods = {"cmx": (lambda: run(landscape_spec, spec, starts, STEPS, record="final"), work),
+               "numpy_limit": (lambda: limit(starts, STEPS), work)}
     if with_torch and optimizer in BATCHED:
-        methods["torch_batched"] = fastest_torch_batched(optimizer, torch_function(landscape), starts)
-    repeats = 3 if n_runs >= 10_000 else 5
+        methods["torch_batched"] = (fastest_torch_batched(optimizer, torch_function(landscape), starts), work)
+    if with_torch and with_loop:
+        from benchmarks.torch_baselines import torch_loop
+
+        f, few = torch_function(landscape), starts_in_domain(landscape, LOOP_RUNS)
+        torch_loop(optimizer, f, few[:1], 5, LR, RHO)  # warm up autograd and the optimizer
+        methods["torch_loop"] = (lambda: torch_loop(optimizer, f, few, LOOP_STEPS, LR, RHO), LOOP_RUNS * LOOP_STEPS)
+    return methods
+
+
+def best_rates(methods: dict[str, tuple[Callable[[], object], int]], repeats: int) -> dict[str, float]:
+    """Run-steps per second of each method: the best of `repeats` rounds, each round timing every method in turn."""
     best = {name: float("inf") for name in methods}
     for _ in range(repeats):
-        for name, method in methods.items():
+        for name, (method, _) in methods.items():
             best[name] = min(best[name], seconds(method))
-    rate = {name: n_runs * STEPS / elapsed for name, elapsed in best.items()}
-    return Speed(optimizer, landscape_spec, n_runs, rate["cmx"], rate["numpy_limit"], loop_rate,
-                 rate.get("torch_batched"))
+    return {name: methods[name][1] / elapsed for name, elapsed in best.items()}
+
+
+def measure_case(optimizer: str, landscape_spec: str, run_counts: tuple[int, ...], with_torch: bool) -> list[Speed]:
+    """Speeds of one optimizer on one landscape at every N, largest N first. The PyTorch loop, whose cost is linear
+    in the runs, is timed on LOOP_RUNS runs in the same rounds as the largest N and its rate holds for every N."""
+    rates = {}
+    for n_runs in sorted(run_counts, reverse=True):
+        largest = n_runs == max(run_counts)
+        methods = timed_methods(optimizer, landscape_spec, n_runs, with_torch, with_loop=largest)
+        rates[n_runs] = best_rates(methods, repeats=5)
+    loop_rate = rates[max(run_counts)].get("torch_loop")
+    return [Speed(optimizer, landscape_spec, n, rates[n]["cmx"], rates[n]["numpy_limit"], loop_rate,
+                  rates[n].get("torch_batched")) for n in run_counts]
 
 
 def measure_all(with_torch: bool, report: Callable[[Speed], None], run_counts: tuple[int, ...] = RUN_COUNTS
                 ) -> list[Speed]:
-    """Every (optimizer, landscape, N) case, reported as soon as it is measured."""
+    """Every (optimizer, landscape, N) case, reported as soon as its optimizer and landscape are measured."""
     keep_freed_memory()  # cmx's allocator setting holds for the whole process, the baselines included
     speeds = []
     for landscape_spec in LANDSCAPES:
-        landscape = build_landscape(landscape_spec)
         for optimizer in OPTIMIZERS:
-            loop_rate = torch_loop_rate(optimizer, landscape) if with_torch else None
-            for n_runs in run_counts:
-                speed = measure(optimizer, landscape_spec, n_runs, loop_rate, with_torch)
+            for speed in measure_case(optimizer, landscape_spec, run_counts, with_torch):
                 report(speed)
                 speeds.append(speed)
     return speeds

@@ -50,11 +50,52 @@ def time_command(arguments: list[str], repeats: int) -> tuple[float | None, str]
     return best, f"(cmx {' '.join(arguments).replace('{out}', 'TMP')}, a fresh process, best of {repeats})"
 
 
+def explorer_seconds() -> float:
+    """Seconds the Explorer page computes at its opening state before it draws, with every cache cleared: its
+    trajectories, teaching replays, surface grid, minima and per-run measurements (what ui/pages/explorer.py's
+    render calls, in that order), in a warm process as in a running app."""
+    import streamlit as st
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")  # outside a running app every cached function warns: no runtime
+
+    from experiments.run import DEFAULT_MAX_WORK
+    from ui import compute
+    from ui.pages import explorer
+    from ui.url_state import UrlReader
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    start = time.perf_counter()
+    state = explorer.read_state(UrlReader({}))
+    surface = compute.landscape(state.landscape_spec)
+    starts = explorer.start_points(state, surface)
+    key = tuple(map(tuple, starts))
+    for spec in state.optimizer_specs():
+        compute.trajectories(state.landscape_spec, spec, key, state.steps, DEFAULT_MAX_WORK)
+    compute.surface_grid(state.landscape_spec)
+    surface.minima
+    for spec in state.optimizer_specs():
+        if state.overlays:
+            compute.teaching(state.landscape_spec, spec, key[min(state.overlay_run, len(key) - 1)], state.steps)
+        compute.run_measurements(state.landscape_spec, spec, key, state.steps, DEFAULT_MAX_WORK)
+    return time.perf_counter() - start
+
+
+def time_explorer(repeats: int = 3) -> tuple[float | None, str]:
+    try:
+        best = min(explorer_seconds() for _ in range(repeats))
+    except ImportError as error:
+        return None, f"(the app's Explorer cannot be imported here: {error})"
+    return best, f"(the Explorer's opening computation before drawing, caches cleared, best of {repeats})"
+
+
 def measure_all(report: Callable[[str, float | None, str], None]) -> dict[str, float | None]:
     """Every wall time, reported as soon as it is measured."""
     walls = {}
     for name, arguments in COMMANDS.items():
-        repeats = REPEATS.get(name, 1)
-        walls[name], note = time_command(arguments, repeats)
+        walls[name], note = time_command(arguments, REPEATS.get(name, 1))
         report(name, walls[name], note)
+    walls["explorer"], note = time_explorer()
+    report("explorer", walls["explorer"], note)
     return walls
