@@ -28,9 +28,9 @@ def sin_cos_2pi(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def scale_rows(scale: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """scale[:, None] * A for scale (N,) and A (N, d); column by column when d <= 3, where NumPy's broadcast over so
-    short an inner axis is about three times slower."""
-    if A.shape[1] > 3:
+    """scale[:, None] * A for scale (N,) and A (N, d); column by column for many runs of d <= 3, where NumPy's
+    broadcast over so short an inner axis is about three times slower."""
+    if A.shape[1] > 3 or A.shape[0] < 500:
         return np.multiply(scale[:, None], A, out=out)
     out = np.empty_like(A) if out is None else out
     for j in range(A.shape[1]):
@@ -130,13 +130,14 @@ class Ackley(Landscape):
     def _parts(self, X):
         """s = sqrt(mean x²) (N,), cone (N,) and wave (N,) with grad = cone * x + wave * sin 2πx, sin and cos of 2πx."""
         d = X.shape[1]
-        s = np.sqrt(np.square(X) @ np.ones(d) / d)
+        ones = np.ones(d)
+        s = np.sqrt(np.square(X) @ ones / d)
         cone = np.exp(-0.2 * s)
         cone *= 4.0 / d
         cone /= s
         cone[s == 0] = 0.0  # the tip's limit
         sin, cos = sin_cos_2pi(X)
-        wave = np.exp(cos @ np.ones(d) / d)
+        wave = np.exp(cos @ ones / d)
         wave *= 2 * np.pi / d
         return s, cone, wave, sin, cos
 

@@ -7,6 +7,7 @@ Nothing is mutated: a state once returned is never changed, so any step can be r
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -39,7 +40,7 @@ def bias_corrected_step(x: np.ndarray, direction: np.ndarray, v: np.ndarray, t: 
     Worked in one array, `out` (a scratch array of the caller's, which becomes the new x) or a fresh one.
     """
     step = np.sqrt(v, out=out)
-    step /= np.sqrt(1.0 - b2**t)
+    step /= math.sqrt(1.0 - b2**t)
     step += eps
     np.divide(direction, step, out=step)
     step *= lr / (1.0 - b1**t)
