@@ -28,6 +28,7 @@ from specs import SpecError
 COLOURS = {"adam": "#1f77b4", "adam_sam": "#ff7f0e", "adam_cm": "#2ca02c", "adam_sam_cm": "#d62728",
            "adam_cg": "#9467bd", "sgd": "#8c564b", "momentum": "#e377c2"}
 EXTRA_COLOURS = ("#17becf", "#bcbd22", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896")
+SERIES_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")  # values of a knob
 # Basin colours: one per minimum index (cycled); unassigned grey, diverged black.
 BASIN_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
                  "#bab0ac")
@@ -130,7 +131,8 @@ def escape_curve_figure(table: SweepTable, axis: str | None) -> Figure:
 def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str = "optimizer") -> None:
     """The escape rates of `table` on `ax`: lines with confidence bands per `series` value, or bars."""
     names = list(dict.fromkeys(row[series] for row in table.rows))
-    colours = colours_for([str(n) for n in names])
+    colours = (colours_for([str(n) for n in names]) if series == "optimizer"
+               else {str(n): SERIES_COLOURS[k % len(SERIES_COLOURS)] for k, n in enumerate(names)})
     label = (lambda n: f"{series} = {n}") if series != "optimizer" and all(_is_number(n) for n in names) else str
     values = list(dict.fromkeys(row[axis] for row in table.rows)) if axis else [None]
     if axis is not None and all(_is_number(v) for v in values):
