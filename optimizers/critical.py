@@ -48,13 +48,15 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
     def step(state: AdamCMState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamCMState]:
         g = grad(x)
         g_norm = row_norms(g)
+        # `work` holds (1-b1) g, then (1-b2) a², then the new x: no temporaries beyond it.
+        work = np.empty_like(g) if state.t == 0 else np.multiply(g, 1.0 - b1)
         if state.t == 0:
             m = state.m
             a = np.zeros_like(g)
             buffer = cb.offer(state.buffer, g_norm, g, rule, seed)
         else:
             m = np.multiply(state.m, b1)
-            m += (1.0 - b1) * g
+            m += work
             if aggregate == "sum":
                 a = cb.mean(state.buffer)
                 a += m
@@ -66,9 +68,11 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
             buffer = cb.offer(state.buffer, offered, m, rule, seed)  # offer copies m into the buffer's own arrays
         t = state.t + 1
         moment_source = a if second_moment == "aggregate" else g
+        np.multiply(moment_source, moment_source, out=work)
+        work *= 1.0 - b2
         v = np.multiply(state.v, b2)
-        v += (1.0 - b2) * (moment_source * moment_source)
-        x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps)
+        v += work
+        x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps, out=work)
         return x_new, AdamCMState(t, m, v, cb.decay(buffer, decay))
 
     return Optimizer(init, step)
