@@ -1,4 +1,4 @@
-"""Custom formulas: what is accepted computes what it says; everything else is refused quickly, and nothing typed runs."""
+"""Custom formulas: what is accepted computes what it says; the rest is refused quickly; nothing typed ever runs."""
 
 from __future__ import annotations
 

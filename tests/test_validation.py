@@ -47,7 +47,7 @@ def no_warnings():
 
 
 def cmx(*args: str) -> tuple[int, str, str]:
-    """`cmx ARGS` in this process: exit status, stdout, stderr. Any exception but SystemExit propagates (a traceback)."""
+    """`cmx ARGS` in this process: exit status, stdout, stderr. Any other exception propagates (a traceback)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
@@ -226,7 +226,8 @@ def test_the_edges_of_every_range_are_accepted_through_every_door_and_compute(ki
         if kind == "landscape":
             landscape = built
             assert landscape.spec == registry.canonical(spec)
-            X = landscape.domain.low + np.linspace(0.1, 0.9, 4)[:, None] * (landscape.domain.high - landscape.domain.low)
+            low, high = landscape.domain.low, landscape.domain.high
+            X = low + np.linspace(0.1, 0.9, 4)[:, None] * (high - low)
             assert landscape.f(X).shape == (4,) and landscape.grad(X).shape == X.shape
             result = run(landscape, "adam:lr=0.01", X, 3)
             dim = landscape.dim
@@ -388,13 +389,9 @@ def test_any_spec_or_formula_on_the_cli_runs_or_is_refused_in_one_line(text, whe
 
 @pytest.mark.parametrize("args, message", [
     (["--optimizer", "adam_cm:top_c=0"], "top_c must be an integer in [1, 100] (got 0)"),
-    (["--optimizer", "adam_cm:priority=loudest"], "priority must be one of grad_norm, momentum_norm, fifo, random"),
-    (["--landscape", "custom:formula=x^2"], "write powers as x**2"),
     (["--formula", "__import__('os').system('echo pwned')"], "unknown name '__import__'"),
-    (["--formula", "9**9**9**9"], "is too large"),
     (["--start", "nan,0"], "--start must be 2 comma-separated finite numbers"),
     (["--max-work", "0"], "max_work must be an integer in [1, 1000000000000] (got 0)"),
-    (["--every", "0"], "every must be an integer in [1, 10000000] (got 0)"),
     (["--steps", "20000000"], "steps must be an integer in [0, 10000000] (got 20000000)"),
 ])
 def test_the_installed_command_refuses_in_one_line_without_a_traceback(args, message):
