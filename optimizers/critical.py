@@ -53,7 +53,7 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
         if state.t == 0:
             m = state.m
             a = np.zeros_like(g)
-            buffer = cb.offer(state.buffer, g_norm, g, rule, seed)
+            buffer = cb.offer(state.buffer, g_norm, g, rule, seed, decay)
         else:
             m = np.multiply(state.m, b1)
             m += work
@@ -65,7 +65,7 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
                 a += m
                 a /= state.buffer.size + 1
             offered = row_norms(m) if priority == "momentum_norm" else g_norm
-            buffer = cb.offer(state.buffer, offered, m, rule, seed)  # offer copies m into the buffer's own arrays
+            buffer = cb.offer(state.buffer, offered, m, rule, seed, decay)  # copies m into its own arrays
         t = state.t + 1
         moment_source = a if second_moment == "aggregate" else g
         np.multiply(moment_source, moment_source, out=work)
@@ -73,7 +73,7 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
         v = np.multiply(state.v, b2)
         v += work
         x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps, out=work)
-        return x_new, AdamCMState(t, m, v, cb.decay(buffer, decay))
+        return x_new, AdamCMState(t, m, v, buffer)
 
     return Optimizer(init, step)
 
@@ -95,10 +95,10 @@ def critical_gradients(base: Optimizer, top_c: int = 5, decay: float = 0.7) -> O
     def step(state: CriticalGradientsState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, CriticalGradientsState]:
         g = grad(x)
         h = g if state.buffer.size == 0 else g + cb.mean(state.buffer)
-        buffer = cb.offer(state.buffer, row_norms(g), g)
+        buffer = cb.offer(state.buffer, row_norms(g), g, then_decay=decay)
         # The base is stepped from x, so the function it is handed is only ever asked for the gradient at x.
         x_new, inner = base.step(state.inner, x, lambda _: h)
-        return x_new, CriticalGradientsState(cb.decay(buffer, decay), inner)
+        return x_new, CriticalGradientsState(buffer, inner)
 
     return Optimizer(init, step, base.grad_evals_per_step)
 

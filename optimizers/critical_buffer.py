@@ -51,8 +51,9 @@ def total(buffer: CriticalBuffer) -> np.ndarray:
 
 
 def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule: str = "priority",
-          seed: int = 0) -> CriticalBuffer:
-    """Store (priority (N,), vector (N, d)) per run, in new arrays (the given buffer is left as it was).
+          seed: int = 0, then_decay: float = 1.0) -> CriticalBuffer:
+    """Store (priority (N,), vector (N, d)) per run, in new arrays (the given buffer is left as it was), then
+    multiply every priority by `then_decay` (what each step of Adam+CM and Adam+CG does; 1 leaves them).
 
     While not full, the entry is appended. Once full: rule "priority" replaces the entry with the smallest
     priority (first index on ties) only if the new priority is strictly larger; "fifo" always replaces the
@@ -64,11 +65,12 @@ def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule
         vectors = buffer.slot_vectors.copy()
         priorities[buffer.size] = priority
         vectors[buffer.size] = vector
+        priorities *= then_decay
         return CriticalBuffer(priorities, vectors, buffer.size + 1, buffer.offers + 1)
     if rule == "priority":
         chosen = _first_smallest_below(buffer.slot_priorities, priority)
-        if chosen is None:  # no run replaces: the arrays are shared, never written
-            return buffer._replace(offers=buffer.offers + 1)
+        if chosen is None:  # no run replaces: the vectors are shared, never written
+            return decay(buffer._replace(offers=buffer.offers + 1), then_decay)
     elif rule == "fifo":
         chosen = np.zeros((capacity, n_runs), dtype=bool)
         chosen[buffer.offers % capacity] = True
@@ -78,6 +80,7 @@ def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule
     else:
         raise ValueError(f"unknown buffer rule {rule!r}")
     priorities = np.where(chosen, priority, buffer.slot_priorities)
+    priorities *= then_decay
     return CriticalBuffer(priorities, _rows_where(chosen, vector, buffer.slot_vectors), buffer.size,
                           buffer.offers + 1)
 
