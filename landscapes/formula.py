@@ -2,8 +2,9 @@
 
 Nothing a user types is executed. The text is first scanned for allowed tokens (numbers, known names, + - * / **,
 parentheses, commas), then parsed with `ast` (which only parses), every node is checked against a small grammar,
-and the checked tree becomes nested closures over autograd.numpy functions. Length, nesting depth, literal size and
-constant exponents are bounded, so a hostile formula is refused in well under a millisecond instead of running.
+and the checked tree becomes nested closures over autograd.numpy functions. Length, nesting depth, the number of
+operations (the cost of every step), literal size and constant exponents are bounded, so a hostile formula is refused
+in well under a millisecond instead of running.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ UNARY = {ast.USub: anp.negative, ast.UAdd: anp.positive}
 
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # nested operations
+MAX_OPERATIONS = 100  # + - * / ** and calls: each costs a pass over every run at every step (Goldstein-Price has 38)
 MAX_LITERAL = 1e15  # size of a number written in the formula
 MAX_EXPONENT = 100  # size of a constant exponent (x**c, c**d)
 
@@ -65,7 +67,7 @@ def formula_function(text: str) -> Callable:
         raise SpecError(f"formula: cannot read '{_shorten(text)}' ({error.msg}{where})") from None
     except (ValueError, MemoryError, RecursionError):
         raise SpecError(f"formula: cannot read '{_shorten(text)}'; {ALLOWED}") from None
-    check_depth(tree.body)
+    check_size(tree.body)
     compiled = _compile(tree.body)
     return compiled if callable(compiled) else (lambda x, y: compiled + 0.0 * x)  # one value per point
 
@@ -96,13 +98,17 @@ def _number_size(token: str) -> float:
         return 0.0
 
 
-def check_depth(root: ast.expr) -> None:
-    """Refuse trees nested deeper than MAX_DEPTH (iteratively, so a deep tree cannot exhaust the stack)."""
-    stack = [(root, 1)]
+def check_size(root: ast.expr) -> None:
+    """Refuse trees nested deeper than MAX_DEPTH or with more than MAX_OPERATIONS operations (walked iteratively,
+    so a deep tree cannot exhaust the stack)."""
+    stack, operations = [(root, 1)], 0
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise SpecError(f"formula: nested more than {MAX_DEPTH} operations deep; simplify it")
+        operations += isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call))
+        if operations > MAX_OPERATIONS:
+            raise SpecError(f"formula: more than {MAX_OPERATIONS} operations (+ - * / ** and functions); simplify it")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
 
 

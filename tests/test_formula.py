@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 from experiments.cli import main
 from experiments.run import run
 from landscapes import LANDSCAPES, build_landscape, formula_function
-from landscapes.formula import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL
+from landscapes.formula import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL, MAX_OPERATIONS
 from specs import SpecError
 
 POINTS = np.array([[0.3, -1.2], [2.0, 0.5], [-1.5, 1.5], [0.0, 0.0], [-0.7, -0.2]])
@@ -207,6 +207,7 @@ def test_the_cli_refuses_a_bad_formula_in_one_line(capsys):
     ("", "formula must not be empty"),
     ("x" * (MAX_LENGTH + 1), f"formula must be at most {MAX_LENGTH} characters (got {MAX_LENGTH + 1} characters)"),
     ("+".join(["x"] * (MAX_DEPTH + 1)), f"formula: nested more than {MAX_DEPTH} operations deep"),
+    ("+".join(["x*y"] * (MAX_OPERATIONS // 2)) + "+x+y", f"formula: more than {MAX_OPERATIONS} operations"),
 ])
 def test_refusals_are_one_sentence_naming_the_problem(text, message):
     with pytest.raises(SpecError) as error:
@@ -216,6 +217,7 @@ def test_refusals_are_one_sentence_naming_the_problem(text, message):
 
 def test_limits_are_edges_not_approximations():
     formula_function("+".join(["x"] * MAX_DEPTH))
+    formula_function("+".join(["x*y"] * (MAX_OPERATIONS // 2)) + "+x")  # 49 + 50 + 1 operations, 52 deep
     formula_function(f"x**{MAX_EXPONENT} + x**-{MAX_EXPONENT}")
     formula_function(f"{MAX_LITERAL:.0f} * x")
     formula_function(" " * (MAX_LENGTH - 1) + "x")
