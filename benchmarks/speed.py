@@ -23,7 +23,7 @@ STEPS = 500
 LR = 0.01
 RHO = 0.05
 BATCHED = ("adam", "adam_sam")  # the elementwise optimizers a single torch.optim.Adam can batch
-LOOP_RUNS, LOOP_STEPS = 16, 40  # the PyTorch loop's cost is linear in runs: its rate is measured on a few
+LOOP_RUNS, LOOP_STEPS = 16, 100  # the PyTorch loop costs the same per run at any N: its rate is measured on a few
 PROBE_STEPS = 20  # steps used to pick batched PyTorch's fastest thread count and Adam implementation
 
 
