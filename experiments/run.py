@@ -142,6 +142,7 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     centre, reach = surface.domain.centre, FAR_WIDTHS * (surface.domain.high - surface.domain.low)
     safe_low, safe_high = surely_near_bounds(centre, reach)
     alive = np.ones(n_runs, dtype=bool)
+    frozen = None  # (N, d) where diverged runs stopped, once one has
     slot = 1
     with np.errstate(all="ignore"):
         state = method.init(x)
@@ -150,13 +151,13 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
             # Two whole-array reductions clear the common case; nan fails both comparisons.
             if not (x_new.min() >= safe_low and x_new.max() <= safe_high):
                 bad = ~(np.abs(x_new - centre) <= reach).all(axis=1)  # also true where x_new is nan or inf
-                if bad.any():
-                    diverged_at[alive & bad] = t
-                    if not alive.all():
-                        # Runs that diverged earlier keep their frozen point; those diverging now freeze at x_new.
-                        x_new = np.where((~alive)[:, None], x, x_new)
+                newly = alive & bad
+                if newly.any():
+                    diverged_at[newly] = t
                     alive &= ~bad
-            x = x_new
+                    frozen = np.where(newly[:, None], x_new, frozen if frozen is not None else x_new)
+            # A diverged run stays where it diverged, even if its optimizer would bring it back.
+            x = x_new if frozen is None else np.where(alive[:, None], x_new, frozen)
             if slot < len(keep) and keep[slot] == t:
                 positions[slot] = x
                 slot += 1

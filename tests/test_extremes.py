@@ -54,8 +54,6 @@ def assert_consistent(result: RunResult, landscape, grad_evals_per_step: int) ->
     np.testing.assert_array_equal(result.grad_evals, np.where(result.diverged, at, steps) * grad_evals_per_step)
 
 
-@pytest.mark.xfail(strict=True, reason="experiments/run.py re-freezes diverged runs only on steps where some point "
-                                       "is out of reach, so a step that brings a frozen run back moves it (issue 5)")
 @pytest.mark.parametrize("surface, optimizer, start", [
     ("two_basin", "adam:lr=100", [0.5, 0.5]),
     ("himmelblau", "adam:lr=1000", [1.0, 1.0]),
