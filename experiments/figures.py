@@ -60,14 +60,17 @@ def require_2d(landscape: Landscape, what: str) -> None:
 
 
 def landscape_grid(landscape: Landscape, resolution: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """xs (R,), ys (R,) and the shown values Z (R, R) over the domain: f, or log(f - min + 1) for a log scale."""
+    """xs (R,), ys (R,) and the shown values Z (R, R), masked where not finite: f, or log(f - min + 1) for a log
+    scale."""
     xs = np.linspace(landscape.domain.low[0], landscape.domain.high[0], resolution)
     ys = np.linspace(landscape.domain.low[1], landscape.domain.high[1], resolution)
     X, Y = np.meshgrid(xs, ys)
     Z = landscape.f(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(X.shape)
-    if landscape.color_scale == "log":
-        Z = np.log1p(Z - np.nanmin(Z))
-    return xs, ys, Z
+    finite = np.isfinite(Z)
+    if landscape.color_scale == "log" and finite.any():
+        with np.errstate(all="ignore"):
+            Z = np.log1p(Z - Z[finite].min())
+    return xs, ys, np.ma.masked_invalid(Z)  # a formula's nan or inf regions are left blank
 
 
 def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resolution: int = 160) -> None:
