@@ -80,3 +80,10 @@ def test_the_quick_study_writes_every_figure_and_table_identically_twice(tmp_pat
     assert len(rows) == 4 * len(QUICK.sharpness) * len(QUICK.lrs)
     assert {r["optimizer"] for r in rows} == {"adam", "adam_sam", "adam_cm", "adam_sam_cm"}
     assert all(0.0 <= float(r["ci_low"]) <= float(r["escape_rate"]) <= float(r["ci_high"]) <= 1.0 for r in rows)
+
+
+def test_a_formula_with_undefined_regions_is_drawn_with_those_regions_blank():
+    landscape = build_landscape("custom:formula=log(x) + y**2")
+    result = run(landscape, "adam:lr=0.05", np.array([[1.0, 1.0]]), 10)
+    ax = trajectories_figure(landscape, {"adam": result}, resolution=20).axes[0]
+    assert len(ax.collections) > 0  # the contours were drawn (and no RuntimeWarning escaped)
