@@ -81,7 +81,8 @@ def _add_optimizer_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    basins = commands.add_parser("basins", help="a basin map: a grid of starts coloured by the basin each ends in (PNG)")
+    basins = commands.add_parser("basins", help="a basin map: a grid of starts coloured by the basin each ends in "
+                                                "(PNG)")
     add_landscape_arguments(basins, default="two_basin")
     _add_optimizer_arguments(basins)
     basins.add_argument("--resolution", type=int, default=60, help="grid points per axis (default 60)")

@@ -177,6 +177,6 @@ def summarise_escape(landscape: Landscape, result: RunResult, basin: int, grad_e
     landed = final_basins >= 0
     flatter = np.zeros(n, dtype=bool)
     flatter[landed] = sharpness[final_basins[landed]] < sharpness[basin]
-    return EscapeResult(landscape.spec, result.optimizer, basin, n, escaped, int(diverged.sum()), escaped / n, low, high,
-                        {int(k): int(c) for k, c in zip(where, counts)}, float(flatter.mean()), result.starts.copy(),
-                        result.final.copy(), final_basins, grad_evals, result.final_losses.copy())
+    return EscapeResult(landscape.spec, result.optimizer, basin, n, escaped, int(diverged.sum()), escaped / n, low,
+                        high, {int(k): int(c) for k, c in zip(where, counts)}, float(flatter.mean()),
+                        result.starts.copy(), result.final.copy(), final_basins, grad_evals, result.final_losses.copy())

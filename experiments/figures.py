@@ -142,7 +142,8 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
         for name in names:
             rows = sorted((r for r in table.rows if r[series] == name), key=lambda r: r[axis])
             x = np.array([r[axis] for r in rows], dtype=float)
-            ax.plot(x, [r["escape_rate"] for r in rows], "o-", color=colours[str(name)], label=label(name), markersize=4)
+            ax.plot(x, [r["escape_rate"] for r in rows], "o-", color=colours[str(name)], label=label(name),
+                    markersize=4)
             ax.fill_between(x, [r["ci_low"] for r in rows], [r["ci_high"] for r in rows], color=colours[str(name)],
                             alpha=0.2, linewidth=0)
         if min(values) > 0 and max(values) / min(values) >= 10:
@@ -385,8 +386,9 @@ def study_ablations(size: StudySize, max_work: int = DEFAULT_MAX_WORK) -> tuple[
     buffers = [f"adam_cm:lr={ABLATION_LR},top_c={c}" for c in size.top_c]
     tables["buffer"] = _with_parameter(sweep("two_basin", buffers, "sharpness", list(size.sharpness), runs=size.runs,
                                              steps=size.steps, max_work=max_work), "top_c")
-    depth = sweep(f"two_basin:sharpness={ABLATION_SHARPNESS}", [f"{name}:lr={ABLATION_LR}" for name in STUDY_OPTIMIZERS],
-                  "depth", list(size.depth), runs=size.runs, steps=size.steps, max_work=max_work)
+    depth = sweep(f"two_basin:sharpness={ABLATION_SHARPNESS}",
+                  [f"{name}:lr={ABLATION_LR}" for name in STUDY_OPTIMIZERS], "depth", list(size.depth),
+                  runs=size.runs, steps=size.steps, max_work=max_work)
     tables["depth"] = _with_lr_column(depth, ABLATION_LR)
     figure = Figure(figsize=(18.0, 4.0), layout="constrained")
     axes = figure.subplots(1, 4)

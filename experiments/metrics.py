@@ -31,7 +31,8 @@ def _hessians(landscape: Landscape, rows: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def largest_eigenvalue(landscape: Landscape, points: np.ndarray) -> np.ndarray:
-    """Largest Hessian eigenvalue at each point, shape points.shape[:-1]; inf at a cone's tip, nan at non-finite points."""
+    """Largest Hessian eigenvalue at each point, shape points.shape[:-1]; inf at a cone's tip, nan at a non-finite
+    point."""
     rows, shape = _rows(landscape, points)
     H, finite = _hessians(landscape, rows)
     out = np.full(rows.shape[0], np.nan)
@@ -136,7 +137,8 @@ def path_length(positions: np.ndarray) -> np.ndarray:
 
 
 def max_distance(positions: np.ndarray) -> np.ndarray:
-    """(N,) farthest distance from the start (row 0) along positions (R, N, d); inf for a run with a non-finite point."""
+    """(N,) farthest distance from the start (row 0) along positions (R, N, d); inf for a run with a non-finite
+    point."""
     P = np.asarray(positions, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         distances = np.linalg.norm(P - P[0], axis=2)  # (R, N)

@@ -95,7 +95,8 @@ def sweep(landscape: Landscape | str, optimizers: list[str], axis: str | None = 
     total = sum(jobs.values())
     if total > max_work:
         raise SpecError(f"the sweep's runs x steps x gradient evaluations, summed over its {len(jobs)} distinct "
-                        f"runs, must be at most {max_work:,} (got {total:,}); lower runs, steps or the number of values")
+                        f"runs, must be at most {max_work:,} (got {total:,}); lower runs, steps or the number of "
+                        "values")
     report = progress or (lambda fraction: None)
     report(0.0)
     done, results, starts = 0, {}, {}
@@ -124,7 +125,8 @@ def sweep(landscape: Landscape | str, optimizers: list[str], axis: str | None = 
     return SweepTable(columns, tuple(rows))
 
 
-def _axis_values(landscape: str, optimizers: list[str], axis: str | None, values: list | None) -> tuple[str | None, list]:
+def _axis_values(landscape: str, optimizers: list[str], axis: str | None,
+                 values: list | None) -> tuple[str | None, list]:
     """Whether `axis` is a "landscape" or "optimizer" parameter (None: no sweep), and its values checked."""
     if axis is None:
         if values:
