@@ -43,7 +43,8 @@ def starts_for(landscape, count: int = 8, seed: int = 0) -> np.ndarray:
 
 
 def assert_consistent(result: RunResult, landscape, grad_evals_per_step: int) -> None:
-    """A run either diverged at a step in [1, steps], or stayed finite and within reach; evaluations count to there."""
+    """A run either diverged at a step in [1, steps] and stays frozen there, or stayed finite and within reach;
+    gradient evaluations count up to that step."""
     steps = result.steps
     at = result.diverged_at
     assert np.all((at == -1) | ((at >= 1) & (at <= steps)))
@@ -51,6 +52,9 @@ def assert_consistent(result: RunResult, landscape, grad_evals_per_step: int) ->
     alive = ~result.diverged
     assert np.all(np.isfinite(result.positions[:, alive]))
     assert np.all(np.abs(result.positions[:, alive] - landscape.domain.centre) <= reach)
+    for i in np.flatnonzero(result.diverged):
+        frozen = result.positions[result.recorded_steps >= at[i], i]
+        assert np.array_equal(frozen, np.broadcast_to(frozen[0], frozen.shape), equal_nan=True)
     np.testing.assert_array_equal(result.grad_evals, np.where(result.diverged, at, steps) * grad_evals_per_step)
 
 
