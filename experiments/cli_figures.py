@@ -10,6 +10,7 @@ import numpy as np
 from experiments.cli_common import add_landscape_arguments, add_work_limit_argument, landscape_from
 from experiments.cli_measure import DEFAULT_LR, DEFAULT_OPTIMIZERS, split_specs, with_default_lr
 from experiments.cli_run import parse_point, write_output
+from experiments.escape import SEED
 from experiments.progress import ProgressBar
 from experiments.run import check_work, run
 from optimizers import build_optimizer
@@ -55,7 +56,7 @@ def _animate(args: argparse.Namespace) -> None:
     else:
         if not 1 <= args.runs <= 1000:
             raise SpecError(f"--runs must be an integer in [1, 1000] (got {args.runs})")
-        starts = np.random.default_rng(args.seed).uniform(landscape.domain.low, landscape.domain.high,
+        starts = np.random.default_rng(SEED.check(args.seed)).uniform(landscape.domain.low, landscape.domain.high,
                                                           (args.runs, landscape.dim))
     frames = FRAMES.check(args.frames)
     results = {}

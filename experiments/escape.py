@@ -18,6 +18,7 @@ from optimizers import build_optimizer
 from specs import Field, SpecError
 
 RUNS = Field("runs", "int", 1000, "number of runs", low=1, high=10_000_000)
+SEED = Field("seed", "int", 0, "seed of the random starts", low=0, high=2**32 - 1)
 SPREAD = Field("spread", "float", 0.5, "starts lie within this fraction of the distance from the minimum to its "
                                          "basin's nearest edge", low=0.0, high=1.0, low_open=True)
 DIVERGED = -2  # final_basins value of a diverged run (-1: a final point in no listed basin)
@@ -86,7 +87,7 @@ def _in_basin(landscape: Landscape, basin: int, points: np.ndarray) -> np.ndarra
 def starts_in_basin(landscape: Landscape, basin: int, runs: int, seed: int, spread: float = 0.5) -> np.ndarray:
     """(runs, d) starts drawn uniformly from the ball of radius spread x basin_core_radius around the minimum, each
     verified to lie in the basin (a draw that does not is replaced by the next one). Seeded: same seed, same starts."""
-    runs, spread = RUNS.check(runs), SPREAD.check(spread)
+    runs, seed, spread = RUNS.check(runs), SEED.check(seed), SPREAD.check(spread)
     centre = landscape.minima[basin].location
     radius = spread * basin_core_radius(landscape, basin)
     rng = np.random.default_rng(seed)

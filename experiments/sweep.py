@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from experiments.basins import assign_basins
-from experiments.escape import RUNS, SPREAD, escape_experiment, resolve_basin, starts_in_basin
+from experiments.escape import RUNS, SEED, SPREAD, escape_experiment, resolve_basin, starts_in_basin
 from experiments.metrics import largest_eigenvalue
 from experiments.run import DEFAULT_MAX_WORK, MAX_WORK, STEPS, RunResult, run
 from landscapes import LANDSCAPES, Landscape, build_landscape
@@ -78,7 +78,8 @@ def sweep(landscape: Landscape | str, optimizers: list[str], axis: str | None = 
     """
     if measure not in MEASURES:
         raise SpecError(f"measure must be one of {', '.join(MEASURES)} (got {measure})")
-    runs, steps, max_work, spread = RUNS.check(runs), STEPS.check(steps), MAX_WORK.check(max_work), SPREAD.check(spread)
+    runs, steps, seed = RUNS.check(runs), STEPS.check(steps), SEED.check(seed)
+    max_work, spread = MAX_WORK.check(max_work), SPREAD.check(spread)
     if not optimizers:
         raise SpecError("give at least one optimizer")
     base_landscape = landscape.spec if isinstance(landscape, Landscape) else landscape
@@ -111,7 +112,7 @@ def sweep(landscape: Landscape | str, optimizers: list[str], axis: str | None = 
             results[key] = _measure(surfaces[landscape_spec], spec, starts[landscape_spec], job_steps, measure, basin,
                                     max_work)
             done += jobs[key]
-            report(done / total)
+            report(done / total if total else 1.0)
     rows = []
     for given, value, landscape_spec, spec, job_steps, per_step in plan:
         label = {"optimizer": _without(given, axis) if kind == "optimizer" else OPTIMIZERS.canonical(given)}

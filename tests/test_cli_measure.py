@@ -145,3 +145,17 @@ def test_the_progress_bar_stays_silent_off_a_terminal():
     bar(0.7)
     bar.close()
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("command", [["escape"], ["sweep"], ["animate", "--out", "unused.gif"]])
+def test_a_negative_seed_is_refused_in_one_line(command, capsys):
+    assert main([*command, "--landscape", "two_basin", "--seed", "-1", "--runs", "4", "--steps", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "seed must be an integer in [0, 4294967295] (got -1)" in err[0]
+
+
+def test_a_sweep_of_zero_steps_reports_its_start_points():
+    from experiments.sweep import sweep
+    fractions = []
+    table = sweep("two_basin", ["adam"], runs=4, steps=0, progress=fractions.append)
+    assert table.rows[0]["escaped"] == 0 and fractions[-1] == 1.0
