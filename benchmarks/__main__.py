@@ -23,7 +23,8 @@ def number(value: float | None, digits: int = 3) -> str:
 def print_speed(s: speed.Speed) -> None:
     rates = " ".join(f"{name}={number(getattr(s, name))}" for name in ("cmx", "numpy_limit", "torch_batched",
                                                                         "torch_loop"))
-    print(f"speed {s.optimizer} {s.landscape} {s.n_runs} run-steps/s {rates}")
+    setting = f" (batched PyTorch: {s.torch_batched_setting})" if s.torch_batched_setting else ""
+    print(f"speed {s.optimizer} {s.landscape} {s.n_runs} run-steps/s {rates}{setting}")
     print(f"ratio {s.optimizer} {s.landscape} {s.n_runs} vs_torch_loop={number(s.ratio('torch_loop'), 4)} "
           f"vs_torch_batched={number(s.ratio('torch_batched'), 3)} vs_numpy_limit={number(s.ratio('numpy_limit'), 3)}",
           flush=True)

@@ -38,6 +38,7 @@ class Speed:
     numpy_limit: float
     torch_loop: float | None
     torch_batched: float | None
+    torch_batched_setting: str | None = None  # the thread count and Adam implementation that were fastest
 
     def ratio(self, baseline: str) -> float | None:
         """cmx's speed over the baseline's (above 1: cmx is faster)."""
@@ -79,7 +80,7 @@ def torch_function(landscape):
     return tb.quadratic(landscape.A, landscape.c)
 
 
-def fastest_torch_batched(optimizer: str, f, starts: np.ndarray) -> Callable[[], object]:
+def fastest_torch_batched(optimizer: str, f, starts: np.ndarray) -> tuple[Callable[[], object], str]:
     """Batched PyTorch in its fastest setting for this case (thread count x torch.optim.Adam implementation),
     chosen on a short probe, so that the baseline is the best a skilled user would get."""
     import torch
@@ -99,12 +100,14 @@ def fastest_torch_batched(optimizer: str, f, starts: np.ndarray) -> Callable[[],
         return go
 
     probe = {setting: min(seconds(runner(*setting, PROBE_STEPS)) for _ in range(2)) for setting in settings}
-    return runner(*min(probe, key=probe.get), STEPS)
+    threads, impl = min(probe, key=probe.get)
+    return runner(threads, impl, STEPS), f"{threads} thread{'s' if threads > 1 else ''}, {impl}"
 
 
 def timed_methods(optimizer: str, landscape_spec: str, n_runs: int, with_torch: bool, with_loop: bool
-                  ) -> dict[str, tuple[Callable[[], object], int]]:
-    """name -> (a call to time, the run-steps it takes) for every method that applies to this case."""
+                  ) -> tuple[dict[str, tuple[Callable[[], object], int]], str | None]:
+    """name -> (a call to time, the run-steps it takes) for every method that applies to this case, and batched
+    PyTorch's setting."""
     landscape = build_landscape(landscape_spec)
     starts = starts_in_domain(landscape, n_runs)
     spec = f"{optimizer}:lr={LR}" + (f",rho={RHO}" if "sam" in optimizer else "")
@@ -112,15 +115,17 @@ def timed_methods(optimizer: str, landscape_spec: str, n_runs: int, with_torch: 
     work = n_runs * STEPS
     methods = {"cmx": (lambda: run(landscape_spec, spec, starts, STEPS, record="final"), work),
                "numpy_limit": (lambda: limit(starts, STEPS), work)}
+    setting = None
     if with_torch and optimizer in BATCHED:
-        methods["torch_batched"] = (fastest_torch_batched(optimizer, torch_function(landscape), starts), work)
+        batched, setting = fastest_torch_batched(optimizer, torch_function(landscape), starts)
+        methods["torch_batched"] = (batched, work)
     if with_torch and with_loop:
         from benchmarks.torch_baselines import torch_loop
 
         f, few = torch_function(landscape), starts_in_domain(landscape, LOOP_RUNS)
         torch_loop(optimizer, f, few[:1], 5, LR, RHO)  # warm up autograd and the optimizer
         methods["torch_loop"] = (lambda: torch_loop(optimizer, f, few, LOOP_STEPS, LR, RHO), LOOP_RUNS * LOOP_STEPS)
-    return methods
+    return methods, setting
 
 
 def best_rates(methods: dict[str, tuple[Callable[[], object], int]], repeats: int) -> dict[str, float]:
@@ -135,14 +140,14 @@ def best_rates(methods: dict[str, tuple[Callable[[], object], int]], repeats: in
 def measure_case(optimizer: str, landscape_spec: str, run_counts: tuple[int, ...], with_torch: bool) -> list[Speed]:
     """Speeds of one optimizer on one landscape at every N, largest N first. The PyTorch loop, whose cost is linear
     in the runs, is timed on LOOP_RUNS runs in the same rounds as the largest N and its rate holds for every N."""
-    rates = {}
+    rates, settings = {}, {}
     for n_runs in sorted(run_counts, reverse=True):
         largest = n_runs == max(run_counts)
-        methods = timed_methods(optimizer, landscape_spec, n_runs, with_torch, with_loop=largest)
+        methods, settings[n_runs] = timed_methods(optimizer, landscape_spec, n_runs, with_torch, with_loop=largest)
         rates[n_runs] = best_rates(methods, repeats=5)
     loop_rate = rates[max(run_counts)].get("torch_loop")
     return [Speed(optimizer, landscape_spec, n, rates[n]["cmx"], rates[n]["numpy_limit"], loop_rate,
-                  rates[n].get("torch_batched")) for n in run_counts]
+                  rates[n].get("torch_batched"), settings[n]) for n in run_counts]
 
 
 def measure_all(with_torch: bool, report: Callable[[Speed], None], run_counts: tuple[int, ...] = RUN_COUNTS
