@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import threading
 from typing import Callable, Union
 
 import autograd.numpy as anp
@@ -46,6 +47,10 @@ _TOKEN = re.compile(r"\s+|(?P<number>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][-+]
                     r"|\*\*|[-+*/(),]", re.ASCII)
 _HINTS = {"^": "; write powers as x**2", "=": "; write only the expression (and put formula= last in a spec)"}
 
+# CPython 3.11 keeps the AST constructor's recursion depth in state shared by threads: two parses at once can fail
+# with "SystemError: AST constructor recursion depth mismatch" (two app sessions typing formulas). One at a time.
+_PARSE_LOCK = threading.Lock()
+
 # A compiled part of a formula: a constant, or a function of the coordinate arrays x (N,) and y (N,).
 Part = Union[float, Callable]
 
@@ -61,7 +66,8 @@ def formula_function(text: str) -> Callable:
         raise SpecError("formula must not be empty; write an expression in x and y such as x**2 + y**2")
     check_tokens(text)
     try:
-        tree = ast.parse(text, mode="eval")
+        with _PARSE_LOCK:
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         where = f" at character {error.offset}" if error.offset else ""
         raise SpecError(f"formula: cannot read '{_shorten(text)}' ({error.msg}{where})") from None
