@@ -16,7 +16,7 @@ from experiments.run import FAR_WIDTHS, as_starts
 from landscapes import Landscape, build_landscape
 from optimizers import OPTIMIZERS, build_optimizer
 from optimizers import critical_buffer as cb
-from optimizers.critical import AdamCMState
+from optimizers.critical import AdamCMState, momentum_aggregate
 from specs import Field
 
 # Replaying keeps every state of one run in memory, so it is for drawing-sized runs only.
@@ -58,12 +58,8 @@ def _cm_state(state: Any) -> AdamCMState | None:
 
 
 def cm_aggregate(m_next: np.ndarray, buffer: cb.CriticalBuffer, rule: str, first_step: bool) -> np.ndarray:
-    """Adam+CM's aggregate for the step that produced m_next from a state holding `buffer` (SPEC §2)."""
-    if first_step:
-        return np.zeros_like(m_next)
-    if rule == "sum":
-        return m_next + cb.mean(buffer)
-    return (m_next + cb.total(buffer)) / (buffer.size + 1)
+    """Adam+CM's aggregate for the step that produced m_next from a state holding `buffer` (zero on the first)."""
+    return np.zeros_like(m_next) if first_step else momentum_aggregate(m_next, buffer, rule)
 
 
 def teaching_trace(landscape: Landscape | str, optimizer: str, start: object, steps: int) -> TeachingTrace:

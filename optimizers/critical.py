@@ -23,6 +23,19 @@ def _buffer_rule(priority: str) -> str:
     return priority if priority in ("fifo", "random") else "priority"
 
 
+def momentum_aggregate(m: np.ndarray, buffer: cb.CriticalBuffer, aggregate: str = "sum") -> np.ndarray:
+    """Adam+CM's aggregate a, (N, d), a new array: m + mean(buffer) ("sum") or the mean of m and the stored
+    momenta together ("mean"); `buffer` is the one before this step's offer."""
+    if aggregate == "sum":
+        a = cb.mean(buffer)
+        a += m
+    else:
+        a = cb.total(buffer)
+        a += m
+        a /= buffer.size + 1
+    return a
+
+
 class AdamCMState(NamedTuple):
     t: int
     m: np.ndarray  # (N, d) momentum
@@ -57,13 +70,7 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
         else:
             m = np.multiply(state.m, b1)
             m += work
-            if aggregate == "sum":
-                a = cb.mean(state.buffer)
-                a += m
-            else:
-                a = cb.total(state.buffer)
-                a += m
-                a /= state.buffer.size + 1
+            a = momentum_aggregate(m, state.buffer, aggregate)
             offered = row_norms(m) if priority == "momentum_norm" else g_norm
             buffer = cb.offer(state.buffer, offered, m, rule, seed, decay)  # copies m into its own arrays
         t = state.t + 1
