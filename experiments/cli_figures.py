@@ -28,7 +28,8 @@ def _basins(args: argparse.Namespace) -> None:
     landscape = landscape_from(args)
     optimizers = _optimizers(args)
     cells = RESOLUTION.check(args.resolution) ** 2
-    check_work(cells, args.steps, sum(build_optimizer(spec).grad_evals_per_step for spec in optimizers), args.max_work)
+    check_work(cells, args.steps, sum(build_optimizer(spec).grad_evals_per_step for spec in optimizers), args.max_work,
+               landscape.step_cost)
     maps = [flow_map(landscape, args.resolution)]
     with ProgressBar("cmx basins") as bar:
         for k, spec in enumerate(optimizers):

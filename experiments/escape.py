@@ -160,7 +160,7 @@ def escape_experiment(landscape: Landscape | str, optimizer: str, basin: str | i
     index = resolve_basin(surface, basin)
     method = build_optimizer(optimizer)
     if starts is None:
-        check_work(RUNS.check(runs), steps, method.grad_evals_per_step, max_work)
+        check_work(RUNS.check(runs), steps, method.grad_evals_per_step, max_work, surface.step_cost)
         starts = starts_in_basin(surface, index, runs, seed, spread)
     result = run(surface, optimizer, starts, steps, record="final", max_work=max_work)
     return summarise_escape(surface, result, index, steps * method.grad_evals_per_step)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import math
 import sys
 from dataclasses import dataclass
 
@@ -25,13 +26,27 @@ MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on runs x steps x gra
                  low=1, high=10**12)
 
 
-def check_work(runs: int, steps: int, grad_evals_per_step: int = 1, max_work: int = DEFAULT_MAX_WORK) -> None:
-    """Refuse a request whose runs x steps x gradient evaluations exceed `max_work`, saying what to lower."""
-    work = runs * steps * grad_evals_per_step
+# A step has a fixed cost (Python and NumPy dispatch) that a few runs do not amortise: a request counts at least
+# MIN_BATCH runs, so one run of 10^7 steps cannot pass the cap as cheap. A landscape's `step_cost` weighs its gradient
+# (a custom formula's goes through autograd).
+MIN_BATCH = 100
+
+
+def work_units(runs: int, steps: int, grad_evals_per_step: int = 1, step_cost: float = 1.0) -> int:
+    """What a request costs against the cap: max(runs, MIN_BATCH) x steps x gradient evaluations x step cost."""
+    return math.ceil(max(runs, MIN_BATCH) * steps * grad_evals_per_step * step_cost)
+
+
+def check_work(runs: int, steps: int, grad_evals_per_step: int = 1, max_work: int = DEFAULT_MAX_WORK,
+               step_cost: float = 1.0) -> None:
+    """Refuse a request whose work (see `work_units`) exceeds `max_work`, saying what to lower."""
+    work = work_units(runs, steps, grad_evals_per_step, step_cost)
     if work > MAX_WORK.check(max_work):
         per_step = f" x {grad_evals_per_step} gradient evaluations" if grad_evals_per_step > 1 else ""
-        raise SpecError(f"runs x steps{per_step} must be at most {max_work:,} (got {runs:,} x {steps:,}{per_step} = "
-                        f"{work:,}); lower runs or steps, or raise the work limit")
+        cost = f" x {step_cost:g} (this landscape's gradient cost)" if step_cost != 1 else ""
+        floor = f"; fewer than {MIN_BATCH} runs count as {MIN_BATCH}" if runs < MIN_BATCH else ""
+        raise SpecError(f"runs x steps{per_step} must be at most {max_work:,} (got {max(runs, MIN_BATCH):,} x "
+                        f"{steps:,}{per_step}{cost} = {work:,}{floor}); lower runs or steps, or raise the work limit")
 
 
 @dataclass(frozen=True)
@@ -133,7 +148,7 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     optimizer_spec = optimizer if isinstance(optimizer, str) else "custom"
     steps = STEPS.check(steps)
     x = as_starts(starts, surface.dim)
-    check_work(x.shape[0], steps, method.grad_evals_per_step, max_work)
+    check_work(x.shape[0], steps, method.grad_evals_per_step, max_work, surface.step_cost)
     keep = recorded_step_indices(steps, record)
     n_runs, dim = x.shape
     positions = np.empty((len(keep), n_runs, dim))
@@ -161,6 +176,9 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
             if slot < len(keep) and keep[slot] == t:
                 positions[slot] = x
                 slot += 1
+            if frozen is not None and not alive.any():  # every run is frozen: the rest would only repeat x
+                positions[slot:] = x
+                break
         losses = surface.f(positions.reshape(-1, dim)).reshape(len(keep), n_runs)
     steps_taken = np.where(diverged_at >= 0, diverged_at, steps)
     return RunResult(surface.spec, optimizer_spec, steps, keep, positions, losses, diverged_at,

@@ -19,7 +19,7 @@ import numpy as np
 from experiments.basins import assign_basins
 from experiments.escape import RUNS, SEED, SPREAD, escape_experiment, resolve_basin, starts_in_basin
 from experiments.metrics import largest_eigenvalue
-from experiments.run import DEFAULT_MAX_WORK, MAX_WORK, STEPS, RunResult, run
+from experiments.run import DEFAULT_MAX_WORK, MAX_WORK, STEPS, RunResult, run, work_units
 from landscapes import LANDSCAPES, Landscape, build_landscape
 from optimizers import OPTIMIZERS, build_optimizer
 from specs import SpecError, format_spec
@@ -92,7 +92,8 @@ def sweep(landscape: Landscape | str, optimizers: list[str], axis: str | None = 
             per_step = build_optimizer(spec).grad_evals_per_step
             plan.append((given, value, landscape_spec, spec, steps // per_step if equalise_grad_evals else steps,
                          per_step))
-    jobs = {(p[2], p[3], p[4]): p[4] * p[5] * runs for p in plan}
+    step_cost = (landscape if isinstance(landscape, Landscape) else build_landscape(base_landscape)).step_cost
+    jobs = {(p[2], p[3], p[4]): work_units(runs, p[4], p[5], step_cost) for p in plan}
     total = sum(jobs.values())
     if total > max_work:
         raise SpecError(f"the sweep's runs x steps x gradient evaluations, summed over its {len(jobs)} distinct "

@@ -68,6 +68,7 @@ class Landscape:
     """
 
     name: str = "landscape"
+    step_cost: float = 1.0  # a gradient evaluation's cost relative to the closed forms, for the work cap
     color_scale: str = "linear"  # "log" when values span decades (plot log(f - min + 1))
 
     def __init__(self, dim: int, domain: Domain, params: dict[str, Any] | None = None, spec: str | None = None):

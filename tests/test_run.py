@@ -99,7 +99,26 @@ def test_bad_step_count_is_refused():
 
 
 def test_work_above_the_cap_is_refused_with_what_to_lower():
-    with pytest.raises(SpecError, match=r"runs x steps x 2 gradient evaluations must be at most 1,000 "
-                                        r"\(got 3 x 200 x 2 gradient evaluations = 1,200\)"):
-        run("ackley", "adam_sam", STARTS, 200, max_work=1000)
-    assert run("ackley", "adam", STARTS, 200, max_work=600).n_runs == 3
+    starts = np.zeros((300, 2))
+    with pytest.raises(SpecError, match=r"^runs x steps x 2 gradient evaluations must be at most 1,000 "
+                                        r"\(got 300 x 200 x 2 gradient evaluations = 120,000\); lower runs or steps"):
+        run("ackley", "adam_sam", starts, 200, max_work=1000)
+    assert run("ackley", "adam", starts, 200, max_work=60_000).n_runs == 300
+
+
+def test_a_few_runs_count_as_a_hundred_against_the_cap():
+    with pytest.raises(SpecError, match=r"\(got 100 x 10,000 = 1,000,000; fewer than 100 runs count as 100\)"):
+        run("ackley", "adam", STARTS, 10_000, max_work=999_999)
+    assert run("ackley", "adam", STARTS, 10_000, record="final", max_work=1_000_000).n_runs == 3
+
+
+def test_a_custom_formula_counts_ten_times_against_the_cap():
+    with pytest.raises(SpecError, match=r"x 10 \(this landscape's gradient cost\) = 100,000"):
+        run("custom:formula=x**2+y**2", "adam", STARTS, 100, max_work=99_999)
+
+
+def test_the_loop_stops_once_every_run_has_diverged():
+    result = run("goldstein_price", "sgd:lr=1", STARTS, 1_000_000, record=100_000)
+    assert result.diverged.all() and result.diverged_at.max() < 10
+    after = result.positions[1:]  # recorded at steps 100,000, 200,000, ...: all after every divergence
+    np.testing.assert_array_equal(after, np.broadcast_to(result.positions[-1], after.shape))

@@ -154,7 +154,7 @@ def render(settings: Settings) -> None:
     try:
         surface = compute.landscape(state.landscape_spec)
         evals = sum(build_optimizer(spec).grad_evals_per_step for spec in specs)
-        check_work(state.resolution ** 2, state.steps, evals, settings.max_work)
+        check_work(state.resolution ** 2, state.steps, evals, settings.max_work, surface.step_cost)
         maps = maps_with_progress(state.landscape_spec, specs, state.resolution, state.steps, settings.max_work)
     except SpecError as error:
         st.error(str(error))
