@@ -8,8 +8,8 @@ import numpy as np
 
 from experiments.basins import assign_basins
 from experiments.escape import DIVERGED
-from experiments.run import DEFAULT_MAX_WORK, run
-from landscapes import Landscape, build_landscape
+from experiments.run import DEFAULT_MAX_WORK, as_landscape, run
+from landscapes import Landscape
 from specs import Field, SpecError
 
 RESOLUTION = Field("resolution", "int", 60, "grid points along each axis", low=2, high=1000)
@@ -42,7 +42,7 @@ def grid_starts(landscape: Landscape, resolution: int) -> tuple[np.ndarray, np.n
 def basin_map(landscape: Landscape | str, optimizer: str, resolution: int = 60, steps: int = 300,
               max_work: int = DEFAULT_MAX_WORK) -> BasinMap:
     """Run `optimizer` from every point of a resolution x resolution grid and record the basin each run ends in."""
-    surface = build_landscape(landscape) if isinstance(landscape, str) else landscape
+    surface = as_landscape(landscape)
     xs, ys, starts = grid_starts(surface, resolution)
     result = run(surface, optimizer, starts, steps, record="final", max_work=max_work)
     basins = np.where(result.diverged, DIVERGED, assign_basins(surface, result.final))
@@ -51,6 +51,6 @@ def basin_map(landscape: Landscape | str, optimizer: str, resolution: int = 60, 
 
 def flow_map(landscape: Landscape | str, resolution: int = 60) -> BasinMap:
     """The landscape's own basins on the same grid: where the gradient flow from each point ends."""
-    surface = build_landscape(landscape) if isinstance(landscape, str) else landscape
+    surface = as_landscape(landscape)
     xs, ys, starts = grid_starts(surface, resolution)
     return BasinMap(surface.spec, FLOW, xs, ys, assign_basins(surface, starts).reshape(len(ys), len(xs)))

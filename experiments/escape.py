@@ -12,8 +12,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from experiments.basins import assign_basins
-from experiments.run import DEFAULT_MAX_WORK, RunResult, check_work, run
-from landscapes import Landscape, build_landscape
+from experiments.run import DEFAULT_MAX_WORK, RunResult, as_landscape, check_work, run
+from landscapes import Landscape
 from optimizers import build_optimizer
 from specs import Field, SpecError
 
@@ -156,7 +156,7 @@ def escape_experiment(landscape: Landscape | str, optimizer: str, basin: str | i
     `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); they must
     lie in the basin.
     """
-    surface = build_landscape(landscape) if isinstance(landscape, str) else landscape
+    surface = as_landscape(landscape)
     index = resolve_basin(surface, basin)
     method = build_optimizer(optimizer)
     if starts is None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.run import FAR_WIDTHS, as_starts
-from landscapes import Landscape, build_landscape
+from experiments.run import FAR_WIDTHS, as_landscape, as_starts
+from landscapes import Landscape
 from optimizers import OPTIMIZERS, build_optimizer
 from optimizers import critical_buffer as cb
 from optimizers.critical import AdamCMState, momentum_aggregate
@@ -64,7 +64,7 @@ def cm_aggregate(m_next: np.ndarray, buffer: cb.CriticalBuffer, rule: str, first
 
 def teaching_trace(landscape: Landscape | str, optimizer: str, start: object, steps: int) -> TeachingTrace:
     """Replay one run of `optimizer` from `start` (d,) for `steps` steps, keeping what each step used."""
-    surface = build_landscape(landscape) if isinstance(landscape, str) else landscape
+    surface = as_landscape(landscape)
     method = build_optimizer(optimizer)
     _, params = OPTIMIZERS.resolve(optimizer)
     steps = REPLAY_STEPS.check(steps)

@@ -6,12 +6,13 @@ import ctypes
 import functools
 import math
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from landscapes import Landscape, build_landscape
-from optimizers import Optimizer, build_optimizer
+from optimizers import OPTIMIZERS, Optimizer, build_optimizer
 from specs import Field, SpecError
 
 # A run is diverged once it leaves the domain by more than this many domain widths, or stops being finite.
@@ -84,6 +85,14 @@ class RunResult:
         return self.positions.shape[1]
 
 
+def as_landscape(landscape: Landscape | str | Mapping) -> Landscape:
+    """A Landscape as given, or built from its spec (a string or a mapping with a "name")."""
+    surface = build_landscape(landscape) if isinstance(landscape, (str, Mapping)) else landscape
+    if not isinstance(surface, Landscape):
+        raise SpecError(f"landscape must be a spec such as 'ackley' or a Landscape (got {type(landscape).__name__})")
+    return surface
+
+
 def as_starts(starts: object, dim: int) -> np.ndarray:
     """Starts as a finite float64 (N, d) array, or a SpecError naming what is wrong."""
     try:
@@ -143,9 +152,11 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     diverged: it is frozen at that point and flagged with the step, never clipped.
     """
     keep_freed_memory()
-    surface = build_landscape(landscape) if isinstance(landscape, str) else landscape
-    method = build_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
-    optimizer_spec = optimizer if isinstance(optimizer, str) else "custom"
+    surface = as_landscape(landscape)
+    method = build_optimizer(optimizer) if isinstance(optimizer, (str, Mapping)) else optimizer
+    if not isinstance(method, Optimizer):
+        raise SpecError(f"optimizer must be a spec such as 'adam:lr=0.01' or an Optimizer (got {type(optimizer).__name__})")
+    optimizer_spec = OPTIMIZERS.canonical(optimizer) if isinstance(optimizer, (str, Mapping)) else "custom"
     steps = STEPS.check(steps)
     x = as_starts(starts, surface.dim)
     check_work(x.shape[0], steps, method.grad_evals_per_step, max_work, surface.step_cost)

@@ -7,7 +7,6 @@ import io
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from PIL import Image
 

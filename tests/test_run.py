@@ -122,3 +122,18 @@ def test_the_loop_stops_once_every_run_has_diverged():
     assert result.diverged.all() and result.diverged_at.max() < 10
     after = result.positions[1:]  # recorded at steps 100,000, 200,000, ...: all after every divergence
     np.testing.assert_array_equal(after, np.broadcast_to(result.positions[-1], after.shape))
+
+
+@pytest.mark.parametrize("landscape, optimizer, message", [
+    (None, "adam", "landscape must be a spec such as 'ackley' or a Landscape (got NoneType)"),
+    ("ackley", 3.5, "optimizer must be a spec such as 'adam:lr=0.01' or an Optimizer (got float)"),
+])
+def test_things_that_are_neither_specs_nor_objects_are_refused(landscape, optimizer, message):
+    with pytest.raises(SpecError) as error:
+        run(landscape, optimizer, STARTS, 3)
+    assert str(error.value) == message
+
+
+def test_specs_may_be_mappings():
+    result = run({"name": "two_basin", "sharpness": 4}, {"name": "adam", "lr": 0.01}, STARTS, 3)
+    assert (result.landscape, result.optimizer) == ("two_basin:sharpness=4", "adam:lr=0.01")
