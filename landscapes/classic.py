@@ -38,6 +38,19 @@ def scale_rows(scale: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) 
     return out
 
 
+# Up to this dimension a lattice landscape lists every lattice minimum; above it (11^4 = 14,641 and growing
+# geometrically) only the origin and its 2d nearest neighbours.
+FULL_LATTICE_MAX_DIM = 3
+
+
+def lattice_guesses(ticks: np.ndarray, dim: int) -> np.ndarray:
+    """Integer lattice points near which Ackley's and Rastrigin's local minima sit: every point of ticks^dim up to
+    FULL_LATTICE_MAX_DIM dimensions, else the origin and ±1 along each axis."""
+    if dim <= FULL_LATTICE_MAX_DIM:
+        return np.array(list(itertools.product(ticks, repeat=dim)), dtype=float)
+    return np.concatenate([np.zeros((1, dim)), np.eye(dim), -np.eye(dim)])
+
+
 class GoldsteinPrice(Landscape):
     """f = [1 + (x+y+1)² (19 - 14x + 3x² - 14y + 6xy + 3y²)] [30 + (2x-3y)² (18 - 32x + 12x² + 48y - 36xy + 27y²)].
 
@@ -112,7 +125,8 @@ class Ackley(Landscape):
     """f = -20 exp(-0.2 sqrt(mean x²)) - exp(mean cos 2πx) + e + 20.
 
     The global minimum 0 at the origin is the tip of a cone: the gradient there is taken as its limit 0 along
-    the symmetric average, and the Hessian's diagonal is +inf. Local minima sit near every integer lattice point.
+    the symmetric average, and the Hessian's diagonal is +inf. Local minima sit near every integer lattice point
+    (listed in full up to 3 dimensions, see `lattice_guesses`).
     """
 
     name = "ackley"
@@ -168,8 +182,7 @@ class Ackley(Landscape):
             return H
 
     def minimum_guesses(self):
-        ticks = np.arange(-np.floor(self.extent), np.floor(self.extent) + 1)
-        return np.array(list(itertools.product(ticks, repeat=self.dim)), dtype=float)
+        return lattice_guesses(np.arange(-np.floor(self.extent), np.floor(self.extent) + 1), self.dim)
 
 
 class Rosenbrock(Landscape):
@@ -222,7 +235,8 @@ class Himmelblau(Landscape):
 
 
 class Rastrigin(Landscape):
-    """f = 10 d + sum(x² - 10 cos 2πx): a regular lattice of local minima around the global 0 at the origin."""
+    """f = 10 d + sum(x² - 10 cos 2πx): a regular lattice of local minima around the global 0 at the origin
+    (listed in full up to 3 dimensions, see `lattice_guesses`)."""
 
     name = "rastrigin"
 
@@ -243,8 +257,7 @@ class Rastrigin(Landscape):
             return np.eye(self.dim) * (2 + 40 * np.pi**2 * np.cos(2 * np.pi * X))[:, :, None]
 
     def minimum_guesses(self):
-        ticks = np.arange(-5.0, 6.0)
-        return np.array(list(itertools.product(ticks, repeat=self.dim)), dtype=float)
+        return lattice_guesses(np.arange(-5.0, 6.0), self.dim)
 
 
 class SixHumpCamel(Landscape):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import logsumexp
 from scipy.special import softmax
 
 from specs import SpecError
@@ -59,8 +60,11 @@ class Quadratic(Landscape):
     def hessian(self, X):
         return np.broadcast_to(self.A, (self.points(X).shape[0], self.dim, self.dim)).copy()
 
-    def minimum_guesses(self):
-        return self.c[None, :] if np.linalg.eigvalsh(self.A)[0] > 0 else np.empty((0, self.dim))
+    @cached_property
+    def minima(self) -> tuple[Minimum, ...]:
+        """The centre, exactly, when A is positive definite (no Newton refinement: d may be 1000)."""
+        eigenvalues = np.linalg.eigvalsh(self.A)
+        return (Minimum(self.c.copy(), 0.0, eigenvalues, "global"),) if eigenvalues[0] > 0 else ()
 
 
 class QuadraticBasins(Landscape):
@@ -89,7 +93,9 @@ class QuadraticBasins(Landscape):
 
     def value(self, X):
         q, _ = self._bowls(X)
-        return -self.tau * logsumexp(-q / self.tau, axis=1)
+        # -tau log sum exp(-q/tau), shifted by the smallest q so that no exp overflows (autograd can trace it)
+        low = anp.min(q, axis=1, keepdims=True)
+        return (low - self.tau * anp.log(anp.sum(anp.exp((low - q) / self.tau), axis=1, keepdims=True)))[:, 0]
 
     def grad(self, X):
         X = self.points(X)

@@ -187,3 +187,12 @@ def test_bad_landscape_specs_raise_one_clear_sentence(spec, message):
     with pytest.raises(SpecError) as error:
         build_landscape(spec)
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize("spec, count", [("ackley:dim=3", 11**3), ("ackley:dim=8", 17), ("rastrigin:dim=50", 101),
+                                         ("quadratic:dim=1000", 1)])
+def test_high_dimensional_landscapes_list_their_minima_quickly(spec, count):
+    landscape = build_landscape(spec)
+    assert len(landscape.minima) == count
+    assert landscape.global_minimum.value == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(landscape.global_minimum.location, np.zeros(landscape.dim), atol=1e-12)
