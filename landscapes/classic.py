@@ -51,6 +51,12 @@ def lattice_guesses(ticks: np.ndarray, dim: int) -> np.ndarray:
     return np.concatenate([np.zeros((1, dim)), np.eye(dim), -np.eye(dim)])
 
 
+def symmetric_2x2(f_xx, f_xy, f_yy) -> np.ndarray:
+    """(N, 2, 2) Hessians from their three distinct entries, each (N,) (or scalars broadcast to N)."""
+    f_xx, f_xy, f_yy = np.broadcast_arrays(f_xx, f_xy, f_yy)
+    return np.stack([np.stack([f_xx, f_xy], axis=1), np.stack([f_xy, f_yy], axis=1)], axis=1)
+
+
 class GoldsteinPrice(Landscape):
     """f = [1 + (x+y+1)² (19 - 14x + 3x² - 14y + 6xy + 3y²)] [30 + (2x-3y)² (18 - 32x + 12x² + 48y - 36xy + 27y²)].
 
@@ -206,6 +212,12 @@ class Rosenbrock(Landscape):
             r = y - x**2
             return np.stack([-2 * (self.a - x) - 4 * self.b * x * r, 2 * self.b * r], axis=1)
 
+    def hessian(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            return symmetric_2x2(2 - 4 * self.b * y + 12 * self.b * x**2, -4 * self.b * x, 2.0 * self.b)
+
     def minimum_guesses(self):
         return np.array([[self.a, self.a**2]])
 
@@ -229,6 +241,13 @@ class Himmelblau(Landscape):
         with np.errstate(all="ignore"):
             u, w = x**2 + y - 11, x + y**2 - 7
             return np.stack([4 * x * u + 2 * w, 2 * u + 4 * y * w], axis=1)
+
+    def hessian(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            u, w = x**2 + y - 11, x + y**2 - 7
+            return symmetric_2x2(4 * u + 8 * x**2 + 2, 4 * x + 4 * y, 2 + 4 * w + 8 * y**2)
 
     def minimum_guesses(self):
         return np.array([[3.0, 2.0], [-2.805, 3.131], [-3.779, -3.283], [3.584, -1.848]])
@@ -278,6 +297,12 @@ class SixHumpCamel(Landscape):
         with np.errstate(all="ignore"):
             return np.stack([8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3], axis=1)
 
+    def hessian(self, X):
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            return symmetric_2x2(8 - 25.2 * x**2 + 10 * x**4, 1.0, -8 + 48 * y**2)
+
     def minimum_guesses(self):
         half = np.array([[0.0898, -0.7126], [1.7036, -0.7961], [1.6071, 0.5687]])
         return np.concatenate([half, -half])
@@ -304,6 +329,19 @@ class Beale(Landscape):
             g_x = 2 * u1 * (y - 1) + 2 * u2 * (y**2 - 1) + 2 * u3 * (y**3 - 1)
             g_y = 2 * u1 * x + 4 * u2 * x * y + 6 * u3 * x * y**2
             return np.stack([g_x, g_y], axis=1)
+
+    def hessian(self, X):
+        """2 Σ (∇u_i ∇u_iᵀ + u_i ∇²u_i) for f = Σ u_i²."""
+        X = self.points(X)
+        x, y = X[:, 0], X[:, 1]
+        with np.errstate(all="ignore"):
+            u1, u2, u3 = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+            d1x, d2x, d3x = y - 1, y**2 - 1, y**3 - 1  # du_i/dx
+            d1y, d2y, d3y = x, 2 * x * y, 3 * x * y**2  # du_i/dy
+            f_xx = 2 * (d1x**2 + d2x**2 + d3x**2)
+            f_xy = 2 * (d1x * d1y + d2x * d2y + d3x * d3y + u1 + 2 * y * u2 + 3 * y**2 * u3)
+            f_yy = 2 * (d1y**2 + d2y**2 + d3y**2 + 2 * x * u2 + 6 * x * y * u3)
+            return symmetric_2x2(f_xx, f_xy, f_yy)
 
     def minimum_guesses(self):
         return np.array([[3.0, 0.5]])
