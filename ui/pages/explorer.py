@@ -232,6 +232,14 @@ def basin_text(minima, index: int) -> str:
     return f"#{index} {minimum.label or 'local'} (f = {minimum.value:.4g})"
 
 
+def path_length_help(steps: int) -> str:
+    """What the path length column measures: every step, or the points kept for drawing on long runs."""
+    every = compute.record_every(steps)
+    if every == 1:
+        return "length of the whole path, summed step by step"
+    return f"length of the path through every {every}th point (the points kept for drawing): shorter than the true path"
+
+
 def run_table(state: ExplorerState, specs: list[str], labels: list[str], starts: np.ndarray, results: list,
               max_work: int, minima) -> pd.DataFrame:
     rows = []
@@ -353,4 +361,5 @@ def render(settings: Settings) -> None:
                  key=f"{PREFIX}.table",
                  column_config={"final loss": st.column_config.NumberColumn(format="%.6g"),
                                 "largest Hessian eigenvalue": st.column_config.NumberColumn(format="%.4g"),
-                                "path length": st.column_config.NumberColumn(format="%.4g")})
+                                "path length": st.column_config.NumberColumn(format="%.4g", help=path_length_help(
+                                    state.steps))})
