@@ -6,10 +6,10 @@ local quadratic model (gradient g, Hessian H = V diag(lam) V^T) is followed exac
 which is a small gradient step along flat directions and a Newton step along stiff ones, so sharp and
 ill-conditioned basins converge in a few dozen steps. A step is kept only when the surface agrees with the model
 (actual decrease between ACCEPT_LOW and ACCEPT_HIGH times the predicted one) at its end *and* where it passes
-closest to a listed minimum; h grows fourfold after a kept step and shrinks fourfold after a refused one. The second check is what
-stops a step from leaping over a narrow basin: a step that crosses a sharp well finds f there far below the model
-and is refused, so the descent approaches the well in smaller steps. Steps are also never longer than a tenth
-of the domain.
+closest to a listed minimum; h grows fourfold after a kept step and shrinks fourfold after a refused one. The second
+check is what stops a step from leaping over a narrow basin: a step that crosses a sharp well finds f there far below
+the model and is refused, so the descent approaches the well in smaller steps. Steps are also never longer than a
+tenth of the domain.
 """
 
 from __future__ import annotations

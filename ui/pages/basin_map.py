@@ -50,12 +50,8 @@ class MapState:
         return out
 
 
-def _check_landscape(spec: str) -> None:
-    compute.landscape(spec)
-
-
 def read_state(reader: UrlReader) -> MapState:
-    landscape = reader.spec("landscape", LANDSCAPES, DEFAULT_LANDSCAPE, fixed=FIXED, validate=_check_landscape)
+    landscape = reader.spec("landscape", LANDSCAPES, DEFAULT_LANDSCAPE, fixed=FIXED, validate=compute.landscape)
     return MapState(landscape, tuple(reader.specs("optimizer", OPTIMIZERS, DEFAULT_OPTIMIZERS)),
                     reader.field("resolution", GRID), reader.field("steps", STEPS))
 

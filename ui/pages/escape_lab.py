@@ -118,12 +118,8 @@ class EscapeState:
         return out
 
 
-def _check_landscape(spec: str) -> None:
-    compute.landscape(spec)
-
-
 def read_state(reader: UrlReader) -> EscapeState:
-    landscape = reader.spec("landscape", LANDSCAPES, DEFAULT_LANDSCAPE, fixed=FIXED, validate=_check_landscape)
+    landscape = reader.spec("landscape", LANDSCAPES, DEFAULT_LANDSCAPE, fixed=FIXED, validate=compute.landscape)
     optimizers = reader.specs("optimizer", OPTIMIZERS, DEFAULT_OPTIMIZERS)
     basin = reader.field("basin", BASIN)
     try:

@@ -101,13 +101,9 @@ def shared_value(reader: UrlReader, name: str, optimizers: list[tuple[str, dict[
     return value
 
 
-def _validate_landscape(spec: str) -> None:
-    compute.landscape(spec)
-
-
 def read_state(reader: UrlReader) -> ExplorerState:
     landscape = reader.spec("landscape", LANDSCAPES, EXPLORER_DEFAULT["landscape"], fixed=FIXED,
-                            validate=_validate_landscape)
+                            validate=compute.landscape)
     optimizers = reader.specs("optimizer", OPTIMIZERS, EXPLORER_DEFAULT["optimizers"])
     shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
     region = reader.box("region", (0, 1, 0, 1)) if reader.raw("region") is not None else None
