@@ -287,7 +287,7 @@ def render(settings: Settings) -> None:
         starts = start_points(state, surface)
         specs = state.optimizer_specs()
         evals = [build_optimizer(spec).grad_evals_per_step for spec in specs]
-        check_work(len(starts), state.steps, sum(evals), settings.max_work)
+        check_work(len(starts), state.steps, sum(evals), settings.max_work, surface.step_cost)
         with st.spinner("Running…"):
             key = tuple(map(tuple, starts))
             results = [compute.trajectories(state.landscape_spec, spec, key, state.steps, settings.max_work)
