@@ -87,3 +87,13 @@ def test_a_formula_with_undefined_regions_is_drawn_with_those_regions_blank():
     result = run(landscape, "adam:lr=0.05", np.array([[1.0, 1.0]]), 10)
     ax = trajectories_figure(landscape, {"adam": result}, resolution=20).axes[0]
     assert len(ax.collections) > 0  # the contours were drawn (and no RuntimeWarning escaped)
+
+
+@pytest.mark.slow
+def test_the_committed_study_tables_are_what_cmx_figures_writes_today(tmp_path):
+    """The README's "What we found" quotes docs/figures: those tables must still be what the code computes."""
+    from pathlib import Path
+    committed = Path(__file__).resolve().parents[1] / "docs" / "figures"
+    for path in write_study(tmp_path):
+        if path.suffix == ".csv":
+            assert path.read_bytes() == (committed / path.name).read_bytes(), f"regenerate docs/figures: {path.name}"
