@@ -66,8 +66,8 @@ def result_csv(result: RunResult) -> str:
     for i in range(result.n_runs):
         for r, step in enumerate(result.recorded_steps):
             diverged = bool(result.diverged[i] and step >= result.diverged_at[i])
-            writer.writerow([i, int(step), *map(repr, result.positions[r, i].tolist()), repr(float(result.losses[r, i])),
-                             int(diverged)])
+            point = map(repr, result.positions[r, i].tolist())
+            writer.writerow([i, int(step), *point, repr(float(result.losses[r, i])), int(diverged)])
     return out.getvalue()
 
 

@@ -155,7 +155,8 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     surface = as_landscape(landscape)
     method = build_optimizer(optimizer) if isinstance(optimizer, (str, Mapping)) else optimizer
     if not isinstance(method, Optimizer):
-        raise SpecError(f"optimizer must be a spec such as 'adam:lr=0.01' or an Optimizer (got {type(optimizer).__name__})")
+        raise SpecError("optimizer must be a spec such as 'adam:lr=0.01' or an Optimizer "
+                        f"(got {type(optimizer).__name__})")
     optimizer_spec = OPTIMIZERS.canonical(optimizer) if isinstance(optimizer, (str, Mapping)) else "custom"
     steps = STEPS.check(steps)
     x = as_starts(starts, surface.dim)

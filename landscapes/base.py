@@ -56,7 +56,10 @@ class Domain:
 
 
 def box(low: float | list[float], high: float | list[float], dim: int) -> Domain:
-    return Domain(np.broadcast_to(np.asarray(low, float), (dim,)).copy(), np.broadcast_to(np.asarray(high, float), (dim,)).copy())
+    def corner(value: float | list[float]) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, float), (dim,)).copy()
+
+    return Domain(corner(low), corner(high))
 
 
 class Landscape:

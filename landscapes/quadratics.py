@@ -167,6 +167,7 @@ class TwoBasin(QuadraticBasins):
 
     def label_minima(self, minima: list[Minimum]) -> list[Minimum]:
         def label(m: Minimum) -> str:
-            return "sharp" if np.linalg.norm(m.location - SHARP_CENTRE) < np.linalg.norm(m.location - FLAT_CENTRE) else "flat"
+            nearer_sharp = np.linalg.norm(m.location - SHARP_CENTRE) < np.linalg.norm(m.location - FLAT_CENTRE)
+            return "sharp" if nearer_sharp else "flat"
 
         return [Minimum(m.location, m.value, m.eigenvalues, label(m)) for m in minima]
