@@ -53,3 +53,16 @@ def copy_link_control(params: Mapping[str, str | Sequence[str]]) -> None:
     base = (st.context.url or "").split("?")[0] if hasattr(st, "context") else ""
     with st.popover("Link", icon=":material/link:", help="a link that opens this exact view"):
         st.code(f"{base}?{query_string(params)}", language=None, wrap_lines=True)
+
+
+def synced_state(read_state: Callable[[UrlReader], object], put_state: Callable[[object], None],
+                 controls: Callable[[], tuple[object | None, list[str]]]) -> object | None:
+    """A page's state kept in step with the link: a new link is read into the widgets, the widgets are drawn, and
+    their state is written back to the link. None (with the errors shown) when the inputs are not valid."""
+    read_link_if_changed(lambda reader: put_state(read_state(reader)))
+    state, errors = controls()
+    if state is None:
+        st.error("Fix the inputs in the sidebar: " + " ".join(errors))
+        return None
+    write_link(state.params())
+    return state

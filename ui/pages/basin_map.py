@@ -140,12 +140,9 @@ def render(settings: Settings) -> None:
     st.title("Basin map")
     st.caption("Every start on a grid, coloured by the basin the run ends in (grey: no listed basin, black: "
                "diverged). The first panel is the landscape's own basins: where plain gradient flow goes.")
-    url_sync.read_link_if_changed(lambda reader: put_state(read_state(reader)))
-    state, errors = controls()
+    state = url_sync.synced_state(read_state, put_state, controls)
     if state is None:
-        st.error("Fix the inputs in the sidebar: " + " ".join(errors))
         return
-    url_sync.write_link(state.params())
     specs = slot_specs(state.optimizers, {})
     try:
         surface = compute.landscape(state.landscape_spec)

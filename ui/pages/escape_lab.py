@@ -292,12 +292,9 @@ def render(settings: Settings) -> None:
     st.title("Escape lab")
     st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a diverged run never "
                "counts as escaped). Bands are 95% Wilson intervals.")
-    url_sync.read_link_if_changed(lambda reader: put_state(read_state(reader)))
-    state, errors = controls()
+    state = url_sync.synced_state(read_state, put_state, controls)
     if state is None:
-        st.error("Fix the inputs in the sidebar: " + " ".join(errors))
         return
-    url_sync.write_link(state.params())
     specs = slot_specs(state.optimizers, {})
     knobs = sweepable_fields(state.landscape[0], [name for name, _ in state.optimizers])
     axis = None if state.axis == NO_AXIS else state.axis

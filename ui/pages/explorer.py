@@ -276,12 +276,9 @@ def _trajectories_json(results: list) -> str:
 
 def render(settings: Settings) -> None:
     st.title("Explorer")
-    url_sync.read_link_if_changed(lambda reader: put_state(read_state(reader)))
-    state, errors = controls()
+    state = url_sync.synced_state(read_state, put_state, controls)
     if state is None:
-        st.error("Fix the inputs in the sidebar: " + " ".join(errors))
         return
-    url_sync.write_link(state.params())
     try:
         surface = compute.landscape(state.landscape_spec)
         starts = start_points(state, surface)
