@@ -13,7 +13,8 @@ from typing import Callable
 import numpy as np
 
 from benchmarks import numpy_limit
-from experiments.run import keep_freed_memory, run
+from experiments.allocator import keep_freed_memory
+from experiments.run import run
 from landscapes import build_landscape
 
 OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")

@@ -27,7 +27,7 @@ def cmx_command() -> list[str]:
     script = Path(sys.executable).with_name("cmx")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())"]
 
 
 def time_command(arguments: list[str], repeats: int) -> tuple[float | None, str]:
@@ -59,7 +59,7 @@ def explorer_seconds() -> float:
 
     streamlit.logger.set_log_level("error")  # outside a running app every cached function warns: no runtime
 
-    from experiments.run import DEFAULT_MAX_WORK
+    from experiments.work import DEFAULT_MAX_WORK
     from ui import compute
     from ui.pages import explorer
     from ui.url_state import UrlReader

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.basins import assign_basins
-from experiments.escape import DIVERGED
-from experiments.run import DEFAULT_MAX_WORK, as_landscape, run
+from experiments import work
+from experiments.basins import assign_basins, final_basins
+from experiments.run import advance, as_landscape, as_optimizer, as_steps, recorded_step_indices
 from landscapes import Landscape
+from optimizers import Optimizer
 from specs import Field, SpecError
 
 RESOLUTION = Field("resolution", "int", 60, "grid points along each axis", low=2, high=1000)
@@ -18,7 +19,7 @@ FLOW = "gradient flow"  # the optimizer name of a map of the landscape's own bas
 
 @dataclass(frozen=True)
 class BasinMap:
-    """basins (len(ys), len(xs)): the basin index each grid start ends in; -1 none listed, -2 diverged."""
+    """basins (len(ys), len(xs)): the basin index each grid start ends in (see experiments.basins for the codes)."""
 
     landscape: str
     optimizer: str
@@ -39,18 +40,32 @@ def grid_starts(landscape: Landscape, resolution: int) -> tuple[np.ndarray, np.n
     return xs, ys, np.stack([X.ravel(), Y.ravel()], axis=1)
 
 
-def basin_map(landscape: Landscape | str, optimizer: str, resolution: int = 60, steps: int = 300,
-              max_work: int = DEFAULT_MAX_WORK) -> BasinMap:
+def basin_map_work(landscape: Landscape, optimizer: Optimizer | None, resolution: int, steps: int) -> work.Work:
+    """A map's cost: the minima, the runs from every grid point (none for the flow map) and their basins."""
+    cells = RESOLUTION.check(resolution) ** 2
+    parts = [work.setup_work(landscape), work.basin_work(landscape, cells, "assigning every grid point's basin")]
+    if optimizer is not None:
+        parts.append(work.run_work(landscape, optimizer, cells, steps, 2))
+    return work.total(parts)
+
+
+def basin_map(landscape: Landscape | str, optimizer: Optimizer | str, resolution: int = 60, steps: int = 300,
+              max_work: int | None = work.DEFAULT_MAX_WORK) -> BasinMap:
     """Run `optimizer` from every point of a resolution x resolution grid and record the basin each run ends in."""
-    surface = as_landscape(landscape)
+    surface, method, steps = as_landscape(landscape), as_optimizer(optimizer), as_steps(steps)
     xs, ys, starts = grid_starts(surface, resolution)
-    result = run(surface, optimizer, starts, steps, record="final", max_work=max_work)
-    basins = np.where(result.diverged, DIVERGED, assign_basins(surface, result.final))
-    return BasinMap(surface.spec, optimizer, xs, ys, basins.reshape(len(ys), len(xs)), result.steps)
+    if max_work is not None:
+        work.check(basin_map_work(surface, method, resolution, steps), max_work)
+    result = advance(surface, method, starts, steps, recorded_step_indices(steps, "final"))
+    basins = final_basins(surface, result)
+    return BasinMap(surface.spec, method.spec, xs, ys, basins.reshape(len(ys), len(xs)), result.steps)
 
 
-def flow_map(landscape: Landscape | str, resolution: int = 60) -> BasinMap:
+def flow_map(landscape: Landscape | str, resolution: int = 60,
+             max_work: int | None = work.DEFAULT_MAX_WORK) -> BasinMap:
     """The landscape's own basins on the same grid: where the gradient flow from each point ends."""
     surface = as_landscape(landscape)
     xs, ys, starts = grid_starts(surface, resolution)
+    if max_work is not None:
+        work.check(basin_map_work(surface, None, resolution, 0), max_work)
     return BasinMap(surface.spec, FLOW, xs, ys, assign_basins(surface, starts).reshape(len(ys), len(xs)))

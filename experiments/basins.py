@@ -19,8 +19,13 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial import cKDTree
 
-from experiments.run import FAR_WIDTHS
+from experiments.run import FAR_WIDTHS, RunResult
 from landscapes import Landscape
+
+# What a final point's basin index is when it is no listed minimum's.
+NO_BASIN = -1  # the flow runs off, or ends somewhere unlisted
+DIVERGED_BASIN = -2  # the run diverged: it has no end point to assign
+UNDEFINED_BASIN = -3  # the run stopped where its gradient is undefined
 
 MAX_ITERATIONS = 1000
 HESSIAN_MAX_DIM = 16  # above this the model is linear (plain gradient steps): Hessians would cost d^3 per point
@@ -46,6 +51,17 @@ def assign_basins(landscape: Landscape, points: np.ndarray) -> np.ndarray:
     found = converged & (distance <= 1e-4 * scale)
     rows = np.flatnonzero(finite)
     basins[rows[found]] = nearest[found]
+    return basins
+
+
+def final_basins(landscape: Landscape, result: RunResult) -> np.ndarray:
+    """(N,) the basin each run of `result` ended in: an index into landscape.minima, NO_BASIN, or DIVERGED_BASIN /
+    UNDEFINED_BASIN for a run that stopped early (it ended nowhere, whatever its frozen point)."""
+    basins = np.full(result.n_runs, DIVERGED_BASIN, dtype=np.int64)
+    basins[result.undefined] = UNDEFINED_BASIN
+    ran = ~result.stopped
+    if ran.any():
+        basins[ran] = assign_basins(landscape, result.final[ran])
     return basins
 
 

@@ -1,7 +1,8 @@
 """The escape-rate experiment: many runs started inside one basin; how many end in another, and where.
 
-A run escapes basin B when the basin of its final point is not B; a diverged run is counted as diverged, never
-as escaped (../shared/SPEC.md §4). Only end points are kept, so memory is O(N d) whatever the number of steps.
+A run escapes basin B when the basin of its final point is not B; a run that stops early (diverged, or an undefined
+gradient) is counted as such, never as escaped. Only end points are kept, and runs advance in chunks of at most
+CHUNK_RUNS, so memory is O(N d) whatever the number of steps and does not grow with a chunk's trajectories.
 """
 
 from __future__ import annotations
@@ -9,22 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.stats import binomtest
 
-from experiments.basins import assign_basins
-from experiments.run import DEFAULT_MAX_WORK, RunResult, as_landscape, check_work, run
+from experiments import work
+from experiments.basins import assign_basins, final_basins
+from experiments.run import (DIVERGED, UNDEFINED, RunResult, advance, as_landscape, as_optimizer, as_starts, as_steps,
+                             recorded_step_indices)
 from landscapes import Landscape
-from optimizers import build_optimizer
+from optimizers import Optimizer
 from specs import Field, SpecError
 
 RUNS = Field("runs", "int", 1000, "number of runs", low=1, high=10_000_000)
 SEED = Field("seed", "int", 0, "seed of the random starts", low=0, high=2**32 - 1)
 SPREAD = Field("spread", "float", 0.5, "starts lie within this fraction of the distance from the minimum to its "
                                          "basin's nearest edge", low=0.0, high=1.0, low_open=True)
-DIVERGED = -2  # final_basins value of a diverged run (-1: a final point in no listed basin)
+CONFIDENCE = 0.95
+CHUNK_RUNS = 100_000  # runs advanced together: large enough to amortise each step's overhead, small enough for memory
 
 # The basin's nearest edge is searched along rays, at radii on a geometric ladder and then between two rungs.
-LADDER_RUNGS, LADDER_RATIO, BRACKET_POINTS, RAYS_2D = 24, 2**0.5, 16, 32
+LADDER_RUNGS, LADDER_RATIO, BRACKET_POINTS, RAYS_2D, RANDOM_RAYS = 24, 2**0.5, 16, 32, 32
+DRAW_ROUNDS = 20  # rounds of draws of starts (each twice the starts still missing) before giving up
 
 
 def resolve_basin(landscape: Landscape, basin: str | int) -> int:
@@ -33,7 +38,8 @@ def resolve_basin(landscape: Landscape, basin: str | int) -> int:
     labels = sorted({m.label for m in landscape.minima if m.label})
     allowed = ", ".join([*labels, "sharpest", f"an index in [0, {count - 1}]"]) if count else "none (no known minima)"
     text = basin.strip() if isinstance(basin, str) else basin
-    if isinstance(text, str) and text.lstrip("-").isdigit():
+    if isinstance(text, str) and 0 < len(text.lstrip("-")) <= 9 and text.lstrip("-").isascii() \
+            and text.lstrip("-").isdigit():
         text = int(text)
     if isinstance(text, (int, np.integer)) and not isinstance(text, bool):
         if 0 <= text < count:
@@ -42,23 +48,27 @@ def resolve_basin(landscape: Landscape, basin: str | int) -> int:
         return int(np.argmax([m.sharpness for m in landscape.minima]))
     elif isinstance(text, str) and text in labels:
         return landscape.minimum_index(text)
-    raise SpecError(f"basin must be one of {allowed} for {landscape.spec} (got {basin})")
+    shown = basin if not isinstance(basin, str) or len(basin) <= 40 else basin[:37] + "..."
+    raise SpecError(f"basin must be one of {allowed} for {landscape.spec} (got {shown})")
+
+
+def edge_search_rays(dim: int) -> np.ndarray:
+    """(K, d) unit directions along which a basin's edge is searched: RAYS_2D angles in 2D; +- the axes and
+    RANDOM_RAYS seeded directions otherwise."""
+    if dim == 2:
+        angles = np.arange(RAYS_2D) * (2 * np.pi / RAYS_2D)
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    extra = np.random.default_rng(0).standard_normal((RANDOM_RAYS, dim))
+    return np.concatenate([np.eye(dim), -np.eye(dim), extra / np.linalg.norm(extra, axis=1, keepdims=True)])
 
 
 def basin_core_radius(landscape: Landscape, basin: int) -> float:
     """Distance from the minimum to the nearest point found in another basin (or in none), searched along rays.
 
-    Rays: RAYS_2D evenly spaced angles in 2D; +- the axes and 32 seeded directions otherwise. Capped at the domain's
-    half-diagonal (a basin that fills the domain).
+    Capped at the domain's half-diagonal (a basin that fills the domain).
     """
     centre = landscape.minima[basin].location
-    dim = landscape.dim
-    if dim == 2:
-        angles = np.arange(RAYS_2D) * (2 * np.pi / RAYS_2D)
-        rays = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    else:
-        extra = np.random.default_rng(0).standard_normal((32, dim))
-        rays = np.concatenate([np.eye(dim), -np.eye(dim), extra / np.linalg.norm(extra, axis=1, keepdims=True)])
+    rays = edge_search_rays(landscape.dim)
     largest = float(np.linalg.norm(landscape.domain.half_width))
     radii = largest * LADDER_RATIO ** -np.arange(LADDER_RUNGS)[::-1]  # (L,) ascending, the last is `largest`
     inside = _in_basin(landscape, basin, centre + radii[None, :, None] * rays[:, None, :])  # (rays, L)
@@ -93,7 +103,7 @@ def starts_in_basin(landscape: Landscape, basin: int, runs: int, seed: int, spre
     rng = np.random.default_rng(seed)
     kept: list[np.ndarray] = []
     count = 0
-    for _ in range(20):
+    for _ in range(DRAW_ROUNDS):
         draws = centre + radius * _uniform_ball(rng, max(runs - count, 16) * 2, landscape.dim)
         draws = draws[_in_basin(landscape, basin, draws)][: runs - count]
         kept.append(draws)
@@ -110,36 +120,32 @@ def _uniform_ball(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:
     return directions * rng.uniform(0.0, 1.0, count)[:, None] ** (1.0 / dim)
 
 
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (Newcombe 1998): centre (k + z²/2)/(n + z²), half-width
-    z sqrt(k (n-k)/n + z²/4)/(n + z²); exactly 0 (1) at the low (high) end when k = 0 (k = n)."""
+def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (scipy's), exactly 0 (1) at its end when k = 0 (k = n)."""
     if not 0 <= successes <= trials or trials < 1:
         raise ValueError(f"need 0 <= successes <= trials and trials >= 1 (got {successes}, {trials})")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1) (got {confidence})")
-    z = float(ndtri(0.5 + confidence / 2))
-    k, n = float(successes), float(trials)
-    centre = (k + z * z / 2) / (n + z * z)
-    half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
-    low = 0.0 if successes == 0 else centre - half
-    high = 1.0 if successes == trials else centre + half
-    return float(low), float(high)
+    interval = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 @dataclass(frozen=True)
 class EscapeResult:
-    """How N runs started in one basin ended. final_basins holds -2 for a diverged run, -1 for no listed basin."""
+    """How N runs started in one basin ended. final_basins holds basins.DIVERGED_BASIN or UNDEFINED_BASIN for a run
+    that stopped early, NO_BASIN for an end point in no listed basin."""
 
     landscape: str  # canonical spec
-    optimizer: str  # spec
+    optimizer: str  # canonical spec
     basin: int
     runs: int
     escaped: int
     diverged: int
+    undefined: int
     escape_rate: float
     ci_low: float
     ci_high: float
-    destinations: dict[int, int]  # basin index -> count of escapers that ended there (-1: unassigned)
+    destinations: dict[int, int]  # basin index -> count of escapers that ended there (NO_BASIN: unassigned)
     flatter_fraction: float  # fraction of runs that ended in a basin flatter than the start basin
     starts: np.ndarray  # (N, d)
     final: np.ndarray  # (N, d)
@@ -148,36 +154,88 @@ class EscapeResult:
     final_losses: np.ndarray  # (N,)
 
 
-def escape_experiment(landscape: Landscape | str, optimizer: str, basin: str | int = "sharp", runs: int = 1000,
-                      steps: int = 500, seed: int = 0, max_work: int = DEFAULT_MAX_WORK, spread: float = 0.5,
-                      starts: np.ndarray | None = None) -> EscapeResult:
+def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int, draw_starts: bool) -> work.Work:
+    """Everything an escape experiment costs: the minima, the search for the basin's edge and the draws of starts
+    (each assigned to its basin), the runs, and the basin of every end point."""
+    parts = [work.setup_work(landscape)]
+    if draw_starts:
+        probes = len(edge_search_rays(landscape.dim)) * (LADDER_RUNGS + BRACKET_POINTS)
+        parts += [work.basin_work(landscape, probes, "finding the basin's edge"),
+                  work.basin_work(landscape, 2 * max(runs, 16), "drawing starts inside the basin")]
+    else:
+        parts.append(work.basin_work(landscape, runs, "checking the starts lie in the basin"))
+    chunk = min(runs, CHUNK_RUNS)
+    parts += [work.Work(work.run_work(landscape, optimizer, runs, steps, 0).parts,
+                        held_bytes=float(runs) * (3 * landscape.dim + 4) * work.FLOAT_BYTES,
+                        peak_bytes=work.run_work(landscape, optimizer, chunk, steps, 2).bytes),
+              work.basin_work(landscape, runs, "assigning the end points' basins", batch=chunk)]
+    return work.total(parts)
+
+
+def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
+                      runs: int = 1000, steps: int = 500, seed: int = 0, max_work: int | None = work.DEFAULT_MAX_WORK,
+                      spread: float = 0.5, starts: object = None) -> EscapeResult:
     """Run `optimizer` from `runs` seeded starts inside `basin` for `steps` steps and count the escapes.
 
-    `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); they must
-    lie in the basin.
+    `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); every one must
+    lie in the basin. The whole request is checked against `max_work` before anything runs.
     """
     surface = as_landscape(landscape)
-    index = resolve_basin(surface, basin)
-    method = build_optimizer(optimizer)
+    method = as_optimizer(optimizer)
+    steps = as_steps(steps)
     if starts is None:
-        check_work(RUNS.check(runs), steps, method.grad_evals_per_step, max_work, surface.step_cost)
+        runs, seed, spread = RUNS.check(runs), SEED.check(seed), SPREAD.check(spread)
+    else:
+        starts = as_starts(starts, surface.dim)
+        runs = RUNS.check(len(starts))
+    if max_work is not None:
+        work.check(escape_work(surface, method, runs, steps, starts is None), max_work)
+    index = resolve_basin(surface, basin)
+    if starts is None:
         starts = starts_in_basin(surface, index, runs, seed, spread)
-    result = run(surface, optimizer, starts, steps, record="final", max_work=max_work)
-    return summarise_escape(surface, result, index, steps * method.grad_evals_per_step)
+    else:
+        outside = int(np.count_nonzero(assign_basins(surface, starts) != index))
+        if outside:
+            raise SpecError(f"starts must lie in basin {index} of {surface.spec} ({outside} of {runs} do not)")
+    return measure_escape(surface, method, index, starts, steps)
 
 
-def summarise_escape(landscape: Landscape, result: RunResult, basin: int, grad_evals: int) -> EscapeResult:
+def measure_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray,
+                   steps: int) -> EscapeResult:
+    """Run checked starts (inside `basin`) in chunks of CHUNK_RUNS, keeping only end points, and count the escapes."""
+    n, dim = starts.shape
+    final = np.empty((n, dim))
+    final_losses = np.empty(n)
+    basins = np.empty(n, dtype=np.int64)
+    reasons = np.empty(n, dtype=np.int8)
+    keep = recorded_step_indices(steps, "final")
+    for low in range(0, n, CHUNK_RUNS):
+        rows = slice(low, min(low + CHUNK_RUNS, n))
+        chunk = advance(landscape, optimizer, starts[rows], steps, keep, np.arange(rows.start, rows.stop))
+        final[rows], final_losses[rows] = chunk.final, chunk.final_losses
+        basins[rows], reasons[rows] = final_basins(landscape, chunk), chunk.stop_reason
+    return summarise_escape(landscape, optimizer, basin, starts, final, final_losses, basins, reasons, steps)
+
+
+def summarise_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, final: np.ndarray,
+                     final_losses: np.ndarray, basins: np.ndarray, reasons: np.ndarray, steps: int) -> EscapeResult:
     """The escape counts, interval, destinations and flatter fraction of finished runs started in `basin`."""
-    diverged = result.diverged
-    final_basins = np.where(diverged, DIVERGED, assign_basins(landscape, result.final))
-    escapers = ~diverged & (final_basins != basin)
-    n, escaped = result.n_runs, int(escapers.sum())
+    stopped = reasons != 0
+    escapers = ~stopped & (basins != basin)
+    n, escaped = len(basins), int(escapers.sum())
     low, high = wilson_interval(escaped, n)
-    where, counts = np.unique(final_basins[escapers], return_counts=True)
+    where, counts = np.unique(basins[escapers], return_counts=True)
     sharpness = np.array([m.sharpness for m in landscape.minima])
-    landed = final_basins >= 0
+    landed = basins >= 0
     flatter = np.zeros(n, dtype=bool)
-    flatter[landed] = sharpness[final_basins[landed]] < sharpness[basin]
-    return EscapeResult(landscape.spec, result.optimizer, basin, n, escaped, int(diverged.sum()), escaped / n, low,
-                        high, {int(k): int(c) for k, c in zip(where, counts)}, float(flatter.mean()),
-                        result.starts.copy(), result.final.copy(), final_basins, grad_evals, result.final_losses.copy())
+    flatter[landed] = sharpness[basins[landed]] < sharpness[basin]
+    return EscapeResult(landscape.spec, optimizer.spec, basin, n, escaped, int(np.sum(reasons == DIVERGED)),
+                        int(np.sum(reasons == UNDEFINED)), escaped / n, low, high,
+                        {int(k): int(c) for k, c in zip(where, counts)}, float(flatter.mean()), starts, final, basins,
+                        steps * optimizer.grad_evals_per_step, final_losses)
+
+
+def escape_from_result(landscape: Landscape, optimizer: Optimizer, basin: int, result: RunResult) -> EscapeResult:
+    """The escape summary of runs already taken (started inside `basin`)."""
+    return summarise_escape(landscape, optimizer, basin, result.starts, result.final, result.final_losses,
+                            final_basins(landscape, result), result.stop_reason, result.steps)

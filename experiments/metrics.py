@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments.basins import final_basins
 from landscapes import Landscape
 
 # SAM sharpness: projected gradient ascent on the rho-ball from several directions at once.
@@ -143,3 +144,16 @@ def max_distance(positions: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         distances = np.linalg.norm(P - P[0], axis=2)  # (R, N)
     return np.where(np.all(np.isfinite(P), axis=(0, 2)), distances.max(axis=0), np.inf)
+
+
+def run_measurements(landscape: Landscape, result) -> dict[str, np.ndarray]:
+    """Per run of a RunResult: the basin it ended in (experiments.basins codes), the largest Hessian eigenvalue at
+    its end (nan for a run that stopped early), its path length through the recorded points and its farthest
+    distance from the start."""
+    basins = final_basins(landscape, result)
+    sharpness = np.full(result.n_runs, np.nan)
+    ran = ~result.stopped
+    if ran.any():
+        sharpness[ran] = largest_eigenvalue(landscape, result.final[ran])
+    return {"basin": basins, "sharpness": sharpness, "path_length": path_length(result.positions),
+            "max_distance": max_distance(result.positions)}

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import math
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from landscapes import Landscape, build_landscape
-from optimizers import OPTIMIZERS, Optimizer, build_optimizer
+from experiments import work
+from landscapes import LANDSCAPES, Landscape
+from optimizers import OPTIMIZERS, Optimizer
 from specs import Field, SpecError
 
 # A run is diverged once it leaves the domain by more than this many domain widths, or stops being finite.
@@ -20,48 +17,31 @@ FAR_WIDTHS = 10.0
 
 STEPS = Field("steps", "int", 500, "number of optimizer steps", low=0, high=10_000_000)
 EVERY = Field("every", "int", 1, "record every k-th step", low=1, high=10_000_000)
-# One request may not cost more than this many run-steps (runs x steps x gradient evaluations per step), so that
-# one user cannot stall the app for everyone; the CLI's --max-work and the app's setting change it.
-DEFAULT_MAX_WORK = 100_000_000
-MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on runs x steps x gradient evaluations per request",
-                 low=1, high=10**12)
+RECORD_CHOICES = ("all", "final")
 
-
-# A step has a fixed cost (Python and NumPy dispatch) that a few runs do not amortise: a request counts at least
-# MIN_BATCH runs, so one run of 10^7 steps cannot pass the cap as cheap. A landscape's `step_cost` weighs its gradient
-# (a custom formula's goes through autograd).
-MIN_BATCH = 100
-
-
-def work_units(runs: int, steps: int, grad_evals_per_step: int = 1, step_cost: float = 1.0) -> int:
-    """What a request costs against the cap: max(runs, MIN_BATCH) x steps x gradient evaluations x step cost."""
-    return math.ceil(max(runs, MIN_BATCH) * steps * grad_evals_per_step * step_cost)
-
-
-def check_work(runs: int, steps: int, grad_evals_per_step: int = 1, max_work: int = DEFAULT_MAX_WORK,
-               step_cost: float = 1.0) -> None:
-    """Refuse a request whose work (see `work_units`) exceeds `max_work`, saying what to lower."""
-    work = work_units(runs, steps, grad_evals_per_step, step_cost)
-    if work > MAX_WORK.check(max_work):
-        per_step = f" x {grad_evals_per_step} gradient evaluations" if grad_evals_per_step > 1 else ""
-        cost = f" x {step_cost:g} (this landscape's gradient cost)" if step_cost != 1 else ""
-        floor = f"; fewer than {MIN_BATCH} runs count as {MIN_BATCH}" if runs < MIN_BATCH else ""
-        raise SpecError(f"runs x steps{per_step} must be at most {max_work:,} (got {max(runs, MIN_BATCH):,} x "
-                        f"{steps:,}{per_step}{cost} = {work:,}{floor}); lower runs or steps, or raise the work limit")
+# Why a run stopped before its last step (RunResult.stop_reason).
+RUNNING, DIVERGED, UNDEFINED = 0, 1, 2
+STOP_REASONS = {RUNNING: "ran every step", DIVERGED: "diverged", UNDEFINED: "gradient undefined"}
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """Trajectories of N runs: positions (R, N, d) and losses (R, N) at the recorded steps (R,)."""
+    """Trajectories of N runs: positions (R, N, d) and losses (R, N) at the recorded steps (R,).
 
-    landscape: str
-    optimizer: str
+    A run that stops early is frozen where it stopped: `stopped_at` is that step (-1 if it ran every step) and
+    `stop_reason` says why: DIVERGED (its point stopped being finite or went more than FAR_WIDTHS domain widths
+    outside the domain) or UNDEFINED (the gradient was nan at a finite point, e.g. at the tip of a cone).
+    """
+
+    landscape: str  # canonical spec
+    optimizer: str  # canonical spec
     steps: int
     recorded_steps: np.ndarray  # (R,) step index of each recorded point, 0 (the start) first, `steps` last
     positions: np.ndarray  # (R, N, d)
     losses: np.ndarray  # (R, N)
-    diverged_at: np.ndarray  # (N,) the step at which the run diverged, -1 if it did not
-    grad_evals: np.ndarray  # (N,) gradient evaluations used (until divergence)
+    stopped_at: np.ndarray  # (N,) int: the step at which the run stopped, -1 if it did not
+    stop_reason: np.ndarray  # (N,) int8: RUNNING, DIVERGED or UNDEFINED
+    grad_evals: np.ndarray  # (N,) gradient evaluations used (until the run stopped)
 
     @property
     def starts(self) -> np.ndarray:
@@ -69,7 +49,7 @@ class RunResult:
 
     @property
     def final(self) -> np.ndarray:
-        """(N, d) final points (a diverged run's point is where it diverged)."""
+        """(N, d) final points (a stopped run's point is where it stopped)."""
         return self.positions[-1]
 
     @property
@@ -77,28 +57,60 @@ class RunResult:
         return self.losses[-1]
 
     @property
+    def stopped(self) -> np.ndarray:
+        """(N,) bool: the run stopped early, diverged or with an undefined gradient."""
+        return self.stopped_at >= 0
+
+    @property
     def diverged(self) -> np.ndarray:
-        return self.diverged_at >= 0
+        return self.stop_reason == DIVERGED
+
+    @property
+    def undefined(self) -> np.ndarray:
+        return self.stop_reason == UNDEFINED
 
     @property
     def n_runs(self) -> int:
         return self.positions.shape[1]
 
+    def first(self, count: int) -> RunResult:
+        """The same result keeping only the first `count` runs."""
+        return RunResult(self.landscape, self.optimizer, self.steps, self.recorded_steps,
+                         self.positions[:, :count], self.losses[:, :count], self.stopped_at[:count],
+                         self.stop_reason[:count], self.grad_evals[:count])
 
-def as_landscape(landscape: Landscape | str | Mapping) -> Landscape:
+
+def as_landscape(landscape: object) -> Landscape:
     """A Landscape as given, or built from its spec (a string or a mapping with a "name")."""
-    surface = build_landscape(landscape) if isinstance(landscape, (str, Mapping)) else landscape
+    surface = LANDSCAPES.build(landscape) if isinstance(landscape, (str, Mapping)) else landscape
     if not isinstance(surface, Landscape):
         raise SpecError(f"landscape must be a spec such as 'ackley' or a Landscape (got {type(landscape).__name__})")
     return surface
 
 
+def as_optimizer(optimizer: object) -> Optimizer:
+    """An Optimizer as given, or built from its spec (a string or a mapping with a "name")."""
+    method = OPTIMIZERS.build(optimizer) if isinstance(optimizer, (str, Mapping)) else optimizer
+    if not isinstance(method, Optimizer):
+        raise SpecError("optimizer must be a spec such as 'adam:lr=0.01' or an Optimizer "
+                        f"(got {type(optimizer).__name__})")
+    return method
+
+
 def as_starts(starts: object, dim: int) -> np.ndarray:
     """Starts as a finite float64 (N, d) array, or a SpecError naming what is wrong."""
+    if isinstance(starts, (str, bytes)) or starts is None:
+        raise SpecError(f"starts must be numbers in an (N, {dim}) array (got {type(starts).__name__})")
     try:
-        X = np.array(starts, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise SpecError(f"starts must be numbers in an (N, {dim}) array") from None
+        array = np.asarray(starts)
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError(f"starts must be real numbers in an (N, {dim}) array of one shape") from None
+    if array.dtype.kind not in "biuf" and array.dtype != object:
+        raise SpecError(f"starts must be real numbers in an (N, {dim}) array (got {array.dtype} values)")
+    try:
+        X = np.array(array, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError(f"starts must be real numbers in an (N, {dim}) array") from None
     if X.ndim == 1 and X.shape[0] == dim:
         X = X[None, :]
     if X.ndim != 2 or X.shape[1] != dim or X.shape[0] == 0:
@@ -108,30 +120,15 @@ def as_starts(starts: object, dim: int) -> np.ndarray:
     return X
 
 
+def as_steps(steps: object) -> int:
+    return STEPS.check(steps)
+
+
 def surely_near_bounds(centre: np.ndarray, reach: np.ndarray) -> tuple[float, float]:
     """Scalar bounds [low, high] inside which every coordinate is surely within `reach` of `centre` (all axes,
     with a margin far above rounding), so that a batch passing them needs no per-run divergence test."""
     margin = 1e-9 * float(np.max(reach + np.abs(centre)))
     return float(np.max(centre - reach)) + margin, float(np.min(centre + reach)) - margin
-
-
-@functools.cache
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed heap memory for reuse rather than hand it back to the system at once (True if done).
-
-    A step builds its new state in fresh arrays (a state is never mutated), a few N x d arrays alive at a time; with
-    glibc's default thresholds the top of the heap is trimmed and then faulted back in at every step, which at
-    N = 10,000 costs more than the arithmetic. Memory is retained up to 256 MiB, and arrays over 32 MiB are
-    mapped as usual. Once per process; nothing happens where the C library is not glibc.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_trim_threshold, 256 << 20)) and bool(mallopt(m_mmap_threshold, 32 << 20))
 
 
 def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
@@ -140,50 +137,65 @@ def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
         return np.arange(steps + 1)
     if record == "final":
         return np.unique([0, steps])
+    if isinstance(record, str) and not record.strip().isdigit():
+        raise SpecError(f"record must be one of {', '.join(RECORD_CHOICES)} or a whole number of steps (got "
+                        f"{record[:40]!r})")
     every = EVERY.check(record)
     return np.unique(np.append(np.arange(0, steps + 1, every), steps))
 
 
 def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
-        record: str | int = "all", max_work: int = DEFAULT_MAX_WORK) -> RunResult:
+        record: str | int = "all", max_work: int | None = work.DEFAULT_MAX_WORK) -> RunResult:
     """Advance every start (a row of `starts`, (N, d)) for `steps` steps of `optimizer` on `landscape`.
 
-    A run whose point stops being finite or lands more than FAR_WIDTHS domain widths outside the domain is
-    diverged: it is frozen at that point and flagged with the step, never clipped.
+    A spec string is built once here. A run whose point stops being finite or lands more than FAR_WIDTHS domain
+    widths outside the domain is diverged; one whose gradient is nan at a finite point has an undefined gradient.
+    Either way it is frozen at that point and flagged with the step and the reason, never clipped. The request's
+    work and memory are checked against `max_work` first (None: the caller has checked the whole request).
     """
-    keep_freed_memory()
     surface = as_landscape(landscape)
-    method = build_optimizer(optimizer) if isinstance(optimizer, (str, Mapping)) else optimizer
-    if not isinstance(method, Optimizer):
-        raise SpecError("optimizer must be a spec such as 'adam:lr=0.01' or an Optimizer "
-                        f"(got {type(optimizer).__name__})")
-    optimizer_spec = OPTIMIZERS.canonical(optimizer) if isinstance(optimizer, (str, Mapping)) else "custom"
-    steps = STEPS.check(steps)
+    method = as_optimizer(optimizer)
+    steps = as_steps(steps)
     x = as_starts(starts, surface.dim)
-    check_work(x.shape[0], steps, method.grad_evals_per_step, max_work, surface.step_cost)
     keep = recorded_step_indices(steps, record)
+    if max_work is not None:
+        work.check(work.run_work(surface, method, x.shape[0], steps, len(keep)), max_work)
+    return advance(surface, method, x, steps, keep)
+
+
+def advance(surface: Landscape, method: Optimizer, x: np.ndarray, steps: int, keep: np.ndarray,
+            run_ids: np.ndarray | None = None) -> RunResult:
+    """The loop of `run`, on checked inputs: record the steps in `keep` (sorted, 0 and `steps` included).
+
+    `run_ids` (N,) name the runs for the optimizer's random streams (a chunk of a larger batch passes its rows)."""
     n_runs, dim = x.shape
     positions = np.empty((len(keep), n_runs, dim))
     positions[0] = x
-    diverged_at = np.full(n_runs, -1, dtype=np.int64)
+    stopped_at = np.full(n_runs, -1, dtype=np.int64)
+    stop_reason = np.zeros(n_runs, dtype=np.int8)
     centre, reach = surface.domain.centre, FAR_WIDTHS * (surface.domain.high - surface.domain.low)
     safe_low, safe_high = surely_near_bounds(centre, reach)
     alive = np.ones(n_runs, dtype=bool)
-    frozen = None  # (N, d) where diverged runs stopped, once one has
+    frozen = None  # (N, d) where stopped runs stopped, once one has
     slot = 1
+    update, grad = method.update, surface.grad
     with np.errstate(all="ignore"):
-        state = method.init(x)
+        state = method.init(x, run_ids)
         for t in range(1, steps + 1):
-            x_new, state = method.step(state, x, surface.grad)
+            x_new, state, _ = update(state, x, grad)
             # Two whole-array reductions clear the common case; nan fails both comparisons.
             if not (x_new.min() >= safe_low and x_new.max() <= safe_high):
                 bad = ~(np.abs(x_new - centre) <= reach).all(axis=1)  # also true where x_new is nan or inf
                 newly = alive & bad
                 if newly.any():
-                    diverged_at[newly] = t
+                    stopped_at[newly] = t
+                    stop_reason[newly] = np.where(undefined_gradient(surface, x[newly], centre, reach), UNDEFINED,
+                                                  DIVERGED)
                     alive &= ~bad
-                    frozen = np.where(newly[:, None], x_new, frozen if frozen is not None else x_new)
-            # A diverged run stays where it diverged, even if its optimizer would bring it back.
+                    # An undefined gradient leaves the run at its last finite point; a divergence where it went.
+                    last = np.where((stop_reason == UNDEFINED)[:, None], x, x_new)
+                    frozen = np.where(newly[:, None], last, frozen if frozen is not None else x_new)
+            # A stopped run stays where it stopped, even if its optimizer would bring it back.
             x = x_new if frozen is None else np.where(alive[:, None], x_new, frozen)
             if slot < len(keep) and keep[slot] == t:
                 positions[slot] = x
@@ -192,6 +204,16 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
                 positions[slot:] = x
                 break
         losses = surface.f(positions.reshape(-1, dim)).reshape(len(keep), n_runs)
-    steps_taken = np.where(diverged_at >= 0, diverged_at, steps)
-    return RunResult(surface.spec, optimizer_spec, steps, keep, positions, losses, diverged_at,
+    steps_taken = np.where(stopped_at >= 0, stopped_at, steps)
+    return RunResult(surface.spec, method.spec, steps, keep, positions, losses, stopped_at, stop_reason,
                      steps_taken * method.grad_evals_per_step)
+
+
+def undefined_gradient(surface: Landscape, x: np.ndarray, centre: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """(n,) bool: the gradient is nan somewhere at these points (n, d), each finite and within `reach` of the
+    domain's centre (a kink, outside a formula's domain); far away a nan is overflow, and the run diverged."""
+    finite = np.all(np.abs(x - centre) <= reach, axis=1)
+    out = np.zeros(x.shape[0], dtype=bool)
+    if finite.any():
+        out[finite] = np.isnan(surface.grad(x[finite])).any(axis=1)
+    return out

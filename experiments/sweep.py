@@ -3,7 +3,8 @@ tidy table (one row per optimizer and value).
 
 Two measures share the engine. "escape": every run starts inside a basin and the row counts escapes (escape.py).
 "final": runs start uniformly over the domain and the row summarises where they ended. Within one landscape every
-optimizer starts from the same seeded points, so rows compare like with like.
+optimizer starts from the same seeded points, so rows compare like with like. Specs are built once, at the entry;
+the swept variants are built from the built objects' names and parameters, never by editing strings.
 """
 
 from __future__ import annotations
@@ -11,23 +12,29 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from experiments.basins import assign_basins
-from experiments.escape import RUNS, SEED, SPREAD, escape_experiment, resolve_basin, starts_in_basin
+from experiments import work
+from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN, final_basins
+from experiments.escape import RUNS, SEED, SPREAD, escape_work, measure_escape, resolve_basin, starts_in_basin
 from experiments.metrics import largest_eigenvalue
-from experiments.run import DEFAULT_MAX_WORK, MAX_WORK, STEPS, RunResult, run, work_units
-from landscapes import LANDSCAPES, Landscape, build_landscape
-from optimizers import OPTIMIZERS, build_optimizer
-from specs import SpecError, format_spec
+from experiments.run import DIVERGED, UNDEFINED, advance, as_landscape, as_optimizer, as_steps, recorded_step_indices
+from experiments.starts import uniform_starts
+from landscapes import LANDSCAPES, Landscape
+from optimizers import OPTIMIZERS, Optimizer
+from specs import SpecError
 
 MEASURES = ("escape", "final")
+MAX_VALUES = 100  # values of one sweep
+MAX_OPTIMIZERS = 32
+GLOBAL_TOLERANCE = 1e-9  # a minimum is global when its value is within this (relative) of the lowest
 SUMMARY_COLUMNS = ("global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median", "distance_median")
-ESCAPE_COLUMNS = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction")
-FINAL_COLUMNS = ("runs", "diverged")
+ESCAPE_COLUMNS = ("runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high", "flatter_fraction")
+FINAL_COLUMNS = ("runs", "diverged", "undefined")
 TRAILER_COLUMNS = ("steps", "grad_evals", "landscape", "optimizer_spec")
 
 
@@ -64,144 +71,179 @@ def _cell(value: Any, exact: bool) -> str:
     return str(value)
 
 
-def sweep(landscape: Landscape | str, optimizers: list[str], axis: str | None = None, values: list | None = None,
-          runs: int = 500, steps: int = 500, seed: int = 0, basin: str | int = "sharp", measure: str = "escape",
-          equalise_grad_evals: bool = False, progress: Callable[[float], None] | None = None,
-          max_work: int = DEFAULT_MAX_WORK, spread: float = 0.5) -> SweepTable:
+def is_global(landscape: Landscape) -> np.ndarray:
+    """(K,) bool per listed minimum: its value is the lowest (within GLOBAL_TOLERANCE, relative)."""
+    values = np.array([m.value for m in landscape.minima])
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    return np.abs(values - values.min()) <= GLOBAL_TOLERANCE * (1.0 + abs(values.min()))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One (landscape, optimizer, steps) combination the sweep runs once, however many rows show it."""
+
+    landscape: Landscape
+    optimizer: Optimizer
+    steps: int
+
+
+def _optimizer_list(optimizers: object) -> list[Optimizer]:
+    if isinstance(optimizers, (str, Mapping, Optimizer)):
+        optimizers = [optimizers]
+    if not isinstance(optimizers, Sequence) or isinstance(optimizers, bytes):
+        raise SpecError(f"optimizers must be a list of specs such as ['adam', 'adam_cm:lr=0.01'] (got "
+                        f"{type(optimizers).__name__})")
+    if not 1 <= len(optimizers) <= MAX_OPTIMIZERS:
+        raise SpecError(f"give between 1 and {MAX_OPTIMIZERS} optimizers (got {len(optimizers)})")
+    return [as_optimizer(spec) for spec in optimizers]
+
+
+def _value_list(axis: object, values: object) -> tuple[str | None, list]:
+    if axis is None:
+        if values is not None and len(list(np.ravel(values))):
+            raise SpecError("values were given without an axis to sweep")
+        return None, [None]
+    if not isinstance(axis, str):
+        raise SpecError(f"axis must be a parameter name such as 'sharpness' (got {type(axis).__name__})")
+    if isinstance(values, (str, bytes, Mapping)) or values is None:
+        raise SpecError(f"values must be a list of values for {axis} (got {type(values).__name__})")
+    values = list(np.ravel(values)) if isinstance(values, np.ndarray) else list(values)
+    if not 1 <= len(values) <= MAX_VALUES:
+        raise SpecError(f"give between 1 and {MAX_VALUES} values for {axis} (got {len(values)})")
+    return axis, values
+
+
+def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str, axis: str | None = None,
+          values: Sequence | np.ndarray | None = None, runs: int = 500, steps: int = 500, seed: int = 0,
+          basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
+          progress: Callable[[float], None] | None = None, max_work: int | None = work.DEFAULT_MAX_WORK,
+          spread: float = 0.5) -> SweepTable:
     """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
 
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
     hyperparameter ("lr", "rho", "top_c", "decay", "priority", ...); an optimizer without that hyperparameter runs
     once and its row is repeated at every value, as a reference line. With `equalise_grad_evals`, `steps` is a
     budget of gradient evaluations: an optimizer using k per step (SAM: 2) takes steps // k steps.
-    `progress(fraction_done)` is called as the work completes. The whole sweep must fit within `max_work`.
+    `progress(fraction_done)` is called as the work completes. The whole sweep is checked against `max_work` first.
     """
     if measure not in MEASURES:
-        raise SpecError(f"measure must be one of {', '.join(MEASURES)} (got {measure})")
-    runs, steps, seed = RUNS.check(runs), STEPS.check(steps), SEED.check(seed)
-    max_work, spread = MAX_WORK.check(max_work), SPREAD.check(spread)
-    if not optimizers:
-        raise SpecError("give at least one optimizer")
-    base_landscape = landscape.spec if isinstance(landscape, Landscape) else landscape
-    kind, points = _axis_values(base_landscape, optimizers, axis, values)
-    plan = []  # (row label values, landscape spec, optimizer spec, steps, grad evals per step)
+        raise SpecError(f"measure must be one of {', '.join(MEASURES)} (got {str(measure)[:40]})")
+    if progress is not None and not callable(progress):
+        raise SpecError(f"progress must be a function of the fraction done, or None (got {type(progress).__name__})")
+    if not isinstance(equalise_grad_evals, (bool, np.bool_)):
+        raise SpecError(f"equalise_grad_evals must be true or false (got {type(equalise_grad_evals).__name__})")
+    runs, steps, seed, spread = RUNS.check(runs), as_steps(steps), SEED.check(seed), SPREAD.check(spread)
+    base_landscape = as_landscape(landscape)
+    base_optimizers = _optimizer_list(optimizers)
+    axis, points = _value_list(axis, values)
+    kind = _axis_kind(base_landscape, base_optimizers, axis)
+    if kind is not None:
+        points = [_axis_field(base_landscape, base_optimizers, kind, axis).check(v) for v in points]
+    surfaces: dict[str, Landscape] = {}
+    jobs: dict[tuple[str, str, int], _Job] = {}
+    plan = []  # (given optimizer, value, job key)
     for value in points:
-        landscape_spec = _with(LANDSCAPES, base_landscape, axis if kind == "landscape" else None, value)
-        for given in optimizers:
-            spec = _with(OPTIMIZERS, given, axis, value) if kind == "optimizer" else OPTIMIZERS.canonical(given)
-            per_step = build_optimizer(spec).grad_evals_per_step
-            plan.append((given, value, landscape_spec, spec, steps // per_step if equalise_grad_evals else steps,
-                         per_step))
-    step_cost = (landscape if isinstance(landscape, Landscape) else build_landscape(base_landscape)).step_cost
-    jobs = {(p[2], p[3], p[4]): work_units(runs, p[4], p[5], step_cost) for p in plan}
-    total = sum(jobs.values())
-    if total > max_work:
-        raise SpecError(f"the sweep's runs x steps x gradient evaluations, summed over its {len(jobs)} distinct "
-                        f"runs, must be at most {max_work:,} (got {total:,}); lower runs, steps or the number of "
-                        "values")
+        surface = base_landscape
+        if kind == "landscape":
+            surface = LANDSCAPES.build({"name": base_landscape.name, **base_landscape.params, axis: value})
+        surface = surfaces.setdefault(surface.spec, surface)
+        for given in base_optimizers:
+            method = given
+            if kind == "optimizer" and axis in given.params:
+                method = OPTIMIZERS.build({"name": given.name, **given.params, axis: value})
+            job_steps = steps // method.grad_evals_per_step if equalise_grad_evals else steps
+            key = (surface.spec, method.spec, job_steps)
+            jobs.setdefault(key, _Job(surface, method, job_steps))
+            plan.append((given, value, key))
+    costs = {key: _job_work(job, measure, runs) for key, job in jobs.items()}
+    request = work.total([work.setup_work(s) for s in surfaces.values()] + list(costs.values()))
+    if max_work is not None:
+        work.check(request, max_work)
     report = progress or (lambda fraction: None)
     report(0.0)
-    done, results, starts = 0, {}, {}
-    surfaces = {LANDSCAPES.canonical(landscape.spec): landscape} if isinstance(landscape, Landscape) else {}
-    for given, value, landscape_spec, spec, job_steps, per_step in plan:
-        key = (landscape_spec, spec, job_steps)
-        if key not in results:
-            if landscape_spec not in surfaces:
-                surfaces[landscape_spec] = build_landscape(landscape_spec)
-            if landscape_spec not in starts:
-                starts[landscape_spec] = _starts(surfaces[landscape_spec], measure, basin, runs, seed, spread)
-            results[key] = _measure(surfaces[landscape_spec], spec, starts[landscape_spec], job_steps, measure, basin,
-                                    max_work)
-            done += jobs[key]
-            report(done / total if total else 1.0)
+    done, results, starts = 0.0, {}, {}
+    total_units = request.units or 1.0
+    for key, job in jobs.items():
+        spec = job.landscape.spec
+        if spec not in starts:
+            starts[spec] = _starts(job.landscape, measure, basin, runs, seed, spread)
+        results[key] = _measure(job, starts[spec], measure, basin)
+        done += costs[key].units
+        report(min(done / total_units, 1.0))
     rows = []
-    for given, value, landscape_spec, spec, job_steps, per_step in plan:
-        label = {"optimizer": _without(given, axis) if kind == "optimizer" else OPTIMIZERS.canonical(given)}
+    for given, value, key in plan:
+        label = {"optimizer": OPTIMIZERS.replace(given.spec, **{axis: None}) if kind == "optimizer" else given.spec}
         if kind is not None:
             label[axis] = value
-        rows.append({**label, **results[(landscape_spec, spec, job_steps)], "steps": job_steps,
-                     "grad_evals": job_steps * per_step, "landscape": landscape_spec, "optimizer_spec": spec})
+        job = jobs[key]
+        rows.append({**label, **results[key], "steps": job.steps,
+                     "grad_evals": job.steps * job.optimizer.grad_evals_per_step, "landscape": job.landscape.spec,
+                     "optimizer_spec": job.optimizer.spec})
     middle = ESCAPE_COLUMNS if measure == "escape" else FINAL_COLUMNS
     columns = ("optimizer", *([axis] if kind is not None else []), *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
     report(1.0)
     return SweepTable(columns, tuple(rows))
 
 
-def _axis_values(landscape: str, optimizers: list[str], axis: str | None,
-                 values: list | None) -> tuple[str | None, list]:
-    """Whether `axis` is a "landscape" or "optimizer" parameter (None: no sweep), and its values checked."""
+def _axis_kind(landscape: Landscape, optimizers: list[Optimizer], axis: str | None) -> str | None:
+    """Whether `axis` is a "landscape" or an "optimizer" parameter (None: no sweep)."""
     if axis is None:
-        if values:
-            raise SpecError("values were given without an axis to sweep")
-        return None, [None]
-    if not values:
-        raise SpecError(f"give at least one value for {axis}")
-    landscape_entry = LANDSCAPES.entry(LANDSCAPES.resolve(landscape)[0])
-    if axis in {f.name for f in landscape_entry.fields}:
-        field = landscape_entry.field(axis)
-        return "landscape", [field.check(v) for v in values]
-    entries = [OPTIMIZERS.entry(OPTIMIZERS.resolve(spec)[0]) for spec in optimizers]
-    having = [e for e in entries if axis in {f.name for f in e.fields}]
-    if not having:
-        own = ", ".join(f.name for f in landscape_entry.fields) or "none"
-        raise SpecError(f"no optimizer given has a parameter '{axis}', and {landscape_entry.name} has only: {own}")
-    field = having[0].field(axis)
-    return "optimizer", [field.check(v) for v in values]
+        return None
+    if axis in landscape.params and axis in {f.name for f in LANDSCAPES.entry(landscape.name).fields}:
+        return "landscape"
+    if any(axis in method.params for method in optimizers):
+        return "optimizer"
+    own = ", ".join(landscape.params) or "none"
+    raise SpecError(f"no optimizer given has a parameter '{axis[:40]}', and {landscape.name} has only: {own}")
 
 
-def _with(registry, spec: str, axis: str | None, value: Any) -> str:
-    """The canonical spec with `axis` set to `value` (unchanged if the entry has no such parameter)."""
-    name, params = registry.resolve(spec)
-    entry = registry.entry(name)
-    if axis in params:
-        params[axis] = entry.field(axis).check(value)
-    return format_spec(name, params, entry.fields)
+def _axis_field(landscape: Landscape, optimizers: list[Optimizer], kind: str, axis: str):
+    """The schema field that checks the swept values: the landscape's, or the first optimizer's having it."""
+    if kind == "landscape":
+        return LANDSCAPES.entry(landscape.name).field(axis)
+    return next(OPTIMIZERS.entry(m.name).field(axis) for m in optimizers if axis in m.params)
 
 
-def _without(spec: str, axis: str) -> str:
-    """The canonical optimizer spec with `axis` back at its default (the swept column carries it)."""
-    name, params = OPTIMIZERS.resolve(spec)
-    entry = OPTIMIZERS.entry(name)
-    if axis in params:
-        params[axis] = entry.field(axis).default
-    return format_spec(name, params, entry.fields)
+def _job_work(job: _Job, measure: str, runs: int) -> work.Work:
+    if measure == "escape":
+        return escape_work(job.landscape, job.optimizer, runs, job.steps, draw_starts=True)
+    return work.total([work.run_work(job.landscape, job.optimizer, runs, job.steps, 2),
+                       work.basin_work(job.landscape, runs, "assigning the end points' basins")])
 
 
 def _starts(landscape: Landscape, measure: str, basin: str | int, runs: int, seed: int, spread: float) -> np.ndarray:
     """Seeded starts shared by every optimizer on this landscape: inside the basin, or uniform over the domain."""
     if measure == "escape":
         return starts_in_basin(landscape, resolve_basin(landscape, basin), runs, seed, spread)
-    return np.random.default_rng(seed).uniform(landscape.domain.low, landscape.domain.high, (runs, landscape.dim))
+    return uniform_starts(landscape.domain.low, landscape.domain.high, runs, seed)
 
 
-def _measure(landscape: Landscape, optimizer: str, starts: np.ndarray, steps: int, measure: str,
-             basin: str | int, max_work: int) -> dict:
+def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int) -> dict:
     """The row's measured columns for one optimizer on one landscape."""
+    landscape = job.landscape
     if measure == "escape":
-        found = escape_experiment(landscape, optimizer, basin, steps=steps, max_work=max_work, starts=starts)
+        found = measure_escape(landscape, job.optimizer, resolve_basin(landscape, basin), starts, job.steps)
         columns = {"runs": found.runs, "escaped": found.escaped, "diverged": found.diverged,
-                   "escape_rate": found.escape_rate, "ci_low": found.ci_low, "ci_high": found.ci_high,
-                   "flatter_fraction": found.flatter_fraction}
-        final, losses, final_basins = found.final, found.final_losses, found.final_basins
+                   "undefined": found.undefined, "escape_rate": found.escape_rate, "ci_low": found.ci_low,
+                   "ci_high": found.ci_high, "flatter_fraction": found.flatter_fraction}
+        final, losses, basins = found.final, found.final_losses, found.final_basins
     else:
-        result: RunResult = run(landscape, optimizer, starts, steps, record="final", max_work=max_work)
-        final, losses = result.final, result.final_losses
-        final_basins = np.where(result.diverged, -2, assign_basins(landscape, final))
-        columns = {"runs": result.n_runs, "diverged": int(result.diverged.sum())}
-    return {**columns, **summarise_finals(landscape, starts, final, losses, final_basins)}
+        result = advance(landscape, job.optimizer, starts, job.steps, recorded_step_indices(job.steps, "final"))
+        final, losses, basins = result.final, result.final_losses, final_basins(landscape, result)
+        columns = {"runs": result.n_runs, "diverged": int(np.sum(result.stop_reason == DIVERGED)),
+                   "undefined": int(np.sum(result.stop_reason == UNDEFINED))}
+    return {**columns, **summarise_finals(landscape, starts, final, losses, basins)}
 
 
 def summarise_finals(landscape: Landscape, starts: np.ndarray, final: np.ndarray, losses: np.ndarray,
-                     final_basins: np.ndarray) -> dict:
-    """Where the runs that did not diverge ended: the fraction at a global minimum (of all runs), and the mean and
-    median final loss, median largest Hessian eigenvalue and median distance from the start (nan if none)."""
-    values = np.array([m.value for m in landscape.minima])
-    lowest = values.min(initial=np.inf)
-    is_global = np.abs(values - lowest) <= 1e-9 * (1.0 + abs(lowest)) if len(values) else np.zeros(0, dtype=bool)
-    landed = final_basins >= 0
-    at_global = np.zeros(len(final_basins), dtype=bool)
-    at_global[landed] = is_global[final_basins[landed]]
-    alive = final_basins != -2
+                     basins: np.ndarray) -> dict:
+    """Where the runs that did not stop early ended: the fraction at a global minimum (of all runs), and the mean
+    and median final loss, median largest Hessian eigenvalue and median distance from the start (nan if none)."""
+    landed = basins >= 0
+    at_global = np.zeros(len(basins), dtype=bool)
+    at_global[landed] = is_global(landscape)[basins[landed]]
+    alive = (basins != DIVERGED_BASIN) & (basins != UNDEFINED_BASIN)
     if not alive.any():
         return {"global_fraction": 0.0, **{c: math.nan for c in SUMMARY_COLUMNS[1:]}}
     return {"global_fraction": float(at_global.mean()),

@@ -73,11 +73,11 @@ class Landscape:
     step_cost: float = 1.0  # a gradient evaluation's cost relative to the closed forms, for the work cap
     color_scale: str = "linear"  # "log" when values span decades (plot log(f - min + 1))
 
-    def __init__(self, dim: int, domain: Domain, params: dict[str, Any] | None = None, spec: str | None = None):
+    def __init__(self, dim: int, domain: Domain, params: dict[str, Any] | None = None):
         self.dim = dim
         self.domain = domain
         self.params = dict(params or {})
-        self.spec = spec or self.name
+        self.spec = self.name  # the registry stamps the canonical spec on what it builds
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec}>"
@@ -126,7 +126,24 @@ class Landscape:
     # -- minima ---------------------------------------------------------------------------------------------
     def minimum_guesses(self) -> np.ndarray:
         """Approximate minima (K, d) that Newton's method refines. Default: seeded multistart L-BFGS-B."""
-        return multistart_minima(self, starts=64, seed=0)
+        return multistart_minima(self, starts=MULTISTART_STARTS, seed=0)
+
+    def minima_work(self) -> float:
+        """What finding the minima costs, in run-steps (the work cap counts it): the guesses, then Newton's method
+        on each (a gradient and a Hessian per iteration)."""
+        return self.guesses_work() + REFINE_ITERATIONS * self.guess_count() * (
+            (2.0 + 2.0 * self.dim) * self.step_cost + self.dim**3 / 100.0)
+
+    def guesses_work(self) -> float:
+        """Run-steps spent finding the guesses: nothing for a landscape that knows them; the multistart's cost."""
+        if type(self).minimum_guesses is not Landscape.minimum_guesses:
+            return 0.0
+        return MULTISTART_STARTS * MULTISTART_WORK_PER_START * self.dim * self.step_cost
+
+    def guess_count(self) -> int:
+        if type(self).minimum_guesses is not Landscape.minimum_guesses:
+            return len(self.minimum_guesses())
+        return MULTISTART_STARTS
 
     @cached_property
     def minima(self) -> tuple[Minimum, ...]:
@@ -147,6 +164,11 @@ class Landscape:
     def label_minima(self, minima: list[Minimum]) -> list[Minimum]:
         """Hook for subclasses to name minima; the lowest (and any tied with it) are called "global" by default."""
         return minima
+
+
+REFINE_ITERATIONS = 60
+MULTISTART_STARTS = 64
+MULTISTART_WORK_PER_START = 30_000.0  # an L-BFGS-B descent from one start: a few hundred Python-level evaluations
 
 
 def refine_minima(landscape: Landscape, guesses: np.ndarray, iterations: int = 60) -> tuple[Minimum, ...]:

@@ -66,8 +66,8 @@ class GoldsteinPrice(Landscape):
     name = "goldstein_price"
     color_scale = "log"
 
-    def __init__(self, spec: str | None = None):
-        super().__init__(2, box(-2.0, 2.0, 2), {}, spec)
+    def __init__(self):
+        super().__init__(2, box(-2.0, 2.0, 2), {})
 
     def value(self, X):
         x, y = X[:, 0], X[:, 1]
@@ -137,8 +137,8 @@ class Ackley(Landscape):
 
     name = "ackley"
 
-    def __init__(self, dim: int = 2, extent: float = 5.0, spec: str | None = None):
-        super().__init__(dim, box(-extent, extent, dim), {"dim": dim, "extent": extent}, spec)
+    def __init__(self, dim: int = 2, extent: float = 5.0):
+        super().__init__(dim, box(-extent, extent, dim), {"dim": dim, "extent": extent})
         self.extent = extent
 
     def value(self, X):
@@ -197,8 +197,8 @@ class Rosenbrock(Landscape):
     name = "rosenbrock"
     color_scale = "log"
 
-    def __init__(self, a: float = 1.0, b: float = 100.0, spec: str | None = None):
-        super().__init__(2, box([-2.0, -1.0], [2.0, 3.0], 2), {"a": a, "b": b}, spec)
+    def __init__(self, a: float = 1.0, b: float = 100.0):
+        super().__init__(2, box([-2.0, -1.0], [2.0, 3.0], 2), {"a": a, "b": b})
         self.a, self.b = a, b
 
     def value(self, X):
@@ -228,8 +228,8 @@ class Himmelblau(Landscape):
     name = "himmelblau"
     color_scale = "log"
 
-    def __init__(self, spec: str | None = None):
-        super().__init__(2, box(-5.0, 5.0, 2), {}, spec)
+    def __init__(self):
+        super().__init__(2, box(-5.0, 5.0, 2), {})
 
     def value(self, X):
         x, y = X[:, 0], X[:, 1]
@@ -259,8 +259,8 @@ class Rastrigin(Landscape):
 
     name = "rastrigin"
 
-    def __init__(self, dim: int = 2, spec: str | None = None):
-        super().__init__(dim, box(-5.12, 5.12, dim), {"dim": dim}, spec)
+    def __init__(self, dim: int = 2):
+        super().__init__(dim, box(-5.12, 5.12, dim), {"dim": dim})
 
     def value(self, X):
         return 10 * X.shape[1] + anp.sum(X**2 - 10 * anp.cos(2 * np.pi * X), axis=1)
@@ -284,8 +284,8 @@ class SixHumpCamel(Landscape):
 
     name = "six_hump_camel"
 
-    def __init__(self, spec: str | None = None):
-        super().__init__(2, box([-3.0, -2.0], [3.0, 2.0], 2), {}, spec)
+    def __init__(self):
+        super().__init__(2, box([-3.0, -2.0], [3.0, 2.0], 2), {})
 
     def value(self, X):
         x, y = X[:, 0], X[:, 1]
@@ -314,8 +314,8 @@ class Beale(Landscape):
     name = "beale"
     color_scale = "log"
 
-    def __init__(self, spec: str | None = None):
-        super().__init__(2, box(-4.5, 4.5, 2), {}, spec)
+    def __init__(self):
+        super().__init__(2, box(-4.5, 4.5, 2), {})
 
     def value(self, X):
         x, y = X[:, 0], X[:, 1]

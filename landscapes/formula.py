@@ -184,7 +184,8 @@ def _shorten(text: str, limit: int = 60) -> str:
 class Custom(Landscape):
     """A surface typed by the user: f(x, y) from a whitelisted formula; gradient and Hessian by autograd.
 
-    Values may be nan or inf somewhere (log(x) for x < 0, 1/x at 0): runs that reach such points diverge.
+    Values may be nan or inf somewhere (log(x) for x < 0, 1/x at 0): a run that reaches such a point stops there,
+    its gradient undefined.
     """
 
     # autograd's tracing makes a gradient cost 3-4 times a closed form at 10^5 runs and 15-35 times at a few runs
@@ -193,9 +194,9 @@ class Custom(Landscape):
 
     name = "custom"
 
-    def __init__(self, formula: str = DEFAULT_FORMULA, extent: float = 3.0, spec: str | None = None):
+    def __init__(self, formula: str = DEFAULT_FORMULA, extent: float = 3.0):
         self.function = formula_function(formula)
-        super().__init__(2, box(-extent, extent, 2), {"formula": formula, "extent": extent}, spec)
+        super().__init__(2, box(-extent, extent, 2), {"formula": formula, "extent": extent})
         self.formula = formula
 
     def value(self, X):
@@ -206,7 +207,7 @@ class Custom(Landscape):
 
     def grad(self, X):
         """Autograd's gradient, made nan wherever f itself is not finite (log(x) at x < 0 has a finite derivative
-        1/x there), so that a run entering such a region is flagged as diverged at that step."""
+        1/x there), so that a run entering such a region stops at that step with an undefined gradient."""
         X = self.points(X)
         with AUTOGRAD_LOCK, np.errstate(all="ignore"):
             vjp, values = make_vjp(self.value)(X)
@@ -217,6 +218,13 @@ class Custom(Landscape):
     def minimum_guesses(self):
         """Ends of a batched descent from a grid of starts: one cost whatever the formula (no per-start loop)."""
         return descended_points(self, grid_points(self.domain, GRID_SIDE), DESCENT_STEPS)
+
+    def guesses_work(self) -> float:
+        """The batched descent: GRID_SIDE² starts x DESCENT_STEPS x (a value and a gradient)."""
+        return GRID_SIDE**2 * DESCENT_STEPS * 2.0 * self.step_cost
+
+    def guess_count(self) -> int:
+        return GRID_SIDE**2
 
     def label_minima(self, minima):
         """Keep the minima within one domain width of the plotted box (1/x + y² has stray ones far out)."""

@@ -32,7 +32,7 @@ class Quadratic(Landscape):
     name = "quadratic"
 
     def __init__(self, dim: int = 2, lambda_min: float = 1.0, lambda_max: float = 10.0, seed: int = 0,
-                 A: np.ndarray | None = None, c: np.ndarray | None = None, spec: str | None = None):
+                 A: np.ndarray | None = None, c: np.ndarray | None = None):
         if A is None:
             if lambda_min > lambda_max:
                 raise SpecError(f"lambda_min must be <= lambda_max (got {lambda_min} > {lambda_max})")
@@ -45,7 +45,7 @@ class Quadratic(Landscape):
         c = np.zeros(dim) if c is None else np.array(c, dtype=np.float64).reshape(dim)
         half = 3.0 + np.abs(c).max(initial=0.0)
         params = {"dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "seed": seed}
-        super().__init__(dim, box(-half, half, dim), params, spec)
+        super().__init__(dim, box(-half, half, dim), params)
         self.A, self.c = (A + A.T) / 2, c
 
     def value(self, X):
@@ -77,9 +77,9 @@ class QuadraticBasins(Landscape):
     name = "quadratic_basins"
 
     def __init__(self, centres: np.ndarray, hessians: np.ndarray, depths: np.ndarray, tau: float,
-                 domain, params: dict, spec: str | None = None):
+                 domain, params: dict):
         centres = np.asarray(centres, dtype=np.float64)
-        super().__init__(centres.shape[1], domain, params, spec)
+        super().__init__(centres.shape[1], domain, params)
         self.centres = centres  # (K, d)
         self.hessians = np.asarray(hessians, dtype=np.float64)  # (K, d, d)
         self.depths = np.asarray(depths, dtype=np.float64)  # (K,)
@@ -125,7 +125,7 @@ class RandomBasins(QuadraticBasins):
     name = "random_basins"
 
     def __init__(self, basins: int = 5, dim: int = 2, lambda_min: float = 0.5, lambda_max: float = 50.0,
-                 tau: float = 0.05, seed: int = 0, spec: str | None = None):
+                 tau: float = 0.05, seed: int = 0):
         if lambda_min > lambda_max:
             raise SpecError(f"lambda_min must be <= lambda_max (got {lambda_min} > {lambda_max})")
         rng = np.random.default_rng(seed)
@@ -143,7 +143,7 @@ class RandomBasins(QuadraticBasins):
         depths = rng.uniform(-1.0, 0.0, basins)
         params = {"basins": basins, "dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "tau": tau,
                   "seed": seed}
-        super().__init__(np.array(centres), hessians, depths, tau, box(-4.0, 4.0, dim), params, spec)
+        super().__init__(np.array(centres), hessians, depths, tau, box(-4.0, 4.0, dim), params)
 
 
 SHARP_CENTRE = np.array([-1.0, 0.0])
@@ -159,11 +159,11 @@ class TwoBasin(QuadraticBasins):
 
     name = "two_basin"
 
-    def __init__(self, sharpness: float = 8.0, depth: float = 0.0, tau: float = 0.05, spec: str | None = None):
+    def __init__(self, sharpness: float = 8.0, depth: float = 0.0, tau: float = 0.05):
         hessians = np.stack([sharpness * np.eye(2), np.eye(2)])
         params = {"sharpness": sharpness, "depth": depth, "tau": tau}
         super().__init__(np.stack([SHARP_CENTRE, FLAT_CENTRE]), hessians, np.array([0.0, -depth]), tau,
-                         box([-2.5, -2.0], [2.5, 2.0], 2), params, spec)
+                         box([-2.5, -2.0], [2.5, 2.0], 2), params)
 
     def label_minima(self, minima: list[Minimum]) -> list[Minimum]:
         def label(m: Minimum) -> str:

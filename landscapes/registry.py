@@ -9,7 +9,7 @@ from landscapes.classic import Ackley, Beale, GoldsteinPrice, Himmelblau, Rastri
 from landscapes.formula import DEFAULT_FORMULA, FUNCTIONS, MAX_LENGTH as MAX_FORMULA_LENGTH, Custom
 from landscapes.quadratics import Quadratic, RandomBasins, TwoBasin
 
-LANDSCAPES = Registry("landscape", stamp_spec=True)
+LANDSCAPES = Registry("landscape")
 
 SEED = Field("seed", "int", 0, "seed of the random construction", low=0, high=2**32 - 1)
 TAU = Field("tau", "float", 0.05, "smoothing of the minimum over bowls (smaller: sharper ridges)", low=0.005, high=1.0, log=True)

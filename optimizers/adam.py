@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import GradFn, Optimizer, bias_corrected_step
+from optimizers.base import Aux, GradFn, Optimizer, bias_corrected_step
 
 
 class AdamState(NamedTuple):
@@ -20,10 +20,10 @@ def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
     x <- x - (lr / (1-b1^t)) m / (sqrt(v)/sqrt(1-b2^t) + eps).
     """
 
-    def init(x0: np.ndarray) -> AdamState:
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> AdamState:
         return AdamState(0, np.zeros_like(x0, dtype=np.float64), np.zeros_like(x0, dtype=np.float64))
 
-    def step(state: AdamState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamState]:
+    def update(state: AdamState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamState, Aux]:
         g = grad(x)
         t = state.t + 1
         # Four fresh arrays per step, no temporaries: `work` holds (1-b1) g, then (1-b2) g², then the new x.
@@ -34,6 +34,7 @@ def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
         work *= 1.0 - b2
         v = np.multiply(state.v, b2)
         v += work
-        return bias_corrected_step(x, m, v, t, lr, b1, b2, eps, out=work), AdamState(t, m, v)
+        x_new = bias_corrected_step(x, m, v, t, lr, b1, b2, eps, out=work)
+        return x_new, AdamState(t, m, v), {"momentum": m}
 
-    return Optimizer(init, step)
+    return Optimizer(init, update)

@@ -1,26 +1,51 @@
 """The shape every optimizer has: a pair of pure functions over a batch of runs.
 
-`init(x0)` takes the starts, an (N, d) array, and returns the state. `step(state, x, grad)` takes the state, the
+`init(x0, run_ids=None)` takes the starts, an (N, d) array, and returns the state; `run_ids` (N,) name the runs for
+the random streams (gradient noise, random buffer replacement), so that runs split into chunks draw exactly what
+they would draw in one batch (default: 0..N-1). `step(state, x, grad)` takes the state, the
 current points x (N, d) and a gradient function grad: (N, d) -> (N, d), and returns the new points and state.
 Nothing is mutated: a state once returned is never changed, so any step can be replayed from a kept state.
+
+Each optimizer writes its step once, as `update(state, x, grad) -> (x, state, aux)`: `aux` is a dict of what the
+step computed on the way (the momentum, the critical aggregate, SAM's ascent offset), handed back as jax's
+`has_aux` does so that a figure can show it without reaching into the state. `step` is `update` without it.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
 GradFn = Callable[[np.ndarray], np.ndarray]
+Aux = dict[str, np.ndarray]
+Update = Callable[[Any, np.ndarray, GradFn], tuple[np.ndarray, Any, Aux]]
 
 
-class Optimizer(NamedTuple):
-    """init/step pair; `grad_evals_per_step` counts calls of the gradient function per step (SAM uses 2)."""
+@dataclass(frozen=True)
+class Optimizer:
+    """An init/update pair; `grad_evals_per_step` counts calls of the gradient function per step (SAM uses 2).
 
-    init: Callable[[np.ndarray], Any]
-    step: Callable[[Any, np.ndarray, GradFn], tuple[np.ndarray, Any]]
+    Built from the registry, it also carries its `name`, its full `params` and its canonical `spec` string.
+    """
+
+    init: Callable[..., Any]  # (x0, run_ids=None) -> state
+    update: Update
     grad_evals_per_step: int = 1
+    name: str = "custom"
+    params: dict[str, Any] = field(default_factory=dict)
+    spec: str = "custom"
+
+    def step(self, state: Any, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, Any]:
+        """One step: the new points (N, d) and the new state."""
+        x_new, new_state, _ = self.update(state, x, grad)
+        return x_new, new_state
+
+
+def default_run_ids(x0: np.ndarray, run_ids: np.ndarray | None) -> np.ndarray:
+    return np.arange(x0.shape[0]) if run_ids is None else np.asarray(run_ids)
 
 
 def row_norms(a: np.ndarray) -> np.ndarray:

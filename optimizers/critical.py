@@ -1,18 +1,19 @@
 """Memory-augmented Adam: critical momenta (Adam+CM, Malviya et al. 2024) and critical gradients (Adam+CG).
 
 Both follow the authors' code (chandar-lab/CMOptimizer, classes Adam_CM and Adam_C), whose arithmetic produced the
-paper's results; ../shared/SPEC.md §2 states it line by line.
+paper's results; docs/optimizers.md states it line by line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from optimizers import critical_buffer as cb
 from optimizers.adam import adam
-from optimizers.base import GradFn, Optimizer, bias_corrected_step, row_norms
+from optimizers.base import Aux, GradFn, Optimizer, bias_corrected_step, row_norms
 
 PRIORITIES = ("grad_norm", "momentum_norm", "fifo", "random")
 AGGREGATES = ("sum", "mean")
@@ -54,11 +55,11 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
     """
     rule = _buffer_rule(priority)
 
-    def init(x0: np.ndarray) -> AdamCMState:
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> AdamCMState:
         zeros = np.zeros_like(x0, dtype=np.float64)
-        return AdamCMState(0, zeros, zeros.copy(), cb.empty(x0.shape[0], x0.shape[1], top_c))
+        return AdamCMState(0, zeros, zeros.copy(), cb.empty(x0.shape[0], x0.shape[1], top_c, run_ids))
 
-    def step(state: AdamCMState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamCMState]:
+    def update(state: AdamCMState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamCMState, Aux]:
         g = grad(x)
         g_norm = row_norms(g)
         # `work` holds (1-b1) g, then (1-b2) a², then the new x: no temporaries beyond it.
@@ -80,9 +81,10 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
         v = np.multiply(state.v, b2)
         v += work
         x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps, out=work)
-        return x_new, AdamCMState(t, m, v, buffer)
+        aux = {"momentum": m, "aggregate": a, "stored": buffer.slot_vectors[: buffer.size]}
+        return x_new, AdamCMState(t, m, v, buffer), aux
 
-    return Optimizer(init, step)
+    return Optimizer(init, update)
 
 
 class CriticalGradientsState(NamedTuple):
@@ -96,18 +98,19 @@ def critical_gradients(base: Optimizer, top_c: int = 5, decay: float = 0.7) -> O
     With Adam as the base this is Adam+CG, the authors' Adam_C.
     """
 
-    def init(x0: np.ndarray) -> CriticalGradientsState:
-        return CriticalGradientsState(cb.empty(x0.shape[0], x0.shape[1], top_c), base.init(x0))
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> CriticalGradientsState:
+        return CriticalGradientsState(cb.empty(x0.shape[0], x0.shape[1], top_c, run_ids), base.init(x0, run_ids))
 
-    def step(state: CriticalGradientsState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, CriticalGradientsState]:
+    def update(state: CriticalGradientsState, x: np.ndarray, grad: GradFn
+               ) -> tuple[np.ndarray, CriticalGradientsState, Aux]:
         g = grad(x)
         h = g if state.buffer.size == 0 else g + cb.mean(state.buffer)
         buffer = cb.offer(state.buffer, row_norms(g), g, then_decay=decay)
         # The base is stepped from x, so the function it is handed is only ever asked for the gradient at x.
-        x_new, inner = base.step(state.inner, x, lambda _: h)
-        return x_new, CriticalGradientsState(buffer, inner)
+        x_new, inner, aux = base.update(state.inner, x, lambda _: h)
+        return x_new, CriticalGradientsState(buffer, inner), {**aux, "stored": buffer.slot_vectors[: buffer.size]}
 
-    return Optimizer(init, step, base.grad_evals_per_step)
+    return dataclasses.replace(base, init=init, update=update)
 
 
 def adam_cg(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,

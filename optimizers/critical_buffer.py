@@ -20,6 +20,7 @@ class CriticalBuffer(NamedTuple):
     slot_vectors: np.ndarray  # (C, N, d)
     size: int  # filled slots, the same for every run
     offers: int  # offers made so far (gives FIFO's oldest slot and the random stream's counter)
+    run_ids: np.ndarray  # (N,) which runs these are, for the random rule's draws
 
     @property
     def priorities(self) -> np.ndarray:
@@ -32,8 +33,9 @@ class CriticalBuffer(NamedTuple):
         return self.slot_vectors.transpose(1, 0, 2)
 
 
-def empty(n_runs: int, dim: int, capacity: int) -> CriticalBuffer:
-    return CriticalBuffer(np.zeros((capacity, n_runs)), np.zeros((capacity, n_runs, dim)), 0, 0)
+def empty(n_runs: int, dim: int, capacity: int, run_ids: np.ndarray | None = None) -> CriticalBuffer:
+    ids = np.arange(n_runs) if run_ids is None else np.asarray(run_ids)
+    return CriticalBuffer(np.zeros((capacity, n_runs)), np.zeros((capacity, n_runs, dim)), 0, 0, ids)
 
 
 def mean(buffer: CriticalBuffer) -> np.ndarray:
@@ -66,7 +68,7 @@ def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule
         priorities[buffer.size] = priority
         vectors[buffer.size] = vector
         priorities *= then_decay
-        return CriticalBuffer(priorities, vectors, buffer.size + 1, buffer.offers + 1)
+        return CriticalBuffer(priorities, vectors, buffer.size + 1, buffer.offers + 1, buffer.run_ids)
     if rule == "priority":
         chosen = _first_smallest_below(buffer.slot_priorities, priority)
         if chosen is None:  # no run replaces: the vectors are shared, never written
@@ -76,13 +78,14 @@ def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule
         chosen[buffer.offers % capacity] = True
     elif rule == "random":
         chosen = np.zeros((capacity, n_runs), dtype=bool)
-        chosen[counter_rng.integers(seed, np.arange(n_runs), buffer.offers, capacity), np.arange(n_runs)] = True
+        slot = counter_rng.integers(seed, counter_rng.BUFFER_STREAM, buffer.run_ids, buffer.offers, capacity)
+        chosen[slot, np.arange(n_runs)] = True
     else:
         raise ValueError(f"unknown buffer rule {rule!r}")
     priorities = np.where(chosen, priority, buffer.slot_priorities)
     priorities *= then_decay
     return CriticalBuffer(priorities, _rows_where(chosen, vector, buffer.slot_vectors), buffer.size,
-                          buffer.offers + 1)
+                          buffer.offers + 1, buffer.run_ids)
 
 
 def _first_smallest_below(priorities: np.ndarray, offered: np.ndarray) -> np.ndarray | None:

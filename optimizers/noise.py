@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from optimizers import counter_rng
-from optimizers.base import GradFn, Optimizer
+from optimizers.base import Aux, GradFn, Optimizer, default_run_ids
 
 
 class NoisyState(NamedTuple):
     evals: int  # gradient evaluations so far: the noise stream's counter
     inner: Any
+    run_ids: np.ndarray  # (N,) which runs these are, for their draws
 
 
 def gradient_noise(base: Optimizer, sigma: float, seed: int = 0) -> Optimizer:
     """Add sigma * N(0, I) to every gradient the base optimizer sees; run i's draws depend only on (seed, i)."""
 
-    def init(x0: np.ndarray) -> NoisyState:
-        return NoisyState(0, base.init(x0))
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> NoisyState:
+        return NoisyState(0, base.init(x0, run_ids), default_run_ids(x0, run_ids))
 
-    def step(state: NoisyState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, NoisyState]:
+    def update(state: NoisyState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, NoisyState, Aux]:
         calls = 0
 
         def noisy_grad(y: np.ndarray) -> np.ndarray:
             nonlocal calls
-            draw = counter_rng.normal(seed, np.arange(y.shape[0]), state.evals + calls, y.shape[1])
+            draw = counter_rng.normal(seed, counter_rng.NOISE_STREAM, state.run_ids, state.evals + calls, y.shape[1])
             calls += 1
             return grad(y) + sigma * draw
 
-        x_new, inner = base.step(state.inner, x, noisy_grad)
-        return x_new, NoisyState(state.evals + calls, inner)
+        x_new, inner, aux = base.update(state.inner, x, noisy_grad)
+        return x_new, NoisyState(state.evals + calls, inner, state.run_ids), aux
 
-    return Optimizer(init, step, base.grad_evals_per_step)
+    return dataclasses.replace(base, init=init, update=update)

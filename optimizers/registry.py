@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from specs import Field, Registry
 
 from optimizers.adam import adam as _adam
@@ -11,7 +13,8 @@ from optimizers.noise import gradient_noise
 from optimizers.sam import sam
 from optimizers.sgd import momentum as _momentum, sgd as _sgd
 
-OPTIMIZERS = Registry("optimizer")
+OPTIMIZERS = Registry("optimizer", stamp=lambda built, name, params, spec: dataclasses.replace(
+    built, name=name, params=dict(params), spec=spec))
 
 LR = Field("lr", "float", 1e-3, "learning rate: the step size", low=0.0, high=1e4, low_open=True, log=True)
 B1 = Field("b1", "float", 0.9, "decay of the first moment (momentum)", low=0.0, high=1.0, high_open=True)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
-from optimizers.base import GradFn, Optimizer, row_norms
+from optimizers.base import Aux, GradFn, Optimizer, row_norms
 
 
 def sam(base: Optimizer, rho: float = 0.05) -> Optimizer:
     """g = grad(x); e = rho g / (||g|| + 1e-12); the base steps from x with the gradient taken at x + e.
 
-    Costs one more gradient evaluation per step than the base.
+    Costs one more gradient evaluation per step than the base; `aux["ascent_offset"]` is e.
     """
 
-    def step(state: Any, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, Any]:
+    def update(state: Any, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, Any, Aux]:
         e = ascent_offset(grad(x), rho)
-        return base.step(state, x, lambda y: grad(y + e))
+        x_new, new_state, aux = base.update(state, x, lambda y: grad(y + e))
+        return x_new, new_state, {**aux, "ascent_offset": e}
 
-    return Optimizer(base.init, step, base.grad_evals_per_step + 1)
+    return dataclasses.replace(base, update=update, grad_evals_per_step=base.grad_evals_per_step + 1)
 
 
 def ascent_offset(g: np.ndarray, rho: float) -> np.ndarray:

@@ -6,19 +6,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import GradFn, Optimizer
+from optimizers.base import Aux, GradFn, Optimizer
 
 
 def sgd(lr: float = 1e-3) -> Optimizer:
     """x <- x - lr g."""
 
-    def init(x0: np.ndarray) -> tuple[()]:
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> tuple[()]:
         return ()
 
-    def step(state: tuple[()], x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, tuple[()]]:
-        return x - lr * grad(x), state
+    def update(state: tuple[()], x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, tuple[()], Aux]:
+        return x - lr * grad(x), state, {}
 
-    return Optimizer(init, step)
+    return Optimizer(init, update)
 
 
 class MomentumState(NamedTuple):
@@ -30,13 +30,13 @@ def momentum(lr: float = 1e-3, momentum: float = 0.9, nesterov: bool = False) ->
     """buf <- g on the first step, else momentum * buf + g;  x <- x - lr * (g + momentum * buf if nesterov else buf)."""
     mu = momentum
 
-    def init(x0: np.ndarray) -> MomentumState:
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> MomentumState:
         return MomentumState(0, np.zeros_like(x0, dtype=np.float64))
 
-    def step(state: MomentumState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, MomentumState]:
+    def update(state: MomentumState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, MomentumState, Aux]:
         g = grad(x)
         buf = g.copy() if state.t == 0 else mu * state.buf + g
         direction = g + mu * buf if nesterov else buf
-        return x - lr * direction, MomentumState(state.t + 1, buf)
+        return x - lr * direction, MomentumState(state.t + 1, buf), {"momentum": buf}
 
-    return Optimizer(init, step)
+    return Optimizer(init, update)

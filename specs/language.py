@@ -74,11 +74,16 @@ def format_spec(name: str, params: Mapping[str, Any], fields: Iterable[Field]) -
 
 
 class Registry:
-    """Named builders with their schemas: build from a spec string or from keyword values."""
+    """Named builders with their schemas: build from a spec string, a mapping or keyword values.
 
-    def __init__(self, kind: str, stamp_spec: bool = False) -> None:
+    Every built object carries what it was built from: `.spec` (the canonical string), `.name` and `.params` (every
+    parameter's checked value), so the layers inside never parse a spec again. `stamp(built, name, params, spec)`
+    attaches them; by default it sets attributes (an immutable object passes a function that returns a copy).
+    """
+
+    def __init__(self, kind: str, stamp: Callable[[Any, str, dict[str, Any], str], Any] | None = None) -> None:
         self.kind = kind
-        self.stamp_spec = stamp_spec  # set `.spec` (the canonical string) on every built object
+        self._stamp = stamp or _set_attributes
         self._entries: dict[str, Entry] = {}
 
     def register(self, name: str, fields: Iterable[Field], help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -88,17 +93,12 @@ class Registry:
         def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
             if name in self._entries:
                 raise ValueError(f"{self.kind} '{name}' is registered twice")
+            self._entries[name] = Entry(name, build, fields, help)
 
             @functools.wraps(build)
             def checked(**kwargs: Any) -> Any:
-                values = {f.name: f.default for f in fields}
-                values.update({k: self._entries[name].field(k).check(v) for k, v in kwargs.items()})
-                built = build(**values)
-                if self.stamp_spec:
-                    built.spec = format_spec(name, values, fields)
-                return built
+                return self.build({"name": name, **kwargs})
 
-            self._entries[name] = Entry(name, checked, fields, help)
             return checked
 
         return decorate
@@ -112,11 +112,20 @@ class Registry:
     def entry(self, name: str) -> Entry:
         try:
             return self._entries[name]
-        except KeyError:
+        except (KeyError, TypeError):
             raise SpecError(f"unknown {self.kind} '{name}'; choose one of: {', '.join(self._entries)}") from None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return isinstance(name, str) and name in self._entries
+
+    def text_keys(self, spec: str) -> list[str]:
+        """The text fields of the entry a spec string names (they swallow the rest of the string when parsed)."""
+        probe = spec.partition(":")[0].strip()
+        return [f.name for f in self._entries[probe].fields if f.kind == "text"] if probe in self._entries else []
+
+    def parse(self, spec: str) -> tuple[str, dict[str, str]]:
+        """A spec string split into its name and raw values, its text fields read to the end."""
+        return parse_spec(spec, self.text_keys(spec) if isinstance(spec, str) else ())
 
     def resolve(self, spec: str | Mapping[str, Any], **overrides: Any) -> tuple[str, dict[str, Any]]:
         """Validate a spec (string, or a mapping with a "name" key) and return its name and full parameters."""
@@ -125,24 +134,40 @@ class Registry:
             name = params.pop("name", None)
             if not isinstance(name, str):
                 raise SpecError(f"a {self.kind} spec mapping needs a 'name'")
-            entry = self.entry(name)
         else:
-            probe_name = spec.partition(":")[0].strip() if isinstance(spec, str) else ""
-            text_keys = [f.name for f in self._entries[probe_name].fields if f.kind == "text"] if probe_name in self._entries else []
-            name, params = parse_spec(spec, text_keys)
-            entry = self.entry(name)
+            name, params = self.parse(spec)
+        entry = self.entry(name)
         params.update(overrides)
         values = entry.defaults()
         for key, value in params.items():
             values[key] = entry.field(key).check(value)
         return name, values
 
+    def format(self, name: str, values: Mapping[str, Any]) -> str:
+        """The canonical spec string of `name` with full parameter `values`."""
+        return format_spec(name, values, self.entry(name).fields)
+
     def build(self, spec: str | Mapping[str, Any], **overrides: Any) -> Any:
         """Build the named thing from a spec; every value is checked against the schema first."""
         name, values = self.resolve(spec, **overrides)
-        return self._entries[name].build(**values)
+        built = self._entries[name].build(**values)
+        return self._stamp(built, name, values, self.format(name, values))
 
     def canonical(self, spec: str | Mapping[str, Any]) -> str:
         """The shortest spec string equal to `spec` (defaults left out)."""
+        return self.format(*self.resolve(spec))
+
+    def replace(self, spec: str | Mapping[str, Any], **changes: Any) -> str:
+        """The canonical spec with some parameters changed; a name the entry does not have is ignored (an optimizer
+        without `rho` stays as it is in a rho sweep). A value given as None goes back to its default."""
         name, values = self.resolve(spec)
-        return format_spec(name, values, self._entries[name].fields)
+        entry = self.entry(name)
+        for key, value in changes.items():
+            if key in values:
+                values[key] = entry.field(key).default if value is None else entry.field(key).check(value)
+        return self.format(name, values)
+
+
+def _set_attributes(built: Any, name: str, params: dict[str, Any], spec: str) -> Any:
+    built.name, built.params, built.spec = name, dict(params), spec
+    return built

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from experiments.animate import frame_rows, trajectory_gif
+from export.gif import frame_rows, trajectory_gif
 from experiments.run import run
 from landscapes import build_landscape
 from specs import SpecError

@@ -171,7 +171,7 @@ def test_work_above_the_cap_is_refused_with_a_message():
     at = app(SMALL)
     widget(at, "settings.max_work").set_value(100).run()
     assert_clean(at)
-    assert any("must be at most 100" in e.value for e in at.error)
+    assert any("more than the limit of 100" in e.value for e in at.error)
 
 
 def test_diverged_runs_are_flagged_in_the_table_and_explained():

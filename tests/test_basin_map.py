@@ -7,7 +7,7 @@ import pytest
 
 from experiments.basin_map import FLOW, basin_map, flow_map, grid_starts
 from experiments.basins import assign_basins
-from experiments.escape import DIVERGED
+from experiments.basins import DIVERGED_BASIN as DIVERGED
 from landscapes import build_landscape
 from specs import SpecError
 
@@ -51,5 +51,5 @@ def test_the_resolution_is_checked():
 
 
 def test_the_work_limit_applies():
-    with pytest.raises(SpecError, match="must be at most"):
+    with pytest.raises(SpecError, match="more than the limit of"):
         basin_map("two_basin", "adam", resolution=50, steps=100, max_work=1000)

@@ -11,13 +11,13 @@ import sys
 import numpy as np
 import pytest
 
-from experiments.cli import glue_number_lists, main
+from cli import glue_number_lists, main
 from experiments.run import run
 
 
 def cmx(*args: str) -> subprocess.CompletedProcess:
     """Run the installed console command in a child process, as a user would."""
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_run_json_matches_the_python_api():
@@ -30,7 +30,7 @@ def test_run_json_matches_the_python_api():
     for i, record in enumerate(data["runs"]):
         np.testing.assert_array_equal(np.array(record["positions"]), expected.positions[:, i])
         np.testing.assert_array_equal(np.array(record["losses"]), expected.losses[:, i])
-        assert record["diverged_at"] is None and record["grad_evals"] == 25
+        assert record["stopped_at"] is None and record["grad_evals"] == 25
 
 
 def test_run_csv_matches_the_python_api(tmp_path):
@@ -48,7 +48,7 @@ def test_run_csv_matches_the_python_api(tmp_path):
 def test_diverged_runs_are_reported():
     out = cmx("run", "--landscape", "goldstein_price", "--optimizer", "sgd:lr=1", "--start", "1,1", "--steps", "20")
     record = json.loads(out.stdout)["runs"][0]
-    assert isinstance(record["diverged_at"], int) and record["diverged_at"] > 0
+    assert isinstance(record["stopped_at"], int) and record["stopped_at"] > 0 and record["stop_reason"] == "diverged"
 
 
 @pytest.mark.parametrize("command", ["landscapes", "optimizers"])
@@ -68,7 +68,7 @@ def test_listing_commands_show_parameters_and_defaults(command):
     (["run", "--landscape", "ackley", "--optimizer", "adam", "--start", "0,1", "--steps", "-4"], "steps must be"),
     (["run", "--landscape", "ackley", "--optimizer", "adam", "--start", "0,1", "--steps", "x"], "invalid int value"),
     (["run", "--landscape", "ackley", "--optimizer", "adam", "--start", "0,1", "--out", "/no/such/dir/f"],
-     "No such file or directory"),
+     "the folder /no/such/dir does not exist"),
     (["run", "--optimizer", "adam"], "required"),
     (["fly"], "invalid choice"),
 ])

@@ -6,22 +6,23 @@ import csv
 import io
 import subprocess
 import sys
+import time
 
 import pytest
 from PIL import Image
 
-from experiments.cli import main
-from experiments.cli_measure import parse_sweep, split_specs, with_default_lr
-from experiments.progress import ProgressBar
+from cli import main
+from cli.common import optimizer_with_default_lr, progress_bar, split_specs
+from cli.measure import parse_sweep
 from specs import SpecError
 
-COLUMNS = ["optimizer", "sharpness", "runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high",
+COLUMNS = ["optimizer", "sharpness", "runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high",
            "flatter_fraction", "global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median",
            "distance_median", "steps", "grad_evals", "landscape", "optimizer_spec"]
 
 
 def cmx(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_a_tiny_sweep_through_the_command_line_has_the_documented_columns():
@@ -87,8 +88,8 @@ def test_optimizer_lists_keep_the_commas_inside_a_spec():
 
 
 def test_the_default_lr_fills_in_only_where_the_spec_sets_none():
-    assert with_default_lr("adam", 0.05) == "adam:lr=0.05"
-    assert with_default_lr("adam_cm:lr=0.2,top_c=3", 0.05) == "adam_cm:lr=0.2,top_c=3"
+    assert optimizer_with_default_lr("adam", 0.05).spec == "adam:lr=0.05"
+    assert optimizer_with_default_lr("adam_cm:lr=0.2,top_c=3", 0.05).spec == "adam_cm:lr=0.2,top_c=3"
     assert parse_sweep("sharpness=1, 2,4") == ("sharpness", ["1", "2", "4"])
 
 
@@ -101,11 +102,11 @@ def test_the_default_lr_fills_in_only_where_the_spec_sets_none():
     (["escape", "--spread", "2"], "spread must be a number in (0, 1] (got 2)"),
     (["escape", "--optimizers", "adam,rocket"], "unknown optimizer 'rocket'"),
     (["escape", "--lr", "-1"], "lr must be a number in (0, 10000] (got -1)"),
-    (["escape", "--runs", "100000", "--steps", "10000"], "must be at most 100,000,000"),
+    (["escape", "--runs", "100000", "--steps", "10000"], "more than the limit of 100,000,000"),
     (["sweep", "--plot", "x.png"], "--plot draws escape rates"),
     (["basins", "--landscape", "quadratic:dim=3", "--out", "x.png"], "needs a 2D landscape"),
     (["basins", "--out", "x.png", "--resolution", "1"], "resolution must be an integer in [2, 1000]"),
-    (["animate", "--out", "x.gif", "--runs", "0"], "--runs must be an integer in [1, 1000]"),
+    (["animate", "--out", "x.gif", "--runs", "0"], "runs must be an integer in [1, 1000]"),
     (["animate", "--out", "x.gif", "--start", "1"], "--start must be 2 comma-separated"),
 ])
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message, tmp_path, capsys):
@@ -126,24 +127,23 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_the_progress_bar_waits_a_second_then_draws_and_erases_itself():
-    now = [0.0]
+def test_the_progress_bar_stays_silent_off_a_terminal(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress_bar("work") as bar:
+        bar(0.7)
+    assert stream.getvalue() == ""
+
+
+def test_the_progress_bar_draws_on_a_terminal_after_its_delay(monkeypatch):
     stream = FakeTerminal()
-    with ProgressBar("work", stream=stream, clock=lambda: now[0]) as bar:
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress_bar("work") as bar:
         bar(0.2)
         assert stream.getvalue() == ""  # under a second: nothing
-        now[0] = 1.5
+        time.sleep(1.1)
         bar(0.5)
-        assert "work [" in stream.getvalue() and " 50%" in stream.getvalue()
-    assert stream.getvalue().endswith("\r\033[K")
-
-
-def test_the_progress_bar_stays_silent_off_a_terminal():
-    stream = io.StringIO()
-    bar = ProgressBar("work", stream=stream, delay=0.0)
-    bar(0.7)
-    bar.close()
-    assert stream.getvalue() == ""
+        assert "work" in stream.getvalue() and " 50%" in stream.getvalue()
 
 
 @pytest.mark.parametrize("command", [["escape"], ["sweep"], ["animate", "--out", "unused.gif"]])

@@ -34,7 +34,7 @@ def compute(landscape_spec: str, optimizer_spec: str) -> dict[str, np.ndarray]:
     result = run(landscape, optimizer_spec, starts, 150, record=10)
     probe = starts[:16]
     return {
-        "positions": result.positions, "losses": result.losses, "diverged_at": result.diverged_at,
+        "positions": result.positions, "losses": result.losses, "diverged_at": result.stopped_at,
         "grad_evals": result.grad_evals, "grad": landscape.grad(probe), "hessian": landscape.hessian(probe),
         "minima": np.array([np.append(m.location, [m.value, *m.eigenvalues]) for m in landscape.minima]),
     }

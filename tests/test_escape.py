@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from experiments.basins import assign_basins
-from experiments.escape import (DIVERGED, basin_core_radius, escape_experiment, resolve_basin, starts_in_basin,
+from experiments.basins import DIVERGED_BASIN as DIVERGED
+from experiments.escape import (basin_core_radius, escape_experiment, resolve_basin, starts_in_basin,
                                 wilson_interval)
 from landscapes import build_landscape
 from specs import SpecError
@@ -102,5 +103,5 @@ def test_the_same_seed_gives_the_same_result_bit_for_bit():
 
 
 def test_a_request_above_the_work_limit_is_refused_before_running():
-    with pytest.raises(SpecError, match="must be at most 1,000"):
+    with pytest.raises(SpecError, match="more than the limit of 1,000"):
         escape_experiment("two_basin", "adam_sam", runs=100, steps=10, max_work=1000)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from experiments.cli import main
+from cli import main
 from experiments.run import FAR_WIDTHS, RunResult, run
 from landscapes import LANDSCAPES, build_landscape
 from optimizers import OPTIMIZERS
@@ -46,16 +46,16 @@ def assert_consistent(result: RunResult, landscape, grad_evals_per_step: int) ->
     """A run either diverged at a step in [1, steps] and stays frozen there, or stayed finite and within reach;
     gradient evaluations count up to that step."""
     steps = result.steps
-    at = result.diverged_at
+    at = result.stopped_at
     assert np.all((at == -1) | ((at >= 1) & (at <= steps)))
     reach = FAR_WIDTHS * (landscape.domain.high - landscape.domain.low)
-    alive = ~result.diverged
+    alive = ~result.stopped
     assert np.all(np.isfinite(result.positions[:, alive]))
     assert np.all(np.abs(result.positions[:, alive] - landscape.domain.centre) <= reach)
-    for i in np.flatnonzero(result.diverged):
+    for i in np.flatnonzero(result.stopped):
         frozen = result.positions[result.recorded_steps >= at[i], i]
         assert np.array_equal(frozen, np.broadcast_to(frozen[0], frozen.shape), equal_nan=True)
-    np.testing.assert_array_equal(result.grad_evals, np.where(result.diverged, at, steps) * grad_evals_per_step)
+    np.testing.assert_array_equal(result.grad_evals, np.where(result.stopped, at, steps) * grad_evals_per_step)
 
 
 @pytest.mark.parametrize("surface, optimizer, start", [
@@ -64,7 +64,7 @@ def assert_consistent(result: RunResult, landscape, grad_evals_per_step: int) ->
 ])
 def test_a_diverged_run_stays_frozen_where_it_diverged(surface, optimizer, start):
     result = run(surface, optimizer, np.array([start]), 6)
-    assert result.diverged_at[0] == 1
+    assert result.stopped_at[0] == 1
     np.testing.assert_array_equal(result.positions[1:, 0], np.broadcast_to(result.positions[1, 0], (6, 2)))
 
 
@@ -159,7 +159,7 @@ def test_starts_far_outside_the_domain_are_diverged_at_the_first_step(scale, sig
     landscape = SURFACES["goldstein_price"]
     with no_warnings():
         result = run(landscape, f"{spec}:lr=0.001", np.array([[sign * scale, 0.5], [0.0, -1.0]]), 5)
-    assert result.diverged_at.tolist() == [1, -1]
+    assert result.stopped_at.tolist() == [1, -1]
 
 
 @pytest.mark.parametrize("spec", OPTIMIZERS.names())
@@ -196,4 +196,4 @@ def test_diverged_runs_print_as_strict_json_on_the_cli(capsys):
     out = capsys.readouterr().out
     assert code == 0
     runs = json.loads(out, parse_constant=lambda token: pytest.fail(f"non-JSON {token} in the output"))["runs"]
-    assert isinstance(runs[0]["diverged_at"], int) and runs[0]["diverged_at"] >= 1
+    assert isinstance(runs[0]["stopped_at"], int) and runs[0]["stopped_at"] >= 1

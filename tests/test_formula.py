@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from experiments.cli import main
+from cli import main
 from experiments.run import run
 from landscapes import LANDSCAPES, build_landscape, formula_function
 from landscapes.formula import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL, MAX_OPERATIONS
@@ -168,10 +168,17 @@ def test_formulas_that_are_not_finite_everywhere_do_not_crash_anything(text):
     assert result.diverged.any() or finite
 
 
-def test_a_run_into_a_non_finite_region_is_flagged_diverged_at_its_step():
+def test_a_run_started_where_the_formula_is_undefined_stops_with_an_undefined_gradient():
     result = run(build_landscape("custom:formula=log(x) + y**2"), "sgd:lr=0.1", np.array([[-1.0, 0.0], [1.0, 1.0]]), 5)
-    assert result.diverged.tolist() == [True, False]
-    assert result.diverged_at[0] == 1
+    assert result.undefined.tolist() == [True, False] and not result.diverged.any()
+    assert result.stopped_at[0] == 1
+    np.testing.assert_array_equal(result.final[0], [-1.0, 0.0])  # frozen at its last finite point
+
+
+def test_a_run_started_at_a_kink_is_undefined_not_diverged():
+    result = run(build_landscape("custom:formula=sqrt(x**2 + y**2)"), "adam:lr=0.1", np.array([[0.0, 0.0], [1.0, 1.0]]),
+                 5)
+    assert result.stop_reason.tolist() == [2, 0] and result.undefined[0] and not result.diverged[0]
 
 
 def test_the_cli_takes_a_formula(capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.overlays import teaching_trace
+from experiments.teaching import teaching_trace
 from experiments.run import run
 from landscapes import build_landscape
 from optimizers.sam import ascent_offset
@@ -76,4 +76,4 @@ def test_a_diverging_run_is_frozen_where_run_freezes_it():
     expected = run("goldstein_price", "momentum:lr=0.01", START[None], 30)
     assert expected.diverged[0]
     np.testing.assert_array_equal(trace.positions, expected.positions[:, 0])
-    assert np.isnan(trace.gradients[expected.diverged_at[0] + 1:]).all()
+    assert np.isnan(trace.gradients[expected.stopped_at[0] + 1:]).all()

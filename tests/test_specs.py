@@ -76,15 +76,15 @@ def test_check_either_accepts_in_range_or_raises_spec_error(value):
 
 
 def test_registry_fills_defaults_and_checks_keywords():
-    registry = Registry("thing", stamp_spec=False)
+    registry = Registry("thing", stamp=lambda built, name, params, spec: (built, spec))
 
     @registry.register("box", (LR, COUNT), "a box")
     def make_box(*, lr, count):
         return (lr, count)
 
-    assert make_box() == (0.001, 3)
-    assert make_box(count="7") == (0.001, 7)
-    assert registry.build("box:lr=2") == (2.0, 3)
+    assert make_box() == ((0.001, 3), "box")
+    assert make_box(count="7") == ((0.001, 7), "box:count=7")
+    assert registry.build("box:lr=2") == ((2.0, 3), "box:lr=2")
     assert registry.canonical("box:lr=0.001,count=5") == "box:count=5"
     with pytest.raises(SpecError, match="count must be an integer"):
         make_box(count=0)

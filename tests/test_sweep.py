@@ -13,7 +13,7 @@ from experiments.sweep import SweepTable, sweep
 from landscapes import build_landscape
 from specs import SpecError
 
-ESCAPE_COLUMNS = ("optimizer", "sharpness", "runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high",
+ESCAPE_COLUMNS = ("optimizer", "sharpness", "runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high",
                   "flatter_fraction", "global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median",
                   "distance_median", "steps", "grad_evals", "landscape", "optimizer_spec")
 
@@ -36,7 +36,7 @@ def test_an_escape_sweep_has_the_documented_columns_and_one_row_per_optimizer_an
 
 def test_a_final_sweep_summarises_where_runs_from_all_over_the_domain_end():
     table = sweep("goldstein_price", ["adam:lr=0.01"], "lr", [0.005, 0.01], runs=30, steps=50, measure="final")
-    assert table.columns == ("optimizer", "lr", "runs", "diverged", "global_fraction", "final_loss_mean",
+    assert table.columns == ("optimizer", "lr", "runs", "diverged", "undefined", "global_fraction", "final_loss_mean",
                              "final_loss_median", "sharpness_median", "distance_median", "steps", "grad_evals",
                              "landscape", "optimizer_spec")
     assert [r["optimizer"] for r in table.rows] == ["adam", "adam"]  # the swept lr lives in its own column
@@ -98,11 +98,11 @@ def test_a_sweep_without_an_axis_is_one_row_per_optimizer():
     (dict(axis="steepness"), "no optimizer given has a parameter 'steepness', and two_basin has only: sharpness"),
     (dict(values=[0.5]), r"sharpness must be a number in \[1, 10000\] \(got 0.5\)"),
     (dict(axis="priority", values=["loudest"]), "priority must be one of grad_norm"),
-    (dict(values=[]), "give at least one value for sharpness"),
+    (dict(values=[]), "give between 1 and 100 values for sharpness"),
     (dict(measure="height"), "measure must be one of escape, final"),
-    (dict(optimizers=[]), "give at least one optimizer"),
+    (dict(optimizers=[]), "give between 1 and 32 optimizers"),
     (dict(basin="flat", landscape="goldstein_price", axis=None, values=None), "basin must be one of global"),
-    (dict(runs=1000, steps=1000, max_work=10**6), "summed over its 4 distinct runs, must be at most 1,000,000"),
+    (dict(runs=1000, steps=1000, max_work=10**6), "more than the limit of 1,000,000"),
 ])
 def test_bad_requests_are_refused_with_one_sentence(overrides, message):
     with pytest.raises(SpecError, match=message):

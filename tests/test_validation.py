@@ -6,6 +6,7 @@ one line on stderr, exit 2, never a traceback); the edges of every range are acc
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import math
@@ -18,8 +19,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from experiments.cli import main
-from experiments.run import DEFAULT_MAX_WORK, EVERY, MAX_WORK, MIN_BATCH, STEPS, run
+from cli import main
+from experiments.run import EVERY, STEPS, run
+from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, MIN_BATCH
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import SpecError
@@ -81,6 +83,10 @@ def spec_with(kind: str, name: str, field, value) -> str:
     return f"{name}:{','.join(parts)}"
 
 
+BUILDER_MODULES = {"optimizer": importlib.import_module("optimizers.registry"),
+                   "landscape": importlib.import_module("landscapes.registry")}
+
+
 def python_doors(kind: str, name: str, key: str, value: object) -> list:
     """Every way the Python API accepts a parameter value, each as (label, call)."""
     registry = REGISTRIES[kind]
@@ -92,7 +98,7 @@ def python_doors(kind: str, name: str, key: str, value: object) -> list:
         ("spec string", lambda: registry.build(spec())),
         ("keyword", lambda: registry.build(name, **{key: value})),
         ("mapping", lambda: registry.build({"name": name, key: value})),
-        ("registered builder", lambda: registry.entry(name).build(**{key: value})),
+        ("registered builder", lambda: getattr(BUILDER_MODULES[kind], name)(**{key: value})),
     ]
     if kind == "optimizer":
         doors.append(("run", lambda: run("two_basin", spec(), np.zeros((1, 2)), 1)))
@@ -221,7 +227,7 @@ def test_the_edges_of_every_range_are_accepted_through_every_door_and_compute(ki
     # The spec, keyword and mapping doors validate in `resolve` and then build; the registered builder validates itself.
     assert registry.resolve(name, **keywords) == registry.resolve({"name": name, **keywords}) == (name, values)
     with no_warnings():
-        built = registry.entry(name).build(**keywords)
+        built = getattr(BUILDER_MODULES[kind], name)(**keywords)
         if kind == "landscape":
             landscape = built
             assert landscape.spec == registry.canonical(spec)
@@ -233,7 +239,7 @@ def test_the_edges_of_every_range_are_accepted_through_every_door_and_compute(ki
         else:
             result = run("two_basin", spec, np.array([[-1.0, 0.0], [0.3, 0.2], [1.5, -1.5]]), 5)
             dim = 2
-    assert result.diverged_at.shape == (result.n_runs,)
+    assert result.stopped_at.shape == (result.n_runs,)
     code, out, err = cmx_run_with(kind, spec, dim, "--format", "csv" if dim > 2 else "json")
     assert code == 0 and err == "", err
     if dim == 2:
@@ -268,7 +274,7 @@ def test_any_finite_start_runs_and_far_ones_are_flagged_not_refused(starts):
         result = run("goldstein_price", "adam:lr=0.1", starts, 4)
     far = np.abs(np.array(starts)).max(axis=1) > 1e3
     assert np.all(result.diverged[far])
-    assert np.all((result.diverged_at == -1) | ((result.diverged_at >= 1) & (result.diverged_at <= 4)))
+    assert np.all((result.stopped_at == -1) | ((result.stopped_at >= 1) & (result.stopped_at <= 4)))
 
 
 @given(text=st.text(max_size=40))
@@ -296,15 +302,17 @@ def test_step_counts_outside_the_range_are_refused(steps):
 
 
 def test_the_largest_step_count_passes_validation_and_meets_the_work_limit():
-    with pytest.raises(SpecError, match=r"^runs x steps must be at most 10 \(got 100 x 10,000,000 = 1,000,000,000; "
-                                        r"fewer than 100 runs count as 100\)"):
+    with pytest.raises(SpecError, match=r"^this request would take about 1,000,000,000 run-steps of work \(runs x "
+                                        r"steps = 100 x 10,000,000, fewer than 100 runs counting as 100: "
+                                        r"1,000,000,000\), more than the limit of 10;"):
         run("himmelblau", "sgd", np.zeros((1, 2)), STEPS.high, max_work=10)
 
 
 @given(every=st.one_of(st.integers(max_value=0), st.integers(min_value=10_000_001), st.sampled_from([True, 2.5, "x"])))
 @settings(max_examples=40)
 def test_recording_intervals_outside_the_range_are_refused(every):
-    with pytest.raises(SpecError, match="^" + re.escape(f"every must be {EVERY.range_text()}")):
+    with pytest.raises(SpecError, match="^(" + re.escape(f"every must be {EVERY.range_text()}") + "|record must be one "
+                                        "of all, final or a whole number of steps)"):
         run("himmelblau", "sgd", np.zeros((1, 2)), 3, record=every)
     if isinstance(every, int) and not isinstance(every, bool):
         assert_refused_in_one_line(*cmx("run", "--landscape", "himmelblau", "--optimizer", "sgd", "--start", "0,0",
@@ -328,21 +336,21 @@ def test_the_work_limit_refuses_exactly_the_requests_above_it(runs, steps, limit
     work = max(runs, MIN_BATCH) * steps * OPTIMIZERS.build(optimizer).grad_evals_per_step
     starts = np.zeros((runs, 2))
     if work > limit:
-        with pytest.raises(SpecError, match=f"must be at most {limit:,} .*= {work:,}.*\\); lower runs or steps"):
+        with pytest.raises(SpecError, match=f"about {work:,} run-steps of work .*more than the limit of {limit:,};"):
             run("himmelblau", optimizer, starts, steps, max_work=limit)
     else:
         assert run("himmelblau", optimizer, starts, steps, record="final", max_work=limit).n_runs == runs
     code, out, err = cmx("run", "--landscape", "himmelblau", "--optimizer", optimizer, *["--start=0,0"] * runs,
                          "--steps", str(steps), "--max-work", str(limit), "--every", "1000")
     if work > limit:
-        assert_refused_in_one_line(code, out, err, f"must be at most {limit:,}")
+        assert_refused_in_one_line(code, out, err, f"more than the limit of {limit:,}")
     else:
         assert code == 0 and len(json.loads(out)["runs"]) == runs
 
 
 def test_the_default_work_limit_is_the_schema_default():
     assert MAX_WORK.default == DEFAULT_MAX_WORK
-    with pytest.raises(SpecError, match=f"runs x steps must be at most {DEFAULT_MAX_WORK:,}"):
+    with pytest.raises(SpecError, match=f"more than the limit of {DEFAULT_MAX_WORK:,}"):
         run("himmelblau", "sgd", np.zeros((DEFAULT_MAX_WORK // 1000 + 1, 2)), 1000)
 
 
@@ -401,6 +409,6 @@ def test_the_installed_command_refuses_in_one_line_without_a_traceback(args, mes
         if key == "--formula":
             defaults.pop("--landscape")
     argv = [part for pair in defaults.items() for part in pair] + args
-    out = subprocess.run([sys.executable, "-m", "experiments.cli", "run", *argv], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "cli", "run", *argv], capture_output=True, text=True,
                          timeout=120)
     assert_refused_in_one_line(out.returncode, out.stdout, out.stderr, message)

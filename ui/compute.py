@@ -17,9 +17,8 @@ from typing import Any, Hashable
 import numpy as np
 import streamlit as st
 
-from experiments.basins import assign_basins
-from experiments.metrics import largest_eigenvalue, path_length
-from experiments.overlays import REPLAY_STEPS, TeachingTrace, teaching_trace
+from experiments.metrics import run_measurements as measure_runs
+from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
 from experiments.run import RunResult, run
 from landscapes import Landscape, build_landscape
 from ui.raster import contour_png
@@ -97,15 +96,7 @@ def run_measurements(landscape_spec: str, optimizer_spec: str, starts: tuple[tup
 
     A diverged run has no basin (-2) and no curvature (nan).
     """
-    result = trajectories(landscape_spec, optimizer_spec, starts, steps, max_work)
-    surface = landscape(landscape_spec)
-    alive = ~result.diverged
-    basin = np.full(result.n_runs, -2, dtype=np.int64)
-    sharpness = np.full(result.n_runs, np.nan)
-    if alive.any():
-        basin[alive] = assign_basins(surface, result.final[alive])
-        sharpness[alive] = largest_eigenvalue(surface, result.final[alive])
-    return {"basin": basin, "sharpness": sharpness, "path_length": path_length(result.positions)}
+    return measure_runs(landscape(landscape_spec), trajectories(landscape_spec, optimizer_spec, starts, steps, max_work))
 
 
 class BoundedStore:

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from experiments.overlays import TeachingTrace
+from experiments.teaching import TeachingTrace
 from experiments.run import RunResult
 from landscapes import Minimum
 from ui.compute import SurfaceGrid
@@ -244,7 +244,7 @@ def trajectory_map(grid: SurfaceGrid, picture: str, minima: Sequence[Minimum], s
         traces.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "legendgroup": s.label,
                        "showlegend": False, "hoverinfo": "skip",
                        "line": {"color": s.colour, "width": 1.5}, "opacity": 0.45, "name": f"{s.label} (whole path)"})
-        diverged = s.result.diverged
+        diverged = s.result.stopped
         if diverged.any():
             where = positions[-1, diverged]
             traces.append({"type": "scatter", "mode": "markers", "name": f"{s.label}: diverged",
@@ -329,7 +329,7 @@ def loss_curves(series: Sequence[Series], against: str, log: bool, evals_per_ste
     for s, per_step in zip(series, evals_per_step):
         steps = s.result.recorded_steps * (per_step if against == "grad_evals" else 1)
         losses = s.result.losses.copy()
-        for i, at in enumerate(s.result.diverged_at):
+        for i, at in enumerate(s.result.stopped_at):
             if at >= 0:
                 losses[s.result.recorded_steps > at, i] = np.nan
         N = losses.shape[1]

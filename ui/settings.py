@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from experiments.run import DEFAULT_MAX_WORK, MAX_WORK
+from experiments.work import DEFAULT_MAX_WORK, MAX_WORK
 from specs import SpecError
 
 SESSION_DEFAULT_WORK = 20_000_000  # about ten seconds of runs on a small machine

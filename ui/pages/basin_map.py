@@ -11,10 +11,12 @@ import numpy as np
 import streamlit as st
 
 from experiments.basin_map import RESOLUTION, BasinMap, basin_map, flow_map
-from experiments.figures import BASIN_COLOURS, DIVERGED_COLOUR, UNASSIGNED, basin_map_figure
-from experiments.run import check_work
+from experiments import work
+from experiments.basin_map import basin_map_work
+from export.figures import basin_map_figure
+from export.palette import BASIN_COLOURS, DIVERGED_COLOUR, UNASSIGNED_COLOUR as UNASSIGNED
 from landscapes import LANDSCAPES
-from optimizers import OPTIMIZERS, build_optimizer
+from optimizers import OPTIMIZERS
 from specs import Field, SpecError
 from ui import compute, drawing, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
@@ -146,8 +148,9 @@ def render(settings: Settings) -> None:
     specs = slot_specs(state.optimizers, {})
     try:
         surface = compute.landscape(state.landscape_spec)
-        evals = sum(build_optimizer(spec).grad_evals_per_step for spec in specs)
-        check_work(state.resolution ** 2, state.steps, evals, settings.max_work, surface.step_cost)
+        work.check(work.total([basin_map_work(surface, None, state.resolution, 0)] + [
+            basin_map_work(surface, OPTIMIZERS.build(spec), state.resolution, state.steps) for spec in specs]),
+            settings.max_work)
         maps = maps_with_progress(state.landscape_spec, specs, state.resolution, state.steps, settings.max_work)
     except SpecError as error:
         st.error(str(error))

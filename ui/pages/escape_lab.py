@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from experiments.escape import resolve_basin, starts_in_basin
-from experiments.figures import escape_curve_figure
+from export.figures import escape_curve_figure
 from experiments.sweep import SweepTable, sweep
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS

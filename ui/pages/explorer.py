@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from experiments.animate import trajectory_gif
-from experiments.cli_run import result_csv, result_json
-from experiments.figures import trajectories_figure
-from experiments.run import check_work
+from export.gif import trajectory_gif
+from export.tables import result_csv, result_json
+from export.figures import trajectories_figure
+from experiments import work
 from landscapes import LANDSCAPES
-from optimizers import OPTIMIZERS, build_optimizer
+from optimizers import OPTIMIZERS
 from specs import Field, SpecError
 from ui import compute, drawing, url_sync
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
@@ -243,7 +243,7 @@ def run_table(state: ExplorerState, specs: list[str], labels: list[str], starts:
     for spec, label, result in zip(specs, labels, results):
         measured = compute.run_measurements(state.landscape_spec, spec, key, state.steps, max_work)
         for i in range(result.n_runs):
-            diverged = int(result.diverged_at[i])
+            diverged = int(result.stopped_at[i])
             rows.append({"optimizer": label, "run": i,
                          "start": f"({result.starts[i, 0]:.4g}, {result.starts[i, 1]:.4g})",
                          "final loss": float(result.final_losses[i]) if diverged < 0 else np.nan,
@@ -283,8 +283,10 @@ def render(settings: Settings) -> None:
         surface = compute.landscape(state.landscape_spec)
         starts = start_points(state, surface)
         specs = state.optimizer_specs()
-        evals = [build_optimizer(spec).grad_evals_per_step for spec in specs]
-        check_work(len(starts), state.steps, sum(evals), settings.max_work, surface.step_cost)
+        methods = [OPTIMIZERS.build(spec) for spec in specs]
+        evals = [method.grad_evals_per_step for method in methods]
+        work.check(work.total([work.run_work(surface, method, len(starts), state.steps, compute.RECORDED_POINTS)
+                               for method in methods]), settings.max_work)
         with st.spinner("Running…"):
             key = tuple(map(tuple, starts))
             results = [compute.trajectories(state.landscape_spec, spec, key, state.steps, settings.max_work)
@@ -344,7 +346,7 @@ def render(settings: Settings) -> None:
         st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "step", grid.log, evals)), key=f"{PREFIX}.loss_steps")
     with right:
         st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "grad_evals", grid.log, evals)), key=f"{PREFIX}.loss_evals")
-    diverged = sum(int(r.diverged.sum()) for r in results)
+    diverged = sum(int(r.stopped.sum()) for r in results)
     if diverged:
         st.warning(f"{diverged} run(s) diverged: the point stopped being finite or went more than 10 domain widths "
                    "outside the domain. They are frozen where that happened (✕ on the map) and never counted as "

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
-import sys
 
 import numpy as np
 
-from experiments.cli_common import add_landscape_arguments, add_work_limit_argument, landscape_from
-from experiments.run import RunResult, run
+from cli.common import add_landscape_arguments, add_work_limit_argument, landscape_from, output_path, write_output
+from experiments.run import run
+from export.tables import result_csv, result_json
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Registry, SpecError
@@ -31,52 +28,14 @@ def schema_table(registry: Registry) -> str:
 
 def parse_point(text: str, dim: int) -> list[float]:
     """'X,Y' -> [x, y], checked for length and finiteness."""
+    shown = text if len(text) <= 40 else text[:37] + "..."
     try:
-        values = [float(part) for part in text.split(",")]
+        values = [float(part) for part in text.split(",")] if text.isascii() else None
     except ValueError:
-        raise SpecError(f"--start must be {dim} comma-separated numbers (got '{text}')") from None
-    if len(values) != dim or not all(np.isfinite(values)):
-        raise SpecError(f"--start must be {dim} comma-separated finite numbers (got '{text}')")
+        values = None
+    if values is None or len(values) != dim or not all(np.isfinite(values)):
+        raise SpecError(f"--start must be {dim} comma-separated finite numbers (got '{shown}')")
     return values
-
-
-def result_json(result: RunResult) -> str:
-    def finite_or_none(values: np.ndarray) -> list:
-        return [v if np.isfinite(v) else None for v in values.tolist()]
-
-    runs = []
-    for i in range(result.n_runs):
-        runs.append({
-            "start": result.starts[i].tolist(),
-            "positions": [finite_or_none(p) for p in result.positions[:, i]],
-            "losses": finite_or_none(result.losses[:, i]),
-            "diverged_at": int(result.diverged_at[i]) if result.diverged[i] else None,
-            "grad_evals": int(result.grad_evals[i]),
-        })
-    return json.dumps({"landscape": result.landscape, "optimizer": result.optimizer, "steps": result.steps,
-                       "recorded_steps": result.recorded_steps.tolist(), "runs": runs}, indent=1)
-
-
-def result_csv(result: RunResult) -> str:
-    """One row per (run, recorded step): run, step, x0..x{d-1}, loss, diverged."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    dim = result.positions.shape[2]
-    writer.writerow(["run", "step", *[f"x{k}" for k in range(dim)], "loss", "diverged"])
-    for i in range(result.n_runs):
-        for r, step in enumerate(result.recorded_steps):
-            diverged = bool(result.diverged[i] and step >= result.diverged_at[i])
-            point = map(repr, result.positions[r, i].tolist())
-            writer.writerow([i, int(step), *point, repr(float(result.losses[r, i])), int(diverged)])
-    return out.getvalue()
-
-
-def write_output(text: str, path: str | None) -> None:
-    if path in (None, "-"):
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
 
 
 def _landscapes(args: argparse.Namespace) -> None:
@@ -88,13 +47,15 @@ def _optimizers(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    out = output_path(args.out, "--out") if args.out not in (None, "-") else None
     landscape = landscape_from(args)
+    optimizer = OPTIMIZERS.build(args.optimizer)
     if not args.start:
         raise SpecError("give at least one --start X,Y")
     starts = np.array([parse_point(text, landscape.dim) for text in args.start])
-    result = run(landscape, args.optimizer, starts, args.steps, record="all" if args.every == 1 else args.every,
+    result = run(landscape, optimizer, starts, args.steps, record="all" if args.every == 1 else args.every,
                  max_work=args.max_work)
-    write_output(result_json(result) if args.format == "json" else result_csv(result), args.out)
+    write_output(result_json(result) if args.format == "json" else result_csv(result), out)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

@@ -10,7 +10,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
-from experiments.figures import require_2d, colours_for, draw_landscape
+from export import palette
+from export.figures import draw_landscape, require_2d, styles_of
 from experiments.run import RunResult
 from landscapes import Landscape
 from specs import Field
@@ -26,28 +27,35 @@ def frame_rows(recorded: int, frames: int) -> np.ndarray:
 
 def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: int = 200, fps: int = 20,
                    dpi: int = 80) -> bytes:
-    """An animated GIF (bytes) of every optimizer's runs moving over the landscape, one colour per optimizer.
+    """An animated GIF (bytes) of every optimizer's runs (keyed by label) moving over the landscape, in the palette
+    of every other view: each kind's colour and dash, start ○, current point ●, stopped ✕.
 
-    Frame k shows each path up to the k-th of `frames` evenly spaced recorded steps and a dot at its head.
+    Frame k shows each path up to the k-th of `frames` evenly spaced recorded steps (never beyond).
     The palette is taken from the last frame (where every path is drawn), so colours do not flicker; the bytes
     depend only on the inputs.
     """
     require_2d(landscape, "an animation")
     frames, fps = FRAMES.check(frames), FPS.check(fps)
-    colours = colours_for(list(results))
+    styles = styles_of(results)
     figure = Figure(figsize=(6.0, 5.0), dpi=dpi, layout="constrained")
     canvas = FigureCanvasAgg(figure)
     ax = figure.subplots()
     draw_landscape(ax, landscape)
-    paths, heads, rows = {}, {}, {}
+    paths, heads, stops, rows = {}, {}, {}, {}
     longest = max(result.positions.shape[0] for result in results.values())
     frame_count = len(frame_rows(longest, frames))
     for name, result in results.items():
         positions = np.where(np.isfinite(result.positions), result.positions, np.nan)[..., :2]  # (R, N, 2)
-        paths[name] = (positions, LineCollection([], colors=colours[name], linewidths=1.3, animated=True))
+        style = styles[name]
+        paths[name] = (positions, LineCollection([], colors=style.colour, linewidths=1.5, animated=True,
+                                                 linestyles=style.matplotlib_linestyle))
         ax.add_collection(paths[name][1])
-        heads[name] = ax.plot([], [], "o", color=colours[name], markeredgecolor="white", markersize=5,
-                              animated=True, label=name)[0]
+        ax.plot(positions[0, :, 0], positions[0, :, 1], palette.START_MARKER, color="white",
+                markeredgecolor=style.colour, markersize=5, linestyle="none")
+        heads[name] = ax.plot([], [], palette.END_MARKER, color=style.colour, markeredgecolor="white", markersize=6,
+                              animated=True, label=name, linestyle=style.matplotlib_linestyle)[0]
+        stops[name] = (result, ax.plot([], [], palette.DIVERGED_MARKER, color=style.colour, markeredgecolor="black",
+                                       markersize=8, animated=True, linestyle="none")[0])
         # this optimizer's recorded row at each frame (optimizers may have recorded different numbers of points)
         rows[name] = np.round(np.linspace(0, positions.shape[0] - 1, frame_count)).astype(int)
     ax.legend(handles=list(heads.values()), fontsize=8, loc="upper right")
@@ -60,15 +68,20 @@ def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: 
         for name, (positions, collection) in paths.items():
             upto = rows[name][k]
             collection.set_segments([positions[: upto + 1, i] for i in range(positions.shape[1])])
-            heads[name].set_data(positions[upto, :, 0], positions[upto, :, 1])
+            result, stop = stops[name]
+            step = result.recorded_steps[upto]
+            gone = result.stopped & (result.stopped_at <= step)
+            heads[name].set_data(positions[upto, ~gone, 0], positions[upto, ~gone, 1])
+            stop.set_data(positions[upto, gone, 0], positions[upto, gone, 1])
             ax.draw_artist(collection)
             ax.draw_artist(heads[name])
+            ax.draw_artist(stop)
         return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
 
     last = render(frame_count - 1)
-    palette = last.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    images = [render(k).quantize(palette=palette, dither=Image.Dither.NONE) for k in range(frame_count - 1)]
-    images.append(last.quantize(palette=palette, dither=Image.Dither.NONE))
+    colour_table = last.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    images = [render(k).quantize(palette=colour_table, dither=Image.Dither.NONE) for k in range(frame_count - 1)]
+    images.append(last.quantize(palette=colour_table, dither=Image.Dither.NONE))
     out = io.BytesIO()
     images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
     return out.getvalue()

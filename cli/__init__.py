@@ -11,9 +11,11 @@ from specs import SpecError
 from specs.fields import printable
 
 # Each command module exposes add_parser(subparsers) and sets `handler` on its parser.
-from experiments import cli_figures, cli_measure, cli_run
+from cli import measure, pictures, run, study
+from experiments.allocator import keep_freed_memory
 
-COMMAND_MODULES = [cli_run, cli_measure, cli_figures]
+COMMAND_MODULES = [run, measure, pictures, study]
+ECHO_LIMIT = 40  # characters of a refused value argparse repeats
 
 # argparse takes "-1,0" for an option; a value that is a list of numbers is glued to its flag instead, and so is
 # any value of a text option (a formula such as "-x**2 + y**2").
@@ -24,8 +26,13 @@ TEXT_OPTIONS = ("--formula",)
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr, exit status 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {printable(message)}\n")
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: {shorten_values(printable(message))}\n")
+
+
+def shorten_values(message: str) -> str:
+    """argparse's message with every quoted value cut to ECHO_LIMIT characters (a 5000-digit number stays short)."""
+    return re.sub(r"'([^']{%d,})'" % (ECHO_LIMIT + 1), lambda m: f"'{m.group(1)[:ECHO_LIMIT - 3]}...'", message)
 
 
 def glue_number_lists(argv: Sequence[str]) -> list[str]:
@@ -55,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(glue_number_lists(list(sys.argv[1:] if argv is None else argv)))
+    keep_freed_memory()  # long batches of fresh arrays: see experiments.allocator
     handler: Callable[[argparse.Namespace], int | None] = args.handler
     try:
         return handler(args) or 0
@@ -65,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(printable(f"cmx {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": ")),
               file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"cmx {args.command}: this machine ran out of memory; lower runs, steps or the resolution",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"cmx {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

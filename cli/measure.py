@@ -1,0 +1,93 @@
+"""`cmx escape` and `cmx sweep`: the sweep engine from the command line, a table on stdout, CSV and image files."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.common import (IMAGE_FORMATS, add_landscape_arguments, add_optimizer_arguments, add_work_limit_argument,
+                        landscape_from, optimizers_from, output_path, progress_bar, save_figure, write_output)
+from experiments.sweep import MEASURES, MAX_VALUES, SweepTable, sweep
+from specs import SpecError
+
+SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction",
+                "final_loss_median", "steps")
+
+
+def parse_sweep(text: str | None) -> tuple[str | None, list[str] | None]:
+    """'NAME=V1,V2,...' -> ('NAME', ['V1', 'V2', ...]); values are checked by the parameter's schema later."""
+    if text is None:
+        return None, None
+    name, eq, values = text.partition("=")
+    items = [v.strip() for v in values.split(",") if v.strip()]
+    if not eq or not name.strip() or not items:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise SpecError(f"--sweep must be written NAME=V1,V2,... as in sharpness=1,2,4,8 (got '{shown}')")
+    if len(items) > MAX_VALUES:
+        raise SpecError(f"--sweep takes at most {MAX_VALUES} values (got {len(items)})")
+    return name.strip(), items
+
+
+def _sweep_from(args: argparse.Namespace, measure: str) -> tuple[SweepTable, str | None]:
+    out = output_path(args.out, "--out") if args.out not in (None, "-") else None
+    plot = output_path(args.plot, "--plot", IMAGE_FORMATS) if args.plot else None
+    landscape = landscape_from(args)
+    optimizers = optimizers_from(args)
+    axis, values = parse_sweep(args.sweep)
+    with progress_bar(f"cmx {args.command}") as bar:
+        table = sweep(landscape, optimizers, axis, values, runs=args.runs, steps=args.steps, seed=args.seed,
+                      basin=args.basin, measure=measure, equalise_grad_evals=args.equal_grad_evals, progress=bar,
+                      max_work=args.max_work, spread=args.spread)
+    if args.out == "-":
+        write_output(table.to_csv(), None)
+    else:
+        if out is not None:
+            write_output(table.to_csv(), out)
+        shown = SHOWN_ESCAPE if measure == "escape" else None
+        write_output(table.to_text(("optimizer", *([axis] if axis else []), *shown) if shown else None), None)
+    if plot is not None:
+        from export.figures import escape_curve_figure  # matplotlib only when a plot is asked for
+
+        save_figure(escape_curve_figure(table, axis), plot)
+    return table, axis
+
+
+def _escape(args: argparse.Namespace) -> None:
+    _sweep_from(args, "escape")
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    if args.plot and args.measure != "escape":
+        raise SpecError("--plot draws escape rates: use it with --measure escape (or cmx escape)")
+    _sweep_from(args, args.measure)
+
+
+def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int) -> None:
+    add_optimizer_arguments(parser)
+    parser.add_argument("--sweep", help="NAME=V1,V2,...: a landscape parameter (sharpness, depth, ...) or an "
+                                        "optimizer hyperparameter (lr, rho, top_c, decay, priority, ...)")
+    parser.add_argument("--basin", default="sharp",
+                        help="start basin: sharp, flat, global, sharpest or a minimum's index (default sharp)")
+    parser.add_argument("--spread", type=float, default=0.5,
+                        help="starts lie within this fraction of the distance from the minimum to its basin's "
+                             "nearest edge (default 0.5)")
+    parser.add_argument("--runs", type=int, default=runs, help=f"runs per row (default {runs})")
+    parser.add_argument("--steps", type=int, default=steps, help=f"steps per run (default {steps})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the starts (default 0)")
+    parser.add_argument("--equal-grad-evals", action="store_true",
+                        help="give every optimizer the same gradient evaluations: SAM variants take steps/2 steps")
+    parser.add_argument("--out", help="write the table as CSV to this file ('-': CSV on stdout instead of the table)")
+    parser.add_argument("--plot", help="draw escape rate with 95%% intervals to this image (.png, .pdf, .svg, ...)")
+    add_work_limit_argument(parser)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    escape = commands.add_parser("escape", help="escape rates from a basin, per optimizer (and swept value)")
+    add_landscape_arguments(escape, default="two_basin")
+    _add_engine_arguments(escape, runs=1000, steps=200)
+    escape.set_defaults(handler=_escape)
+    sweeper = commands.add_parser("sweep", help="final loss, sharpness and distance (or escape) over a swept value")
+    add_landscape_arguments(sweeper, default="two_basin")
+    _add_engine_arguments(sweeper, runs=500, steps=500)
+    sweeper.add_argument("--measure", choices=MEASURES, default="final",
+                         help="final: runs start all over the domain; escape: inside --basin (default final)")
+    sweeper.set_defaults(handler=_sweep)

@@ -1,0 +1,130 @@
+"""What a request costs, counted before any work starts, so that one request cannot stall a machine or a server.
+
+Work is counted in run-steps: one optimizer step of one run on a surface whose gradient is a closed form (about
+30 ns of a 2-core machine at N = 10,000). Every part of a request is converted to that unit with a measured weight
+(`benchmarks/work_weights.py` re-measures them): the runs themselves, the basin assignment of end points, finding a
+landscape's minima, the search for a basin's edge, frames of an animation. Memory is estimated too: what a request
+keeps (trajectories, end points) plus its largest transient arrays. A request over either limit is refused in one
+sentence naming its largest parts, before anything runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from specs import Field, SpecError
+
+DEFAULT_MAX_WORK = 100_000_000
+MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on the work of one request, in run-steps", low=1,
+                 high=10**12)
+MAX_REQUEST_BYTES = 2 * 1024**3  # memory one request may take (its estimate), whatever the work limit
+
+# A step has a fixed cost (Python and NumPy dispatch) that a few runs do not amortise: a request counts at least
+# MIN_BATCH runs, so that one run of 10^7 steps cannot pass the cap as cheap.
+MIN_BATCH = 100
+FLOAT_BYTES = 8
+
+# Measured weights (benchmarks/work_weights.py): run-steps of work per unit of each part.
+BASIN_STEPS_PER_POINT = 120.0  # assigning one 2-D point to its basin, as run-steps of the same landscape
+BASIN_HESSIAN_DIM_WEIGHT = 0.08  # ... times (1 + weight d^3) while the flow uses Hessians (d <= 16)
+BASIN_LINEAR_DIM_WEIGHT = 6.0  # ... times (1 + weight d) above that (plain gradient steps, more of them)
+FRAME_WORK = 150_000.0  # drawing one GIF frame (matplotlib blit and palette quantisation)
+PIXEL_WORK = 2.0  # one grid point of a landscape picture or a contour (f and the contour bookkeeping)
+
+
+@dataclass(frozen=True)
+class Work:
+    """The cost of a request: named parts in run-steps, bytes kept to the end and the largest transient bytes."""
+
+    parts: tuple[tuple[str, float], ...] = ()
+    held_bytes: float = 0.0
+    peak_bytes: float = 0.0
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __add__(self, other: Work) -> Work:
+        merged: dict[str, float] = dict(self.parts)
+        for name, units in other.parts:
+            merged[name] = merged.get(name, 0.0) + units
+        return Work(tuple(merged.items()), self.held_bytes + other.held_bytes,
+                    max(self.peak_bytes, other.peak_bytes))
+
+    @property
+    def units(self) -> float:
+        return sum(units for _, units in self.parts)
+
+    @property
+    def bytes(self) -> float:
+        return self.held_bytes + self.peak_bytes
+
+
+def total(parts: list[Work] | tuple[Work, ...]) -> Work:
+    out = Work()
+    for part in parts:
+        out = out + part
+    return out
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
+
+
+def _size(value: float) -> str:
+    return f"{value / 1024**3:.1f} GB" if value >= 1024**3 else f"{value / 1024**2:.0f} MB"
+
+
+def check(request: Work, max_work: int, max_bytes: float = MAX_REQUEST_BYTES) -> None:
+    """Refuse a request whose work exceeds `max_work` or whose memory exceeds `max_bytes`, in one sentence."""
+    max_work = MAX_WORK.check(max_work)
+    largest = sorted(request.parts, key=lambda part: -part[1])[:3]
+    named = "; ".join(f"{name}: {_count(units)}" for name, units in largest)
+    if request.units > max_work:
+        raise SpecError(f"this request would take about {_count(request.units)} run-steps of work ({named}), more "
+                        f"than the limit of {max_work:,}; lower runs, steps, the resolution or the number of values, "
+                        "or raise the work limit")
+    if request.bytes > max_bytes:
+        raise SpecError(f"this request would need about {_size(request.bytes)} of memory ({named}), more than the "
+                        f"{_size(max_bytes)} one request may use; lower runs, the recorded steps or the dimension")
+
+
+def run_work(landscape, optimizer, runs: int, steps: int, recorded: int) -> Work:
+    """Runs x steps x gradient evaluations x the landscape's gradient cost (at least MIN_BATCH runs), the kept
+    trajectories (recorded points x runs x (d + 1) floats) and the optimizer's state while it runs."""
+    evals, cost = optimizer.grad_evals_per_step, landscape.step_cost
+    units = max(runs, MIN_BATCH) * steps * evals * cost
+    per_run_state = landscape.dim * (10 + 2 * int(optimizer.params.get("top_c", 0)))  # x, g, m, v, scratch, buffer
+    name = (f"runs x steps = {max(runs, MIN_BATCH):,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1
+            else "") + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
+            + (f", fewer than {MIN_BATCH} runs counting as {MIN_BATCH}" if runs < MIN_BATCH else ""))
+    return Work(((name, float(units)),),
+                held_bytes=float(recorded) * runs * (landscape.dim + 1) * FLOAT_BYTES,
+                peak_bytes=float(runs) * per_run_state * FLOAT_BYTES)
+
+
+def basin_work(landscape, points: int, what: str = "basin assignment", batch: int | None = None) -> Work:
+    """Assigning `points` points to the basin their gradient flow ends in, `batch` of them at a time (all)."""
+    d = landscape.dim
+    scale = (1 + BASIN_HESSIAN_DIM_WEIGHT * d**3) if d <= 16 else (1 + BASIN_LINEAR_DIM_WEIGHT * d)
+    units = float(points) * BASIN_STEPS_PER_POINT * scale * landscape.step_cost
+    at_once = float(points if batch is None else min(batch, points))
+    transient = at_once * (d * d + 12 * d) * FLOAT_BYTES * (4 if d <= 16 else 1)
+    return Work(((what, units),), held_bytes=float(points) * 8, peak_bytes=transient)
+
+
+def setup_work(landscape) -> Work:
+    """Finding the landscape's minima, unless it has already done so (a landscape is built once and cached)."""
+    if "minima" in landscape.__dict__:
+        return Work()
+    return Work((("finding the landscape's minima", float(landscape.minima_work())),))
+
+
+def pixels_work(landscape, pixels: int, what: str = "drawing the landscape") -> Work:
+    return Work(((what, float(pixels) * PIXEL_WORK * landscape.step_cost),), peak_bytes=float(pixels) * 64)
+
+
+def frames_work(frames: int) -> Work:
+    return Work((("drawing the frames", float(frames) * FRAME_WORK),))
+
+
+def ceil_units(units: float) -> int:
+    return math.ceil(units)

@@ -1,0 +1,237 @@
+"""Figures as matplotlib `Figure` objects (never pyplot: the app draws for many sessions at once).
+
+Every figure speaks the palette of `export.palette`: an optimizer kind has one colour and dash pattern, start ○,
+end ●, diverged ✕, minimum ★ with its value, the landscape in light greys so the paths stand out.
+"""
+
+from __future__ import annotations
+
+import math
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from experiments.basins import DIVERGED_BASIN, NO_BASIN, UNDEFINED_BASIN
+from experiments.run import RunResult
+from experiments.sweep import SweepTable, is_global
+from export import palette
+from landscapes import Landscape
+from specs import SpecError
+
+# The landscape's picture: light (low) to mid grey (high), with darker contour lines; coloured paths stand out on it.
+LANDSCAPE_COLOURMAP = LinearSegmentedColormap.from_list("cmx_landscape", ["#FFFFFF", "#D9DEE4", "#8E98A3"])
+CONTOUR_LINE_COLOUR = "#5C6670"
+
+
+def require_2d(landscape: Landscape, what: str) -> None:
+    if landscape.dim != 2:
+        raise SpecError(f"{what} needs a 2D landscape (got {landscape.spec} with dim={landscape.dim})")
+
+
+def styles_of(results: dict[str, RunResult]) -> dict[str, palette.Style]:
+    """label -> the style of its optimizer kind (shaded when a kind appears again)."""
+    styles = palette.styles_for([palette.kind_of(result.optimizer) for result in results.values()])
+    return dict(zip(results, styles))
+
+
+def landscape_grid(landscape: Landscape, resolution: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """xs (R,), ys (R,) and the shown values Z (R, R), masked where not finite: f, or log10(f - min + 1) on a log
+    scale."""
+    xs = np.linspace(landscape.domain.low[0], landscape.domain.high[0], resolution)
+    ys = np.linspace(landscape.domain.low[1], landscape.domain.high[1], resolution)
+    X, Y = np.meshgrid(xs, ys)
+    Z = landscape.f(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(X.shape)
+    return xs, ys, np.ma.masked_invalid(shown_values(Z, landscape.color_scale == "log"))
+
+
+def shown_values(values: np.ndarray, log: bool) -> np.ndarray:
+    """What a colour scale shows of f: f itself, or log10(f - min + 1) when f spans decades (nan stays nan)."""
+    values = np.where(np.isfinite(values), values, np.nan)
+    if not log or not np.isfinite(values).any():
+        return values
+    with np.errstate(all="ignore"):
+        return np.log10(values - np.nanmin(values) + 1.0)
+
+
+def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resolution: int = 160,
+                   label_minima: bool = True) -> None:
+    """Contours of the landscape on `ax` (filled, or lines only), its minima as stars with their values."""
+    xs, ys, Z = landscape_grid(landscape, resolution)
+    if filled:
+        ax.contourf(xs, ys, Z, levels=30, cmap=LANDSCAPE_COLOURMAP)
+    ax.contour(xs, ys, Z, levels=15, colors=CONTOUR_LINE_COLOUR, linewidths=0.4, alpha=0.6)
+    draw_minima(ax, landscape, label_minima)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_aspect("equal")
+
+
+def minimum_label(landscape: Landscape, index: int) -> str:
+    """'f=3 global', 'sharp f=0 λmax=16': what a minimum is, in a few characters."""
+    minimum = landscape.minima[index]
+    parts = [minimum.label] if minimum.label and minimum.label != "global" else []
+    parts.append(f"f={minimum.value:.3g}")
+    if is_global(landscape)[index]:
+        parts.append("global")
+    return " ".join(parts)
+
+
+def draw_minima(ax: Axes, landscape: Landscape, labelled: bool = True) -> None:
+    """Every listed minimum inside the domain as ★, labelled with its name and value."""
+    for index, minimum in enumerate(landscape.minima):
+        if not landscape.domain.contains(minimum.location[None])[0]:
+            continue
+        x, y = minimum.location[:2]
+        ax.plot([x], [y], palette.MINIMUM_MARKER, color="white", markeredgecolor="black", markersize=11,
+                linestyle="none", zorder=5)
+        if labelled and len(landscape.minima) <= 12:
+            ax.annotate(minimum_label(landscape, index), (x, y), textcoords="offset points", xytext=(6, 5),
+                        fontsize=7, zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                                    "alpha": 0.8})
+
+
+def grid_figure(count: int, width: float = 3.6, height: float = 3.4, most_columns: int = 4
+                ) -> tuple[Figure, list[Axes]]:
+    columns = min(count, most_columns)
+    rows = math.ceil(count / columns)
+    figure = Figure(figsize=(width * columns, height * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel().tolist()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return figure, axes[:count]
+
+
+def draw_paths(ax: Axes, result: RunResult, style: palette.Style) -> None:
+    """Each run's path in the optimizer's colour and dash, its start ○, its end ● and, if it stopped early, ✕ where
+    it stopped."""
+    P = result.positions
+    for i in range(P.shape[1]):
+        ax.plot(P[:, i, 0], P[:, i, 1], color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5,
+                alpha=0.95, zorder=3)
+    ax.plot(P[0, :, 0], P[0, :, 1], palette.START_MARKER, color="white", markeredgecolor=style.colour,
+            markeredgewidth=1.5, markersize=6, linestyle="none", zorder=4)
+    ran, stopped = ~result.stopped, result.stopped
+    ax.plot(P[-1, ran, 0], P[-1, ran, 1], palette.END_MARKER, color=style.colour, markeredgecolor="white",
+            markersize=6, linestyle="none", zorder=4)
+    ax.plot(P[-1, stopped, 0], P[-1, stopped, 1], palette.DIVERGED_MARKER, color=style.colour,
+            markeredgecolor="black", markersize=9, linestyle="none", zorder=4)
+
+
+def trajectories_figure(landscape: Landscape, results: dict[str, RunResult], resolution: int = 160) -> Figure:
+    """One panel per optimizer (keyed by its label): the landscape, each run's path, start ○, end ●, stopped ✕."""
+    require_2d(landscape, "a trajectory figure")
+    styles = styles_of(results)
+    figure, axes = grid_figure(len(results))
+    for ax, (label, result) in zip(axes, results.items()):
+        draw_landscape(ax, landscape, resolution=resolution)
+        draw_paths(ax, result, styles[label])
+        ax.set_title(label, fontsize=9, color=styles[label].colour)
+    figure.suptitle(f"{landscape.spec}: start ○, end ●, stopped ✕, minima ★", fontsize=10)
+    return figure
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def escape_curve_figure(table: SweepTable, axis: str | None, labels: dict[str, str] | None = None) -> Figure:
+    """Escape rate against the swept value, one line per optimizer with 95% error bars; bars without an axis."""
+    figure = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = figure.subplots()
+    draw_escape_curve(ax, table, axis, labels=labels)
+    landscapes = list(dict.fromkeys(row["landscape"] for row in table.rows))
+    ax.set_title(landscapes[0] if len(landscapes) == 1 else "escape rate", fontsize=10)
+    return figure
+
+
+def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str = "optimizer",
+                      labels: dict[str, str] | None = None) -> None:
+    """The escape rates of `table` on `ax`: a line with error bars (95% interval, visible at 0 and 1) per
+    `series` value, or bars; a numeric axis has a tick at every swept value."""
+    names = list(dict.fromkeys(row[series] for row in table.rows))
+    if series == "optimizer":
+        kinds = [palette.kind_of(str(n)) for n in names]
+        styles = dict(zip(map(str, names), palette.styles_for(kinds)))
+    else:
+        styles = {str(n): palette.Style(palette.SERIES_COLOURS[k % len(palette.SERIES_COLOURS)], ())
+                  for k, n in enumerate(names)}
+
+    def label(name: object) -> str:
+        if labels and str(name) in labels:
+            return labels[str(name)]
+        return f"{series} = {name}" if series != "optimizer" and _is_number(name) else str(name)
+
+    values = list(dict.fromkeys(row[axis] for row in table.rows)) if axis else [None]
+    if axis is not None and all(_is_number(v) for v in values):
+        for name in names:
+            rows = sorted((r for r in table.rows if r[series] == name), key=lambda r: r[axis])
+            x = np.array([r[axis] for r in rows], dtype=float)
+            rate = np.array([r["escape_rate"] for r in rows])
+            error = [rate - [r["ci_low"] for r in rows], np.array([r["ci_high"] for r in rows]) - rate]
+            style = styles[str(name)]
+            ax.errorbar(x, rate, yerr=error, fmt="o", color=style.colour, capsize=3, markersize=4,
+                        label=label(name))
+            ax.plot(x, rate, color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5)
+        if min(values) > 0 and max(values) / min(values) >= 10:
+            ax.set_xscale("log")
+        ax.set_xticks(sorted(values), [f"{v:g}" for v in sorted(values)])
+        ax.minorticks_off()
+    else:
+        width = 0.8 / len(names)
+        for k, name in enumerate(names):
+            rows = {r[axis] if axis else None: r for r in table.rows if r[series] == name}
+            x = np.arange(len(values)) + (k - (len(names) - 1) / 2) * width
+            rate = np.array([rows[v]["escape_rate"] for v in values])
+            low = rate - np.array([rows[v]["ci_low"] for v in values])
+            high = np.array([rows[v]["ci_high"] for v in values]) - rate
+            ax.bar(x, rate, width, color=styles[str(name)].colour, yerr=[low, high], capsize=3,
+                   label=label(name))
+        ax.set_xticks(np.arange(len(values)), [str(v) if v is not None else "" for v in values])
+    if axis:
+        ax.set_xlabel(axis)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("escape rate (95% interval)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+
+
+def basin_colormap(count: int) -> tuple[ListedColormap, BoundaryNorm]:
+    """Colours for basin codes UNDEFINED..NO_BASIN and the minima 0..count-1 (cycling)."""
+    colours = [palette.DIVERGED_COLOUR, palette.DIVERGED_COLOUR, palette.UNASSIGNED_COLOUR] + [
+        palette.BASIN_COLOURS[k % len(palette.BASIN_COLOURS)] for k in range(max(count, 1))]
+    return ListedColormap(colours), BoundaryNorm(np.arange(UNDEFINED_BASIN - 0.5, max(count, 1) + 0.5), len(colours))
+
+
+def basin_key(landscape: Landscape) -> list[tuple[int, str, str]]:
+    """(code, colour, label) for each basin colour a map can show: every listed minimum, none, stopped."""
+    key = []
+    for index, minimum in enumerate(landscape.minima):
+        name = f"#{index} {minimum_label(landscape, index)}, λmax={minimum.sharpness:.3g}"
+        key.append((index, palette.BASIN_COLOURS[index % len(palette.BASIN_COLOURS)], name))
+    key.append((NO_BASIN, palette.UNASSIGNED_COLOUR, "no listed minimum"))
+    key.append((DIVERGED_BASIN, palette.DIVERGED_COLOUR, "diverged or stopped"))
+    return key
+
+
+def basin_map_figure(maps: list, landscape: Landscape) -> Figure:
+    """One panel per basin map: the grid coloured by the basin each start ended in, contour lines over it, minima
+    as stars, and a key naming each basin."""
+    require_2d(landscape, "a basin map")
+    count = len(landscape.minima)
+    cmap, norm = basin_colormap(count)
+    figure, axes = grid_figure(len(maps))
+    for ax, found in zip(axes, maps):
+        dx = (found.xs[1] - found.xs[0]) / 2 if len(found.xs) > 1 else 0.5
+        dy = (found.ys[1] - found.ys[0]) / 2 if len(found.ys) > 1 else 0.5
+        ax.imshow(found.basins, origin="lower", cmap=cmap, norm=norm, interpolation="nearest",
+                  extent=(found.xs[0] - dx, found.xs[-1] + dx, found.ys[0] - dy, found.ys[-1] + dy))
+        draw_landscape(ax, landscape, filled=False, label_minima=False)
+        ax.set_title(found.optimizer, fontsize=9)
+    shown = {int(code) for found in maps for code in np.unique(found.basins)}
+    handles = [Patch(facecolor=colour, edgecolor="black", linewidth=0.4, label=text)
+               for code, colour, text in basin_key(landscape) if code in shown or code >= 0]
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize=7)
+    figure.suptitle(f"{landscape.spec}: the basin each start ends in", fontsize=10)
+    return figure

@@ -1,0 +1,262 @@
+"""The paper-style toy study behind `cmx figures`: (a)-(e) as PNG figures and CSV tables, seeded end to end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from experiments.metrics import run_measurements
+from experiments.run import RunResult, run
+from experiments.starts import uniform_starts
+from experiments.sweep import SweepTable, is_global, sweep
+from experiments.work import DEFAULT_MAX_WORK
+from export import palette
+from export.figures import draw_escape_curve, draw_landscape, draw_paths, grid_figure, styles_of, trajectories_figure
+from landscapes import Landscape, build_landscape
+from optimizers import OPTIMIZERS
+
+STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
+
+
+@dataclass(frozen=True)
+class StudySize:
+    """How big the toy study is: the full one for the README, a quick one for tests and smoke checks."""
+
+    shown: int  # trajectories drawn per optimizer in (a) and (b)
+    explore_runs: int  # runs per optimizer behind the distances of (b) and the scatter of (d)
+    explore_steps: int  # steps in (a), (b) and (d)
+    runs: int  # runs per escape row in (c) and (e)
+    steps: int  # steps per escape run
+    sharpness: tuple[float, ...]  # (c), and the x axis of the ablations in (e)
+    lrs: tuple[float, ...]  # one panel of (c) each
+    top_c: tuple[int, ...]  # buffer sizes in (e)
+    depth: tuple[float, ...]  # flat-basin depths in (e) (negative: shallower than the sharp basin)
+    dpi: int = 100
+    contour: int = 160  # contour grid resolution
+
+
+FULL = StudySize(6, 300, 500, 1000, 200, (1, 2, 4, 8, 16, 32, 64), (0.02, 0.05, 0.1), (1, 2, 5, 10, 20),
+                 (-1.0, -0.5, 0.0, 0.5))
+QUICK = StudySize(2, 12, 40, 40, 40, (2, 16), (0.05,), (2, 5), (-0.5, 0.5), dpi=40, contour=40)
+EXPLORE_LR = {"goldstein_price": 0.01, "ackley": 0.05}  # per landscape: a step that suits its scale
+ABLATION_LR, ABLATION_SHARPNESS = 0.05, 16  # (e): the depth panel's setting, where CM escapes the sharp basin
+
+
+def _runs_table(landscape: Landscape, results: dict[str, RunResult]) -> SweepTable:
+    """One row per run: start, end, final loss, basin (experiments.basins codes), sharpness at the end, path length,
+    farthest distance, stopped early."""
+    columns = ("optimizer", "run", "start_x", "start_y", "final_x", "final_y", "final_loss", "basin", "sharpness",
+               "path_length", "max_distance", "diverged")
+    rows = []
+    for name, result in results.items():
+        measured = run_measurements(landscape, result)
+        basins, sharpness = measured["basin"], measured["sharpness"]
+        lengths, farthest = measured["path_length"], measured["max_distance"]
+        for i in range(result.n_runs):
+            rows.append({"optimizer": name, "run": i, "start_x": float(result.starts[i, 0]),
+                         "start_y": float(result.starts[i, 1]), "final_x": float(result.final[i, 0]),
+                         "final_y": float(result.final[i, 1]), "final_loss": float(result.final_losses[i]),
+                         "basin": int(basins[i]), "sharpness": float(sharpness[i]), "path_length": float(lengths[i]),
+                         "max_distance": float(farthest[i]), "diverged": int(result.stopped[i])})
+    return SweepTable(columns, tuple(rows))
+
+
+def _explore(landscape: Landscape, runs: int, steps: int, seed: int, max_work: int) -> dict[str, RunResult]:
+    """The four optimizers on one landscape from the same seeded uniform starts, every step recorded."""
+    lr = EXPLORE_LR[landscape.name]
+    starts = uniform_starts(landscape.domain.low, landscape.domain.high, runs, seed)
+    return {name: run(landscape, f"{name}:lr={lr}", starts, steps, max_work=max_work) for name in STUDY_OPTIMIZERS}
+
+
+def study_trajectories(size: StudySize, landscape: Landscape | None = None,
+                       max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(a) Goldstein-Price: the four optimizers from the same starts."""
+    landscape = landscape or build_landscape("goldstein_price")
+    results = _explore(landscape, size.shown, size.explore_steps, 1, max_work)
+    figure = trajectories_figure(landscape, results, resolution=size.contour)
+    figure.suptitle(f"(a) goldstein_price, lr {EXPLORE_LR['goldstein_price']}, {size.explore_steps} steps: "
+                    "start ○, end ●, minima ★", fontsize=10)
+    return figure, _runs_table(landscape, results)
+
+
+def study_exploration(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(b) Ackley: trajectories of each optimizer, and how far runs travel (median over explore_runs starts)."""
+    landscape = build_landscape("ackley")
+    results = _explore(landscape, size.explore_runs, size.explore_steps, 2, max_work)
+    runs = _runs_table(landscape, results)
+    global_basins = np.flatnonzero(is_global(landscape))
+    columns = ("optimizer", "runs", "path_length_median", "max_distance_median", "global_fraction",
+               "final_loss_median")
+    rows = []
+    for name in results:
+        mine = [r for r in runs.rows if r["optimizer"] == name]
+        rows.append({"optimizer": name, "runs": len(mine),
+                     "path_length_median": float(np.median([r["path_length"] for r in mine])),
+                     "max_distance_median": float(np.median([r["max_distance"] for r in mine])),
+                     "global_fraction": float(np.mean([r["basin"] in global_basins for r in mine])),
+                     "final_loss_median": float(np.median([r["final_loss"] for r in mine]))})
+    figure = Figure(figsize=(15.0, 3.6), layout="constrained")
+    axes = figure.subplots(1, 5, width_ratios=[1, 1, 1, 1, 1.3])
+    styles = styles_of(results)
+    colours = {name: style.colour for name, style in styles.items()}
+    for ax, (name, result) in zip(axes, results.items()):
+        draw_landscape(ax, landscape, resolution=size.contour)
+        draw_paths(ax, result.first(size.shown), styles[name])
+        ax.set_title(name, fontsize=9)
+    x = np.arange(len(rows))
+    bars = axes[4]
+    bars.bar(x - 0.2, [r["path_length_median"] for r in rows], 0.4, color=[colours[r["optimizer"]] for r in rows],
+             label="path length")
+    bars.bar(x + 0.2, [r["max_distance_median"] for r in rows], 0.4, color=[colours[r["optimizer"]] for r in rows],
+             alpha=0.45, hatch="//", label="farthest from start")
+    for k, r in enumerate(rows):
+        bars.annotate(f"global {r['global_fraction']:.0%}", (k, 0), textcoords="offset points", xytext=(0, 3),
+                      ha="center", fontsize=7, rotation=90, va="bottom")
+    bars.set_xticks(x, [r["optimizer"] for r in rows], fontsize=7)
+    bars.set_title(f"median over {size.explore_runs} starts", fontsize=9)
+    bars.legend(fontsize=7)
+    figure.suptitle(f"(b) ackley, lr {EXPLORE_LR['ackley']}, {size.explore_steps} steps: exploration", fontsize=10)
+    return figure, SweepTable(columns, tuple(rows))
+
+
+def _with_lr_column(table: SweepTable, lr: float) -> SweepTable:
+    """The table with an lr column after the optimizer, and lr dropped from the optimizer labels."""
+    rows = [{**row, "optimizer": OPTIMIZERS.replace(row["optimizer"], lr=None), "lr": lr} for row in table.rows]
+    return SweepTable((table.columns[0], "lr", *table.columns[1:]), tuple(rows))
+
+
+def _with_parameter(table: SweepTable, name: str) -> SweepTable:
+    """The table with a column (after the optimizer) holding each row's value of the optimizer parameter `name`."""
+    rows = [{**row, name: OPTIMIZERS.resolve(row["optimizer_spec"])[1][name]} for row in table.rows]
+    return SweepTable((table.columns[0], name, *table.columns[1:]), tuple(rows))
+
+
+def study_escape(size: StudySize, progress: Callable[[float], None] | None = None,
+                 max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(c) Escape rate from the sharp basin of two_basin against its sharpness, one panel per learning rate."""
+    figure, axes = grid_figure(len(size.lrs), width=4.6, height=3.6)
+    columns: tuple[str, ...] = ()
+    rows: list[dict] = []
+    for k, (ax, lr) in enumerate(zip(axes, size.lrs)):
+        table = sweep("two_basin", [f"{name}:lr={lr}" for name in STUDY_OPTIMIZERS], "sharpness",
+                      list(size.sharpness), runs=size.runs, steps=size.steps, seed=0, max_work=max_work,
+                      progress=None if progress is None else (lambda f, k=k: progress((k + f) / len(size.lrs))))
+        table = _with_lr_column(table, lr)
+        columns, rows = table.columns, rows + list(table.rows)
+        draw_escape_curve(ax, table, "sharpness")
+        ax.set_title(f"lr {lr}", fontsize=9)
+    figure.suptitle(f"(c) escape from the sharp basin of two_basin: {size.runs} runs, {size.steps} steps, "
+                    "starts within half the basin's radius", fontsize=10)
+    return figure, SweepTable(columns, tuple(rows))
+
+
+def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None,
+                             max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(d) Goldstein-Price: final sharpness (largest Hessian eigenvalue) against path length, every run."""
+    landscape = landscape or build_landscape("goldstein_price")
+    results = _explore(landscape, size.explore_runs, size.explore_steps, 3, max_work)
+    runs = _runs_table(landscape, results)
+    colours = {name: style.colour for name, style in styles_of(results).items()}
+    figure = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = figure.subplots()
+    for name in results:
+        mine = [r for r in runs.rows if r["optimizer"] == name and not r["diverged"]]
+        x = np.array([r["path_length"] for r in mine])
+        y = np.array([r["sharpness"] for r in mine])
+        ax.scatter(x, y, s=8, color=colours[name], alpha=0.35, linewidths=0)
+        if len(mine):
+            ax.plot(np.median(x), np.median(y), "D", color=colours[name], markeredgecolor="black", markersize=8,
+                    label=f"{name} (median)")
+    ax.set_yscale("log")
+    ax.set_xlabel("path length (distance travelled)")
+    ax.set_ylabel("largest Hessian eigenvalue at the end")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    ax.set_title(f"(d) goldstein_price, lr {EXPLORE_LR['goldstein_price']}, {size.explore_runs} starts, "
+                 f"{size.explore_steps} steps", fontsize=10)
+    return figure, runs
+
+
+def study_ablations(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+    """(e) CM's priority modes and buffer size C against sharpness, and a flat basin that is shallower."""
+    tables: dict[str, SweepTable] = {}
+    cm = [f"adam_cm:lr={ABLATION_LR},priority={p}" for p in ("grad_norm", "momentum_norm", "fifo", "random")]
+    tables["priority"] = _with_parameter(sweep("two_basin", cm, "sharpness", list(size.sharpness), runs=size.runs,
+                                               steps=size.steps, max_work=max_work), "priority")
+    buffers = [f"adam_cm:lr={ABLATION_LR},top_c={c}" for c in size.top_c]
+    tables["buffer"] = _with_parameter(sweep("two_basin", buffers, "sharpness", list(size.sharpness), runs=size.runs,
+                                             steps=size.steps, max_work=max_work), "top_c")
+    depth = sweep(f"two_basin:sharpness={ABLATION_SHARPNESS}",
+                  [f"{name}:lr={ABLATION_LR}" for name in STUDY_OPTIMIZERS], "depth", list(size.depth),
+                  runs=size.runs, steps=size.steps, max_work=max_work)
+    tables["depth"] = _with_lr_column(depth, ABLATION_LR)
+    figure = Figure(figsize=(18.0, 4.0), layout="constrained")
+    axes = figure.subplots(1, 4)
+    draw_escape_curve(axes[0], tables["priority"], "sharpness", series="priority")
+    axes[0].set_title(f"CM priority modes (adam_cm, lr {ABLATION_LR})", fontsize=9)
+    draw_escape_curve(axes[1], tables["buffer"], "sharpness", series="top_c")
+    axes[1].set_title(f"buffer size C (adam_cm, lr {ABLATION_LR})", fontsize=9)
+    draw_escape_curve(axes[2], tables["depth"], "depth")
+    axes[2].set_title(f"flat basin depth (sharpness {ABLATION_SHARPNESS}; < 0: shallower)", fontsize=9)
+    _draw_final_loss(axes[3], tables["depth"], "depth")
+    axes[3].set_title("mean final loss (sharp minimum at 0)", fontsize=9)
+    figure.suptitle(f"(e) ablations on two_basin: {size.runs} runs, {size.steps} steps each", fontsize=10)
+    return figure, tables
+
+
+def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
+    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
+    styles = dict(zip(names, palette.styles_for([palette.kind_of(name) for name in names])))
+    for name in names:
+        rows = sorted((r for r in table.rows if r["optimizer"] == name), key=lambda r: r[axis])
+        ax.plot([r[axis] for r in rows], [r["final_loss_mean"] for r in rows], "o-", color=styles[name].colour, label=name,
+                markersize=4)
+    ax.set_xlabel(axis)
+    ax.set_ylabel("mean final loss")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+
+
+def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
+                max_work: int | None = DEFAULT_MAX_WORK) -> list[Path]:
+    """Run the toy study and write (a)-(e) as PNG + CSV into out_dir (created if missing); returns the paths.
+
+    Everything is seeded and the PNGs carry no timestamp or version, so two runs write identical bytes.
+    """
+    size = QUICK if quick else FULL
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda fraction: None)
+    written: list[Path] = []
+
+    def save(stem: str, figure: Figure, tables: dict[str, SweepTable]) -> None:
+        path = folder / f"{stem}.png"
+        figure.savefig(path, dpi=size.dpi, metadata={"Software": None})
+        written.append(path)
+        for suffix, table in tables.items():
+            csv_path = folder / f"{stem}{suffix}.csv"
+            csv_path.write_text(table.to_csv(), encoding="utf-8")
+            written.append(csv_path)
+
+    report(0.0)
+    goldstein_price = build_landscape("goldstein_price")  # its minima cost a moment: found once for (a) and (d)
+    figure, table = study_trajectories(size, goldstein_price, max_work)
+    save("a_goldstein_price_trajectories", figure, {"": table})
+    report(0.05)
+    figure, table = study_exploration(size, max_work)
+    save("b_ackley_exploration", figure, {"": table})
+    report(0.1)
+    figure, table = study_escape(size, lambda f: report(0.1 + 0.55 * f), max_work)
+    save("c_escape_vs_sharpness", figure, {"": table})
+    figure, table = study_sharpness_distance(size, goldstein_price, max_work)
+    save("d_sharpness_vs_distance", figure, {"": table})
+    report(0.7)
+    figure, tables = study_ablations(size, max_work)
+    save("e_ablations", figure, {f"_{name}": table for name, table in tables.items()})
+    report(1.0)
+    return written
