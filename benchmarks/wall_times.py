@@ -78,7 +78,6 @@ def explorer_seconds() -> float:
     for spec in state.optimizer_specs():
         if state.overlays:
             compute.teaching(state.landscape_spec, spec, key[min(state.overlay_run, len(key) - 1)], state.steps)
-        compute.run_measurements(state.landscape_spec, spec, key, state.steps, DEFAULT_MAX_WORK)
     return time.perf_counter() - start
 
 

@@ -60,7 +60,7 @@ def formula_function(text: str) -> Callable:
     if not isinstance(text, str):
         raise SpecError(f"formula must be text (got {type(text).__name__})")
     if len(text) > MAX_LENGTH:
-        raise SpecError(f"formula must be at most {MAX_LENGTH} characters (got {len(text)} characters)")
+        raise SpecError(f"formula must be text of at most {MAX_LENGTH} characters (got {len(text)} characters)")
     text = " ".join(text.split())  # line breaks and tabs are spaces, so a pasted multi-line formula reads as one
     if not text:
         raise SpecError("formula must not be empty; write an expression in x and y such as x**2 + y**2")

@@ -66,7 +66,7 @@ class Field:
         if self.kind == "bool":
             return "true or false"
         if self.kind == "text":
-            return f"at most {self.max_length} characters"
+            return f"text of at most {self.max_length} characters"
         lo = "-inf" if self.low is None else _format_number(self.low)
         hi = "inf" if self.high is None else _format_number(self.high)
         left = "(" if self.low_open or self.low is None else "["
@@ -84,7 +84,7 @@ class Field:
         """Return `value` converted to this field's type, or raise SpecError. Strings are parsed."""
         if self.kind == "text":
             if not isinstance(value, str):
-                raise self._error(value)
+                raise SpecError(f"{self.name} must be {self.range_text()} (got {type(value).__name__})")
             if len(value) > self.max_length:
                 raise SpecError(f"{self.name} must be {self.range_text()} (got {len(value)} characters)")
             return value
@@ -113,6 +113,8 @@ class Field:
             text = value.strip()
             if len(text) > 64:
                 raise SpecError(f"{self.name} must be {self.range_text()} (got a {len(text)}-character value)")
+            if not text.isascii():  # float() reads '０.１' and other scripts' digits; a formula does not: neither does
+                raise SpecError(f"{self.name} must be {self.range_text()} written with ASCII digits (got {text!r})")
             try:
                 value = int(text) if self.kind == "int" and text.lstrip("+-").isdigit() else float(text)
             except ValueError:

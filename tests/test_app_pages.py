@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.test_app import app, assert_clean, widget
+from tests.test_app import app, assert_clean, shown, widget
 
 ESCAPE = {"page": "escape", "runs": "30", "steps": "60", "values": "4, 16"}
 BASINS = {"page": "basins", "resolution": "10", "steps": "60"}
@@ -67,7 +67,7 @@ def test_escape_lab_link_round_trip():
 def test_escape_lab_bad_link_values_fall_back_with_notices():
     at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3"})
     assert_clean(at)
-    notices = " ".join(w.value for w in at.warning)
+    notices = " ".join(shown(w) for w in at.warning)
     for fragment in ("basin", "axis", "runs"):
         assert fragment in notices
     assert widget(at, "es.axis").value == "sharpness"
@@ -102,5 +102,5 @@ def test_basin_map_link_round_trip_and_bad_values():
     assert rows(again).equals(rows(at))
     bad = app({**BASINS, "resolution": "1e9", "landscape": "ackley:dim=7"})
     assert_clean(bad)
-    notices = " ".join(w.value for w in bad.warning)
+    notices = " ".join(shown(w) for w in bad.warning)
     assert "resolution" in notices and "dim" in notices

@@ -145,7 +145,7 @@ def test_two_sessions_computing_at_once_get_what_each_gets_alone():
         thread.start()
     for thread in threads:
         thread.join()
-    streamlit.cache_data.clear()
+    streamlit.cache_resource.clear()  # the results cache lives in a resource
     for i, link in enumerate(links):
         alone = table(app(link))
         assert together[i].equals(alone)

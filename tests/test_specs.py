@@ -57,7 +57,7 @@ def test_valid_values_are_converted(field, raw, value):
     (COUNT, 10, "count must be an integer in [1, 9] (got 10)"),
     (MODE, "c", "mode must be one of a, b (got c)"),
     (FLAG, "maybe", "flag must be true or false (got maybe)"),
-    (TEXT, "x" * 51, "formula must be at most 50 characters (got 51 characters)"),
+    (TEXT, "x" * 51, "formula must be text of at most 50 characters (got 51 characters)"),
 ])
 def test_invalid_values_name_the_field_and_the_range(field, raw, message):
     with pytest.raises(SpecError) as error:

@@ -189,10 +189,10 @@ def test_a_formula_longer_than_its_limit_is_refused_through_every_door():
     for label, call in python_doors("landscape", "custom", "formula", text):
         with pytest.raises(SpecError) as error:
             call()
-        assert str(error.value) == f"formula must be at most {field.max_length} characters (got " \
+        assert str(error.value) == f"formula must be text of at most {field.max_length} characters (got " \
                                    f"{len(text)} characters)", label
     assert_refused_in_one_line(*cmx("run", "--formula", text, "--optimizer", "sgd", "--start", "0,0"),
-                               "formula must be at most")
+                               "formula must be text of at most")
 
 
 # -- the edges of every range ------------------------------------------------------------------------------------

@@ -1,36 +1,137 @@
 """Results cached on their specs: canonical spec strings, starts, steps and the work cap are the keys.
 
-Display options never reach these functions, so changing one never recomputes a run. Every cache is bounded, so a
-long session (or many users) cannot grow the server's memory without limit. Landscapes are shared objects
-(`cache_resource`: built once, read only); results are plain arrays (`cache_data`: each session gets a copy).
+Display options never reach these functions, so changing one never recomputes a run. Everything is kept in one
+least-recently-used cache shared by every session and bounded by bytes (CACHE_BYTES, measured with `nbytes`), so
+no series of links can grow the server's memory without limit; trajectories are kept as float32, which is plenty
+for drawing (the measurements shown beside them are taken in float64 before the conversion). Cached values are
+shared between sessions: their arrays are made read-only.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
+import functools
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from experiments.metrics import run_measurements as measure_runs
-from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
 from experiments.run import RunResult, run
-from landscapes import Landscape, build_landscape
+from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
+from export.figures import shown_values
+from landscapes import LANDSCAPES, Landscape
 from ui.raster import contour_png
 
 RECORDED_POINTS = 1000  # the Explorer keeps at most this many points of each trajectory
 GRID_RESOLUTION = 160
+CACHE_BYTES = 256 * 1024**2  # every cached result of every session together
+LANDSCAPES_KEPT = 48
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+class ByteBudgetCache:
+    """A thread-safe least-recently-used cache whose values together take at most `budget` bytes.
+
+    A value larger than half the budget is returned but not kept (it would evict everything else).
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key][0]
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        size = size_of(value)
+        if size > self.budget // 2:
+            return value
+        freeze(value)
+        with self._lock:
+            if key in self._items:
+                self._bytes -= self._items.pop(key)[1]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.budget:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+def _children(value: Any) -> list:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [getattr(value, f.name) for f in dataclasses.fields(value)]
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return []
+
+
+def size_of(value: Any) -> int:
+    """Bytes held by a cached value: its NumPy arrays and byte strings, through dataclasses, dicts and sequences."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    return 64 + sum(size_of(child) for child in _children(value))
+
+
+def freeze(value: Any) -> None:
+    """Make every array of a shared value read-only, so that no session can change what another sees."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    for child in _children(value):
+        freeze(child)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_cache() -> ByteBudgetCache:
+    """The process-wide cache of results."""
+    return ByteBudgetCache(CACHE_BYTES)
+
+
+def cached(function: Callable) -> Callable:
+    """Memoise `function` in the shared byte-bounded cache, keyed by its name and (hashable) arguments."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        key = (function.__qualname__, *args)
+        cache = shared_cache()
+        found = cache.get(key)
+        return found if found is not None else cache.put(key, function(*args))
+
+    return wrapper
+
+
+@st.cache_resource(max_entries=LANDSCAPES_KEPT, show_spinner=False)
 def landscape(spec: str) -> Landscape:
     """The landscape of a canonical spec, built once and shared (its minima are found once too)."""
-    return build_landscape(spec)
+    return LANDSCAPES.build(spec)
 
 
 @dataclass(frozen=True)
@@ -45,7 +146,7 @@ class SurfaceGrid:
     floor: float  # the smallest finite value on the grid
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@cached
 def surface_grid(spec: str, resolution: int = GRID_RESOLUTION) -> SurfaceGrid:
     surface = landscape(spec)
     low, high = surface.domain.low, surface.domain.high
@@ -55,12 +156,10 @@ def surface_grid(spec: str, resolution: int = GRID_RESOLUTION) -> SurfaceGrid:
     values = np.where(np.isfinite(values), values, np.nan)
     floor = float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
     log = surface.color_scale == "log"
-    with np.errstate(all="ignore"):
-        shown = np.log10(values - floor + 1.0) if log else values
-    return SurfaceGrid(xs, ys, values, shown, log, floor)
+    return SurfaceGrid(xs, ys, values, shown_values(values, log), log, floor)
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@cached
 def landscape_picture(spec: str) -> str:
     """The landscape's filled contours as a PNG data URI (drawn once per landscape)."""
     grid = surface_grid(spec)
@@ -72,16 +171,30 @@ def record_every(steps: int) -> int:
     return max(1, math.ceil(steps / RECORDED_POINTS))
 
 
-@st.cache_data(max_entries=96, show_spinner=False)
+@dataclass(frozen=True)
+class DrawnRuns:
+    """Runs as the app keeps them: float32 trajectories for drawing, and float64 measurements of every run."""
+
+    result: RunResult  # positions and losses in float32
+    measured: dict[str, np.ndarray]  # basin, sharpness, path_length, max_distance per run
+
+
+@cached
 def trajectories(landscape_spec: str, optimizer_spec: str, starts: tuple[tuple[float, ...], ...], steps: int,
-                 max_work: int) -> RunResult:
-    """Every start run for `steps` steps; at most RECORDED_POINTS points of each trajectory are kept."""
+                 max_work: int) -> DrawnRuns:
+    """Every start run for `steps` steps (at most RECORDED_POINTS points of each trajectory kept) and measured."""
     every = record_every(steps)
-    return run(landscape(landscape_spec), optimizer_spec, np.array(starts, dtype=np.float64), steps,
-               record="all" if every == 1 else every, max_work=max_work)
+    surface = landscape(landscape_spec)
+    result = run(surface, optimizer_spec, np.array(starts, dtype=np.float64), steps,
+                 record="all" if every == 1 else every, max_work=max_work)
+    measured = measure_runs(surface, result)
+    with np.errstate(over="ignore"):  # beyond float32's range a value draws as infinite, as it is for drawing
+        drawn = dataclasses.replace(result, positions=result.positions.astype(np.float32),
+                                    losses=result.losses.astype(np.float32))
+    return DrawnRuns(drawn, measured)
 
 
-@st.cache_data(max_entries=96, show_spinner=False)
+@cached
 def teaching(landscape_spec: str, optimizer_spec: str, start: tuple[float, ...], steps: int) -> TeachingTrace | None:
     """One run replayed for the teaching overlays, or None when it is too long to replay."""
     if steps > REPLAY_STEPS.high:
@@ -89,44 +202,10 @@ def teaching(landscape_spec: str, optimizer_spec: str, start: tuple[float, ...],
     return teaching_trace(landscape(landscape_spec), optimizer_spec, np.array(start), steps)
 
 
-@st.cache_data(max_entries=96, show_spinner=False)
-def run_measurements(landscape_spec: str, optimizer_spec: str, starts: tuple[tuple[float, ...], ...], steps: int,
-                     max_work: int) -> dict[str, np.ndarray]:
-    """Per run: the basin its end point lies in, the largest Hessian eigenvalue there and the path length.
-
-    A diverged run has no basin (-2) and no curvature (nan).
-    """
-    return measure_runs(landscape(landscape_spec), trajectories(landscape_spec, optimizer_spec, starts, steps, max_work))
+def stored(namespace: str, key: Hashable) -> Any:
+    """A result some page computed with a progress bar (st.cache_data cannot hold those), or None."""
+    return shared_cache().get((namespace, key))
 
 
-class BoundedStore:
-    """A small thread-safe least-recently-used store, for results computed with a progress bar.
-
-    st.cache_data cannot hold those: it replays the Streamlit calls a cached function made, and the progress bar
-    lives outside the function. Values are shared between sessions, so they must never be mutated.
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            if key not in self._items:
-                return None
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-
-@st.cache_resource(show_spinner=False)
-def store(name: str, capacity: int = 32) -> BoundedStore:
-    """The process-wide store called `name`."""
-    return BoundedStore(capacity)
+def store(namespace: str, key: Hashable, value: Any) -> Any:
+    return shared_cache().put((namespace, key), value)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from landscapes import LANDSCAPES
 from ui.schema_widgets import entry_controls, put_values
+from ui import literal
 
 FIXED = {"dim": 2}  # the pages draw the plane
 
@@ -25,7 +26,7 @@ def landscape_controls(prefix: str, default: str) -> tuple[tuple[str, dict[str, 
     name = st.selectbox("landscape", names, key=f"{prefix}.landscape", label_visibility="collapsed",
                         help="the surface the optimizers descend")
     entry = LANDSCAPES.entry(name)
-    st.caption(entry.help)
+    literal.caption(entry.help)
     values, errors = entry_controls(entry, f"{prefix}.L.{name}", hidden=FIXED)
     values.update({k: v for k, v in FIXED.items() if any(f.name == k for f in entry.fields)})
     return (name, values), errors

@@ -12,6 +12,7 @@ import streamlit as st
 from specs import Field
 from ui.url_state import UrlReader
 from ui.url_sync import current_params
+from ui import literal
 
 _PAGE_KEY = "nav.page"
 _REMEMBERED = "_nav.remembered"  # page -> its last query parameters
@@ -50,6 +51,6 @@ def chosen_page(pages: dict[str, tuple[str, ModuleType]]) -> ModuleType:
     st.sidebar.radio("page", field.choices, key=_PAGE_KEY, format_func=lambda name: pages[name][0],
                      label_visibility="collapsed", on_change=_switch, args=(pages,))
     for notice in st.session_state.pop("_nav.notices", []):
-        st.warning(notice, icon=":material/link_off:")
+        literal.warning(notice, icon=":material/link_off:")
     return pages[st.session_state[_PAGE_KEY]][1]
 

@@ -14,6 +14,7 @@ from optimizers import OPTIMIZERS
 from specs.language import Entry
 from ui.schema_widgets import entry_controls, field_key, put_values
 from ui.url_state import MAX_SPECS, spec_text
+from ui import literal
 
 
 def _slots_key(prefix: str) -> str:
@@ -89,7 +90,7 @@ def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
                       on_click=_remove, args=(prefix, slot), disabled=len(slots) == 1)
         entry: Entry = OPTIMIZERS.entry(name)
         with st.expander(f"{name} hyperparameters"):
-            st.caption(entry.help)
+            literal.caption(entry.help)
             values, slot_errors = entry_controls(entry, _values_prefix(prefix, slot, name), hidden=shared)
         chosen.append((name, values))
         errors += slot_errors

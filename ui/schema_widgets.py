@@ -13,6 +13,7 @@ import streamlit as st
 
 from specs import Field, SpecError
 from specs.language import Entry
+from ui import literal
 
 
 def field_key(prefix: str, field: Field) -> str:
@@ -89,11 +90,11 @@ def _field_widget(prefix: str, field: Field, label: str) -> Any:
     key = field_key(prefix, field)
     help_text = f"{field.help} — {field.range_text()}, default {field.format(field.default)}"
     if field.kind == "choice":
-        return st.selectbox(label, field.choices, key=key, help=help_text)
+        return st.selectbox(label, field.choices, key=key, help=literal.help_text(help_text))
     if field.kind == "bool":
-        return st.checkbox(label, key=key, help=help_text)
+        return st.checkbox(label, key=key, help=literal.help_text(help_text))
     if field.kind == "text":
-        return st.text_area(label, key=key, help=help_text, max_chars=field.max_length, height=80)
+        return st.text_area(label, key=key, help=literal.help_text(help_text), max_chars=field.max_length, height=80)
     bounds = {}
     number = (lambda v: _number_type(field, v))
     if field.low is not None and not field.low_open:
@@ -104,13 +105,13 @@ def _field_widget(prefix: str, field: Field, label: str) -> Any:
     if ladder:
         left, right = st.columns([3, 2])
         with left:
-            st.select_slider(label, ladder, key=_scale_key(prefix, field), help=help_text + " (log scale)",
+            st.select_slider(label, ladder, key=_scale_key(prefix, field), help=literal.help_text(help_text + " (log scale)"),
                              format_func=lambda v: f"{v:g}", on_change=_sync_number_from_scale, args=(prefix, field))
         with right:
             return st.number_input(f"{field.name} (exact)", key=key, step=_step(field), format="%g",
                                    on_change=_sync_scale_from_number, args=(prefix, field), **bounds)
     return st.number_input(label, key=key, step=_step(field), format="%d" if field.kind == "int" else "%g",
-                           help=help_text, **bounds)
+                           help=literal.help_text(help_text), **bounds)
 
 
 def entry_controls(entry: Entry, prefix: str, hidden: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
@@ -130,5 +131,5 @@ def entry_controls(entry: Entry, prefix: str, hidden: Iterable[str] = ()) -> tup
             values[field.name] = field.check(raw)
         except SpecError as error:
             errors.append(str(error))
-            st.error(str(error))
+            literal.error(error)
     return values, errors

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ui.url_state import UrlReader
+from ui import literal
 
 _WRITTEN = "_url.written"  # the query string the app last wrote
 _NOTICES = "_url.notices"  # (query string they belong to, notices) from the last link read
@@ -45,7 +46,8 @@ def write_link(params: Mapping[str, str | Sequence[str]]) -> None:
         st.session_state[_NOTICES] = (text, notices)
         owner = text
     if notices and owner == text:
-        st.warning("\n\n".join(notices), icon=":material/link_off:")
+        for notice in notices:
+            literal.warning(notice, icon=":material/link_off:")
 
 
 def copy_link_control(params: Mapping[str, str | Sequence[str]]) -> None:
@@ -62,7 +64,7 @@ def synced_state(read_state: Callable[[UrlReader], object], put_state: Callable[
     read_link_if_changed(lambda reader: put_state(read_state(reader)))
     state, errors = controls()
     if state is None:
-        st.error("Fix the inputs in the sidebar: " + " ".join(errors))
+        literal.error("Fix the inputs in the sidebar: " + " ".join(errors))
         return None
     write_link(state.params())
     return state

@@ -18,7 +18,7 @@ from export.palette import BASIN_COLOURS, DIVERGED_COLOUR, UNASSIGNED_COLOUR as 
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Field, SpecError
-from ui import compute, drawing, url_sync
+from ui import compute, drawing, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.settings import Settings
@@ -77,7 +77,7 @@ def controls() -> tuple[MapState | None, list[str]]:
         for field in (GRID, STEPS):
             st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
             numbers[field.name] = st.number_input(field.name, min_value=int(field.low), max_value=int(field.high),
-                                                  key=f"{PREFIX}.{field.name}", help=field.help)
+                                                  key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
     if errors:
         return None, errors
     return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"])), []
@@ -86,19 +86,18 @@ def controls() -> tuple[MapState | None, list[str]]:
 def maps_with_progress(landscape: str, specs: list[str], resolution: int, steps: int,
                        max_work: int) -> list[BasinMap]:
     """The landscape's own basins and one map per optimizer, from the store when computed before."""
-    maps = compute.store("basin_maps")
     found: list[BasinMap] = []
     bar = None
     keys = [("flow", landscape, resolution)] + [(landscape, spec, resolution, steps, max_work) for spec in specs]
     for number, key in enumerate(keys):
-        result = maps.get(key)
+        result = compute.stored("basin_maps", key)
         if result is None:
             if bar is None:
                 bar = st.progress(0.0, text="mapping the basins…")
             bar.progress(number / len(keys), text=f"mapping the basins… ({number + 1} of {len(keys)})")
             result = (flow_map(landscape, resolution) if number == 0
                       else basin_map(landscape, key[1], resolution, steps, max_work))
-            maps.put(key, result)
+            compute.store("basin_maps", key, result)
         found.append(result)
     if bar is not None:
         bar.empty()
@@ -153,7 +152,7 @@ def render(settings: Settings) -> None:
             settings.max_work)
         maps = maps_with_progress(state.landscape_spec, specs, state.resolution, state.steps, settings.max_work)
     except SpecError as error:
-        st.error(str(error))
+        literal.error(error)
         return
     header = st.columns([1, 1, 4], vertical_alignment="bottom")
     with header[0]:

@@ -17,7 +17,7 @@ from experiments.sweep import SweepTable, sweep
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Field, SpecError
-from ui import compute, drawing, url_sync
+from ui import compute, drawing, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.settings import Settings
@@ -193,11 +193,11 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         try:
             surface = compute.landscape(spec_text(LANDSCAPES, *landscape))
         except SpecError as error:
-            st.error(str(error))
+            literal.error(error)
             return None, [str(error)]
         choices = basin_choices(surface)
         if not surface.minima:
-            st.error(f"{surface.spec} has no known minima to start in")
+            literal.error(f"{surface.spec} has no known minima to start in")
             return None, ["no known minima"]
         if st.session_state.get(f"{PREFIX}.basin") not in choices:
             st.session_state[f"{PREFIX}.basin"] = "sharp" if "sharp" in choices else "sharpest"
@@ -219,19 +219,19 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         if axis != NO_AXIS:
             if not st.session_state.get(f"{PREFIX}.values"):
                 _reset_values(knobs, centres)
-            values = st.text_input(f"{axis} values", key=f"{PREFIX}.values", help=knobs[axis].help)
+            values = st.text_input(f"{axis} values", key=f"{PREFIX}.values", help=literal.help_text(knobs[axis].help))
             try:
                 parse_values(knobs[axis], values)
             except SpecError as error:
                 errors.append(str(error))
-                st.error(str(error))
+                literal.error(error)
         numbers = {}
         for field in (RUNS, STEPS, SEED):
             st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
             numbers[field.name] = st.number_input(field.name, min_value=int(field.low), max_value=int(field.high),
-                                                  key=f"{PREFIX}.{field.name}", help=field.help)
+                                                  key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
         st.session_state.setdefault(f"{PREFIX}.equalise", EQUALISE.default)
-        equalise = st.checkbox("equal gradient evaluations", key=f"{PREFIX}.equalise", help=EQUALISE.help)
+        equalise = st.checkbox("equal gradient evaluations", key=f"{PREFIX}.equalise", help=literal.help_text(EQUALISE.help))
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
@@ -242,15 +242,14 @@ def cached_sweep(landscape: str, optimizers: tuple[str, ...], axis: str | None, 
                  seed: int, basin: str, equalise: bool, max_work: int) -> SweepTable:
     """The sweep, from the store when this exact one has run before, else run with a progress bar."""
     key = (landscape, optimizers, axis, values, runs, steps, seed, basin, equalise, max_work)
-    sweeps = compute.store("sweeps")
-    table = sweeps.get(key)
+    table = compute.stored("sweeps", key)
     if table is None:
         bar = st.progress(0.0, text="running the sweep…")
         table = sweep(landscape, list(optimizers), axis, list(values) if axis else None, runs=runs, steps=steps,
                       seed=seed, basin=basin, equalise_grad_evals=equalise, max_work=max_work,
                       progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"))
         bar.empty()
-        sweeps.put(key, table)
+        compute.store("sweeps", key, table)
     return table
 
 
@@ -303,7 +302,7 @@ def render(settings: Settings) -> None:
         table = cached_sweep(state.landscape_spec, tuple(specs), axis, values, state.runs, state.steps, state.seed,
                              state.basin, state.equalise, settings.max_work)
     except SpecError as error:
-        st.error(str(error))
+        literal.error(error)
         return
     header = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
     with header[0]:
@@ -328,16 +327,16 @@ def render(settings: Settings) -> None:
         starts = starts_in_basin(surface, resolve_basin(surface, state.basin), min(SAMPLE_RUNS, state.runs),
                                  state.seed)
         result = compute.trajectories(row["landscape"], row["optimizer_spec"], tuple(map(tuple, starts)), row["steps"],
-                                      settings.max_work)
+                                      settings.max_work).result
     except SpecError as error:
-        st.error(str(error))
+        literal.error(error)
         return
     grid = compute.surface_grid(row["landscape"])
     series = [drawing.Series(labels[chosen or 0], drawing.colour(0), result)]
     figure = drawing.trajectory_map(grid, compute.landscape_picture(row["landscape"]), surface.minima, series,
                                     overlays=False, clickable=False)
     st.plotly_chart(drawing.Prepared(figure), key=f"{PREFIX}.sample_map")
-    st.caption(f"The first {len(starts)} starts of this configuration, drawn inside the basin; press play.")
+    literal.caption(f"The first {len(starts)} starts of this configuration, drawn inside the basin; press play.")
 
 
 def _png(table: SweepTable, axis: str | None) -> bytes:

@@ -19,7 +19,7 @@ from experiments import work
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Field, SpecError
-from ui import compute, drawing, url_sync
+from ui import compute, drawing, literal, url_sync
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.presets import EXPLORER_DEFAULT, preset_starts
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
@@ -135,7 +135,7 @@ def put_state(state: ExplorerState) -> None:
 def _number(field: Field, label: str, **kwargs: Any) -> Any:
     bounds = {"min_value": field.low, "max_value": field.high} if field.kind == "int" else {
         "min_value": float(field.low), "max_value": float(field.high)}
-    return st.number_input(label, key=f"{PREFIX}.{field.name}", help=field.help, **bounds, **kwargs)
+    return st.number_input(label, key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help), **bounds, **kwargs)
 
 
 def controls() -> tuple[ExplorerState | None, list[str]]:
@@ -162,7 +162,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
                 points = parse_points(text)
             except SpecError as error:
                 errors.append(str(error))
-                st.error(str(error))
+                literal.error(error)
         if mode == "random":
             runs = _number(RUNS, "random starts", step=1)
             text = st.text_input("region xmin,xmax,ymin,ymax (empty: the whole domain)", key=f"{PREFIX}.region")
@@ -171,7 +171,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
                     region = parse_box(text)
                 except SpecError as error:
                     errors.append(str(error))
-                    st.error(str(error))
+                    literal.error(error)
         steps = _number(STEPS, "steps", step=50)
         shared = {}
         for key in SHARED:
@@ -236,12 +236,10 @@ def path_length_help(steps: int) -> str:
     return f"length of the path through every {every}th point (the points kept for drawing): shorter than the true path"
 
 
-def run_table(state: ExplorerState, specs: list[str], labels: list[str], starts: np.ndarray, results: list,
-              max_work: int, minima) -> pd.DataFrame:
+def run_table(labels: list[str], drawn: list[compute.DrawnRuns], minima) -> pd.DataFrame:
     rows = []
-    key = tuple(map(tuple, starts))
-    for spec, label, result in zip(specs, labels, results):
-        measured = compute.run_measurements(state.landscape_spec, spec, key, state.steps, max_work)
+    for label, runs in zip(labels, drawn):
+        result, measured = runs.result, runs.measured
         for i in range(result.n_runs):
             diverged = int(result.stopped_at[i])
             rows.append({"optimizer": label, "run": i,
@@ -289,12 +287,13 @@ def render(settings: Settings) -> None:
                                for method in methods]), settings.max_work)
         with st.spinner("Running…"):
             key = tuple(map(tuple, starts))
-            results = [compute.trajectories(state.landscape_spec, spec, key, state.steps, settings.max_work)
-                       for spec in specs]
+            drawn = [compute.trajectories(state.landscape_spec, spec, key, state.steps, settings.max_work)
+                     for spec in specs]
+            results = [runs.result for runs in drawn]
             grid = compute.surface_grid(state.landscape_spec)
             minima = surface.minima
     except SpecError as error:
-        st.error(str(error))
+        literal.error(error)
         return
     st.session_state[f"{PREFIX}._starts_now"] = starts.tolist()
     labels = _labels(specs)
@@ -348,11 +347,11 @@ def render(settings: Settings) -> None:
         st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "grad_evals", grid.log, evals)), key=f"{PREFIX}.loss_evals")
     diverged = sum(int(r.stopped.sum()) for r in results)
     if diverged:
-        st.warning(f"{diverged} run(s) diverged: the point stopped being finite or went more than 10 domain widths "
+        literal.warning(f"{diverged} run(s) diverged: the point stopped being finite or went more than 10 domain widths "
                    "outside the domain. They are frozen where that happened (✕ on the map) and never counted as "
                    "escaped; try a smaller lr.")
     st.subheader("Runs")
-    st.dataframe(run_table(state, specs, labels, starts, results, settings.max_work, minima), hide_index=True,
+    st.dataframe(run_table(labels, drawn, minima), hide_index=True,
                  key=f"{PREFIX}.table",
                  column_config={"final loss": st.column_config.NumberColumn(format="%.6g"),
                                 "largest Hessian eigenvalue": st.column_config.NumberColumn(format="%.4g"),

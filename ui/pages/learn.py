@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from optimizers import OPTIMIZERS
-from ui import url_sync
+from ui import literal, url_sync
 from ui.navigation import open_page
 from ui.presets import DEMONSTRATIONS
 from ui.settings import Settings
@@ -59,7 +59,7 @@ def render(settings: Settings) -> None:
     for column, (title, story, params) in zip(columns, DEMONSTRATIONS):
         with column:
             st.markdown(f"**{title}**")
-            st.caption(story)
+            literal.caption(story)
             st.button("Open in the Explorer", key=f"learn.demo.{title}", on_click=open_page, args=(params,))
     st.subheader("The update rules")
     for entry in OPTIMIZERS.entries():
