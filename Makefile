@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 
-.PHONY: run test test-fast bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(DEV)
 # Everything but the slow and browser tests, for a quick loop while working.
 test-fast: $(DEV)
 	$(BIN)/python -m pytest -m "not slow and not browser" -x -q
+
+# ruff's linter over the whole repository (its configuration is in pyproject.toml).
+lint: $(DEV)
+	$(BIN)/python -m ruff check .
 
 # Speeds against PyTorch and the NumPy limit, wall times, and issue 6's targets (a few minutes; exit 1 on a miss).
 bench: $(BENCH)

@@ -29,10 +29,14 @@ class BasinMap:
     steps: int = 0
 
 
-def grid_starts(landscape: Landscape, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """xs (R,), ys (R,) spanning the domain and the starts (R*R, 2), row by row (y outer, x inner)."""
+def require_2d(landscape: Landscape) -> None:
     if landscape.dim != 2:
         raise SpecError(f"a basin map needs a 2D landscape (got {landscape.spec} with dim={landscape.dim})")
+
+
+def grid_starts(landscape: Landscape, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """xs (R,), ys (R,) spanning the domain and the starts (R*R, 2), row by row (y outer, x inner)."""
+    require_2d(landscape)
     resolution = RESOLUTION.check(resolution)
     xs = np.linspace(landscape.domain.low[0], landscape.domain.high[0], resolution)
     ys = np.linspace(landscape.domain.low[1], landscape.domain.high[1], resolution)
@@ -53,9 +57,10 @@ def basin_map(landscape: Landscape | str, optimizer: Optimizer | str, resolution
               max_work: int | None = work.DEFAULT_MAX_WORK) -> BasinMap:
     """Run `optimizer` from every point of a resolution x resolution grid and record the basin each run ends in."""
     surface, method, steps = as_landscape(landscape), as_optimizer(optimizer), as_steps(steps)
-    xs, ys, starts = grid_starts(surface, resolution)
+    require_2d(surface)
     if max_work is not None:
         work.check(basin_map_work(surface, method, resolution, steps), max_work)
+    xs, ys, starts = grid_starts(surface, resolution)
     result = advance(surface, method, starts, steps, recorded_step_indices(steps, "final"))
     basins = final_basins(surface, result)
     return BasinMap(surface.spec, method.spec, xs, ys, basins.reshape(len(ys), len(xs)), result.steps)
@@ -65,7 +70,8 @@ def flow_map(landscape: Landscape | str, resolution: int = 60,
              max_work: int | None = work.DEFAULT_MAX_WORK) -> BasinMap:
     """The landscape's own basins on the same grid: where the gradient flow from each point ends."""
     surface = as_landscape(landscape)
-    xs, ys, starts = grid_starts(surface, resolution)
+    require_2d(surface)
     if max_work is not None:
         work.check(basin_map_work(surface, None, resolution, 0), max_work)
+    xs, ys, starts = grid_starts(surface, resolution)
     return BasinMap(surface.spec, FLOW, xs, ys, assign_basins(surface, starts).reshape(len(ys), len(xs)))

@@ -173,7 +173,9 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
         report(min(done / total_units, 1.0))
     rows = []
     for given, value, key in plan:
-        label = {"optimizer": OPTIMIZERS.replace(given.spec, **{axis: None}) if kind == "optimizer" else given.spec}
+        label = {"optimizer": given.spec}
+        if kind == "optimizer":  # the swept value lives in its own column: the label shows the rest
+            label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **{axis: None})
         if kind is not None:
             label[axis] = value
         job = jobs[key]

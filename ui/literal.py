@@ -37,6 +37,14 @@ def caption(text: object) -> None:
     st.caption(plain(text))
 
 
+def paragraph(text: object) -> None:
+    st.markdown(plain(text))
+
+
+def bold(text: object) -> None:
+    st.markdown(f"**{plain(text)}**")
+
+
 def help_text(text: object) -> str:
     """A widget's `help=` tooltip (rendered as Markdown too)."""
     return plain(text)

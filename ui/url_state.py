@@ -15,6 +15,7 @@ MAX_POINTS = 50  # start points in one link
 MAX_SPECS = 8  # optimizers in one link
 
 Params = Mapping[str, Sequence[str]]  # a query string as key -> every value given for it
+Box = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
 
 def spec_text(registry: Registry, name: str, values: Mapping[str, Any]) -> str:
@@ -106,43 +107,50 @@ class UrlReader:
             self.notices.append(f"The link names {len(texts)} values for {key}; only the first {MAX_SPECS} are used.")
         return [self.spec(key, registry, defaults[0], text=text) for text in texts[:MAX_SPECS]]
 
-    def points(self, key: str, default: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
-        """Points written 'x,y;x,y', each finite; the default when absent or unreadable."""
+    def points(self, key: str, default: Sequence[Sequence[float]], within: Box | None = None
+               ) -> tuple[tuple[float, float], ...]:
+        """Points written 'x,y;x,y', each finite (and inside `within`); the default when absent or unreadable."""
         text = self.raw(key)
         fallback = tuple((float(x), float(y)) for x, y in default)
         if text is None:
             return fallback
         try:
-            return parse_points(text)
+            return parse_points(text, within)
         except SpecError as error:
             self._refuse(key, text, str(error), format_points(fallback) or "no points")
             return fallback
 
-    def box(self, key: str, default: Sequence[float]) -> tuple[float, float, float, float]:
-        """A region 'xmin,xmax,ymin,ymax' with min < max on both axes; the default when absent or unreadable."""
+    def box(self, key: str, within: Box | None = None) -> Box | None:
+        """A region 'xmin,xmax,ymin,ymax' with min < max on both axes (inside `within`); None when absent or
+        unreadable (the whole domain)."""
         text = self.raw(key)
-        fallback = tuple(float(v) for v in default)
         if text is None:
-            return fallback  # type: ignore[return-value]
+            return None
         try:
-            return parse_box(text)
+            return parse_box(text, within)
         except SpecError as error:
-            self._refuse(key, text, str(error), format_numbers(fallback))
-            return fallback  # type: ignore[return-value]
+            self._refuse(key, text, str(error), "the whole domain")
+            return None
 
 
 def _numbers(text: str, what: str) -> list[float]:
     try:
-        values = [float(part) for part in text.split(",")]
+        values = [float(part) for part in text.split(",")] if text.isascii() and len(text) <= 2000 else None
     except ValueError:
-        raise SpecError(f"{what} must be comma-separated numbers (got {_shorten(text)!r})") from None
+        values = None
+    if values is None:
+        raise SpecError(f"{what} must be comma-separated numbers (got {_shorten(text)!r})")
     if not all(math.isfinite(v) for v in values):
         raise SpecError(f"{what} must be finite numbers (got {_shorten(text)!r})")
     return values
 
 
-def parse_points(text: str) -> tuple[tuple[float, float], ...]:
-    """'x,y;x,y' -> ((x, y), (x, y)); at least one and at most MAX_POINTS finite points."""
+def _describe(within: Box) -> str:
+    return f"x in [{within[0]:g}, {within[1]:g}] and y in [{within[2]:g}, {within[3]:g}]"
+
+
+def parse_points(text: str, within: Box | None = None) -> tuple[tuple[float, float], ...]:
+    """'x,y;x,y' -> ((x, y), (x, y)); at least one and at most MAX_POINTS finite points, inside `within`."""
     parts = [part for part in text.replace(" ", "").split(";") if part]
     if not parts:
         raise SpecError("points must be written x,y;x,y (got none)")
@@ -153,15 +161,28 @@ def parse_points(text: str) -> tuple[tuple[float, float], ...]:
         values = _numbers(part, "a point")
         if len(values) != 2:
             raise SpecError(f"a point must be two numbers x,y (got {_shorten(part)!r})")
+        if within is not None and not (within[0] <= values[0] <= within[1] and within[2] <= values[1] <= within[3]):
+            raise SpecError(f"a point must lie within {_describe(within)} (got {_shorten(part)!r})")
         points.append((values[0], values[1]))
     return tuple(points)
 
 
-def parse_box(text: str) -> tuple[float, float, float, float]:
+def parse_box(text: str, within: Box | None = None) -> Box:
+    """'xmin,xmax,ymin,ymax' with xmin < xmax and ymin < ymax, inside `within`."""
     values = _numbers(text.replace(" ", ""), "a region")
     if len(values) != 4 or not (values[0] < values[1] and values[2] < values[3]):
         raise SpecError(f"a region must be xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax (got {_shorten(text)!r})")
+    if within is not None and not (within[0] <= values[0] and values[1] <= within[1] and within[2] <= values[2]
+                                   and values[3] <= within[3]):
+        raise SpecError(f"a region must lie within {_describe(within)} (got {_shorten(text)!r})")
     return values[0], values[1], values[2], values[3]
+
+
+def start_bounds(landscape) -> Box:
+    """Where the app lets runs start: the plotted box widened by its own width on every side."""
+    low, high = landscape.domain.low, landscape.domain.high
+    width = high - low
+    return (float(low[0] - width[0]), float(high[0] + width[0]), float(low[1] - width[1]), float(high[1] + width[1]))
 
 
 def format_numbers(values: Sequence[float]) -> str:

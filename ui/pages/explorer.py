@@ -16,6 +16,7 @@ from export.gif import trajectory_gif
 from export.tables import result_csv, result_json
 from export.figures import trajectories_figure
 from experiments import work
+from experiments.starts import uniform_starts
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Field, SpecError
@@ -24,7 +25,7 @@ from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.presets import EXPLORER_DEFAULT, preset_starts
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.settings import Settings
-from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text
+from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text, start_bounds
 
 PREFIX = "ex"
 SHARED = ("noise", "seed")  # set once for all optimizers: the page's gradient noise and seed
@@ -106,11 +107,10 @@ def read_state(reader: UrlReader) -> ExplorerState:
                             validate=compute.landscape)
     optimizers = reader.specs("optimizer", OPTIMIZERS, EXPLORER_DEFAULT["optimizers"])
     shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
-    region = reader.box("region", (0, 1, 0, 1)) if reader.raw("region") is not None else None
-    if region == (0, 1, 0, 1) and reader.raw("region") != "0,1,0,1":
-        region = None
+    within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
     return ExplorerState(landscape, tuple(optimizers), reader.field("starts", START_MODE),
-                         reader.points("points", ((0.0, 0.0),)), reader.field("runs", RUNS), region,
+                         reader.points("points", ((0.0, 0.0),), within), reader.field("runs", RUNS),
+                         reader.box("region", within),
                          reader.field("steps", STEPS), shared, reader.field("view", VIEW),
                          reader.field("overlays", OVERLAYS), reader.field("run", OVERLAY_RUN))
 
@@ -155,11 +155,12 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
         points: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
         region = None
         runs = st.session_state.get(f"{PREFIX}.runs", RUNS.default)
+        within = None if landscape_errors else start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
         if mode == "points":
             text = st.text_input("start points x,y; x,y", key=f"{PREFIX}.points",
                                  help="or click on the map to add a start")
             try:
-                points = parse_points(text)
+                points = parse_points(text, within)
             except SpecError as error:
                 errors.append(str(error))
                 literal.error(error)
@@ -168,7 +169,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
             text = st.text_input("region xmin,xmax,ymin,ymax (empty: the whole domain)", key=f"{PREFIX}.region")
             if text.strip():
                 try:
-                    region = parse_box(text)
+                    region = parse_box(text, within)
                 except SpecError as error:
                     errors.append(str(error))
                     literal.error(error)
@@ -195,7 +196,7 @@ def start_points(state: ExplorerState, surface) -> np.ndarray:
         low, high = surface.domain.low, surface.domain.high
         if state.region is not None:
             low, high = np.array(state.region[0::2]), np.array(state.region[1::2])
-        return np.random.default_rng(state.shared.get("seed", 0)).uniform(low, high, size=(state.runs, 2))
+        return uniform_starts(low, high, state.runs, state.shared.get("seed", 0))
     return preset_starts(surface)
 
 

@@ -58,14 +58,14 @@ def render(settings: Settings) -> None:
     columns = st.columns(len(DEMONSTRATIONS))
     for column, (title, story, params) in zip(columns, DEMONSTRATIONS):
         with column:
-            st.markdown(f"**{title}**")
+            literal.bold(title)
             literal.caption(story)
             st.button("Open in the Explorer", key=f"learn.demo.{title}", on_click=open_page, args=(params,))
     st.subheader("The update rules")
     for entry in OPTIMIZERS.entries():
         with st.expander(f"{entry.name} — {entry.help}"):
             text, equations = UPDATES.get(entry.name, (entry.help, []))
-            st.markdown(text)
+            literal.paragraph(text)
             for equation in equations:
                 st.latex(equation)
             st.dataframe(knob_table(entry.name), hide_index=True)
