@@ -155,7 +155,12 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
         points: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
         region = None
         runs = st.session_state.get(f"{PREFIX}.runs", RUNS.default)
-        within = None if landscape_errors else start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
+        try:
+            within = None if landscape_errors else start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
+        except SpecError as error:  # a formula that does not parse: said once, where the landscape is drawn
+            within = None
+            errors.append(str(error))
+            literal.error(error)
         if mode == "points":
             text = st.text_input("start points x,y; x,y", key=f"{PREFIX}.points",
                                  help="or click on the map to add a start")
