@@ -1,19 +1,20 @@
-"""`explore`: run optimizers on a landscape and show them in the player, in a notebook cell or as an HTML file."""
+"""Runs shown in the player: `explore` runs optimizers and returns a notebook-ready player, `player_payload` adds
+the teaching overlays and basin tracks to runs someone else made (the `cmx animate --html` path)."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from experiments import work
-from experiments.run import as_landscape, as_optimizer, as_starts, as_steps, recorded_step_indices, run
+from experiments.run import RunResult, as_landscape, as_optimizer, as_starts, as_steps, recorded_step_indices, run
 from experiments.starts import uniform_starts
 from experiments.teaching import REPLAY_STEPS, teaching_trace
 from export.labels import optimizer_labels
 from export.player.html import notebook_html, standalone_html
 from export.player.payload import BASIN_POINTS, BASIN_RUNS, basin_tracks, build_payload
-from export.player.picture import LONG_SIDE, RESOLUTION, landscape_picture
+from export.player.picture import RESOLUTION, landscape_picture
 from landscapes import Landscape
 from optimizers import Optimizer
 from specs import Field, SpecError
@@ -41,13 +42,45 @@ class Exploration:
         return path
 
 
+def default_follow(methods: Sequence[Optimizer]) -> int:
+    """The optimizer whose overlays teach most: the first with a critical buffer, else the first."""
+    return next((k for k, method in enumerate(methods) if "top_c" in method.params), 0)
+
+
+def player_work(surface: Landscape, methods: Sequence[Optimizer], follow: int, runs: int, steps: int,
+                recorded: int, basins: bool) -> list[work.Work]:
+    """What `player_payload` adds to the runs: the picture, the replayed run and the basin tracks."""
+    parts = [work.pixels_work(surface, RESOLUTION**2)]
+    if steps <= REPLAY_STEPS.high:
+        parts.append(work.run_work(surface, methods[follow], 1, steps, steps + 1))
+    if basins:
+        parts.append(work.basin_work(surface, min(BASIN_RUNS, runs) * min(recorded, BASIN_POINTS) * len(methods)))
+    return parts
+
+
+def player_payload(surface: Landscape, methods: Sequence[Optimizer], results: Mapping[str, RunResult],
+                   follow: tuple[int, int], basins: bool = True, note: str = "", title: str = "") -> dict[str, Any]:
+    """The payload of `results` (label -> result of methods[k], from the same starts): the landscape's picture, the
+    teaching overlays of run follow[1] of optimizer follow[0] (if its steps can be replayed) and basin tracks."""
+    labels = list(results)
+    series, run_index = follow
+    followed = results[labels[series]]
+    trace = None
+    if followed.steps <= REPLAY_STEPS.high:
+        trace = teaching_trace(surface, methods[series], followed.starts[run_index], followed.steps)
+    tracks = {label: basin_tracks(surface, result) for label, result in results.items()} if basins else None
+    return build_payload(surface, results, landscape_picture(surface), teaching=trace,
+                         follow=(labels[series], run_index) if trace is not None else None, basins=tracks,
+                         note=note, title=title)
+
+
 def explore(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | Optimizer | str,
             starts: object = None, steps: int = 300, *, runs: int = 3, seed: int = 0,
-            follow: tuple[int, int] | None = None, basins: bool = True, note: str = "", title: str = "", max_work: int | None = work.DEFAULT_MAX_WORK
-            ) -> Exploration:
+            follow: tuple[int, int] | None = None, basins: bool = True, note: str = "", title: str = "",
+            max_work: int | None = work.DEFAULT_MAX_WORK) -> Exploration:
     """Run every optimizer from the same starts ((N, 2); default `runs` seeded random points in the box) and show
-    them in the player, with the teaching overlays of run follow[1] of optimizer follow[0] (default: the first run of
-    the first optimizer with a critical buffer, else of the first) and, if `basins`, the basin track of the first
+    them in the player, with the teaching overlays of run follow[1] of optimizer follow[0] (default: the first run
+    of the first optimizer with a critical buffer, else of the first) and, if `basins`, the basin track of the first
     runs of each optimizer."""
     surface = as_landscape(landscape)
     methods = [as_optimizer(m) for m in ([optimizers] if isinstance(optimizers, (str, Optimizer)) else optimizers)]
@@ -57,28 +90,18 @@ def explore(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | 
     if starts is None:
         starts = uniform_starts(surface.domain.low, surface.domain.high, RUNS.check(runs), seed)
     x = as_starts(starts, surface.dim)
-    if follow is None:
-        follow = (next((k for k, m in enumerate(methods) if "top_c" in m.params), 0), 0)
-    series, run_index = int(follow[0]), int(follow[1])
-    if not (0 <= series < len(methods) and 0 <= run_index < len(x)):
+    follow = (default_follow(methods), 0) if follow is None else (int(follow[0]), int(follow[1]))
+    if not (0 <= follow[0] < len(methods) and 0 <= follow[1] < len(x)):
         raise SpecError(f"follow must be (optimizer index < {len(methods)}, run index < {len(x)}) (got {follow})")
     every = max(1, math.ceil(steps / RECORDED_POINTS))
     recorded = len(recorded_step_indices(steps, every))
-    overlays = steps <= REPLAY_STEPS.high
-    tracked = min(BASIN_RUNS, len(x)) * min(recorded, BASIN_POINTS) if basins else 0
     if max_work is not None:
-        work.check(work.total([work.setup_work(surface), work.pixels_work(surface, RESOLUTION**2),
+        work.check(work.total([work.setup_work(surface),
                                *[work.run_work(surface, m, len(x), steps, recorded) for m in methods],
-                               *([work.run_work(surface, methods[series], 1, steps, steps + 1)] if overlays else []),
-                               *([work.basin_work(surface, tracked * len(methods))] if tracked else [])]), max_work)
+                               *player_work(surface, methods, follow[0], len(x), steps, recorded, basins)]), max_work)
     labels = optimizer_labels([(m.name, m.params) for m in methods])
     results = {label: run(surface, m, x, steps, record=every, max_work=None) for label, m in zip(labels, methods)}
-    trace = teaching_trace(surface, methods[series], x[run_index], steps) if overlays else None
-    tracks = {label: basin_tracks(surface, result) for label, result in results.items()} if basins else None
-    payload = build_payload(surface, results, landscape_picture(surface, LONG_SIDE), teaching=trace,
-                            follow=(labels[series], run_index) if trace is not None else None, basins=tracks,
-                            note=note, title=title)
-    return Exploration(payload)
+    return Exploration(player_payload(surface, methods, results, follow, basins, note, title))
 
 
-__all__ = ["Exploration", "explore"]
+__all__ = ["Exploration", "default_follow", "explore", "player_payload", "player_work"]
