@@ -19,6 +19,7 @@ import pytest
 from experiments.run import DIVERGED, RunResult, run
 from experiments.teaching import teaching_trace
 from export.player import basin_tracks, build_payload, landscape_picture, standalone_html
+from export.player.payload import decode
 from landscapes import build_landscape
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port
 
@@ -318,5 +319,65 @@ def test_a_browser_without_the_picture_asks_for_it(browser, app):
         page.wait_for_selector(".cmxp[data-image='drawn']", timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
         assert "runs=2" in texts(page) and "sent_image=True" in texts(page)
+    finally:
+        page.close()
+
+
+def test_hover_names_the_nearest_run_and_the_status_reads_the_basin_tracks(browser, tmp_path):
+    payload = two_basin_payload()
+    page, _ = open_offline(browser, write(tmp_path, payload))
+    try:
+        page.locator(".cmxp-canvas").focus()
+        page.keyboard.press("End")
+        adam = payload["series"][0]
+        end = decode(adam["positions"], "<f4", (adam["recorded"], adam["runs"], 2))[-1, 0].astype(float)
+        box = page.locator(".cmxp-canvas").bounding_box()
+        x0, x1, y0, y1 = map(float, page.locator(".cmxp").get_attribute("data-view").split(","))
+        page.mouse.move(box["x"] + (end[0] - x0) / (x1 - x0) * box["width"],
+                        box["y"] + (y1 - end[1]) / (y1 - y0) * box["height"])
+        readout = page.locator(".cmxp-readout").inner_text()
+        assert readout.startswith("Adam (lr=0.05) · run 1 · step 120 · x=") and "step length" in readout
+        lines = page.locator(".cmxp-status li").all_inner_texts()
+        tracks = {s["label"]: decode(s["basins"], "<i2", (s["recorded"], s["basin_runs"])) for s in payload["series"]}
+        names = payload["basin_names"]
+        for line, (label, track) in zip(lines, tracks.items()):
+            stayed = int(np.sum(track[-1] == track[0]))
+            if stayed:
+                assert f"{stayed} run{'s' if stayed > 1 else ''} in {names[track[0, 0]]}" in line
+            if stayed < track.shape[1]:
+                assert f"{track.shape[1] - stayed} escaped (step" in line and f"→ {names[track[-1, -1]]}" in line
+        assert any("escaped" in line for line in lines)  # Adam+CM leaves the sharp basin here
+    finally:
+        page.close()
+
+
+def test_drag_pans_and_shift_drag_zooms_to_the_box(browser, tmp_path):
+    page, _ = open_offline(browser, write(tmp_path, two_basin_payload()))
+    try:
+        def view() -> list[float]:
+            return list(map(float, page.locator(".cmxp").get_attribute("data-view").split(",")))
+
+        box = page.locator(".cmxp-canvas").bounding_box()
+        before = view()
+        pixel = (before[1] - before[0]) / box["width"]
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.mouse.move(cx + 100, cy + 50, steps=5)
+        page.mouse.up()
+        after = view()
+        assert after[0] == pytest.approx(before[0] - 100 * pixel) and after[2] == pytest.approx(before[2] + 50 * pixel)
+        assert page.locator(".cmxp-clicked").inner_text() == ""  # a drag is not a click
+        page.keyboard.down("Shift")
+        page.mouse.move(cx - 100, cy - 100)
+        page.mouse.down()
+        page.mouse.move(cx + 100, cy + 60, steps=5)
+        page.mouse.up()
+        page.keyboard.up("Shift")
+        zoomed = view()
+        assert zoomed[1] - zoomed[0] == pytest.approx(200 * pixel, rel=0.02) or \
+            zoomed[3] - zoomed[2] == pytest.approx(160 * pixel, rel=0.02)
+        page.get_by_role("button", name="reset the view (0)").click()
+        assert view() == pytest.approx(before)
     finally:
         page.close()
