@@ -51,7 +51,7 @@ def player_output(tmp_path_factory) -> str:
 def test_the_notebook_shows_the_player_with_its_payload(player_output):
     root = re.search(r'<div class="cmxp-host" id="(cmxp-[0-9a-f]+)">', player_output)
     assert root
-    data = re.search(rf'<script type="application/json" id="{root[1]}-data">(.*?)</script>', player_output, re.S)
+    data = re.search(rf'<script type="application/json" id="{root[1]}-data">(.*?)</script>', player_output, re.DOTALL)
     payload = json.loads(data[1])
     assert payload["version"] == 1 and payload["title"] == "Two basins"
     assert [series["runs"] for series in payload["series"]] == [2, 2]

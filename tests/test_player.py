@@ -13,8 +13,17 @@ from cli import main
 from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN, assign_basins
 from experiments.run import DIVERGED, UNDEFINED, run
 from experiments.teaching import teaching_trace
-from export.player import (basin_names, basin_tracks, build_payload, explore, landscape_picture, notebook_html,
-                           standalone_html, to_json, without_image)
+from export.player import (
+    basin_names,
+    basin_tracks,
+    build_payload,
+    explore,
+    landscape_picture,
+    notebook_html,
+    standalone_html,
+    to_json,
+    without_image,
+)
 from export.player.html import script_json
 from export.player.payload import decode
 from landscapes import build_landscape
@@ -31,7 +40,8 @@ def two_basin():
 
 @pytest.fixture(scope="module")
 def results(two_basin):
-    return {"Adam": run(two_basin, "adam:lr=0.05", STARTS, 60), "Adam+CM": run(two_basin, "adam_cm:lr=0.05", STARTS, 60)}
+    return {"Adam": run(two_basin, "adam:lr=0.05", STARTS, 60),
+            "Adam+CM": run(two_basin, "adam_cm:lr=0.05", STARTS, 60)}
 
 
 def test_series_carry_float32_positions_losses_steps_and_stops(two_basin, results):
@@ -179,7 +189,7 @@ def test_html_escapes_everything_that_could_close_a_script():
     evil = "</script><script>window.__pwned=1</script><!-- & >"
     payload = build_payload(landscape, {evil: run(landscape, "adam", STARTS, 3)}, note=evil, title=evil)
     page = standalone_html(payload)
-    data = re.search(r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.S)
+    data = re.search(r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.DOTALL)
     assert data and json.loads(data[2])["note"] == evil
     assert "</script><script>" not in data[2] and "<!--" not in data[2]
     assert "<title>&lt;/script&gt;" in page
@@ -218,7 +228,7 @@ def test_cmx_animate_writes_the_player(tmp_path, capsys):
     assert main(["animate", "--landscape", "two_basin", "--optimizers", "adam,adam_sam,adam_cm", "--runs", "2",
                  "--steps", "40", "--html", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
-    payload = json.loads(re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', page, re.S)[1])
+    payload = json.loads(re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', page, re.DOTALL)[1])
     assert [s["runs"] for s in payload["series"]] == [2, 2, 2] and payload["series"][0]["recorded"] == 41
     assert payload["overlays"]["series"] == 2 and payload["landscape"]["image"].startswith("data:image/png")
     assert not list(tmp_path.glob("*.gif"))

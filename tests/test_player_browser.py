@@ -139,7 +139,7 @@ def test_the_keyboard_drives_the_player_and_reaches_every_control(browser, tmp_p
             page.keyboard.press("Tab")
             reached.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
         controls = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.cmxp button, .cmxp input, .cmxp select, .cmxp canvas[tabindex]')).map(e => e.getAttribute('aria-label'))""")
+            '.cmxp button, .cmxp input, .cmxp select, .cmxp canvas[tabindex]'), e => e.getAttribute('aria-label'))""")
         assert None not in controls
         assert set(controls) <= set(reached)
         ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
@@ -169,7 +169,7 @@ def test_text_from_the_payload_is_never_markup(browser, tmp_path):
 
 @pytest.mark.parametrize("width", [1400, 800])
 def test_the_layout_fits_without_cut_labels(browser, tmp_path, width):
-    long_label = {"note": "What to watch: " + "the sharp basin keeps Adam, while CM's stored momenta carry it out. " * 2}
+    long_label = {"note": "What to watch: " + "the sharp basin keeps Adam while CM's stored momenta carry it out. " * 2}
     page, _ = open_offline(browser, write(tmp_path, two_basin_payload(**long_label)), width=width)
     try:
         cut = page.evaluate("""() => Array.from(document.querySelectorAll('.cmxp, .cmxp *'))
@@ -246,10 +246,10 @@ def test_frame_rate_with_8_optimizers_100_runs_1000_steps(browser, tmp_path):
 @pytest.fixture(scope="module")
 def app(browser):
     port = free_port()
-    log = open(os.devnull, "w")
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "tests" / "apps" / "player_app.py"),
-                                "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port",
-                                str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    script = ROOT / "tests" / "apps" / "player_app.py"
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+                                "--server.address", "127.0.0.1", "--server.port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -268,7 +268,6 @@ def app(browser):
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
 
 
 def texts(page) -> str:

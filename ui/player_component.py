@@ -10,9 +10,10 @@ does not have it, e.g. after a reload.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Mapping
+from typing import Any
 
 import streamlit as st
 

@@ -11,11 +11,11 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project, whichever folder streamlit started in
 
-from experiments.run import run  # noqa: E402
-from experiments.teaching import teaching_trace  # noqa: E402
-from export.player import basin_tracks, build_payload, landscape_picture  # noqa: E402
-from landscapes import build_landscape  # noqa: E402
-from ui.player_component import SENT_IMAGES, player  # noqa: E402
+from experiments.run import run
+from experiments.teaching import teaching_trace
+from export.player import basin_tracks, build_payload, landscape_picture
+from landscapes import build_landscape
+from ui.player_component import SENT_IMAGES, player
 
 
 @st.cache_resource
