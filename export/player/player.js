@@ -828,8 +828,6 @@ class Player {
 
   drawTicks(context) {
     const {width, height} = this.size, v = this.view;
-    context.font = "10px system-ui, sans-serif";
-    context.fillStyle = "#222222";
     const ticks = (low, high) => {
       const step = Math.pow(10, Math.floor(Math.log10((high - low) / 4)));
       const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => (high - low) / s <= 6) || step * 10;
@@ -840,16 +838,15 @@ class Player {
     for (const t of ticks(v.x0, v.x1)) {
       const x = this.px(t);
       if (x > 24 && x < width - 24) {
+        context.fillStyle = "#222222";
         context.fillRect(x, height - 4, 1, 4);
-        context.fillText(short(t), x + 2, height - 6);
+        labelText(context, short(t), x + 3, height - 5);
       }
     }
+    // y labels sit on their value, without a tick mark that would read as a minus sign.
     for (const t of ticks(v.y0, v.y1)) {
       const y = this.py(t);
-      if (y > 14 && y < height - 24) {
-        context.fillRect(0, y, 4, 1);
-        context.fillText(short(t), 6, y + 3);
-      }
+      if (y > 14 && y < height - 24) labelText(context, short(t), 3, y + 4);
     }
   }
 
