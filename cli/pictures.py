@@ -16,7 +16,7 @@ from experiments.escape import SEED
 from experiments.run import as_steps, recorded_step_indices, run
 from experiments.starts import uniform_starts
 from export.labels import optimizer_labels
-from specs import Field
+from specs import Field, SpecError
 
 ANIMATED_RUNS = Field("runs", "int", 8, "random starts of an animation", low=1, high=1000)
 CONTOUR_PIXELS = 160**2  # the grid a figure's contours are drawn from
@@ -53,8 +53,12 @@ def _basin_labels(landscape) -> list[str]:
 
 def _animate(args: argparse.Namespace) -> None:
     from export.gif import FRAMES, FPS, trajectory_gif
+    from export.player import default_follow, player_payload, player_work, standalone_html
 
-    out = output_path(args.out, "--out", ("gif",))
+    if args.out is None and args.html is None:
+        raise SpecError("give --out FILE.gif, --html FILE.html or both")
+    out = output_path(args.out, "--out", ("gif",)) if args.out is not None else None
+    page = output_path(args.html, "--html", ("html", "htm")) if args.html is not None else None
     landscape = landscape_from(args)
     optimizers = optimizers_from(args)
     steps, frames, fps = as_steps(args.steps), FRAMES.check(args.frames), FPS.check(args.fps)
@@ -65,14 +69,22 @@ def _animate(args: argparse.Namespace) -> None:
                                 SEED.check(args.seed))
     every = max(1, steps // frames)
     recorded = len(recorded_step_indices(steps, every))
-    request = work.total([work.setup_work(landscape), work.pixels_work(landscape, CONTOUR_PIXELS),
-                          work.frames_work(min(frames, recorded)),
-                          *[work.run_work(landscape, method, len(starts), steps, recorded) for method in optimizers]])
+    follow = (default_follow(optimizers), 0)
+    request = work.total([work.setup_work(landscape),
+                          *[work.run_work(landscape, method, len(starts), steps, recorded) for method in optimizers],
+                          *([work.pixels_work(landscape, CONTOUR_PIXELS), work.frames_work(min(frames, recorded))]
+                            if out else []),
+                          *(player_work(landscape, optimizers, follow[0], len(starts), steps, recorded, True)
+                            if page else [])])
     work.check(request, args.max_work)
     labels = optimizer_labels([(method.name, method.params) for method in optimizers])
     results = {label: run(landscape, method, starts, steps, record=every, max_work=None)
                for label, method in zip(labels, optimizers)}
-    write_atomically(out, trajectory_gif(landscape, results, frames=frames, fps=fps))
+    if out:
+        write_atomically(out, trajectory_gif(landscape, results, frames=frames, fps=fps))
+    if page:
+        write_atomically(page, standalone_html(player_payload(landscape, optimizers, results, follow,
+                                                              title=landscape.spec)))
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -85,7 +97,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_work_limit_argument(basins)
     basins.set_defaults(handler=_basins)
 
-    animate = commands.add_parser("animate", help="trajectories over the landscape as an animated GIF")
+    animate = commands.add_parser("animate", help="trajectories over the landscape as an animated GIF and/or an "
+                                                  "HTML player")
     add_landscape_arguments(animate, default="goldstein_price")
     add_optimizer_arguments(animate)
     animate.add_argument("--start", action="append", default=[], help="a start point X,Y (repeat; default: --runs "
@@ -95,6 +108,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     animate.add_argument("--steps", type=int, default=200, help="steps per run (default 200)")
     animate.add_argument("--frames", type=int, default=200, help="frames (default 200)")
     animate.add_argument("--fps", type=int, default=20, help="frames per second (default 20)")
-    animate.add_argument("--out", required=True, help="GIF file to write")
+    animate.add_argument("--out", help="GIF file to write")
+    animate.add_argument("--html", help="HTML file to write: the same runs in the interactive player, one file that "
+                                        "works offline")
     add_work_limit_argument(animate)
     animate.set_defaults(handler=_animate)

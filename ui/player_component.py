@@ -1,0 +1,67 @@
+"""The trajectory player as a Streamlit component (st.components.v2): player.js draws and plays in the browser, and
+only a click on the map or a missing picture comes back to Python.
+
+Streamlit calls the component's JavaScript again, with the same element, whenever the payload changes (and not when
+it is unchanged), so the player keeps its step, view and play state across reruns. The landscape's picture is sent
+once per session and key: later payloads name it by `image_key`, and the browser asks for it (`need_image`) if it
+does not have it, e.g. after a reload.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from export.player import asset, without_image
+
+SENT_IMAGES = "_cmx_player_sent_images"  # session state: component key -> image keys the browser has been sent
+
+_COMPONENT = st.components.v2.component("cmx.player", css=asset("player.css"), js=asset("player.js"))
+
+
+@dataclass(frozen=True)
+class PlayerEvents:
+    """What came back from the browser in this run: a clicked point (x, y) inside the landscape's box, or None;
+    and whether this run sent the landscape's picture."""
+
+    click: tuple[float, float] | None
+    sent_image: bool
+
+
+def _noop() -> None:
+    """A trigger needs a callback to be reported; the value is read from the component's result."""
+
+
+def _forget_images(key: str) -> None:
+    """The browser lacks a picture (a reload): send the current one again."""
+    st.session_state.get(SENT_IMAGES, {}).pop(key, None)
+
+
+def valid_click(value: Any, box: list[float]) -> tuple[float, float] | None:
+    """The click as (x, y) if it is two finite numbers inside the box, else None (whatever the browser sent)."""
+    if not isinstance(value, Mapping):
+        return None
+    x, y = value.get("x"), value.get("y")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)):
+        return None
+    if not (box[0] <= x <= box[1] and box[2] <= y <= box[3]):
+        return None
+    return float(x), float(y)
+
+
+def player(payload: Mapping[str, Any], key: str = "player") -> PlayerEvents:
+    """Show the payload (from export.player.build_payload, with its picture) in the player."""
+    sent = st.session_state.setdefault(SENT_IMAGES, {}).setdefault(key, set())
+    image_key = payload["landscape"].get("image_key")
+    has_image = payload["landscape"].get("image") is not None
+    send_image = has_image and image_key not in sent
+    data = dict(payload) if send_image else without_image(payload)
+    result = _COMPONENT(key=key, data=data, on_click_change=_noop, on_need_image_change=partial(_forget_images, key))
+    if send_image:
+        sent.add(image_key)
+    return PlayerEvents(valid_click(result.click, payload["landscape"]["box"]), send_image)
