@@ -38,9 +38,10 @@ ASCENT_COLOUR = "#000000"  # SAM's ascent point, hollow diamond on a dotted segm
 START_MARKER, END_MARKER, DIVERGED_MARKER, MINIMUM_MARKER = "o", "o", "X", "*"
 MARKER_SYMBOLS = {"start": "○", "end": "●", "diverged": "✕", "undefined": "✕", "minimum": "★"}
 
-# Basins on a basin map: one colour per listed minimum (cycled), none grey, diverged black.
-BASIN_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F",
-                 "#BAB0AC")
+# Basins (basin maps, the player's basin lanes): one muted colour per listed minimum (cycled), none grey, diverged
+# black; muted so that no basin is mistaken for an optimizer's saturated colour.
+BASIN_COLOURS = ("#A6BDD7", "#E8C39E", "#B5D3A7", "#D9A5B3", "#C9B8E0", "#E6DB9A", "#9FCFCB", "#D4B79C", "#B8B8D9",
+                 "#CFCFA8")
 UNASSIGNED_COLOUR, DIVERGED_COLOUR = "#D9D9D9", "#000000"
 
 # Knob values in a series (e.g. C = 1, 5, 20 on one plot): a sequential ramp, light to dark.

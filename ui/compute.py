@@ -26,8 +26,8 @@ from experiments.metrics import run_measurements as measure_runs
 from experiments.run import RunResult, run
 from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
 from export.figures import shown_values
+from export.player.picture import contour_png
 from landscapes import LANDSCAPES, Landscape
-from ui.raster import contour_png
 
 RECORDED_POINTS = 1000  # the Explorer keeps at most this many points of each trajectory
 GRID_RESOLUTION = 160

@@ -10,16 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from export.figures import require_2d, shown_values
+from export.figures import CONTOUR_LINE_COLOUR, LANDSCAPE_COLOURMAP, require_2d, shown_values
 from landscapes import Landscape
 
 LEVELS = 32
-COLOURMAP = "viridis"
 LONG_SIDE = 900  # pixels of the picture's longer side
 RESOLUTION = 160  # grid points per axis the contours are drawn from
 KEY_STOPS = 9  # colours of the key's gradient
@@ -47,8 +45,8 @@ def contour_png(xs: np.ndarray, ys: np.ndarray, shown: np.ndarray, long_side: in
     finite = shown[np.isfinite(shown)]
     if finite.size and finite.max() > finite.min():
         levels = np.linspace(finite.min(), finite.max(), LEVELS + 1)
-        axes.contourf(xs, ys, shown, levels=levels, cmap=COLOURMAP)
-        axes.contour(xs, ys, shown, levels=levels, colors="white", linewidths=0.4, alpha=0.4)
+        axes.contourf(xs, ys, shown, levels=levels, cmap=LANDSCAPE_COLOURMAP)
+        axes.contour(xs, ys, shown, levels=levels[::2], colors=CONTOUR_LINE_COLOUR, linewidths=0.5, alpha=0.55)
     axes.set_xlim(xs[0], xs[-1])
     axes.set_ylim(ys[0], ys[-1])
     drawn = io.BytesIO()
@@ -64,13 +62,13 @@ def contour_png(xs: np.ndarray, ys: np.ndarray, shown: np.ndarray, long_side: in
 def picture_key(landscape: Landscape, long_side: int = LONG_SIDE, resolution: int = RESOLUTION) -> str:
     """What names a picture: the landscape's spec, its box and the picture's size (16 hex digits)."""
     box = ",".join(f"{v:.17g}" for v in (*landscape.domain.low[:2], *landscape.domain.high[:2]))
-    text = f"{landscape.spec}|{box}|{long_side}|{resolution}|{LEVELS}|{COLOURMAP}"
+    text = f"{landscape.spec}|{box}|{long_side}|{resolution}|{LEVELS}|{LANDSCAPE_COLOURMAP.name}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def scale_key(values: np.ndarray, log: bool) -> dict[str, Any]:
     """The colour scale's key: its colours low to high and ticks labelled with f (log: f - min + 1 in decades)."""
-    colours = [_hex(colormaps[COLOURMAP](t)) for t in np.linspace(0.0, 1.0, KEY_STOPS)]
+    colours = [_hex(LANDSCAPE_COLOURMAP(t)) for t in np.linspace(0.0, 1.0, KEY_STOPS)]
     finite = values[np.isfinite(values)]
     if not finite.size:
         return {"log": log, "colours": colours, "ticks": []}
