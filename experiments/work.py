@@ -19,6 +19,7 @@ DEFAULT_MAX_WORK = 100_000_000
 MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on the work of one request, in run-steps", low=1,
                  high=10**12)
 MAX_REQUEST_BYTES = 2 * 1024**3  # memory one request may take (its estimate), whatever the work limit
+APP_REQUEST_BYTES = 512 * 1024**2  # the same in the app, where many sessions share one server
 
 # A step has a fixed cost (Python and NumPy dispatch) that a few runs do not amortise: a request counts at least
 # MIN_BATCH runs, so that one run of 10^7 steps cannot pass the cap as cheap.

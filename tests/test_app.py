@@ -33,7 +33,7 @@ def assert_clean(at: AppTest) -> None:
 
 def widget(at: AppTest, key: str):
     for kind in ("selectbox", "number_input", "radio", "toggle", "text_input", "text_area", "checkbox",
-                 "select_slider", "button"):
+                 "select_slider", "button", "button_group"):
         found = [w for w in getattr(at, kind) if w.key == key]
         if found:
             return found[0]
@@ -44,15 +44,15 @@ def table(at: AppTest):
     return at.dataframe[0].value
 
 
-def test_explorer_default_view_draws_the_map_and_one_row_per_run():
+def test_explorer_default_view_draws_the_player_and_one_row_per_run():
     at = app(SMALL)
     assert_clean(at)
     assert not at.error
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3  # the animated map and the two loss figures
+    assert not at.get("plotly_chart")  # the map is the trajectory player, not a plotly figure
     rows = table(at)
     assert len(rows) == 9  # three optimizers from three preset starts
-    assert set(rows["optimizer"]) == {"adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"}
+    assert set(rows["optimizer"]) == {"Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"}
+    assert (rows["status"] == "ran every step").all()
     assert at.query_params["landscape"] == ["goldstein_price"] or at.query_params["landscape"] == "goldstein_price"
 
 
@@ -72,7 +72,7 @@ def test_changing_an_optimizer_changes_the_results():
     widget(at, "ex.O0.name").set_value("adam_cg").run()
     assert_clean(at)
     after = table(at)
-    assert after["optimizer"].iloc[0].startswith("adam_cg")
+    assert after["optimizer"].iloc[0].startswith("Adam+CG")
     assert not np.allclose(before["final loss"][:3], after["final loss"][:3])
 
 
@@ -91,13 +91,25 @@ def test_changing_a_hyperparameter_changes_the_results_and_the_link():
     assert "adam:lr=0.01" in at.query_params["optimizer"]
 
 
-def test_the_log_slider_and_the_exact_box_stay_in_step():
+def test_the_log_slider_and_the_exact_box_stay_in_step_and_show_the_value_used():
     at = app(SMALL)
     widget(at, "ex.O1.adam_sam.lr.scale").set_value(0.002).run()
     assert widget(at, "ex.O1.adam_sam.lr").value == pytest.approx(0.002)
     widget(at, "ex.O1.adam_sam.lr").set_value(0.0031).run()
-    assert widget(at, "ex.O1.adam_sam.lr.scale").value == pytest.approx(0.002)
+    slider = widget(at, "ex.O1.adam_sam.lr.scale")
+    assert slider.value == 0.0031 and 0.0031 in slider.options or "0.0031" in slider.options
     assert "adam_sam:lr=0.0031" in at.query_params["optimizer"]
+
+
+@pytest.mark.parametrize("page, link, key, value", [
+    ("explorer", {"landscape": "two_basin:sharpness=16"}, "ex.L.two_basin.sharpness.scale", 16.0),
+    ("explorer", {"landscape": "custom:extent=3"}, "ex.L.custom.extent.scale", 3.0),
+    ("escape", {"landscape": "two_basin"}, "es.L.two_basin.sharpness.scale", 8.0),
+])
+def test_a_log_slider_shows_exactly_the_number_in_use(page, link, key, value):
+    at = app({"page": page, "steps": "20", "runs": "10", **link})
+    assert_clean(at)
+    assert widget(at, key).value == value
 
 
 def test_a_link_restores_the_same_view():
@@ -109,6 +121,7 @@ def test_a_link_restores_the_same_view():
     widget(at, "ex.runs").set_value(4).run()
     widget(at, "ex.view").set_value("surface").run()
     assert_clean(at)
+    assert at.get("plotly_chart")  # the 3-D surface
     link = {key: at.query_params[key] for key in at.query_params}
     again = app(link)
     assert_clean(again)
@@ -168,23 +181,43 @@ def test_display_options_never_recompute_runs(monkeypatch):
     assert len(calls) == 3
     widget(at, "ex.view").set_value("surface").run()
     widget(at, "ex.view").set_value("map").run()
-    widget(at, "ex.overlays").set_value(False).run()
+    widget(at, "ex.follow").set_value((1, 2)).run()
     assert_clean(at)
     assert len(calls) == 3
 
 
-def test_work_above_the_cap_is_refused_with_a_message():
+def test_work_above_the_cap_is_refused_and_the_last_view_stays():
     at = app(SMALL)
+    before = table(at)
+    widget(at, "ex.O0.adam.lr").set_value(0.02).run()
     widget(at, "settings.max_work").set_value(100).run()
     assert_clean(at)
     assert any("more than the limit of 100" in shown(e) for e in at.error)
+    assert table(at).equals(table(app({**SMALL, "optimizer": ["adam:lr=0.02", "adam_sam:lr=0.05",
+                                                                "adam_cm:lr=0.05"]})))
+    assert not table(at).equals(before)
+    assert widget(at, "ex.O0.adam.lr").value == 0.02  # every setting kept
 
 
 def test_diverged_runs_are_flagged_in_the_table_and_explained():
     at = app({**SMALL, "optimizer": "sgd:lr=1"})
     assert_clean(at)
-    assert (table(at)["diverged"] != "no").all()
+    assert table(at)["status"].str.match(r"diverged at step \d+").all()
+    assert table(at)["final loss"].isna().all()
     assert any("diverged" in shown(w) for w in at.warning)
+
+
+def test_an_input_error_keeps_every_other_setting_the_view_and_the_link():
+    at = app(SMALL)
+    widget(at, "ex.O2.adam_cm.top_c").set_value(3).run()
+    widget(at, "ex.starts").set_value("points").run()
+    shown_before, link_before = table(at), {key: at.query_params[key] for key in at.query_params}
+    widget(at, "ex.points").input("1,2; oops").run()
+    assert_clean(at)
+    assert any("a point must be" in shown(e) for e in at.error)
+    assert widget(at, "ex.O2.adam_cm.top_c").value == 3 and widget(at, "ex.points").value == "1,2; oops"
+    assert table(at).equals(shown_before)  # the last view that ran
+    assert {key: at.query_params[key] for key in at.query_params} == link_before  # and the link names it
 
 
 def test_an_input_the_schema_refuses_is_reported_not_clamped():
@@ -198,6 +231,8 @@ def test_adding_and_removing_optimizers():
     at = app(SMALL)
     widget(at, "ex.add").click().run()
     assert len(at.query_params["optimizer"]) == 4
+    assert at.query_params["optimizer"][3] == "adam_sam_cm:lr=0.05"  # a kind not shown yet, at the page's lr
+    assert (table(at)["status"] == "ran every step").all()
     widget(at, "ex.O0.remove").click().run()
     assert_clean(at)
     assert len(at.query_params["optimizer"]) == 3
@@ -210,12 +245,13 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     assert at.title[0].value == "Learn"
     assert len(at.expander) >= 7
     assert at.latex
-    [demo] = [b for b in at.button if b.key.startswith("learn.demo.Adam stuck")]
+    [demo] = [b for b in at.button if b.key == "learn.demo.sharp-basin"]
     demo.click().run()
     assert_clean(at)
     assert at.title[0].value == "Explorer"
     assert "two_basin:sharpness=16" in str(at.query_params["landscape"])
     assert widget(at, "ex.L.two_basin.sharpness").value == 16.0
+    assert at.query_params["demo"] == "sharp-basin"
 
 
 def test_switching_pages_keeps_each_pages_link():
@@ -234,7 +270,7 @@ def test_a_custom_formula_is_a_landscape_and_a_bad_one_is_explained():
     widget(at, "ex.L.custom.formula").input("(x - 1)**2 + 3*(y + 0.5)**2").run()
     assert_clean(at)
     assert "custom:formula=(x - 1)**2 + 3*(y + 0.5)**2" in str(at.query_params["landscape"])
-    assert (table(at)["diverged"] == "no").all()
+    assert (table(at)["status"] == "ran every step").all()
     widget(at, "ex.L.custom.formula").input("__import__('os').system('true')").run()
     assert_clean(at)
     assert any("formula" in shown(e) for e in at.error)

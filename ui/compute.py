@@ -9,10 +9,8 @@ shared between sessions: their arrays are made read-only.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,9 +23,11 @@ import streamlit as st
 from experiments.metrics import run_measurements as measure_runs
 from experiments.run import RunResult, run
 from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
+from export.player.payload import basin_tracks
+from export.player.picture import Picture, landscape_picture
 from export.figures import shown_values
-from export.player.picture import contour_png
 from landscapes import LANDSCAPES, Landscape
+from optimizers import Optimizer
 
 RECORDED_POINTS = 1000  # the Explorer keeps at most this many points of each trajectory
 GRID_RESOLUTION = 160
@@ -115,12 +115,19 @@ def shared_cache() -> ByteBudgetCache:
     return ByteBudgetCache(CACHE_BYTES)
 
 
+def _key_part(value: Any) -> Hashable:
+    """A landscape or an optimizer is named by its canonical spec; anything else must be hashable itself."""
+    spec = getattr(value, "spec", None)
+    return spec if isinstance(spec, str) and not isinstance(value, str) else value
+
+
 def cached(function: Callable) -> Callable:
-    """Memoise `function` in the shared byte-bounded cache, keyed by its name and (hashable) arguments."""
+    """Memoise `function` in the shared byte-bounded cache, keyed by its name and its arguments (built landscapes
+    and optimizers by their canonical specs)."""
 
     @functools.wraps(function)
     def wrapper(*args: Any) -> Any:
-        key = (function.__qualname__, *args)
+        key = (function.__qualname__, *map(_key_part, args))
         cache = shared_cache()
         found = cache.get(key)
         return found if found is not None else cache.put(key, function(*args))
@@ -159,18 +166,6 @@ def surface_grid(spec: str, resolution: int = GRID_RESOLUTION) -> SurfaceGrid:
     return SurfaceGrid(xs, ys, values, shown_values(values, log), log, floor)
 
 
-@cached
-def landscape_picture(spec: str) -> str:
-    """The landscape's filled contours as a PNG data URI (drawn once per landscape)."""
-    grid = surface_grid(spec)
-    return "data:image/png;base64," + base64.b64encode(contour_png(grid.xs, grid.ys, grid.shown)).decode("ascii")
-
-
-def record_every(steps: int) -> int:
-    """Keep at most about RECORDED_POINTS points of a trajectory."""
-    return max(1, math.ceil(steps / RECORDED_POINTS))
-
-
 @dataclass(frozen=True)
 class DrawnRuns:
     """Runs as the app keeps them: float32 trajectories for drawing, and float64 measurements of every run."""
@@ -180,13 +175,11 @@ class DrawnRuns:
 
 
 @cached
-def trajectories(landscape_spec: str, optimizer_spec: str, starts: tuple[tuple[float, ...], ...], steps: int,
-                 max_work: int) -> DrawnRuns:
-    """Every start run for `steps` steps (at most RECORDED_POINTS points of each trajectory kept) and measured."""
-    every = record_every(steps)
-    surface = landscape(landscape_spec)
-    result = run(surface, optimizer_spec, np.array(starts, dtype=np.float64), steps,
-                 record="all" if every == 1 else every, max_work=max_work)
+def trajectories(surface: Landscape, method: Optimizer, starts: tuple[tuple[float, ...], ...], steps: int,
+                 every: int) -> DrawnRuns:
+    """Every start run for `steps` steps, every `every`-th point kept, and measured (the caller checked the work)."""
+    result = run(surface, method, np.array(starts, dtype=np.float64), steps, record="all" if every == 1 else every,
+                 max_work=None)
     measured = measure_runs(surface, result)
     with np.errstate(over="ignore"):  # beyond float32's range a value draws as infinite, as it is for drawing
         drawn = dataclasses.replace(result, positions=result.positions.astype(np.float32),
@@ -195,11 +188,24 @@ def trajectories(landscape_spec: str, optimizer_spec: str, starts: tuple[tuple[f
 
 
 @cached
-def teaching(landscape_spec: str, optimizer_spec: str, start: tuple[float, ...], steps: int) -> TeachingTrace | None:
+def teaching(surface: Landscape, method: Optimizer, start: tuple[float, ...], steps: int) -> TeachingTrace | None:
     """One run replayed for the teaching overlays, or None when it is too long to replay."""
     if steps > REPLAY_STEPS.high:
         return None
-    return teaching_trace(landscape(landscape_spec), optimizer_spec, np.array(start), steps)
+    return teaching_trace(surface, method, np.array(start), steps)
+
+
+@cached
+def tracks(surface: Landscape, method: Optimizer, starts: tuple[tuple[float, ...], ...], steps: int,
+           every: int) -> np.ndarray:
+    """The basin of every recorded point of the first runs (bounded: export.player.payload.basin_tracks)."""
+    return basin_tracks(surface, trajectories(surface, method, starts, steps, every).result)
+
+
+@cached
+def picture(surface: Landscape) -> Picture:
+    """The landscape's picture for the player, drawn once per landscape."""
+    return landscape_picture(surface)
 
 
 def stored(namespace: str, key: Hashable) -> Any:

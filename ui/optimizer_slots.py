@@ -51,12 +51,21 @@ def _carry_over(prefix: str, slot: int, previous: dict[str, str]) -> None:
     put_values(_values_prefix(prefix, slot, new), OPTIMIZERS.entry(new).fields, shared)
 
 
+# The order in which "add optimizer" offers kinds not yet shown: the paper's four first, the baselines last.
+ADD_ORDER = ("adam", "adam_cm", "adam_sam", "adam_sam_cm", "adam_cg", "momentum", "sgd")
+
+
 def _add(prefix: str) -> None:
+    """A new slot with a kind not shown yet and the learning rate of the last slot (the page's lr), so that it
+    neither repeats nor diverges where the others do not."""
     slots = st.session_state[_slots_key(prefix)]
     slot = max(slots, default=-1) + 1
-    used = {st.session_state.get(_name_key(prefix, s)) for s in slots}
-    st.session_state[_name_key(prefix, slot)] = next((n for n in OPTIMIZERS.names() if n not in used),
-                                                      OPTIMIZERS.names()[0])
+    used = [st.session_state.get(_name_key(prefix, s)) for s in slots]
+    name = next((n for n in ADD_ORDER if n not in used), ADD_ORDER[0])
+    st.session_state[_name_key(prefix, slot)] = name
+    lr = st.session_state.get(f"{_values_prefix(prefix, slots[-1], used[-1])}.lr") if slots else None
+    if lr is not None:
+        put_values(_values_prefix(prefix, slot, name), OPTIMIZERS.entry(name).fields, {"lr": lr})
     st.session_state[_slots_key(prefix)] = slots + [slot]
 
 

@@ -1,7 +1,10 @@
-"""Hand-picked configurations: each landscape's preset starts, the Explorer's opening view and the Learn page's
-one-click demonstrations (written as links, so a preset is exactly a shareable URL)."""
+"""Hand-picked configurations: each landscape's preset starts and the demonstrations (the Explorer's opening view
+and the Learn page's one-click demos), each a link with a "what to watch" note. tests/test_presets.py checks that
+every demonstration shows what its note says and that no run of a preset diverges."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,38 +29,46 @@ def preset_starts(landscape: Landscape) -> np.ndarray:
     if landscape.name in PRESET_STARTS:
         return np.array(PRESET_STARTS[landscape.name], dtype=np.float64)
     low, high = landscape.domain.low, landscape.domain.high
-    quarter = low + (high - low) * np.array([[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]])
-    return quarter
+    return low + (high - low) * np.array([[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]])
 
 
-EXPLORER_DEFAULT = {
-    "landscape": "goldstein_price",
-    "optimizers": ("adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"),
-    "steps": 300,
-}
+@dataclass(frozen=True)
+class Demo:
+    """A demonstration: its id (the link's `demo`), title, what to watch, and the Explorer link that shows it."""
 
-# Learn-page demonstrations: title, what to look at, and the Explorer link parameters that show it.
-DEMONSTRATIONS: tuple[tuple[str, str, dict[str, str | list[str]]], ...] = (
-    ("Adam stuck in a sharp basin, CM escapes",
-     "Three runs start in the sharp basin at (-1, 0). Adam and Adam+SAM settle there; Adam+CM's stored momenta "
-     "carry it over the ridge into the flat basin at (1, 0). Scrub to the first steps to see the buffer fill.",
-     {"page": "explorer", "landscape": "two_basin:sharpness=16", "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05",
-                                                                              "adam_cm:lr=0.05"],
-      "starts": "preset", "steps": "300"}),
-    ("SAM on a bowl",
-     "On an elongated quadratic bowl SAM evaluates the gradient at the ascent point x + rho g/||g|| (the orange "
-     "cross): it steps as if standing a little uphill, so it moves faster across the sharp direction.",
-     {"page": "explorer", "landscape": "quadratic:lambda_min=0.5,lambda_max=20",
-      "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05,rho=0.5"], "starts": "points", "points": "-2.5,2;2.2,-2.5",
-      "steps": "200"}),
-    ("CM's buffer size C",
-     "The same start with C = 1, 5 and 20 critical momenta on Goldstein-Price: a larger buffer keeps older, larger "
-     "momenta and travels further before settling.",
-     {"page": "explorer", "landscape": "goldstein_price",
-      "optimizer": ["adam_cm:lr=0.05,top_c=1", "adam_cm:lr=0.05", "adam_cm:lr=0.05,top_c=20"],
-      "starts": "points", "points": "-1.4,-0.8", "steps": "300"}),
-    ("Goldstein-Price, the lecture demo",
-     "Adam and Adam+SAM settle in the local minimum 30; Adam+CM overshoots into the global minimum 3.",
-     {"page": "explorer", "landscape": "goldstein_price", "optimizer": list(EXPLORER_DEFAULT["optimizers"]),
-      "starts": "preset", "steps": "300"}),
+    id: str
+    title: str
+    note: str
+    params: dict[str, str | list[str]]
+
+    def link(self) -> dict[str, str | list[str]]:
+        return {"page": "explorer", **self.params, "demo": self.id}
+
+
+DEMOS: tuple[Demo, ...] = (
+    Demo("sharp-basin", "Adam stuck in a sharp basin, CM escapes",
+         "Three runs start in the sharp basin at (-1, 0). Adam and Adam+SAM stay there; Adam+CM's long early steps "
+         "and stored momenta carry it over the ridge into the flat, deeper basin at (1, 0): watch its distance from "
+         "the start jump and its basin lane turn, while the overlays show the aggregate CM steps along.",
+         {"landscape": "two_basin:sharpness=16,depth=0.5",
+          "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"], "starts": "preset", "steps": "150"}),
+    Demo("goldstein-price", "Goldstein-Price, the lecture demo",
+         "From the same three starts, Adam and Adam+SAM settle in the local minimum f=30; Adam+CM overshoots it "
+         "and ends in the global minimum f=3. Press play, then scrub back to the first steps to see why.",
+         {"landscape": "goldstein_price", "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"],
+          "starts": "preset", "steps": "300"}),
+    Demo("sam-bowl", "SAM on a bowl",
+         "On an elongated quadratic bowl SAM takes its gradient at the ascent point x + ρ g/‖g‖ (the hollow "
+         "diamond): it steps as if standing a little uphill, so it crosses the sharp direction differently.",
+         {"landscape": "quadratic:lambda_min=0.5,lambda_max=20",
+          "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05,rho=0.5"], "starts": "points", "points": "-2.5,2;2.2,-2.5",
+          "steps": "200", "follow": "1,0"}),
+    Demo("buffer-size", "CM's buffer size C",
+         "One start, three buffer sizes: with C = 1 the buffer holds a single old momentum, with C = 20 many; watch "
+         "how far each travels before it settles, and which minimum each reaches.",
+         {"landscape": "goldstein_price",
+          "optimizer": ["adam_cm:lr=0.05,top_c=1", "adam_cm:lr=0.05", "adam_cm:lr=0.05,top_c=20"],
+          "starts": "points", "points": "-1.4,-0.8", "steps": "300"}),
 )
+DEMOS_BY_ID = {demo.id: demo for demo in DEMOS}
+EXPLORER_DEFAULT = DEMOS_BY_ID["goldstein-price"]  # the view a fresh visit opens on

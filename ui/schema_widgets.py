@@ -1,7 +1,9 @@
 """Controls rendered from a schema: one widget per `Field`, so adding a knob to a schema needs no app change.
 
 A widget's key is `<prefix>.<field name>`; its value lives in `st.session_state`, set before the widget is drawn,
-so a link can fill the controls. Floats marked `log` get a log-scale slider and an exact number box kept in step.
+so a link can fill the controls. Floats marked `log` get a log-scale slider and an exact number box kept in step: the
+slider's stops are a 1-2-5 ladder plus the exact value in use, so it always shows the number used, never a rounded
+neighbour.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import streamlit as st
 from specs import Field, SpecError
 from specs.language import Entry
 from ui import literal
+
+
+EXACT_FORMAT = "%.12g"  # number boxes show what is used (to 12 digits), not a 6-digit rounding
 
 
 def field_key(prefix: str, field: Field) -> str:
@@ -39,10 +44,9 @@ def _in_range(field: Field, value: float) -> bool:
         return False
 
 
-def _nearest(ladder: list[float], value: float) -> float:
-    if not value > 0:
-        return ladder[0]
-    return min(ladder, key=lambda v: abs(math.log10(v) - math.log10(value)))
+def ladder_with(field: Field, value: float) -> list[float]:
+    """The slider's stops: the 1-2-5 ladder and `value` itself, in order."""
+    return sorted({*log_ladder(field), float(value)})
 
 
 def _number_type(field: Field, value: Any) -> Any:
@@ -58,9 +62,8 @@ def put_values(prefix: str, fields: Iterable[Field], values: Mapping[str, Any]) 
         key = field_key(prefix, field)
         numeric = field.kind in ("int", "float") and value is not None
         st.session_state[key] = _number_type(field, value) if numeric else value
-        ladder = log_ladder(field) if field.kind == "float" and field.log else []
-        if ladder and value is not None:
-            st.session_state[_scale_key(prefix, field)] = _nearest(ladder, float(value))
+        if field.kind == "float" and field.log and value is not None:
+            st.session_state[_scale_key(prefix, field)] = float(value)
 
 
 def _ensure(prefix: str, field: Field) -> None:
@@ -101,16 +104,17 @@ def _field_widget(prefix: str, field: Field, label: str) -> Any:
         bounds["min_value"] = number(field.low)
     if field.high is not None and not field.high_open:
         bounds["max_value"] = number(field.high)
-    ladder = log_ladder(field) if field.kind == "float" and field.log else []
-    if ladder:
+    if field.kind == "float" and field.log:
+        stops = ladder_with(field, st.session_state.get(_scale_key(prefix, field), field.default))
         left, right = st.columns([3, 2])
         with left:
-            st.select_slider(label, ladder, key=_scale_key(prefix, field), help=literal.help_text(help_text + " (log scale)"),
-                             format_func=lambda v: f"{v:g}", on_change=_sync_number_from_scale, args=(prefix, field))
+            st.select_slider(label, stops, key=_scale_key(prefix, field),
+                             help=literal.help_text(help_text + " (log scale)"), format_func=field.format,
+                             on_change=_sync_number_from_scale, args=(prefix, field))
         with right:
-            return st.number_input(f"{field.name} (exact)", key=key, step=_step(field), format="%g",
+            return st.number_input(f"{field.name} (exact)", key=key, step=_step(field), format=EXACT_FORMAT,
                                    on_change=_sync_scale_from_number, args=(prefix, field), **bounds)
-    return st.number_input(label, key=key, step=_step(field), format="%d" if field.kind == "int" else "%g",
+    return st.number_input(label, key=key, step=_step(field), format="%d" if field.kind == "int" else EXACT_FORMAT,
                            help=literal.help_text(help_text), **bounds)
 
 

@@ -31,7 +31,7 @@ class UrlReader:
     """Typed values from query parameters; each refused value becomes a notice and its default is used."""
 
     def __init__(self, params: Params) -> None:
-        self.params = {key: list(values) for key, values in params.items()}
+        self.params = {key: [values] if isinstance(values, str) else list(values) for key, values in params.items()}
         self.notices: list[str] = []
 
     def _refuse(self, key: str, value: str, reason: str, default: str) -> None:

@@ -3,13 +3,17 @@ a widget is written back to the link, so a copied link restores the same view.""
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.url_state import UrlReader
+from specs import SpecError
 from ui import literal
+from ui.url_state import UrlReader
+
+T = TypeVar("T")
 
 _WRITTEN = "_url.written"  # the query string the app last wrote
 _NOTICES = "_url.notices"  # (query string they belong to, notices) from the last link read
@@ -58,13 +62,36 @@ def copy_link_control(params: Mapping[str, str | Sequence[str]]) -> None:
 
 
 def synced_state(read_state: Callable[[UrlReader], object], put_state: Callable[[object], None],
-                 controls: Callable[[], tuple[object | None, list[str]]]) -> object | None:
-    """A page's state kept in step with the link: a new link is read into the widgets, the widgets are drawn, and
-    their state is written back to the link. None (with the errors shown) when the inputs are not valid."""
+                 controls: Callable[[], tuple[object | None, list[str]]]) -> tuple[object | None, list[str]]:
+    """A page's state kept in step with the link: a new link is read into the widgets, then the widgets are drawn;
+    returns the state they describe (None when an input is not valid: its message is drawn beside it) and the
+    errors. `shown_view` decides what the page draws and writes the link."""
     read_link_if_changed(lambda reader: put_state(read_state(reader)))
-    state, errors = controls()
-    if state is None:
-        literal.error("Fix the inputs in the sidebar: " + " ".join(errors))
+    return controls()
+
+
+def shown_view(page: str, state: object | None, errors: list[str], compute: Callable[[object], T]
+               ) -> tuple[object, T] | None:
+    """What the page draws: `compute(state)` when the inputs are valid and the request runs; otherwise the last view
+    the page drew, kept with every other setting, and the reason in one notice. The link always names what is drawn.
+
+    None when there is nothing to draw yet (the first view of a session failed).
+    """
+    kept = f"_{page}.shown"
+    if state is not None:
+        try:
+            view = compute(state)
+        except SpecError as error:
+            literal.error(error)
+        else:
+            st.session_state[kept] = (state, view)
+            write_link(state.params())
+            return state, view
+    elif errors:
+        literal.error("Fix the marked input: " + " ".join(errors))
+    if kept not in st.session_state:
         return None
-    write_link(state.params())
-    return state
+    previous_state, view = st.session_state[kept]
+    literal.info("The page shows the last settings that ran; the link names them too.")
+    write_link(previous_state.params())
+    return previous_state, view

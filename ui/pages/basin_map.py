@@ -137,23 +137,26 @@ def basin_heatmaps(maps: list[BasinMap], minima, titles: list[str]) -> dict:
     return {"data": traces, "layout": layout}
 
 
+def computed_maps(state: MapState, settings: Settings) -> tuple:
+    """The landscape and its maps (the flow's, then one per optimizer), the whole request checked first."""
+    specs = slot_specs(state.optimizers, {})
+    surface = compute.landscape(state.landscape_spec)
+    work.check(work.total([basin_map_work(surface, None, state.resolution, 0)] + [
+        basin_map_work(surface, OPTIMIZERS.build(spec), state.resolution, state.steps) for spec in specs]),
+        settings.max_work)
+    return surface, maps_with_progress(state.landscape_spec, specs, state.resolution, state.steps, settings.max_work)
+
+
 def render(settings: Settings) -> None:
     st.title("Basin map")
     st.caption("Every start on a grid, coloured by the basin the run ends in (grey: no listed basin, black: "
                "diverged). The first panel is the landscape's own basins: where plain gradient flow goes.")
-    state = url_sync.synced_state(read_state, put_state, controls)
-    if state is None:
+    shown = url_sync.shown_view("basins", *url_sync.synced_state(read_state, put_state, controls),
+                                lambda state: computed_maps(state, settings))
+    if shown is None:
         return
+    state, (surface, maps) = shown
     specs = slot_specs(state.optimizers, {})
-    try:
-        surface = compute.landscape(state.landscape_spec)
-        work.check(work.total([basin_map_work(surface, None, state.resolution, 0)] + [
-            basin_map_work(surface, OPTIMIZERS.build(spec), state.resolution, state.steps) for spec in specs]),
-            settings.max_work)
-        maps = maps_with_progress(state.landscape_spec, specs, state.resolution, state.steps, settings.max_work)
-    except SpecError as error:
-        literal.error(error)
-        return
     header = st.columns([1, 1, 4], vertical_alignment="bottom")
     with header[0]:
         url_sync.copy_link_control(state.params())

@@ -17,7 +17,11 @@ from experiments.sweep import SweepTable, sweep
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from specs import Field, SpecError
+from experiments import work
+from export import palette
+from export.player import build_payload
 from ui import compute, drawing, literal, url_sync
+from ui.player_component import player
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.settings import Settings
@@ -257,9 +261,10 @@ def escape_figure(table: SweepTable, axis: str | None, log_axis: bool) -> dict:
     """Escape rate with its 95% band against the swept value, one colour per optimizer (bars without an axis)."""
     traces = []
     names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
+    colours = [style.colour for style in palette.styles_for([palette.kind_of(name) for name in names])]
     for index, name in enumerate(names):
         rows = [row for row in table.rows if row["optimizer"] == name]
-        colour = drawing.colour(index)
+        colour = colours[index]
         rate = [row["escape_rate"] for row in rows]
         low = [row["escape_rate"] - row["ci_low"] for row in rows]
         high = [row["ci_high"] - row["escape_rate"] for row in rows]
@@ -287,23 +292,26 @@ def _row_label(row: dict, axis: str | None) -> str:
     return f"{row['optimizer']}" + (f" at {axis} = {row[axis]}" if axis else "")
 
 
+def computed_sweep(state: EscapeState, settings: Settings) -> SweepTable:
+    knobs = sweepable_fields(state.landscape[0], [name for name, _ in state.optimizers])
+    axis = None if state.axis == NO_AXIS else state.axis
+    values = tuple(parse_values(knobs[axis], state.values)) if axis else ()
+    return cached_sweep(state.landscape_spec, tuple(slot_specs(state.optimizers, {})), axis, values, state.runs,
+                        state.steps, state.seed, state.basin, state.equalise, settings.max_work)
+
+
 def render(settings: Settings) -> None:
     st.title("Escape lab")
     st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a diverged run never "
                "counts as escaped). Bands are 95% Wilson intervals.")
-    state = url_sync.synced_state(read_state, put_state, controls)
-    if state is None:
+    shown = url_sync.shown_view("escape", *url_sync.synced_state(read_state, put_state, controls),
+                                lambda state: computed_sweep(state, settings))
+    if shown is None:
         return
-    specs = slot_specs(state.optimizers, {})
+    state, table = shown
     knobs = sweepable_fields(state.landscape[0], [name for name, _ in state.optimizers])
     axis = None if state.axis == NO_AXIS else state.axis
     values = tuple(parse_values(knobs[axis], state.values)) if axis else ()
-    try:
-        table = cached_sweep(state.landscape_spec, tuple(specs), axis, values, state.runs, state.steps, state.seed,
-                             state.basin, state.equalise, settings.max_work)
-    except SpecError as error:
-        literal.error(error)
-        return
     header = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
     with header[0]:
         url_sync.copy_link_control(state.params())
@@ -326,16 +334,18 @@ def render(settings: Settings) -> None:
         surface = compute.landscape(row["landscape"])
         starts = starts_in_basin(surface, resolve_basin(surface, state.basin), min(SAMPLE_RUNS, state.runs),
                                  state.seed)
-        result = compute.trajectories(row["landscape"], row["optimizer_spec"], tuple(map(tuple, starts)), row["steps"],
-                                      settings.max_work).result
+        method = OPTIMIZERS.build(row["optimizer_spec"])
+        work.check(work.run_work(surface, method, len(starts), row["steps"], row["steps"] + 1), settings.max_work)
+        key = tuple(map(tuple, starts.tolist()))
+        every = max(1, -(-row["steps"] // compute.RECORDED_POINTS))
+        result = compute.trajectories(surface, method, key, row["steps"], every).result
+        tracks = compute.tracks(surface, method, key, row["steps"], every)
     except SpecError as error:
         literal.error(error)
         return
-    grid = compute.surface_grid(row["landscape"])
-    series = [drawing.Series(labels[chosen or 0], drawing.colour(0), result)]
-    figure = drawing.trajectory_map(grid, compute.landscape_picture(row["landscape"]), surface.minima, series,
-                                    overlays=False, clickable=False)
-    st.plotly_chart(drawing.Prepared(figure), key=f"{PREFIX}.sample_map")
+    label = labels[chosen or 0]
+    player(build_payload(surface, {label: result}, compute.picture(surface), basins={label: tracks}),
+           key=f"{PREFIX}.player")
     literal.caption(f"The first {len(starts)} starts of this configuration, drawn inside the basin; press play.")
 
 

@@ -1,51 +1,59 @@
-"""Explorer: a landscape, any set of optimizers and some starts; the trajectories animate in the browser, with the
-losses, a table per run and teaching overlays at the scrubbed step."""
+"""Explorer: a landscape, any set of optimizers and some starts. The trajectory player draws and plays them in the
+browser (play, scrub, zoom, overlays and hover never come back to the server); a click on the map adds a start.
+Below it: a table per run and the downloads."""
 
 from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from export.gif import trajectory_gif
-from export.tables import result_csv, result_json
-from export.figures import trajectories_figure
 from experiments import work
+from experiments.basins import DIVERGED_BASIN, NO_BASIN, UNDEFINED_BASIN
+from experiments.run import DIVERGED, STOP_REASONS, as_starts, recorded_step_indices, run
 from experiments.starts import uniform_starts
-from landscapes import LANDSCAPES
-from optimizers import OPTIMIZERS
+from export.figures import trajectories_figure
+from export.gif import trajectory_gif
+from export.labels import optimizer_labels
+from export.player import build_payload, standalone_html
+from export.player.explore import default_follow, player_work
+from export.player.payload import basin_names
+from export.tables import result_csv, result_json
+from landscapes import LANDSCAPES, Landscape
+from optimizers import OPTIMIZERS, Optimizer
 from specs import Field, SpecError
 from ui import compute, drawing, literal, url_sync
-from ui.optimizer_slots import put_slots, slot_controls, slot_specs
-from ui.presets import EXPLORER_DEFAULT, preset_starts
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
+from ui.optimizer_slots import put_slots, slot_controls
+from ui.player_component import player
+from ui.presets import DEMOS_BY_ID, EXPLORER_DEFAULT, preset_starts
 from ui.settings import Settings
-from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text, start_bounds
+from ui.url_state import (UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text,
+                          start_bounds)
 
 PREFIX = "ex"
+PAGE = "explorer"
 SHARED = ("noise", "seed")  # set once for all optimizers: the page's gradient noise and seed
-STEPS = Field("steps", "int", EXPLORER_DEFAULT["steps"], "optimizer steps of every run", low=1, high=1_000_000)
+STEPS = Field("steps", "int", 300, "optimizer steps of every run", low=1, high=1_000_000)
 RUNS = Field("runs", "int", 20, "how many random starts", low=1, high=1000)
 START_MODE = Field("starts", "choice", "preset", "where the runs start", choices=("preset", "random", "points"))
 VIEW = Field("view", "choice", "map", "what the main figure shows", choices=("map", "surface"))
-OVERLAYS = Field("overlays", "bool", True, "teaching overlays at the scrubbed step")
-OVERLAY_RUN = Field("run", "int", 0, "the run the overlays follow", low=0, high=999)
+FOLLOW = Field("follow", "text", "", "the optimizer and run the overlays follow, as k,r", max_length=20)
+DEMO = Field("demo", "choice", "", "the demonstration the view opened as", choices=("", *DEMOS_BY_ID))
 START_LABELS = {"preset": "preset", "random": "N random in a region", "points": "points I choose (or click)"}
-VIEW_LABELS = {"map": "contour map (animated)", "surface": "3-D surface"}
+VIEW_LABELS = {"map": "map (animated)", "surface": "3-D surface"}
+PLAYER_POINTS = 400_000  # recorded points of all trajectories together sent to the player (float32: ~5 MB)
+FOLLOW_CHOICES = 20  # runs of each optimizer offered to the overlays
 
 
 def shared_field(name: str) -> Field:
     """The optimizers' own field for a page-wide value (its range and default), from the first that has it."""
-    for entry in OPTIMIZERS.entries():
-        for field in entry.fields:
-            if field.name == name:
-                return field
-    raise KeyError(name)
+    return next(f for entry in OPTIMIZERS.entries() for f in entry.fields if f.name == name)
 
 
 @dataclass(frozen=True)
@@ -58,33 +66,44 @@ class ExplorerState:
     region: tuple[float, float, float, float] | None
     steps: int
     shared: dict[str, Any]
-    view: str
-    overlays: bool
-    overlay_run: int
+    view: str = "map"
+    follow: tuple[int, int] | None = None  # (optimizer, run) the overlays follow; None: the default
+    demo: str = ""
 
     @property
     def landscape_spec(self) -> str:
         return spec_text(LANDSCAPES, *self.landscape)
 
-    def optimizer_specs(self) -> list[str]:
-        return slot_specs(self.optimizers, self.shared)
+    def methods(self) -> list[Optimizer]:
+        """The optimizers, built from their values (no spec string is parsed), with the page-wide values set."""
+        return [OPTIMIZERS.build({"name": name, **values, **{k: v for k, v in self.shared.items()
+                                                              if any(f.name == k for f in OPTIMIZERS.entry(name).fields)}})
+                for name, values in self.optimizers]
+
+    def runs_key(self) -> tuple:
+        """What decides the runs (not how they are shown)."""
+        return (self.landscape_spec, tuple(method.spec for method in self.methods()), self.starts, self.points,
+                self.runs, self.region, self.steps)
 
     def params(self) -> dict[str, str | list[str]]:
         """The URL of this state (only what differs from the defaults, beside the landscape and optimizers)."""
-        out: dict[str, str | list[str]] = {"page": "explorer", "landscape": self.landscape_spec,
-                                           "optimizer": slot_specs(self.optimizers, {})}
-        values = {START_MODE: self.starts, STEPS: self.steps, VIEW: self.view, OVERLAYS: self.overlays,
-                  OVERLAY_RUN: self.overlay_run, **{shared_field(k): v for k, v in self.shared.items()}}
-        out["starts"] = self.starts
+        out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec,
+                                           "optimizer": [spec_text(OPTIMIZERS, *o) for o in self.optimizers],
+                                           "starts": self.starts}
         if self.starts == "points":
             out["points"] = format_points(self.points)
         if self.starts == "random":
             out["runs"] = RUNS.format(self.runs)
             if self.region is not None:
                 out["region"] = format_numbers(self.region)
-        for field, value in values.items():
-            if field is not START_MODE and value != field.default:
+        for field, value in ((STEPS, self.steps), (VIEW, self.view), *((shared_field(k), v)
+                                                                        for k, v in self.shared.items())):
+            if value != field.default:
                 out[field.name] = field.format(value)
+        if self.follow is not None:
+            out["follow"] = f"{self.follow[0]},{self.follow[1]}"
+        if self.demo:
+            out["demo"] = self.demo
         return out
 
 
@@ -102,17 +121,34 @@ def shared_value(reader: UrlReader, name: str, optimizers: list[tuple[str, dict[
     return value
 
 
+def parse_follow(text: str) -> tuple[int, int] | None:
+    """'k,r' -> (k, r), two small non-negative integers; '' -> None; SpecError otherwise."""
+    if not text:
+        return None
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isascii() and p.strip().isdigit() and len(p.strip()) <= 4 for p in parts):
+        raise SpecError(f"follow must be two whole numbers k,r: the optimizer and the run (got {text!r})")
+    return int(parts[0]), int(parts[1])
+
+
 def read_state(reader: UrlReader) -> ExplorerState:
-    landscape = reader.spec("landscape", LANDSCAPES, EXPLORER_DEFAULT["landscape"], fixed=FIXED,
+    defaults = EXPLORER_DEFAULT.params
+    landscape = reader.spec("landscape", LANDSCAPES, str(defaults["landscape"]), fixed=FIXED,
                             validate=compute.landscape)
-    optimizers = reader.specs("optimizer", OPTIMIZERS, EXPLORER_DEFAULT["optimizers"])
+    optimizers = reader.specs("optimizer", OPTIMIZERS, list(defaults["optimizer"]))
     shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
     within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
+    follow_text = reader.field("follow", FOLLOW)
+    try:
+        follow = parse_follow(follow_text)
+    except SpecError as error:
+        reader.notices.append(f"The link's follow={follow_text!r} was not used: {error}. The overlays follow the "
+                              "default run.")
+        follow = None
     return ExplorerState(landscape, tuple(optimizers), reader.field("starts", START_MODE),
                          reader.points("points", ((0.0, 0.0),), within), reader.field("runs", RUNS),
-                         reader.box("region", within),
-                         reader.field("steps", STEPS), shared, reader.field("view", VIEW),
-                         reader.field("overlays", OVERLAYS), reader.field("run", OVERLAY_RUN))
+                         reader.box("region", within), reader.field("steps", STEPS), shared,
+                         reader.field("view", VIEW), follow, reader.field("demo", DEMO))
 
 
 def put_state(state: ExplorerState) -> None:
@@ -125,27 +161,34 @@ def put_state(state: ExplorerState) -> None:
     st.session_state[f"{PREFIX}.region"] = format_numbers(state.region) if state.region else ""
     st.session_state[f"{PREFIX}.steps"] = state.steps
     for key, value in state.shared.items():
-        field = shared_field(key)
-        st.session_state[f"{PREFIX}.{key}"] = float(value) if field.kind == "float" else value
+        st.session_state[f"{PREFIX}.{key}"] = float(value) if shared_field(key).kind == "float" else value
     st.session_state[f"{PREFIX}.view"] = state.view
-    st.session_state[f"{PREFIX}.overlays"] = state.overlays
-    st.session_state[f"{PREFIX}.run"] = state.overlay_run
+    st.session_state[f"{PREFIX}.follow"] = state.follow
+    st.session_state[f"{PREFIX}.demo"] = state.demo
 
 
 def _number(field: Field, label: str, **kwargs: Any) -> Any:
     bounds = {"min_value": field.low, "max_value": field.high} if field.kind == "int" else {
         "min_value": float(field.low), "max_value": float(field.high)}
-    return st.number_input(label, key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help), **bounds, **kwargs)
+    return st.number_input(label, key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help), **bounds,
+                           **kwargs)
 
 
 def controls() -> tuple[ExplorerState | None, list[str]]:
-    """Draw the Explorer's controls in the sidebar; return the state they describe and any errors."""
+    """Draw the Explorer's controls in the sidebar; return the state they describe and any errors (each also shown
+    beside its input)."""
     errors: list[str] = []
-    side = st.sidebar
-    with side:
+    with st.sidebar:
         st.subheader("Landscape")
-        landscape, landscape_errors = landscape_controls(PREFIX, EXPLORER_DEFAULT["landscape"])
+        landscape, landscape_errors = landscape_controls(PREFIX, str(EXPLORER_DEFAULT.params["landscape"]))
         errors += landscape_errors
+        within = None
+        if not landscape_errors:
+            try:
+                within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
+            except SpecError as error:  # a formula that does not parse: said beside the formula
+                errors.append(str(error))
+                literal.error(error)
         st.subheader("Optimizers")
         optimizers, optimizer_errors = slot_controls(PREFIX, shared=SHARED)
         errors += optimizer_errors
@@ -155,12 +198,6 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
         points: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
         region = None
         runs = st.session_state.get(f"{PREFIX}.runs", RUNS.default)
-        try:
-            within = None if landscape_errors else start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
-        except SpecError as error:  # a formula that does not parse: said once, where the landscape is drawn
-            within = None
-            errors.append(str(error))
-            literal.error(error)
         if mode == "points":
             text = st.text_input("start points x,y; x,y", key=f"{PREFIX}.points",
                                  help="or click on the map to add a start")
@@ -184,16 +221,24 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
             field = shared_field(key)
             label = "gradient noise σ" if key == "noise" else key
             shared[key] = _number(field, label, step=0.05 if field.kind == "float" else 1,
-                                  format="%g" if field.kind == "float" else "%d")
+                                  format="%.12g" if field.kind == "float" else "%d")
     if errors:
         return None, errors
-    return ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
-                         st.session_state.get(f"{PREFIX}.view", VIEW.default),
-                         st.session_state.get(f"{PREFIX}.overlays", OVERLAYS.default),
-                         int(st.session_state.get(f"{PREFIX}.run", OVERLAY_RUN.default))), []
+    state = ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
+                          st.session_state.get(f"{PREFIX}.view", VIEW.default),
+                          st.session_state.get(f"{PREFIX}.follow"), st.session_state.get(f"{PREFIX}.demo", ""))
+    return (state if still_the_demo(state) else replace(state, demo="")), []
 
 
-def start_points(state: ExplorerState, surface) -> np.ndarray:
+def still_the_demo(state: ExplorerState) -> bool:
+    """A demo's note holds only while its runs are the ones shown."""
+    if not state.demo or state.demo not in DEMOS_BY_ID:
+        return not state.demo
+    shown = read_state(UrlReader(DEMOS_BY_ID[state.demo].link()))
+    return shown.runs_key() == state.runs_key()
+
+
+def start_points(state: ExplorerState, surface: Landscape) -> np.ndarray:
     """(N, 2) starts of the state: the landscape's presets, explicit points, or seeded uniform draws in a region."""
     if state.starts == "points":
         return np.array(state.points, dtype=np.float64)
@@ -205,161 +250,199 @@ def start_points(state: ExplorerState, surface) -> np.ndarray:
     return preset_starts(surface)
 
 
-def _add_clicked_start() -> None:
-    """A click on the map selects an invisible marker: its point joins the starts."""
-    event = st.session_state.get(f"{PREFIX}.map")
-    points = (event or {}).get("selection", {}).get("points", [])
-    clicked = [(float(p["x"]), float(p["y"])) for p in points if "x" in p and "y" in p]
-    if not clicked:
-        return
-    current = [tuple(p) for p in st.session_state.get(f"{PREFIX}._starts_now", [])]
-    combined = (current + clicked[-1:])[-50:]
-    st.session_state[f"{PREFIX}.points"] = format_points(combined).replace(";", "; ")
-    st.session_state[f"{PREFIX}.starts"] = "points"
+def record_every(steps: int, total_runs: int) -> int:
+    """Keep at most RECORDED_POINTS points of a trajectory, and PLAYER_POINTS of all of them together."""
+    per_run = max(50, min(compute.RECORDED_POINTS, PLAYER_POINTS // max(total_runs, 1)))
+    return max(1, -(-steps // per_run))
 
 
-def _labels(specs: list[str]) -> list[str]:
-    labels = []
-    for number, spec in enumerate(specs, start=1):
-        labels.append(spec if specs.count(spec) == 1 else f"{spec} #{number}")
-    return labels
+@dataclass(frozen=True)
+class ExplorerView:
+    """What the page draws for a state: the runs (float32, measured in float64), their labels and the payload."""
+
+    surface: Landscape
+    methods: list[Optimizer]
+    labels: list[str]
+    starts: np.ndarray
+    drawn: list[compute.DrawnRuns]
+    follow: tuple[int, int]
+    payload: dict[str, Any]
 
 
-def basin_text(minima, index: int) -> str:
-    if index == -2:
+def follow_of(state: ExplorerState, methods: list[Optimizer], runs: int) -> tuple[int, int]:
+    follow = state.follow or (default_follow(methods), 0)
+    return min(follow[0], len(methods) - 1), min(follow[1], runs - 1)
+
+
+def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
+    """The runs, the followed run's overlays and the basin tracks (each cached), the whole request checked first."""
+    surface = compute.landscape(state.landscape_spec)
+    methods = state.methods()
+    starts = as_starts(start_points(state, surface), surface.dim)
+    follow = follow_of(state, methods, len(starts))
+    every = record_every(state.steps, len(starts) * len(methods))
+    recorded = len(recorded_step_indices(state.steps, every))
+    work.check(work.total([work.setup_work(surface),
+                           *[work.run_work(surface, method, len(starts), state.steps, recorded) for method in methods],
+                           *player_work(surface, methods, follow[0], len(starts), state.steps, recorded, True)]),
+               max_work, work.APP_REQUEST_BYTES)
+    key = tuple(map(tuple, starts.tolist()))
+    drawn = [compute.trajectories(surface, method, key, state.steps, every) for method in methods]
+    labels = optimizer_labels([(method.name, method.params) for method in methods])
+    trace = compute.teaching(surface, methods[follow[0]], key[follow[1]], state.steps)
+    tracks = {label: compute.tracks(surface, method, key, state.steps, every) for label, method in zip(labels, methods)}
+    demo = DEMOS_BY_ID.get(state.demo)
+    payload = build_payload(surface, {label: runs.result for label, runs in zip(labels, drawn)},
+                            compute.picture(surface), teaching=trace,
+                            follow=(labels[follow[0]], follow[1]) if trace is not None else None, basins=tracks,
+                            note=demo.note if demo else "", title=demo.title if demo else "",
+                            landscape_label=state.landscape_spec)
+    return ExplorerView(surface, methods, labels, starts, drawn, follow, payload)
+
+
+def status_text(result, run_index: int) -> str:
+    reason = int(result.stop_reason[run_index])
+    if not result.stopped[run_index]:
+        return "ran every step"
+    return f"{STOP_REASONS[reason]} at step {int(result.stopped_at[run_index])}"
+
+
+def basin_text(names: list[str], index: int) -> str:
+    if index == DIVERGED_BASIN:
         return "— (diverged)"
-    if index < 0:
-        return "none found"
-    minimum = minima[index]
-    return f"#{index} {minimum.label or 'local'} (f = {minimum.value:.4g})"
+    if index == UNDEFINED_BASIN:
+        return "— (gradient undefined)"
+    if index == NO_BASIN:
+        return "no listed minimum"
+    return names[index]
 
 
-def path_length_help(steps: int) -> str:
-    """What the path length column measures: every step, or the points kept for drawing on long runs."""
-    every = compute.record_every(steps)
-    if every == 1:
-        return "length of the whole path, summed step by step"
-    return f"length of the path through every {every}th point (the points kept for drawing): shorter than the true path"
-
-
-def run_table(labels: list[str], drawn: list[compute.DrawnRuns], minima) -> pd.DataFrame:
+def run_table(view: ExplorerView) -> pd.DataFrame:
+    names = basin_names(view.surface)
     rows = []
-    for label, runs in zip(labels, drawn):
+    for label, runs in zip(view.labels, view.drawn):
         result, measured = runs.result, runs.measured
         for i in range(result.n_runs):
-            diverged = int(result.stopped_at[i])
-            rows.append({"optimizer": label, "run": i,
-                         "start": f"({result.starts[i, 0]:.4g}, {result.starts[i, 1]:.4g})",
-                         "final loss": float(result.final_losses[i]) if diverged < 0 else np.nan,
-                         "basin reached": basin_text(minima, int(measured["basin"][i])),
-                         "largest Hessian eigenvalue": float(measured["sharpness"][i]),
-                         "path length": float(measured["path_length"][i]),
-                         "diverged": f"at step {diverged}" if diverged >= 0 else "no"})
+            ran = not result.stopped[i]
+            rows.append({"optimizer": label, "run": i + 1,
+                         "start": f"({view.starts[i, 0]:.4g}, {view.starts[i, 1]:.4g})",
+                         "final loss": float(result.final_losses[i]) if ran else None,
+                         "basin reached": basin_text(names, int(measured["basin"][i])),
+                         "largest Hessian eigenvalue": float(measured["sharpness"][i]) if ran else None,
+                         "path length": float(measured["path_length"][i]) if ran else None,
+                         "status": status_text(result, i)})
     return pd.DataFrame(rows)
 
 
-def _trajectories_csv(labels: list[str], results: list) -> str:
+def full_results(view: ExplorerView, steps: int) -> list:
+    """The runs again in float64, every step (for the CSV and JSON downloads, computed when asked for)."""
+    return [run(view.surface, method, view.starts, steps, max_work=None) for method in view.methods]
+
+
+def _trajectories_csv(view: ExplorerView, steps: int) -> str:
     out = io.StringIO()
-    for number, (label, result) in enumerate(zip(labels, results)):
+    for number, (label, result) in enumerate(zip(view.labels, full_results(view, steps))):
         lines = result_csv(result).splitlines()
         if number == 0:
             out.write("optimizer," + lines[0] + "\n")
-        out.writelines(f"{label},{line}\n" for line in lines[1:])
+        out.writelines(f"\"{label}\",{line}\n" for line in lines[1:])
     return out.getvalue()
 
 
-def _figure_png(surface, labels: list[str], results: list) -> bytes:
+def _trajectories_json(view: ExplorerView, steps: int) -> str:
+    return json.dumps([{"label": label, **json.loads(result_json(result))}
+                       for label, result in zip(view.labels, full_results(view, steps))], indent=1)
+
+
+def _figure_png(view: ExplorerView) -> bytes:
     out = io.BytesIO()
-    trajectories_figure(surface, dict(zip(labels, results))).savefig(out, format="png", dpi=150)
+    results = {label: runs.result for label, runs in zip(view.labels, view.drawn)}
+    trajectories_figure(view.surface, results).savefig(out, format="png", dpi=150, metadata={"Software": None})
     return out.getvalue()
 
 
-def _trajectories_json(results: list) -> str:
-    return json.dumps([json.loads(result_json(result)) for result in results], indent=1)
+def _gif(view: ExplorerView) -> bytes:
+    return trajectory_gif(view.surface, {label: runs.result for label, runs in zip(view.labels, view.drawn)})
+
+
+def follow_choices(view: ExplorerView) -> list[tuple[int, int]]:
+    runs = view.drawn[0].result.n_runs
+    return [(k, r) for k in range(len(view.methods)) for r in range(min(runs, FOLLOW_CHOICES))]
+
+
+def _add_clicked_start(state: ExplorerState, clicked: tuple[float, float], starts: np.ndarray) -> None:
+    """A click on the map adds a start there (the player rounds it to the view's resolution)."""
+    current = [tuple(p) for p in starts.tolist()] if state.starts == "points" else []
+    combined = (current + [clicked])[-50:]
+    st.session_state[f"{PREFIX}.points"] = format_points(combined).replace(";", "; ")
+    st.session_state[f"{PREFIX}.starts"] = "points"
+    st.rerun()
+
+
+def downloads(view: ExplorerView, state: ExplorerState) -> None:
+    """Every export of this view, each made only when its button is pressed."""
+    items = [("CSV", lambda: _trajectories_csv(view, state.steps), "trajectories.csv", "text/csv",
+              "every step of every run, exact floats"),
+             ("JSON", lambda: _trajectories_json(view, state.steps), "trajectories.json", "application/json",
+              "every step of every run, with where and why a run stopped"),
+             ("PNG", lambda: _figure_png(view), "trajectories.png", "image/png", "one panel per optimizer"),
+             ("GIF", lambda: _gif(view), "trajectories.gif", "image/gif", "the animation (a few seconds to draw)"),
+             ("HTML", lambda: standalone_html(view.payload), "trajectories.html", "text/html",
+              "this player as one file: plays offline, for slides and course pages")]
+    columns = st.columns(len(items) + 1, gap="small")
+    with columns[0]:
+        url_sync.copy_link_control(state.params())
+    for column, (label, data, name, mime, help_text) in zip(columns[1:], items):
+        with column:
+            st.download_button(label, data, name, mime, key=f"{PREFIX}.download.{label}", help=help_text,
+                               icon=":material/download:", on_click="ignore", width="stretch")
+
+
+@st.fragment
+def surface_view(view: ExplorerView) -> None:
+    """The landscape in 3-D with the whole paths lifted just above it (its own part: rotating it reruns nothing)."""
+    grid = compute.surface_grid(view.surface.spec)
+    series = [drawing.Series(label, style.colour, runs.result) for label, runs, style in
+              zip(view.labels, view.drawn, drawing.styles(view.drawn))]
+    st.plotly_chart(drawing.Prepared(drawing.surface_view(grid, series)), key=f"{PREFIX}.surface",
+                    config={"displaylogo": False})
 
 
 def render(settings: Settings) -> None:
     st.title("Explorer")
-    state = url_sync.synced_state(read_state, put_state, controls)
-    if state is None:
+    shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
+                                lambda state: compute_view(state, settings.max_work))
+    if shown is None:
         return
-    try:
-        surface = compute.landscape(state.landscape_spec)
-        starts = start_points(state, surface)
-        specs = state.optimizer_specs()
-        methods = [OPTIMIZERS.build(spec) for spec in specs]
-        evals = [method.grad_evals_per_step for method in methods]
-        work.check(work.total([work.run_work(surface, method, len(starts), state.steps, compute.RECORDED_POINTS)
-                               for method in methods]), settings.max_work)
-        with st.spinner("Running…"):
-            key = tuple(map(tuple, starts))
-            drawn = [compute.trajectories(state.landscape_spec, spec, key, state.steps, settings.max_work)
-                     for spec in specs]
-            results = [runs.result for runs in drawn]
-            grid = compute.surface_grid(state.landscape_spec)
-            minima = surface.minima
-    except SpecError as error:
-        literal.error(error)
-        return
-    st.session_state[f"{PREFIX}._starts_now"] = starts.tolist()
-    labels = _labels(specs)
-    header = st.columns([3, 2, 1.2, 1.3, 1.2, 1.2, 1.2, 1.2], vertical_alignment="bottom")
-    with header[0]:
-        view = st.radio("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get, horizontal=True)
-    with header[1]:
-        overlays = st.toggle("teaching overlays", key=f"{PREFIX}.overlays",
-                             help="at the scrubbed step: −∇f, the CM buffer's stored momenta and their aggregate, "
-                                  "SAM's ascent point")
-    overlay_run = min(state.overlay_run, len(starts) - 1)
-    with header[2]:
-        if overlays and view == "map" and len(starts) > 1:
-            st.number_input("overlays follow run", min_value=0, max_value=OVERLAY_RUN.high, key=f"{PREFIX}.run",
-                            help="which run's optimizer state the arrows show")
-    with header[3]:
-        url_sync.copy_link_control(state.params())
-    with header[4]:
-        st.download_button("CSV", lambda: _trajectories_csv(labels, results), "trajectories.csv", "text/csv",
-                           icon=":material/download:", help="every recorded point of every run", key=f"{PREFIX}.csv")
-    with header[5]:
-        st.download_button("JSON", lambda: _trajectories_json(results), "trajectories.json", "application/json",
-                           icon=":material/download:", key=f"{PREFIX}.json")
-    with header[6]:
-        st.download_button("PNG", lambda: _figure_png(surface, labels, results), "trajectories.png", "image/png",
-                           icon=":material/download:", key=f"{PREFIX}.png", help="the trajectories, one panel each")
-    with header[7]:
-        st.download_button("GIF", lambda: trajectory_gif(surface, dict(zip(labels, results))), "trajectories.gif",
-                           "image/gif", icon=":material/download:", key=f"{PREFIX}.gif",
-                           help="the animation (takes a few seconds to draw)")
-    series = []
-    for index, (label, spec, result) in enumerate(zip(labels, specs, results)):
-        teaching = None
-        if overlays and view == "map":
-            teaching = compute.teaching(state.landscape_spec, spec, tuple(starts[overlay_run]), state.steps)
-        series.append(drawing.Series(label, drawing.colour(index), result, teaching, overlay_run))
-    if view == "map":
-        figure = drawing.trajectory_map(grid, compute.landscape_picture(state.landscape_spec), minima, series,
-                                        overlays=overlays)
-        st.plotly_chart(drawing.Prepared(figure), key=f"{PREFIX}.map", on_select=_add_clicked_start, selection_mode="points",
-                        config={"displaylogo": False, "scrollZoom": True})
-        st.caption("Press play, or drag the step slider. Click anywhere on the map to add a start there. "
-                   "Arrows are scaled for display: −∇f (black), stored momenta (dotted) and their aggregate (thick), "
-                   "SAM's ascent point (orange ✕).")
+    state, view = shown
+    top = st.columns([2, 3], vertical_alignment="bottom")
+    with top[0]:
+        st.segmented_control("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get,
+                             required=True, label_visibility="collapsed")
+    with top[1]:
+        choices = follow_choices(view)
+        if st.session_state.get(f"{PREFIX}.follow") not in choices:
+            st.session_state[f"{PREFIX}.follow"] = view.follow
+        st.selectbox("overlays follow", choices, key=f"{PREFIX}.follow",
+                     format_func=lambda kr: f"{view.labels[kr[0]]}, run {kr[1] + 1}",
+                     help="the run whose gradient, stored momenta, aggregate and ascent point the map shows")
+    if state.view == "map":
+        events = player(view.payload, key=f"{PREFIX}.player")
+        if events.click is not None:
+            _add_clicked_start(state, events.click, view.starts)
     else:
-        st.plotly_chart(drawing.Prepared(drawing.surface_view(grid, series)), key=f"{PREFIX}.surface")
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "step", grid.log, evals)), key=f"{PREFIX}.loss_steps")
-    with right:
-        st.plotly_chart(drawing.Prepared(drawing.loss_curves(series, "grad_evals", grid.log, evals)), key=f"{PREFIX}.loss_evals")
-    diverged = sum(int(r.stopped.sum()) for r in results)
-    if diverged:
-        literal.warning(f"{diverged} run(s) diverged: the point stopped being finite or went more than 10 domain widths "
-                   "outside the domain. They are frozen where that happened (✕ on the map) and never counted as "
-                   "escaped; try a smaller lr.")
+        surface_view(view)
+    downloads(view, state)
+    stopped = sum(int(runs.result.stopped.sum()) for runs in view.drawn)
+    if stopped:
+        diverged = sum(int((runs.result.stop_reason == DIVERGED).sum()) for runs in view.drawn)
+        literal.warning(f"{stopped} run(s) stopped early ({diverged} diverged: the point stopped being finite or went "
+                        "more than 10 domain widths outside the box; the others reached a point where the gradient "
+                        "is undefined). Each is marked ✕ where it stopped, is never counted as escaped, and the "
+                        "loss plots scale to the runs that did not stop; a smaller lr usually helps.")
     st.subheader("Runs")
-    st.dataframe(run_table(labels, drawn, minima), hide_index=True,
-                 key=f"{PREFIX}.table",
-                 column_config={"final loss": st.column_config.NumberColumn(format="%.6g"),
+    st.dataframe(run_table(view), hide_index=True, key=f"{PREFIX}.table",
+                 column_config={"final loss": st.column_config.NumberColumn(format="%.4g"),
                                 "largest Hessian eigenvalue": st.column_config.NumberColumn(format="%.4g"),
-                                "path length": st.column_config.NumberColumn(format="%.4g", help=path_length_help(
-                                    state.steps))})
+                                "path length": st.column_config.NumberColumn(
+                                    format="%.4g", help="through the recorded points (every step up to 1,000 steps)")})

@@ -9,7 +9,7 @@ import streamlit as st
 from optimizers import OPTIMIZERS
 from ui import literal, url_sync
 from ui.navigation import open_page
-from ui.presets import DEMONSTRATIONS
+from ui.presets import DEMOS
 from ui.settings import Settings
 
 ADAM_STEP = r"x_{t+1} = x_t - \frac{\mathrm{lr}}{1-\beta_1^{t+1}}\,\frac{d_{t+1}}{\sqrt{v_{t+1}}/\sqrt{1-\beta_2^{t+1}} + \epsilon}"
@@ -55,12 +55,13 @@ def render(settings: Settings) -> None:
     url_sync.read_link_if_changed(lambda reader: None)
     url_sync.write_link({"page": "learn"})
     st.subheader("See it happen")
-    columns = st.columns(len(DEMONSTRATIONS))
-    for column, (title, story, params) in zip(columns, DEMONSTRATIONS):
-        with column:
-            literal.bold(title)
-            literal.caption(story)
-            st.button("Open in the Explorer", key=f"learn.demo.{title}", on_click=open_page, args=(params,))
+    columns = st.columns(2)
+    for number, demo in enumerate(DEMOS):
+        with columns[number % 2], st.container(border=True):
+            literal.bold(demo.title)
+            literal.caption(demo.note)
+            st.button("Open in the Explorer", key=f"learn.demo.{demo.id}", on_click=open_page, args=(demo.link(),),
+                      icon=":material/play_arrow:")
     st.subheader("The update rules")
     for entry in OPTIMIZERS.entries():
         with st.expander(f"{entry.name} — {entry.help}"):
