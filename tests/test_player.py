@@ -28,7 +28,6 @@ from export.player.html import script_json
 from export.player.payload import decode
 from landscapes import build_landscape
 from specs import SpecError
-from ui.presets import EXPLORER_DEFAULT, PRESET_STARTS
 
 STARTS = np.array([[-1.25, 0.3], [-0.8, -0.25], [-1.1, -0.4]])
 
@@ -169,17 +168,15 @@ def test_the_player_needs_a_2d_landscape_and_runs():
 
 
 def test_the_default_explorer_view_fits_the_budget():
-    landscape = build_landscape(EXPLORER_DEFAULT["landscape"])
-    starts = np.array(PRESET_STARTS[EXPLORER_DEFAULT["landscape"]])
-    results = {spec: run(landscape, spec, starts, EXPLORER_DEFAULT["steps"]) for spec in EXPLORER_DEFAULT["optimizers"]}
-    cm = EXPLORER_DEFAULT["optimizers"][-1]
-    trace = teaching_trace(landscape, cm, starts[0], EXPLORER_DEFAULT["steps"])
-    tracks = {label: basin_tracks(landscape, result) for label, result in results.items()}
-    payload = build_payload(landscape, results, landscape_picture(landscape), teaching=trace, follow=(cm, 0),
-                            basins=tracks, note="Adam and Adam+SAM settle in the local minimum 30.")
+    """What the app sends for its opening view (the Explorer's own computation), the picture apart."""
+    from ui.pages import explorer
+    from ui.url_state import UrlReader
+
+    payload = explorer.compute_view(explorer.read_state(UrlReader({})), 10**9).payload
     size = len(to_json(without_image(payload)).encode("utf-8"))
     image = len(payload["landscape"]["image"])
     print(f"\ndefault Explorer view: payload {size:,} bytes without the picture, picture {image:,} bytes")
+    assert payload["overlays"] is not None and all(series["basins"] for series in payload["series"])
     assert size <= 150_000
     assert image <= 200_000
 
