@@ -251,7 +251,7 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     assert at.title[0].value == "Explorer"
     assert "two_basin:sharpness=16" in str(at.query_params["landscape"])
     assert widget(at, "ex.L.two_basin.sharpness").value == 16.0
-    assert at.query_params["demo"] == "sharp-basin"
+    assert "Adam and Adam+SAM stay there" in at.session_state["_explorer.shown"][1].payload["note"]
 
 
 def test_switching_pages_keeps_each_pages_link():

@@ -16,9 +16,17 @@ import streamlit as st
 _ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
 
 
+# GitHub-flavoured Markdown turns bare addresses into links after escapes are resolved: a zero-width space breaks
+# each pattern it looks for (scheme://, www., user@host) without changing what the reader sees.
+_AUTOLINK_BREAKS = (("://", ":\u200b//"), ("www.", "www\u200b."), ("@", "@\u200b"))
+
+
 def plain(text: object) -> str:
-    """`text` as Markdown source that renders exactly as `text` reads, on one line."""
-    return " ".join(str(text).split()).translate(_ESCAPES)
+    """`text` as Markdown source that renders exactly as `text` reads (one line, nothing linked or styled)."""
+    line = " ".join(str(text).split())
+    for pattern, broken in _AUTOLINK_BREAKS:
+        line = line.replace(pattern, broken)
+    return line.translate(_ESCAPES)
 
 
 def error(text: object) -> None:

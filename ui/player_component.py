@@ -10,7 +10,7 @@ does not have it, e.g. after a reload.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -37,6 +37,13 @@ def _noop() -> None:
     """A trigger needs a callback to be reported; the value is read from the component's result."""
 
 
+def _clicked(key: str, box: list[float], on_click: Callable[[float, float], None]) -> None:
+    """Before the rerun a click causes (so `on_click` may set the values of widgets drawn earlier on the page)."""
+    point = valid_click(getattr(st.session_state.get(key), "click", None), box)
+    if point is not None:
+        on_click(*point)
+
+
 def _forget_images(key: str) -> None:
     """The browser lacks a picture (a reload): send the current one again."""
     st.session_state.get(SENT_IMAGES, {}).pop(key, None)
@@ -54,14 +61,17 @@ def valid_click(value: Any, box: list[float]) -> tuple[float, float] | None:
     return float(x), float(y)
 
 
-def player(payload: Mapping[str, Any], key: str = "player") -> PlayerEvents:
-    """Show the payload (from export.player.build_payload, with its picture) in the player."""
+def player(payload: Mapping[str, Any], key: str = "player",
+           on_click: Callable[[float, float], None] | None = None) -> PlayerEvents:
+    """Show the payload (from export.player.build_payload, with its picture) in the player. `on_click(x, y)`, if
+    given, is called with a valid click before the rerun it causes."""
     sent = st.session_state.setdefault(SENT_IMAGES, {}).setdefault(key, set())
     image_key = payload["landscape"].get("image_key")
     has_image = payload["landscape"].get("image") is not None
     send_image = has_image and image_key not in sent
     data = dict(payload) if send_image else without_image(payload)
-    result = _COMPONENT(key=key, data=data, on_click_change=_noop, on_need_image_change=partial(_forget_images, key))
+    clicked = _noop if on_click is None else partial(_clicked, key, list(payload["landscape"]["box"]), on_click)
+    result = _COMPONENT(key=key, data=data, on_click_change=clicked, on_need_image_change=partial(_forget_images, key))
     if send_image:
         sent.add(image_key)
     return PlayerEvents(valid_click(result.click, payload["landscape"]["box"]), send_image)

@@ -34,7 +34,8 @@ def preset_starts(landscape: Landscape) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Demo:
-    """A demonstration: its id (the link's `demo`), title, what to watch, and the Explorer link that shows it."""
+    """A demonstration: its id, title, what to watch, and the Explorer link that shows it (the Explorer shows the
+    note whenever its runs are the demo's)."""
 
     id: str
     title: str
@@ -42,7 +43,7 @@ class Demo:
     params: dict[str, str | list[str]]
 
     def link(self) -> dict[str, str | list[str]]:
-        return {"page": "explorer", **self.params, "demo": self.id}
+        return {"page": "explorer", **self.params}
 
 
 DEMOS: tuple[Demo, ...] = (

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from ui import compute, drawing, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls
 from ui.player_component import player
-from ui.presets import DEMOS_BY_ID, EXPLORER_DEFAULT, preset_starts
+from ui.presets import DEMOS, EXPLORER_DEFAULT, Demo, preset_starts
 from ui.settings import Settings
 from ui.url_state import (UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text,
                           start_bounds)
@@ -44,7 +45,6 @@ RUNS = Field("runs", "int", 20, "how many random starts", low=1, high=1000)
 START_MODE = Field("starts", "choice", "preset", "where the runs start", choices=("preset", "random", "points"))
 VIEW = Field("view", "choice", "map", "what the main figure shows", choices=("map", "surface"))
 FOLLOW = Field("follow", "text", "", "the optimizer and run the overlays follow, as k,r", max_length=20)
-DEMO = Field("demo", "choice", "", "the demonstration the view opened as", choices=("", *DEMOS_BY_ID))
 START_LABELS = {"preset": "preset", "random": "N random in a region", "points": "points I choose (or click)"}
 VIEW_LABELS = {"map": "map (animated)", "surface": "3-D surface"}
 PLAYER_POINTS = 400_000  # recorded points of all trajectories together sent to the player (float32: ~5 MB)
@@ -68,7 +68,6 @@ class ExplorerState:
     shared: dict[str, Any]
     view: str = "map"
     follow: tuple[int, int] | None = None  # (optimizer, run) the overlays follow; None: the default
-    demo: str = ""
 
     @property
     def landscape_spec(self) -> str:
@@ -102,8 +101,6 @@ class ExplorerState:
                 out[field.name] = field.format(value)
         if self.follow is not None:
             out["follow"] = f"{self.follow[0]},{self.follow[1]}"
-        if self.demo:
-            out["demo"] = self.demo
         return out
 
 
@@ -148,7 +145,7 @@ def read_state(reader: UrlReader) -> ExplorerState:
     return ExplorerState(landscape, tuple(optimizers), reader.field("starts", START_MODE),
                          reader.points("points", ((0.0, 0.0),), within), reader.field("runs", RUNS),
                          reader.box("region", within), reader.field("steps", STEPS), shared,
-                         reader.field("view", VIEW), follow, reader.field("demo", DEMO))
+                         reader.field("view", VIEW), follow)
 
 
 def put_state(state: ExplorerState) -> None:
@@ -164,7 +161,6 @@ def put_state(state: ExplorerState) -> None:
         st.session_state[f"{PREFIX}.{key}"] = float(value) if shared_field(key).kind == "float" else value
     st.session_state[f"{PREFIX}.view"] = state.view
     st.session_state[f"{PREFIX}.follow"] = state.follow
-    st.session_state[f"{PREFIX}.demo"] = state.demo
 
 
 def _number(field: Field, label: str, **kwargs: Any) -> Any:
@@ -224,18 +220,20 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
                                   format="%.12g" if field.kind == "float" else "%d")
     if errors:
         return None, errors
-    state = ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
-                          st.session_state.get(f"{PREFIX}.view", VIEW.default),
-                          st.session_state.get(f"{PREFIX}.follow"), st.session_state.get(f"{PREFIX}.demo", ""))
-    return (state if still_the_demo(state) else replace(state, demo="")), []
+    return ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
+                         st.session_state.get(f"{PREFIX}.view", VIEW.default),
+                         st.session_state.get(f"{PREFIX}.follow")), []
 
 
-def still_the_demo(state: ExplorerState) -> bool:
-    """A demo's note holds only while its runs are the ones shown."""
-    if not state.demo or state.demo not in DEMOS_BY_ID:
-        return not state.demo
-    shown = read_state(UrlReader(DEMOS_BY_ID[state.demo].link()))
-    return shown.runs_key() == state.runs_key()
+@functools.cache
+def demo_runs() -> dict[tuple, Demo]:
+    """Each demonstration by the runs it shows (read from its link once per process)."""
+    return {read_state(UrlReader(demo.link())).runs_key(): demo for demo in DEMOS}
+
+
+def demo_of(state: ExplorerState) -> Demo | None:
+    """The demonstration whose runs are the ones shown, if any: its note holds only for them."""
+    return demo_runs().get(state.runs_key())
 
 
 def start_points(state: ExplorerState, surface: Landscape) -> np.ndarray:
@@ -291,7 +289,7 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
     labels = optimizer_labels([(method.name, method.params) for method in methods])
     trace = compute.teaching(surface, methods[follow[0]], key[follow[1]], state.steps)
     tracks = {label: compute.tracks(surface, method, key, state.steps, every) for label, method in zip(labels, methods)}
-    demo = DEMOS_BY_ID.get(state.demo)
+    demo = demo_of(state)
     payload = build_payload(surface, {label: runs.result for label, runs in zip(labels, drawn)},
                             compute.picture(surface), teaching=trace,
                             follow=(labels[follow[0]], follow[1]) if trace is not None else None, basins=tracks,
@@ -370,13 +368,13 @@ def follow_choices(view: ExplorerView) -> list[tuple[int, int]]:
     return [(k, r) for k in range(len(view.methods)) for r in range(min(runs, FOLLOW_CHOICES))]
 
 
-def _add_clicked_start(state: ExplorerState, clicked: tuple[float, float], starts: np.ndarray) -> None:
-    """A click on the map adds a start there (the player rounds it to the view's resolution)."""
+def _add_clicked_start(state: ExplorerState, starts: np.ndarray, x: float, y: float) -> None:
+    """A click on the map adds a start there (the player rounds it to the view's resolution); runs before the
+    rerun the click causes, so the start controls can take the new points."""
     current = [tuple(p) for p in starts.tolist()] if state.starts == "points" else []
-    combined = (current + [clicked])[-50:]
+    combined = (current + [(x, y)])[-50:]
     st.session_state[f"{PREFIX}.points"] = format_points(combined).replace(";", "; ")
     st.session_state[f"{PREFIX}.starts"] = "points"
-    st.rerun()
 
 
 def downloads(view: ExplorerView, state: ExplorerState) -> None:
@@ -427,9 +425,7 @@ def render(settings: Settings) -> None:
                      format_func=lambda kr: f"{view.labels[kr[0]]}, run {kr[1] + 1}",
                      help="the run whose gradient, stored momenta, aggregate and ascent point the map shows")
     if state.view == "map":
-        events = player(view.payload, key=f"{PREFIX}.player")
-        if events.click is not None:
-            _add_clicked_start(state, events.click, view.starts)
+        player(view.payload, key=f"{PREFIX}.player", on_click=functools.partial(_add_clicked_start, state, view.starts))
     else:
         surface_view(view)
     downloads(view, state)

@@ -1,0 +1,198 @@
+"""The Explorer and the Learn page in a real browser (`streamlit run app.py`, Chromium through Playwright).
+
+Script reruns are counted from Streamlit's own `data-test-script-state` attribute by a MutationObserver, so a test
+can tell a change the browser handled alone from one that went back to the server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, server  # noqa: F401  (the server fixture)
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+DRAWN = ".cmxp[data-image='drawn']"
+COUNT_RUNS = """() => {
+    window.__cmxRuns = 0;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__cmxRuns += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser, url: str, width: int = 1400):
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector(IDLE, timeout=120_000)
+    return page
+
+
+def query(page) -> dict[str, list[str]]:
+    """The page's query parameters as the browser has them now (page.url can lag a history update)."""
+    return urllib.parse.parse_qs(page.evaluate("window.location.search").lstrip("?"))
+
+
+def wait_for_query(page, predicate, timeout: float = 60_000) -> None:
+    page.wait_for_function("() => true")
+    deadline = time.monotonic() + timeout / 1000
+    while not predicate(query(page)):
+        assert time.monotonic() < deadline, f"the link never became what was expected: {query(page)}"
+        page.wait_for_timeout(100)
+
+
+def test_the_explorer_plays_in_the_browser_and_only_a_click_goes_back_to_the_server(browser, server):
+    page = open_page(browser, f"{server}/?page=explorer")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "3 runs" in page.locator(".cmxp-status").inner_text()
+        page.evaluate(COUNT_RUNS)
+        page.get_by_role("button", name="play (Space)").click()
+        page.wait_for_selector(".cmxp:not([data-step='0'])")
+        page.get_by_role("button", name="pause (Space)").click()
+        page.get_by_label("step", exact=True).fill("120")
+        page.wait_for_selector(".cmxp[data-step='120']")
+        page.get_by_role("button", name="teaching overlays on/off").click()
+        page.get_by_role("button", name="show or hide Adam+SAM (lr=0.05)").click()
+        page.get_by_label("speed").select_option(index=0)
+        page.get_by_role("button", name="zoom in (+)").click()
+        page.get_by_role("button", name="reset the view (0)").click()
+        assert page.evaluate("window.__cmxRuns") == 0  # every display-only change stayed in the browser
+        box = page.locator(".cmxp-canvas").bounding_box()
+        x0, x1, y0, y1 = map(float, page.locator(".cmxp").get_attribute("data-view").split(","))
+        page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + 0.4 * box["height"])
+        wait_for_query(page, lambda q: q.get("starts") == ["points"])
+        page.wait_for_selector(IDLE, timeout=60_000)
+        pixel = (x1 - x0) / box["width"]
+        x, y = map(float, query(page)["points"][0].split(";")[-1].split(","))
+        assert abs(x - (x0 + 0.3 * (x1 - x0))) <= pixel and abs(y - (y1 - 0.4 * (y1 - y0))) <= pixel
+        assert page.evaluate("window.__cmxRuns") >= 1
+    finally:
+        page.close()
+
+
+def test_the_app_fetches_nothing_from_elsewhere(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    elsewhere: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith((server, "data:", "blob:"))
+            else elsewhere.append(request.url))
+    try:
+        for name in ("explorer", "escape", "basins", "learn"):
+            page.goto(f"{server}/?page={name}")
+            page.wait_for_selector(IDLE, timeout=120_000)
+        assert elsewhere == []
+    finally:
+        page.close()
+
+
+def test_changing_an_optimizer_redraws_the_player_with_its_label(browser, server):
+    page = open_page(browser, f"{server}/?page=explorer")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        page.get_by_test_id("stSelectbox").filter(has_text="optimizer 1").click()
+        page.get_by_role("option", name="adam_cg").click()
+        wait_for_query(page, lambda q: any(spec.startswith("adam_cg") for spec in q.get("optimizer", [])))
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.locator(".cmxp-legend", has_text="Adam+CG (lr=0.05)").wait_for(timeout=60_000)  # (in a shadow root)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
+
+
+def test_the_first_demo_ends_with_adam_in_the_sharp_basin_and_adam_cm_escaped(browser, server):
+    page = open_page(browser, f"{server}/?page=learn")
+    try:
+        page.get_by_role("button", name="Open in the Explorer").first.click()
+        wait_for_query(page, lambda q: "depth=0.5" in q.get("landscape", [""])[0])
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        assert "Adam and Adam+SAM stay there" in page.locator(".cmxp").inner_text()  # the note, beside the map
+        page.get_by_role("button", name="last step (End)").click()
+        status = page.locator(".cmxp-status").inner_text()
+        adam = next(line for line in status.splitlines() if line.startswith("Adam (lr=0.05)"))
+        cm = next(line for line in status.splitlines() if line.startswith("Adam+CM"))
+        assert "sharp basin" in adam and "escaped" not in adam
+        assert "escaped" in cm and "flat basin" in cm
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer-first-demo.png"), full_page=True)
+    finally:
+        page.close()
+
+
+MARKDOWN_LINKS = {
+    "landscape": "Session expired [log in here](http://127.0.0.1:9/x)",
+    "optimizer": "![t](http://127.0.0.1:9/t.png)",
+    "points": "<img src=http://127.0.0.1:9/i.png onerror=window.__pwned=1>",
+    "steps": "**bold** :red[alarm] $x^2$",
+}
+
+
+def test_link_values_in_notices_are_plain_text_in_the_rendered_page(browser, server):
+    link = urllib.parse.urlencode({"page": "explorer", "starts": "points", **MARKDOWN_LINKS})
+    page = open_page(browser, f"{server}/?{link}")
+    try:
+        app = page.locator('[data-testid="stApp"]')
+        assert app.locator("a[href*='127.0.0.1:9'], img[src*='127.0.0.1:9']").count() == 0
+        assert page.evaluate("window.__pwned") is None
+        # what the reader sees: zero-width spaces keep addresses from turning into links
+        notices = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts()).replace("\u200b", "")
+        for value in MARKDOWN_LINKS.values():
+            assert value[:18] in notices, (value, notices)
+        assert app.locator('[data-testid="stAlert"] strong, [data-testid="stAlert"] em').count() == 0
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_explorer_and_learn_fit_without_cut_labels(browser, server, width):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, url in (("explorer", f"{server}/?page=explorer"), ("learn", f"{server}/?page=learn")):
+        page = open_page(browser, url, width)
+        try:
+            if name == "explorer":
+                page.wait_for_selector(DRAWN, timeout=60_000)
+            cut = page.evaluate("""() => Array.from(document.querySelectorAll(
+                    'label, button, [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"], '
+                    + '[data-testid="stWidgetLabel"], .cmxp-legend *, .cmxp-status li'))
+                .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+                .map(e => e.innerText.slice(0, 40))""")
+            assert cut == [], f"{name} at {width} px cuts: {cut}"
+            if name == "explorer":
+                map_width = page.locator(".cmxp-canvas").bounding_box()["width"]
+                content = page.evaluate("""() => { const block = document.querySelector(
+                    '[data-testid="stMainBlockContainer"]'); const style = getComputedStyle(block);
+                    return block.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight); }""")
+                assert map_width >= 0.6 * content, (map_width, content)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        finally:
+            page.close()
+
+
+@pytest.mark.skipif(not os.environ.get("CMX_SCREENSHOT"), reason="set CMX_SCREENSHOT=path to write the README picture")
+def test_write_the_readme_screenshot(browser, server):
+    page = open_page(browser, f"{server}/?page=explorer")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        page.get_by_label("step", exact=True).fill("40")
+        page.wait_for_selector(".cmxp[data-step='40']")
+        page.screenshot(path=os.environ["CMX_SCREENSHOT"])
+        assert re.search(r"\.png$", os.environ["CMX_SCREENSHOT"])
+    finally:
+        page.close()
