@@ -14,7 +14,8 @@ them. Beside each sits the measurement with the engine that the tests hold it to
   (`characteristic_polynomial`, `stability_edge`; `frozen_preconditioner_growth` measures it with the engine).
 - Oscillation radius: Adam+CM's preconditioner settles where S sits at the edge, and the run oscillates there at
   the angle theta of the critical roots with rms step lr, so the rms distance from the minimum is
-  sqrt(d) lr / (2 sin(theta/2)) (`predicted_radius_per_lr`; `oscillation_radii` measures it).
+  sqrt(d) lr / (2 sin(theta/2)) (sqrt(d) lr / S* when v averages g²) (`predicted_radius_per_lr`;
+  `oscillation_radii` measures it).
 """
 
 from __future__ import annotations
@@ -404,20 +405,26 @@ def frozen_preconditioner_growth(optimizer: Optimizer | str, sharpnesses: np.nda
 # ---- the oscillation radius ----------------------------------------------------------------------------------------
 
 def predicted_radius_per_lr(optimizer: Optimizer | str, dim: int = 2) -> float:
-    """rms distance from the minimum / lr of Adam+CM held at its edge of stability: sqrt(d) / (2 sin(theta/2)).
+    """rms distance from the minimum / lr of Adam+CM held at its edge of stability, S = S*, angle theta:
+    sqrt(d) / (2 sin(theta/2)) when v averages the direction's square (second_moment aggregate or direction),
+    sqrt(d) / S* when it averages the gradient's.
 
-    v decays until S reaches the edge, where the critical roots e^{±i theta} sit on the unit circle; a growing
-    oscillation raises v and pushes S back, so each coordinate oscillates as A cos(theta t) and its rms step is
-    lr (v̂ is the long mean of the direction's square): sqrt(2) A sin(theta/2) = lr, an rms of
-    A/sqrt(2) = lr / (2 sin(theta/2)). It holds where the first unstable window is strong (`first_window_growth`
-    in the hundreds: C <= 13 at b = (0.9, 0.999)); Adam crosses its edge (38, theta = pi) in bursts instead.
+    v decays until S = lr h / sqrt(v̂) reaches the edge, where the critical roots e^{±i theta} sit on the unit
+    circle; a growing oscillation raises v and pushes S back, so each coordinate oscillates as A cos(theta t) with
+    rms x = A/sqrt(2). If v̂ is the long mean of the direction's square, the rms step is lr, and it is
+    sqrt(2) A sin(theta/2): rms x = lr / (2 sin(theta/2)). If v̂ is the mean of g² = h² x², S* = lr / rms x.
+    It holds where the first unstable window is strong (`first_window_growth` in the hundreds: C <= 13 at
+    b = (0.9, 0.999)); Adam crosses its edge (38, theta = pi) in bursts instead.
     """
     method = linearised(optimizer)
     if method.name != "adam_cm":
         raise SpecError(f"the radius law is Adam+CM's: Adam crosses its edge in bursts, not a held oscillation (got "
                         f"{method.spec})")
     weights, b1 = optimizer_weights(method)
-    return math.sqrt(dim) / (2.0 * math.sin(stability_edge(weights, b1).angle / 2.0))
+    edge = stability_edge(weights, b1)
+    if method.params["second_moment"] == "gradient":
+        return math.sqrt(dim) / edge.sharpness
+    return math.sqrt(dim) / (2.0 * math.sin(edge.angle / 2.0))
 
 
 def oscillation_radii(optimizer: Optimizer | str, sharpness: np.ndarray, lrs: np.ndarray, dim: int = 2,

@@ -247,8 +247,9 @@ def test_the_linear_analysis_refuses_what_no_fixed_recurrence_describes(spec, me
 @pytest.mark.parametrize("spec", ["adam_cm", "adam_cm:top_c=1", "adam_cm:top_c=2", "adam_cm:top_c=10",
                                   "adam_cm:priority=fifo", "adam_cm:aggregate=mean",
                                   "adam_cm:replacement=legacy_slot0,top_c=2",
-                                  "adam_cm:first_step=step,bias_correction=momentum,second_moment=direction"])
-def test_the_oscillation_radius_is_c_lr_with_c_from_the_edges_angle(spec):
+                                  "adam_cm:first_step=step,bias_correction=momentum,second_moment=direction",
+                                  "adam_cm:second_moment=gradient", "adam_cm:second_moment=gradient,top_c=1"])
+def test_the_oscillation_radius_is_c_lr_with_c_from_the_edge(spec):
     lrs, sharpness = np.array([0.001, 0.01, 0.05]), np.array([4.0, 8.0, 64.0])
     radii = theory.oscillation_radii(spec, sharpness, lrs, steps=6000, window=2000)
     predicted = theory.predicted_radius_per_lr(spec)
