@@ -105,7 +105,7 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
             step_b1 = 0.0
         if second_moment == "gradient":
             np.multiply(g, g, out=work)
-        elif second_moment == "direction" and corrects_aggregate:
+        elif second_moment == "direction" and corrects_aggregate:  # d = a/(1-b1^t), squared in place
             np.divide(a, 1.0 - b1**t, out=work)
             work *= work
         else:
