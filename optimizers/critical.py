@@ -14,14 +14,28 @@ import numpy as np
 from optimizers import critical_buffer as cb
 from optimizers.adam import adam
 from optimizers.base import Aux, GradFn, Optimizer, bias_corrected_step, row_norms
+from specs import SpecError
 
 PRIORITIES = ("grad_norm", "momentum_norm", "fifo", "random")
 AGGREGATES = ("sum", "mean")
-SECOND_MOMENTS = ("aggregate", "gradient")
+SECOND_MOMENTS = ("aggregate", "gradient", "direction")
+FIRST_STEPS = ("hold", "step")
+BIAS_CORRECTIONS = ("aggregate", "momentum")
+REPLACEMENTS = ("priority", "legacy_slot0")
 
 
-def _buffer_rule(priority: str) -> str:
+def buffer_rule(priority: str, replacement: str = "priority") -> str:
+    """The critical_buffer rule that a full buffer follows under these knobs."""
+    if replacement == "legacy_slot0":
+        return "legacy_slot0"
     return priority if priority in ("fifo", "random") else "priority"
+
+
+def check_knobs(priority: str, replacement: str) -> None:
+    """Refuse a pair of knobs that name two replacement rules at once."""
+    if replacement == "legacy_slot0" and priority in ("fifo", "random"):
+        raise SpecError(f"replacement=legacy_slot0 overwrites entry 0 whatever the priorities, so priority must be "
+                        f"grad_norm or momentum_norm (got {priority})")
 
 
 def momentum_aggregate(m: np.ndarray, buffer: cb.CriticalBuffer, aggregate: str = "sum") -> np.ndarray:
@@ -46,14 +60,22 @@ class AdamCMState(NamedTuple):
 
 def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,
             decay: float = 0.7, priority: str = "grad_norm", aggregate: str = "sum",
-            second_moment: str = "aggregate", seed: int = 0) -> Optimizer:
-    """Adam with critical momenta.
+            second_moment: str = "aggregate", seed: int = 0, first_step: str = "hold",
+            bias_correction: str = "aggregate", replacement: str = "priority") -> Optimizer:
+    """Adam with critical momenta; the defaults are the authors' arithmetic (docs/optimizers.md states every knob).
 
-    t = 0: buffer.offer(||g||, g); a = 0.  t > 0: m <- b1 m + (1-b1) g; a = m + mean(buffer); buffer.offer(||g||, m).
-    Always: t <- t+1; v <- b2 v + (1-b2) a²; x <- x - (lr/(1-b1^t)) a / (sqrt(v)/sqrt(1-b2^t) + eps);
-    then every priority is multiplied by `decay`. The first step does not move x.
+    Held first call (first_step="hold", t = 0): buffer.offer(||g||, g); a = d = 0; m stays 0.
+    Other calls: m <- b1 m + (1-b1) g; a = A(m) with A(u) = u + mean(buffer) ("sum") or the mean of u and the
+    buffer's entries ("mean"); then buffer.offer(||g|| or ||m||, m).
+    Always: t <- t+1; the direction d = a/(1-b1^t) (bias_correction="aggregate") or A(m/(1-b1^t)) ("momentum");
+    v <- b2 v + (1-b2) s² with s = a, g or d (second_moment = aggregate, gradient, direction);
+    x <- x - lr d / (sqrt(v/(1-b2^t)) + eps); then every priority is multiplied by `decay`.
+    A full buffer replaces by `priority`, or always overwrites entry 0 (replacement="legacy_slot0").
     """
-    rule = _buffer_rule(priority)
+    check_knobs(priority, replacement)
+    rule = buffer_rule(priority, replacement)
+    hold = first_step == "hold"
+    corrects_aggregate = bias_correction == "aggregate"
 
     def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> AdamCMState:
         zeros = np.zeros_like(x0, dtype=np.float64)
@@ -62,9 +84,11 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
     def update(state: AdamCMState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, AdamCMState, Aux]:
         g = grad(x)
         g_norm = row_norms(g)
-        # `work` holds (1-b1) g, then (1-b2) a², then the new x: no temporaries beyond it.
-        work = np.empty_like(g) if state.t == 0 else np.multiply(g, 1.0 - b1)
-        if state.t == 0:
+        t = state.t + 1
+        held = hold and state.t == 0
+        # `work` holds (1-b1) g, then (1-b2) s², then the new x: no temporaries beyond it.
+        work = np.empty_like(g) if held else np.multiply(g, 1.0 - b1)
+        if held:
             m = state.m
             a = np.zeros_like(g)
             buffer = cb.offer(state.buffer, g_norm, g, rule, seed, decay)
@@ -74,13 +98,23 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
             a = momentum_aggregate(m, state.buffer, aggregate)
             offered = row_norms(m) if priority == "momentum_norm" else g_norm
             buffer = cb.offer(state.buffer, offered, m, rule, seed, decay)  # copies m into its own arrays
-        t = state.t + 1
-        moment_source = a if second_moment == "aggregate" else g
-        np.multiply(moment_source, moment_source, out=work)
+        if corrects_aggregate:
+            direction, step_b1 = a, b1  # the step divides by 1-b1^t
+        else:  # corrected already: b1 = 0 makes the step's 1-b1^t equal 1
+            direction = a if held else momentum_aggregate(m / (1.0 - b1**t), state.buffer, aggregate)
+            step_b1 = 0.0
+        if second_moment == "gradient":
+            np.multiply(g, g, out=work)
+        elif second_moment == "direction" and corrects_aggregate:  # d = a/(1-b1^t), squared in place
+            np.divide(a, 1.0 - b1**t, out=work)
+            work *= work
+        else:
+            source = a if second_moment == "aggregate" else direction
+            np.multiply(source, source, out=work)
         work *= 1.0 - b2
         v = np.multiply(state.v, b2)
         v += work
-        x_new = bias_corrected_step(x, a, v, t, lr, b1, b2, eps, out=work)
+        x_new = bias_corrected_step(x, direction, v, t, lr, step_b1, b2, eps, out=work)
         aux = {"momentum": m, "aggregate": a, "stored": buffer.slot_vectors[: buffer.size]}
         return x_new, AdamCMState(t, m, v, buffer), aux
 

@@ -59,23 +59,20 @@ def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule
 
     While not full, the entry is appended. Once full: rule "priority" replaces the entry with the smallest
     priority (first index on ties) only if the new priority is strictly larger; "fifo" always replaces the
-    oldest entry; "random" always replaces a uniformly chosen entry (seeded; a run's draws depend on its row).
+    oldest entry; "random" always replaces a uniformly chosen entry (seeded; a run's draws depend on its row);
+    "legacy_slot0" always replaces entry 0, whatever the priorities (the authors' code before 2023-07-19).
     """
     capacity, n_runs, _ = buffer.slot_vectors.shape
     if buffer.size < capacity:
-        priorities = buffer.slot_priorities.copy()
-        vectors = buffer.slot_vectors.copy()
-        priorities[buffer.size] = priority
-        vectors[buffer.size] = vector
-        priorities *= then_decay
-        return CriticalBuffer(priorities, vectors, buffer.size + 1, buffer.offers + 1, buffer.run_ids)
+        return _write_slot(buffer, buffer.size, priority, vector, then_decay)
+    if rule == "fifo":
+        return _write_slot(buffer, buffer.offers % capacity, priority, vector, then_decay)
+    if rule == "legacy_slot0":
+        return _write_slot(buffer, 0, priority, vector, then_decay)
     if rule == "priority":
         chosen = _first_smallest_below(buffer.slot_priorities, priority)
         if chosen is None:  # no run replaces: the vectors are shared, never written
             return decay(buffer._replace(offers=buffer.offers + 1), then_decay)
-    elif rule == "fifo":
-        chosen = np.zeros((capacity, n_runs), dtype=bool)
-        chosen[buffer.offers % capacity] = True
     elif rule == "random":
         chosen = np.zeros((capacity, n_runs), dtype=bool)
         slot = counter_rng.integers(seed, counter_rng.BUFFER_STREAM, buffer.run_ids, buffer.offers, capacity)
@@ -86,6 +83,17 @@ def offer(buffer: CriticalBuffer, priority: np.ndarray, vector: np.ndarray, rule
     priorities *= then_decay
     return CriticalBuffer(priorities, _rows_where(chosen, vector, buffer.slot_vectors), buffer.size,
                           buffer.offers + 1, buffer.run_ids)
+
+
+def _write_slot(buffer: CriticalBuffer, slot: int, priority: np.ndarray, vector: np.ndarray,
+                then_decay: float) -> CriticalBuffer:
+    """New arrays with every run's entry `slot` set to (priority, vector), then decayed; appends at slot == size."""
+    priorities = buffer.slot_priorities.copy()
+    vectors = buffer.slot_vectors.copy()
+    priorities[slot] = priority
+    vectors[slot] = vector
+    priorities *= then_decay
+    return CriticalBuffer(priorities, vectors, max(buffer.size, slot + 1), buffer.offers + 1, buffer.run_ids)
 
 
 def _first_smallest_below(priorities: np.ndarray, offered: np.ndarray) -> np.ndarray | None:

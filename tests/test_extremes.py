@@ -127,7 +127,9 @@ def settings_in_range(name: str) -> st.SearchStrategy:
         else:
             draws[field.name] = st.floats(field.low, field.high, exclude_min=field.low_open,
                                           exclude_max=field.high_open)
-    return st.fixed_dictionaries(draws)
+    # Adam+CM refuses one pair of knobs (legacy_slot0 with a second replacement rule): valid settings leave it out.
+    return st.fixed_dictionaries(draws).filter(
+        lambda p: not (p.get("replacement") == "legacy_slot0" and p.get("priority") in ("fifo", "random")))
 
 
 @given(data=st.data(), name=st.sampled_from(OPTIMIZERS.names()), surface=st.sampled_from(PLANAR),

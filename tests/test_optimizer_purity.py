@@ -17,7 +17,10 @@ from optimizers import OPTIMIZERS, build_optimizer
 
 SPECS = [*OPTIMIZERS.names(), "adam_cm:priority=fifo,top_c=3", "adam_cm:priority=random,top_c=3,seed=4",
          "adam_cm:priority=momentum_norm", "adam_cm:aggregate=mean,second_moment=gradient", "adam_cm:top_c=1,decay=0",
-         "adam_sam_cm:noise=0.3,seed=1", "adam_cg:top_c=2", "momentum:nesterov=true"]
+         "adam_sam_cm:noise=0.3,seed=1", "adam_cg:top_c=2", "momentum:nesterov=true",
+         "adam_cm:first_step=step,bias_correction=momentum,second_moment=direction",
+         "adam_cm:second_moment=direction,aggregate=mean", "adam_cm:replacement=legacy_slot0,top_c=3",
+         "adam_sam_cm:replacement=legacy_slot0,top_c=1,first_step=step,bias_correction=momentum"]
 
 
 def arrays_of(state) -> list[np.ndarray]:

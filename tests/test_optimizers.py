@@ -268,3 +268,36 @@ def test_python_api_checks_values_too():
 def test_canonical_spec_round_trips(lr, top_c, decay):
     spec = OPTIMIZERS.canonical(f"adam_cm:lr={lr!r},top_c={top_c},decay={decay!r}")
     assert OPTIMIZERS.resolve(spec) == OPTIMIZERS.resolve({"name": "adam_cm", "lr": lr, "top_c": top_c, "decay": decay})
+
+
+# ---- the buffer rules of issue 14 -------------------------------------------------------------------------------
+
+def test_buffer_legacy_slot0_appends_then_overwrites_entry_0_whatever_the_priorities():
+    buffer = cb.empty(1, 1, 3)
+    for i, p in enumerate([5.0, 9.0, 7.0, 0.0, 1.0]):
+        buffer = cb.offer(buffer, np.array([p]), np.array([[float(i)]]), rule="legacy_slot0")
+    np.testing.assert_array_equal(buffer.vectors[0, :, 0], [4.0, 1.0, 2.0])
+    np.testing.assert_array_equal(buffer.priorities[0], [1.0, 9.0, 7.0])
+    assert buffer.size == 3 and buffer.offers == 5
+
+
+@given(st.integers(1, 5), st.lists(st.lists(st.floats(0, 10), min_size=2, max_size=2), max_size=20))
+def test_buffer_fifo_is_a_true_fifo_whatever_the_priorities(capacity, priorities):
+    buffer = cb.empty(2, 1, capacity)
+    for i, p in enumerate(priorities):
+        buffer = cb.offer(buffer, np.array(p), np.full((2, 1), float(i)), rule="fifo", then_decay=0.5)
+    latest = list(range(max(0, len(priorities) - capacity), len(priorities)))  # offer i stored the value i
+    for run_vectors in buffer.vectors[:, : buffer.size, 0]:
+        assert sorted(run_vectors.tolist()) == latest
+
+
+@pytest.mark.parametrize("spec", ["adam_cm:lr=0.02,first_step=step,bias_correction=momentum",
+                                  "adam_cm:lr=0.02,second_moment=direction,aggregate=mean",
+                                  "adam_cm:lr=0.02,replacement=legacy_slot0,top_c=2",
+                                  "adam_sam_cm:lr=0.02,replacement=legacy_slot0,first_step=step"])
+def test_knob_variants_batched_equal_the_same_runs_one_by_one(spec):
+    starts = np.random.default_rng(1).uniform(-1.5, 1.5, (6, 2))
+    batch = run("goldstein_price", spec, starts, 40)
+    for i in range(len(starts)):
+        alone = run("goldstein_price", spec, starts[i:i + 1], 40)
+        np.testing.assert_allclose(alone.positions[:, 0], batch.positions[:, i], rtol=0, atol=1e-12)
