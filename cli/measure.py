@@ -6,17 +6,29 @@ import argparse
 
 from cli.common import (IMAGE_FORMATS, add_landscape_arguments, add_optimizer_arguments, add_work_limit_argument,
                         landscape_from, optimizers_from, output_path, progress_bar, save_figure, write_output)
-from experiments.sweep import MEASURES, MAX_VALUES, SweepTable, sweep
+from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, sweep
 from specs import SpecError
 
 SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction",
                 "final_loss_median", "steps")
 
 
-def parse_sweep(text: str | None) -> tuple[str | None, list[str] | None]:
-    """'NAME=V1,V2,...' -> ('NAME', ['V1', 'V2', ...]); values are checked by the parameter's schema later."""
-    if text is None:
-        return None, None
+def parse_sweeps(texts: list[str] | None) -> dict[str, list[str]]:
+    """Every --sweep NAME=V1,V2,... as {NAME: [V1, V2, ...]} (two give a phase diagram); values are checked by the
+    parameter's schema later."""
+    axes: dict[str, list[str]] = {}
+    for text in texts or []:
+        name, values = parse_sweep(text)
+        if name in axes:
+            raise SpecError(f"--sweep {name[:40]} is given twice")
+        axes[name] = values
+    if len(axes) > MAX_AXES:
+        raise SpecError(f"--sweep takes at most {MAX_AXES} parameters (got {len(axes)})")
+    return axes
+
+
+def parse_sweep(text: str) -> tuple[str, list[str]]:
+    """'NAME=V1,V2,...' -> ('NAME', ['V1', 'V2', ...])."""
     name, eq, values = text.partition("=")
     items = [v.strip() for v in values.split(",") if v.strip()]
     if not eq or not name.strip() or not items:
@@ -27,14 +39,14 @@ def parse_sweep(text: str | None) -> tuple[str | None, list[str] | None]:
     return name.strip(), items
 
 
-def _sweep_from(args: argparse.Namespace, measure: str) -> tuple[SweepTable, str | None]:
+def _sweep_from(args: argparse.Namespace, measure: str) -> SweepTable:
     out = output_path(args.out, "--out") if args.out not in (None, "-") else None
     plot = output_path(args.plot, "--plot", IMAGE_FORMATS) if args.plot else None
     landscape = landscape_from(args)
     optimizers = optimizers_from(args)
-    axis, values = parse_sweep(args.sweep)
+    axes = parse_sweeps(args.sweep)
     with progress_bar(f"cmx {args.command}") as bar:
-        table = sweep(landscape, optimizers, axis, values, runs=args.runs, steps=args.steps, seed=args.seed,
+        table = sweep(landscape, optimizers, axes or None, runs=args.runs, steps=args.steps, seed=args.seed,
                       basin=args.basin, measure=measure, equalise_grad_evals=args.equal_grad_evals, progress=bar,
                       max_work=args.max_work, spread=args.spread)
     if args.out == "-":
@@ -43,12 +55,13 @@ def _sweep_from(args: argparse.Namespace, measure: str) -> tuple[SweepTable, str
         if out is not None:
             write_output(table.to_csv(), out)
         shown = SHOWN_ESCAPE if measure == "escape" else None
-        write_output(table.to_text(("optimizer", *([axis] if axis else []), *shown) if shown else None), None)
+        write_output(table.to_text(("optimizer", *axes, *shown) if shown else None), None)
     if plot is not None:
-        from export.figures import escape_curve_figure  # matplotlib only when a plot is asked for
+        from export.figures import escape_curve_figure, phase_figure  # matplotlib only when a plot is asked for
 
-        save_figure(escape_curve_figure(table, axis), plot)
-    return table, axis
+        figure = phase_figure(table, *axes) if len(axes) == 2 else escape_curve_figure(table, next(iter(axes), None))
+        save_figure(figure, plot)
+    return table
 
 
 def _escape(args: argparse.Namespace) -> None:
@@ -63,8 +76,9 @@ def _sweep(args: argparse.Namespace) -> None:
 
 def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int) -> None:
     add_optimizer_arguments(parser)
-    parser.add_argument("--sweep", help="NAME=V1,V2,...: a landscape parameter (sharpness, depth, ...) or an "
-                                        "optimizer hyperparameter (lr, rho, top_c, decay, priority, ...)")
+    parser.add_argument("--sweep", action="append",
+                        help="NAME=V1,V2,...: a landscape parameter (sharpness, depth, ...) or an optimizer "
+                             "hyperparameter (lr, rho, top_c, decay, priority, ...); twice for a phase diagram")
     parser.add_argument("--basin", default="sharp",
                         help="start basin: sharp, flat, global, sharpest or a minimum's index (default sharp)")
     parser.add_argument("--spread", type=float, default=0.5,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ from optimizers import OPTIMIZERS, Optimizer
 from specs import SpecError
 
 MEASURES = ("escape", "final")
-MAX_VALUES = 100  # values of one sweep
+MAX_VALUES = 100  # values of one axis of a sweep
+MAX_AXES = 2
 MAX_OPTIMIZERS = 32
 GLOBAL_TOLERANCE = 1e-9  # a minimum is global when its value is within this (relative) of the lowest
 SUMMARY_COLUMNS = ("global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median", "distance_median")
@@ -99,23 +101,34 @@ def _optimizer_list(optimizers: object) -> list[Optimizer]:
     return [as_optimizer(spec) for spec in optimizers]
 
 
-def _value_list(axis: object, values: object) -> tuple[str | None, list]:
+def _axes(axis: object, values: object) -> dict[str, list]:
+    """The swept axes as {name: values}: from `axis` and `values`, or from a mapping of several axes."""
     if axis is None:
         if values is not None and len(list(np.ravel(values))):
             raise SpecError("values were given without an axis to sweep")
-        return None, [None]
+        return {}
+    if isinstance(axis, Mapping):
+        if values is not None:
+            raise SpecError("give values inside the mapping of axes, not as values=")
+        if not 1 <= len(axis) <= MAX_AXES:
+            raise SpecError(f"give between 1 and {MAX_AXES} axes to sweep (got {len(axis)})")
+        return {name: _value_list(name, given) for name, given in axis.items()}
+    return {axis: _value_list(axis, values)}
+
+
+def _value_list(axis: object, values: object) -> list:
     if not isinstance(axis, str):
         raise SpecError(f"axis must be a parameter name such as 'sharpness' (got {type(axis).__name__})")
     if isinstance(values, (str, bytes, Mapping)) or values is None:
-        raise SpecError(f"values must be a list of values for {axis} (got {type(values).__name__})")
+        raise SpecError(f"values must be a list of values for {axis[:40]} (got {type(values).__name__})")
     values = list(np.ravel(values)) if isinstance(values, np.ndarray) else list(values)
     if not 1 <= len(values) <= MAX_VALUES:
-        raise SpecError(f"give between 1 and {MAX_VALUES} values for {axis} (got {len(values)})")
-    return axis, values
+        raise SpecError(f"give between 1 and {MAX_VALUES} values for {axis[:40]} (got {len(values)})")
+    return values
 
 
-def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str, axis: str | None = None,
-          values: Sequence | np.ndarray | None = None, runs: int = 500, steps: int = 500, seed: int = 0,
+def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
+          axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None, runs: int = 500, steps: int = 500, seed: int = 0,
           basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
           progress: Callable[[float], None] | None = None, max_work: int | None = work.DEFAULT_MAX_WORK,
           spread: float = 0.5) -> SweepTable:
@@ -123,7 +136,8 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
 
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
     hyperparameter ("lr", "rho", "top_c", "decay", "priority", ...); an optimizer without that hyperparameter runs
-    once and its row is repeated at every value, as a reference line. With `equalise_grad_evals`, `steps` is a
+    once and its row is repeated at every value, as a reference line. `axis` may also map several names to their
+    values ({"lr": [...], "sharpness": [...]}): every combination is run, one row each (a phase diagram). With `equalise_grad_evals`, `steps` is a
     budget of gradient evaluations: an optimizer using k per step (SAM: 2) takes steps // k steps.
     `progress(fraction_done)` is called as the work completes. The whole sweep is checked against `max_work` first.
     """
@@ -136,26 +150,31 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     runs, steps, seed, spread = RUNS.check(runs), as_steps(steps), SEED.check(seed), SPREAD.check(spread)
     base_landscape = as_landscape(landscape)
     base_optimizers = _optimizer_list(optimizers)
-    axis, points = _value_list(axis, values)
-    kind = _axis_kind(base_landscape, base_optimizers, axis)
-    if kind is not None:
-        points = [_axis_field(base_landscape, base_optimizers, kind, axis).check(v) for v in points]
+    axes = _axes(axis, values)
+    kinds = {name: _axis_kind(base_landscape, base_optimizers, name) for name in axes}
+    axes = {name: [_axis_field(base_landscape, base_optimizers, kinds[name], name).check(v) for v in given]
+            for name, given in axes.items()}
+    if math.prod(len(v) for v in axes.values()) > MAX_VALUES**2:
+        raise SpecError(f"a sweep takes at most {MAX_VALUES**2:,} combinations of values")
     surfaces: dict[str, Landscape] = {}
     jobs: dict[tuple[str, str, int], _Job] = {}
-    plan = []  # (given optimizer, value, job key)
-    for value in points:
+    plan = []  # (given optimizer, {axis: value}, job key)
+    for combination in itertools.product(*axes.values()):
+        point = dict(zip(axes, combination))
+        on_landscape = {name: v for name, v in point.items() if kinds[name] == "landscape"}
         surface = base_landscape
-        if kind == "landscape":
-            surface = LANDSCAPES.build({"name": base_landscape.name, **base_landscape.params, axis: value})
+        if on_landscape:
+            surface = LANDSCAPES.build({"name": base_landscape.name, **base_landscape.params, **on_landscape})
         surface = surfaces.setdefault(surface.spec, surface)
         for given in base_optimizers:
             method = given
-            if kind == "optimizer" and axis in given.params:
-                method = OPTIMIZERS.build({"name": given.name, **given.params, axis: value})
+            on_optimizer = {name: v for name, v in point.items() if kinds[name] == "optimizer" and name in given.params}
+            if on_optimizer:
+                method = OPTIMIZERS.build({"name": given.name, **given.params, **on_optimizer})
             job_steps = steps // method.grad_evals_per_step if equalise_grad_evals else steps
             key = (surface.spec, method.spec, job_steps)
             jobs.setdefault(key, _Job(surface, method, job_steps))
-            plan.append((given, value, key))
+            plan.append((given, point, key))
     costs = {key: _job_work(job, measure, runs) for key, job in jobs.items()}
     request = work.total([work.setup_work(s) for s in surfaces.values()] + list(costs.values()))
     if max_work is not None:
@@ -172,26 +191,24 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
         done += costs[key].units
         report(min(done / total_units, 1.0))
     rows = []
-    for given, value, key in plan:
+    for given, point, key in plan:
         label = {"optimizer": given.spec}
-        if kind == "optimizer":  # the swept value lives in its own column: the label shows the rest
-            label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **{axis: None})
-        if kind is not None:
-            label[axis] = value
+        swept_here = {name: None for name in point if kinds[name] == "optimizer"}
+        if swept_here:  # the swept values live in their own columns: the label shows the rest
+            label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **swept_here)
+        label.update(point)
         job = jobs[key]
         rows.append({**label, **results[key], "steps": job.steps,
                      "grad_evals": job.steps * job.optimizer.grad_evals_per_step, "landscape": job.landscape.spec,
                      "optimizer_spec": job.optimizer.spec})
     middle = ESCAPE_COLUMNS if measure == "escape" else FINAL_COLUMNS
-    columns = ("optimizer", *([axis] if kind is not None else []), *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
+    columns = ("optimizer", *axes, *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
     report(1.0)
     return SweepTable(columns, tuple(rows))
 
 
-def _axis_kind(landscape: Landscape, optimizers: list[Optimizer], axis: str | None) -> str | None:
-    """Whether `axis` is a "landscape" or an "optimizer" parameter (None: no sweep)."""
-    if axis is None:
-        return None
+def _axis_kind(landscape: Landscape, optimizers: list[Optimizer], axis: str) -> str:
+    """Whether `axis` is a "landscape" or an "optimizer" parameter."""
     if axis in landscape.params and axis in {f.name for f in LANDSCAPES.entry(landscape.name).fields}:
         return "landscape"
     if any(axis in method.params for method in optimizers):

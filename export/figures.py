@@ -235,3 +235,39 @@ def basin_map_figure(maps: list, landscape: Landscape) -> Figure:
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize=7)
     figure.suptitle(f"{landscape.spec}: the basin each start ends in", fontsize=10)
     return figure
+
+
+def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "escape_rate",
+                 boundaries: dict[str, list[tuple[float, float]]] | None = None) -> Figure:
+    """One heatmap per optimizer of `value` (escape rate by default) over two swept axes, each cell labelled with its
+    value, the theory's boundary (optimizer -> (x, y) points) drawn over it where given."""
+    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
+    xs = sorted(dict.fromkeys(row[x_axis] for row in table.rows))
+    ys = sorted(dict.fromkeys(row[y_axis] for row in table.rows))
+    figure, axes = grid_figure(len(names), width=3.9, height=3.4)
+    image = None
+    for ax, name in zip(axes, names):
+        cells = np.full((len(ys), len(xs)), np.nan)
+        for row in table.rows:
+            if row["optimizer"] == name:
+                cells[ys.index(row[y_axis]), xs.index(row[x_axis])] = row[value]
+        image = ax.imshow(cells, origin="lower", cmap="viridis", vmin=0.0, vmax=1.0 if value.endswith("rate") else None,
+                          aspect="auto")
+        for (i, j), cell in np.ndenumerate(cells):
+            text = "" if np.isnan(cell) else (f"{cell:.0%}" if value.endswith("rate") else f"{cell:.3g}")
+            ax.text(j, i, text, ha="center", va="center", fontsize=6,
+                    color="white" if np.isnan(cell) or cell < 0.6 else "black")
+        for label, points in (boundaries or {}).items():
+            if label == name and points:
+                px = np.interp([p[0] for p in points], xs, np.arange(len(xs)))
+                py = np.interp([p[1] for p in points], ys, np.arange(len(ys)))
+                ax.plot(px, py, "--", color="white", linewidth=1.5, label="kick law")
+                ax.legend(fontsize=6, loc="upper left")
+        ax.set_xticks(np.arange(len(xs)), [f"{v:g}" for v in xs], fontsize=6, rotation=45)
+        ax.set_yticks(np.arange(len(ys)), [f"{v:g}" for v in ys], fontsize=6)
+        ax.set_xlabel(x_axis)
+        ax.set_ylabel(y_axis)
+        ax.set_title(name, fontsize=8)
+    if image is not None:
+        figure.colorbar(image, ax=axes, shrink=0.8, label=value.replace("_", " "))
+    return figure

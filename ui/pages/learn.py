@@ -1,22 +1,29 @@
-"""Learn: each optimizer's update in LaTeX, what every knob does (from its schema), and one-click demonstrations
-that open the Explorer on a configuration showing the effect."""
+"""Learn: one-click demonstrations, each optimizer's update in LaTeX with what every knob does (from its schema), and
+why Adam+CM leaves sharp basins: its early kick, where a minimum stops being stable, and how wide it oscillates.
+The numbers come from experiments.theory (docs/theory.md derives them); the page only lays them out."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from experiments.theory import (adam_stability_bound, constant_gradient_steps, optimizer_weights,
+                                predicted_radius_per_lr, stability_edge)
+from export import palette
+from export.labels import display_name
 from optimizers import OPTIMIZERS
-from ui import literal, url_sync
+from ui import drawing, literal, url_sync
 from ui.navigation import open_page
 from ui.presets import DEMOS
 from ui.settings import Settings
 
-ADAM_STEP = r"x_{t+1} = x_t - \frac{\mathrm{lr}}{1-\beta_1^{t+1}}\,\frac{d_{t+1}}{\sqrt{v_{t+1}}/\sqrt{1-\beta_2^{t+1}} + \epsilon}"
+ADAM_STEP = (r"x_{t+1} = x_t - \frac{\mathrm{lr}}{1-\beta_1^{t+1}}\,\frac{d_{t+1}}{\sqrt{v_{t+1}}/\sqrt{1-\beta_2^{t+1}}"
+             r" + \epsilon}")
 
-# The update of each optimizer (SPEC §2); an optimizer without an entry shows its one-line description only.
+# The update of each optimizer (docs/optimizers.md writes each out in full); one without an entry shows its help.
 UPDATES: dict[str, tuple[str, list[str]]] = {
-    "sgd": ("Gradient descent: step against the gradient.", [r"x_{t+1} = x_t - \mathrm{lr}\; g_t,\qquad g_t = \nabla f(x_t)"]),
+    "sgd": ("Gradient descent: step against the gradient.",
+            [r"x_{t+1} = x_t - \mathrm{lr}\; g_t,\qquad g_t = \nabla f(x_t)"]),
     "momentum": ("Heavy-ball momentum (torch.optim.SGD): a velocity that accumulates gradients.",
                  [r"b_{t+1} = \mu\, b_t + g_t \quad (b_1 = g_0)",
                   r"x_{t+1} = x_t - \mathrm{lr}\,\big(g_t + \mu\, b_{t+1}\ \text{if Nesterov, else}\ b_{t+1}\big)"]),
@@ -28,10 +35,13 @@ UPDATES: dict[str, tuple[str, list[str]]] = {
                   r"g_t = \nabla f(x_t + e_t) \quad\text{(two gradient evaluations per step)}",
                   r"\text{then Adam's update with } g_t"]),
     "adam_cm": ("Adam with critical momenta: a buffer keeps the C momenta seen with the largest gradient norms "
-                "(priorities decay by λ each step); their mean is added to the momentum.",
+                "(priorities shrink by λ each step) and their mean is added to the momentum. The knobs first_step, "
+                "bias_correction, second_moment and replacement change one piece each (their formulas are in the "
+                "table and in docs/optimizers.md); the defaults are the paper authors' arithmetic.",
                 [r"m_{t+1} = \beta_1 m_t + (1-\beta_1)\, g_t",
                  r"a_{t+1} = m_{t+1} + \operatorname{mean}(\text{buffer}) \qquad (a_1 = 0,\ \text{buffer} \leftarrow g_0)",
-                 r"\text{buffer.offer}(\lVert g_t \rVert,\ m_{t+1}); \quad \text{priorities} \leftarrow \lambda\cdot\text{priorities}",
+                 r"\text{buffer.offer}(\lVert g_t \rVert,\ m_{t+1}); \quad \text{priorities} \leftarrow \lambda\cdot"
+                 r"\text{priorities}",
                  r"v_{t+1} = \beta_2 v_t + (1-\beta_2)\, a_{t+1}^2", ADAM_STEP.replace("d_{t+1}", "a_{t+1}")]),
     "adam_sam_cm": ("SAM around Adam+CM: critical momenta fed with the gradient at SAM's ascent point.",
                     [r"g_t = \nabla f\Big(x_t + \rho\, \tfrac{\nabla f(x_t)}{\lVert \nabla f(x_t) \rVert}\Big)",
@@ -39,21 +49,62 @@ UPDATES: dict[str, tuple[str, list[str]]] = {
     "adam_cg": ("Adam with critical gradients (the authors' Adam_C): the buffer keeps gradients, and their mean is "
                 "added to the gradient Adam sees.",
                 [r"h_t = g_t + \operatorname{mean}(\text{buffer}) \qquad (h_0 = g_0)",
-                 r"\text{buffer.offer}(\lVert g_t \rVert,\ g_t); \quad \text{priorities} \leftarrow \lambda\cdot\text{priorities}",
+                 r"\text{buffer.offer}(\lVert g_t \rVert,\ g_t); \quad \text{priorities} \leftarrow \lambda\cdot"
+                 r"\text{priorities}",
                  r"\text{then Adam's update with } h_t"]),
 }
+
+# The step lengths under a constant gradient, per variant: the authors' arithmetic and the knobs that remove the kick.
+KICK_VARIANTS = (("Adam", "adam"), ("Adam+CM (the authors' arithmetic)", "adam_cm"),
+                 ("Adam+CM, first step taken (first_step=step)", "adam_cm:first_step=step"),
+                 ("Adam+CM, v of the step's direction (second_moment=direction)", "adam_cm:second_moment=direction"),
+                 ("Adam+CM, v of the gradient (second_moment=gradient)", "adam_cm:second_moment=gradient"))
+KICK_STEPS = 12
+BUFFER_SIZES = (1, 2, 5, 10)  # from C = 16 on the first unstable window is too weak to hold a run (theory.md)
 
 
 def knob_table(name: str) -> pd.DataFrame:
     """Every hyperparameter of an optimizer: default, allowed values and what it does (from its schema)."""
-    return pd.DataFrame([{"knob": f.name, "default": f.format(f.default), "allowed": f.range_text(), "what it does": f.help}
-                         for f in OPTIMIZERS.entry(name).fields])
+    return pd.DataFrame([{"knob": f.name, "default": f.format(f.default), "allowed": f.range_text(),
+                          "what it does": f.help} for f in OPTIMIZERS.entry(name).fields])
 
 
-def render(settings: Settings) -> None:
-    st.title("Learn")
-    url_sync.read_link_if_changed(lambda reader: None)
-    url_sync.write_link({"page": "learn"})
+@st.cache_data(show_spinner=False)
+def kick_table() -> pd.DataFrame:
+    """Step t's length in units of lr per coordinate, for each variant (experiments.theory.constant_gradient_steps)."""
+    return pd.DataFrame({label: constant_gradient_steps(spec, KICK_STEPS) for label, spec in KICK_VARIANTS},
+                        index=pd.RangeIndex(1, KICK_STEPS + 1, name="step"))
+
+
+@st.cache_data(show_spinner=False)
+def stability_table() -> pd.DataFrame:
+    """Where a minimum of f = h x²/2 stops being stable (preconditioned sharpness S* = lr h / sqrt(v)), and the
+    oscillation's radius in units of lr, for Adam and Adam+CM with C = 1 ... 20."""
+    rows = [{"optimizer": "Adam", "C": "—", "stable below S*": adam_stability_bound(),
+             "oscillation period (steps)": 2.0, "rms radius / lr": float("nan")}]
+    for size in BUFFER_SIZES:
+        spec = f"adam_cm:top_c={size}"
+        edge = stability_edge(*optimizer_weights(spec))
+        rows.append({"optimizer": "Adam+CM", "C": str(size), "stable below S*": edge.sharpness,
+                     "oscillation period (steps)": 2 * 3.141592653589793 / edge.angle,
+                     "rms radius / lr": predicted_radius_per_lr(spec)})
+    return pd.DataFrame(rows)
+
+
+def kick_figure(table: pd.DataFrame) -> dict:
+    kinds = [palette.kind_of(spec) for _, spec in KICK_VARIANTS]
+    styles = palette.styles_for(kinds)
+    traces = [{"type": "scatter", "mode": "lines+markers", "name": label, "x": list(table.index),
+               "y": [float(v) for v in table[label]], "line": {"color": style.colour, "width": 2,
+                                                              "dash": "dash" if k > 1 else "solid"}}
+              for k, (label, style) in enumerate(zip(table.columns, styles))]
+    return {"data": traces, "layout": {"height": 360, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+                                       "xaxis": {"title": {"text": "step"}, "dtick": 1},
+                                       "yaxis": {"title": {"text": "step length / lr (per coordinate)"}},
+                                       "legend": {"orientation": "h", "y": -0.25}}}
+
+
+def demos() -> None:
     st.subheader("See it happen")
     columns = st.columns(2)
     for number, demo in enumerate(DEMOS):
@@ -62,11 +113,40 @@ def render(settings: Settings) -> None:
             literal.caption(demo.note)
             st.button("Open in the Explorer", key=f"learn.demo.{demo.id}", on_click=open_page, args=(demo.link(),),
                       icon=":material/play_arrow:")
+
+
+def theory() -> None:
+    st.subheader("Why Adam+CM leaves sharp basins")
+    literal.paragraph(
+        "Its early steps are long. With the authors' arithmetic the first step stores the gradient and does not move; "
+        "the second moves every coordinate by about 7.44 lr, whatever the gradient's size, because the second moment "
+        "averages the aggregate while the step divides the aggregate by a bias correction meant for the momentum "
+        "alone. A run leaves a basin whose edge is nearer than that kick. The knobs first_step, bias_correction and "
+        "second_moment each remove part of it (docs/theory.md); the Escape lab measures what is left.")
+    table = kick_table()
+    st.plotly_chart(drawing.Prepared(kick_figure(table)), key="learn.kick", config={"displaylogo": False})
+    st.dataframe(table.round(3), key="learn.kick_table")
+    literal.paragraph(
+        "Its minima are less stable. Near a minimum of curvature h with the preconditioner settled, the update is "
+        "linear in the preconditioned sharpness S = lr h / sqrt(v). Adam is stable below S = 2(1+β1)/(1-β1) = 38; "
+        "Adam+CM's buffer feeds old momenta back, and its bound falls with C. Past the bound Adam+CM does not diverge: "
+        "its preconditioner grows until S sits at the edge, and it oscillates there with a radius of a few lr "
+        "whatever the sharpness. A basin narrower than that radius is left, a wider one is not. (From C = 16 on, the "
+        "first unstable window is too weak to hold a run, which passes through it: docs/theory.md.)")
+    st.dataframe(stability_table().round(3), hide_index=True, key="learn.stability")
+
+
+def render(settings: Settings) -> None:
+    st.title("Learn")
+    url_sync.read_link_if_changed(lambda reader: None)
+    url_sync.write_link({"page": "learn"})
+    demos()
     st.subheader("The update rules")
     for entry in OPTIMIZERS.entries():
-        with st.expander(f"{entry.name} — {entry.help}"):
+        with st.expander(f"{display_name(entry.name)} ({entry.name}): {entry.help}"):
             text, equations = UPDATES.get(entry.name, (entry.help, []))
             literal.paragraph(text)
             for equation in equations:
                 st.latex(equation)
             st.dataframe(knob_table(entry.name), hide_index=True)
+    theory()
