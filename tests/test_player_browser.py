@@ -117,15 +117,15 @@ def test_the_keyboard_drives_the_player_and_reaches_every_control(browser, tmp_p
     try:
         page.locator(".cmxp-canvas").focus()
         page.keyboard.press("ArrowRight")
-        assert step_of(page) == 1
+        page.wait_for_selector(".cmxp[data-step='1']", timeout=5_000)  # drawn on the next frame
         page.keyboard.press("Shift+ArrowRight")
-        assert step_of(page) == 11
+        page.wait_for_selector(".cmxp[data-step='11']", timeout=5_000)  # drawn on the next frame
         page.keyboard.press("ArrowLeft")
-        assert step_of(page) == 10
+        page.wait_for_selector(".cmxp[data-step='10']", timeout=5_000)  # drawn on the next frame
         page.keyboard.press("End")
-        assert step_of(page) == 120
+        page.wait_for_selector(".cmxp[data-step='120']", timeout=5_000)  # drawn on the next frame
         page.keyboard.press("Home")
-        assert step_of(page) == 0
+        page.wait_for_selector(".cmxp[data-step='0']", timeout=5_000)  # drawn on the next frame
         # Space plays and pauses, also with the focus on a button (which must not toggle a second time).
         page.get_by_role("button", name="zoom in (+)").focus()
         page.keyboard.press("Space")

@@ -17,11 +17,13 @@ from typing import Any
 
 import streamlit as st
 
-from export.player import asset, without_image
+from export.player import without_image
 
 SENT_IMAGES = "_cmx_player_sent_images"  # session state: component key -> image keys the browser has been sent
 
-_COMPONENT = st.components.v2.component("cmx.player", css=asset("player.css"), js=asset("player.js"))
+# The names are files of the component's asset directory (pyproject.toml): the server serves them, the browser caches
+# them, and no update carries them again.
+_COMPONENT = st.components.v2.component("cmx.player", css="player.css", js="player.js")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,236 @@
+"""`make bench-app`: the app as a user feels it, timed in real Chromium against a running `streamlit run app.py`.
+
+Prints each figure beside its target (issue 12) and exits 1 if one is missed:
+- the Explorer's first figure: from navigation (fresh browser context, server warm) to the player's first draw;
+- a display-only change (overlays, speed, scrub, zoom): from the input to the next painted frame, no script run;
+- a change that recomputes (an optimizer's lr): from the input to the redrawn player, and the bytes the server sent;
+- playback frames per second with 8 optimizers x 100 runs x 1000 steps (requestAnimationFrame, headless);
+- the Escape lab and the Basin map: first figure on a revisit (results cached), and that the revisit reruns nothing.
+Each timing is the median of a few repeats; the machine's load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+DRAWN = ".cmxp[data-image='drawn']"
+REPEATS = 3
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    bound: float
+    at_most: bool = True
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.bound if self.at_most else self.value >= self.bound
+
+    def line(self) -> str:
+        need = f"<= {self.bound:g}" if self.at_most else f">= {self.bound:g}"
+        return f"app {self.name} = {self.value:.3g} {self.unit} (need {need}) {'ok' if self.met else 'MISSED'}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+                                "true", "--server.address", "127.0.0.1", "--server.port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit("streamlit did not start") from None
+            time.sleep(0.2)
+
+
+COUNT_RUNS = """() => {
+    window.__cmxRuns = 0;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__cmxRuns += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now()))))"
+
+
+def explorer_first_figure(browser, url: str) -> float:
+    """Seconds from navigation to the player's first draw, in a fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/?page=explorer")
+        page.wait_for_selector(DRAWN, timeout=120_000)
+        return page.evaluate("performance.getEntriesByName('cmx-player-first-draw')[0].startTime") / 1000
+    finally:
+        context.close()
+
+
+def display_change_seconds(page) -> list[float]:
+    """Seconds from each display-only input to the next painted frame (the script must not run)."""
+    seconds = []
+    for name in ("teaching overlays on/off", "zoom in (+)", "reset the view (0)", "step forward (→, Shift+→ for 10)"):
+        start = page.evaluate("performance.now()")
+        page.get_by_role("button", name=name).click()
+        seconds.append((page.evaluate(NEXT_FRAME) - start) / 1000)
+    return seconds
+
+
+def recompute_seconds(page, lr: str) -> float:
+    """An lr typed into the first optimizer: seconds from Enter to the redrawn player."""
+    box = page.get_by_label("lr (exact)").first
+    if not box.is_visible():
+        page.get_by_text("adam hyperparameters").first.click()
+    box.fill(lr)
+    start = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]', timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.evaluate(NEXT_FRAME)
+    return time.perf_counter() - start
+
+
+def bytes_per_recompute(browser, url: str) -> tuple[list[float], int, float, int]:
+    """The recompute timings and the bytes of one recompute, on a page whose websocket frames are counted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    frames: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
+        len(payload) if isinstance(payload, (bytes, str)) else 0)))
+    try:
+        page.goto(f"{url}/?page=explorer")
+        page.wait_for_selector(DRAWN, timeout=120_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.evaluate(COUNT_RUNS)
+        display = display_change_seconds(page)
+        runs_after_display = page.evaluate("window.__cmxRuns")
+        timings, sent = [], []
+        for lr in ("0.04", "0.03", "0.045"):
+            before = sum(frames)
+            timings.append(recompute_seconds(page, lr))
+            sent.append(sum(frames) - before)
+        return display, runs_after_display, statistics.median(timings), int(statistics.median(sent))
+    finally:
+        context.close()
+
+
+def playback_fps(browser) -> float:
+    """Frames per second while the standalone player plays 8 optimizers x 100 runs x 1000 steps of two_basin."""
+    from experiments.run import run
+    from export.labels import optimizer_labels
+    from export.player import build_payload, landscape_picture, standalone_html
+    from landscapes import build_landscape
+    from optimizers import OPTIMIZERS
+
+    landscape = build_landscape("two_basin")
+    starts = np.random.default_rng(0).uniform(landscape.domain.low, landscape.domain.high, (100, 2))
+    specs = ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05", "adam_sam_cm:lr=0.05", "adam_cg:lr=0.05",
+             "momentum:lr=0.01", "sgd:lr=0.05", "adam:lr=0.02"]
+    methods = [OPTIMIZERS.build(spec) for spec in specs]
+    labels = optimizer_labels([(m.name, m.params) for m in methods])
+    results = {label: run(landscape, method, starts, 1000) for label, method in zip(labels, methods)}
+    page_text = standalone_html(build_payload(landscape, results, landscape_picture(landscape)))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "player.html"
+        path.write_text(page_text, encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(path.as_uri())
+            page.wait_for_selector(DRAWN, timeout=60_000)
+            page.get_by_role("button", name="play (Space)").click()
+            return page.evaluate("""() => new Promise((done) => {
+                let frames = 0; const start = performance.now();
+                const count = (now) => { frames++; if (now - start < 3000) requestAnimationFrame(count);
+                                         else done(frames * 1000 / (now - start)); };
+                requestAnimationFrame(count);
+            })""")
+        finally:
+            page.close()
+
+
+def revisit_seconds(browser, url: str, page_name: str, ready: str) -> float:
+    """Seconds to the page's first figure on a second visit in a fresh context (the results are cached)."""
+    seconds = 0.0
+    for _ in range(2):  # the first visit computes, the second is timed
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        try:
+            start = time.perf_counter()
+            page.goto(f"{url}/?page={page_name}")
+            page.wait_for_selector(ready, timeout=300_000)
+            page.wait_for_selector(IDLE, timeout=300_000)
+            seconds = time.perf_counter() - start
+        finally:
+            context.close()
+    return seconds
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        print(f"{CHROMIUM} is missing: apt-get install chromium")
+        return 1
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# cmx app timings in headless Chromium, 1400 x 1000, {os.cpu_count()} cores, load average {load}")
+    process, url = start_server()
+    figures: list[Figure] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            explorer_first_figure(browser, url)  # the server's first visit imports and warms its caches
+            first = statistics.median(explorer_first_figure(browser, url) for _ in range(REPEATS))
+            figures.append(Figure("explorer_first_figure", first, "s", 2.0))
+            display, reruns, recompute, sent = bytes_per_recompute(browser, url)
+            figures.append(Figure("display_change_max", max(display), "s", 0.1))
+            figures.append(Figure("display_change_script_runs", reruns, "runs", 0))
+            figures.append(Figure("recompute_redrawn", recompute, "s", 0.7))
+            figures.append(Figure("bytes_per_recompute", sent / 1000, "kB", 150))
+            figures.append(Figure("playback_fps_8x100x1000", playback_fps(browser), "fps", 50, at_most=False))
+            figures.append(Figure("escape_lab_first_figure_cached",
+                                  revisit_seconds(browser, url, "escape", ".js-plotly-plot"), "s", 3.0))
+            figures.append(Figure("basin_map_first_figure_cached",
+                                  revisit_seconds(browser, url, "basins", ".js-plotly-plot"), "s", 3.0))
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    for figure in figures:
+        print(figure.line(), flush=True)
+    missed = [f for f in figures if not f.met]
+    print(f"app targets met: {len(figures) - len(missed)} of {len(figures)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
