@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench bench-app clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(DEV)
 # Speeds against PyTorch and the NumPy limit, wall times, and issue 6's targets (a few minutes; exit 1 on a miss).
 bench: $(BENCH)
 	$(BIN)/python -m benchmarks
+
+# The app in real Chromium: first figure, display-only and recomputing changes, bytes, playback fps (exit 1 on a miss).
+bench-app: $(DEV)
+	$(BIN)/python -m benchmarks.app_timings
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
