@@ -1,0 +1,61 @@
+"""The server's memory stays under its ceiling whatever links arrive: a series of distinct heavy links (each inside
+the work cap) on every computing page, opened in a real browser, and the resident size read after each and after
+the sessions close."""
+
+from __future__ import annotations
+
+import gc
+import urllib.parse
+
+import psutil
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, server  # noqa: F401  (the server fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CEILING = 1024**3  # what the README promises: the server stays under 1 GB
+SPECS = ["adam", "adam_sam", "adam_cm", "adam_sam_cm", "adam_cg", "momentum", "sgd", "adam_cm"]
+
+
+def heavy_links() -> list[dict]:
+    """Distinct links that each take most of the session's default work cap (2 x 10^7 run-steps)."""
+    links = []
+    for k, lr in enumerate((0.011, 0.012, 0.013, 0.014)):
+        optimizers = [f"{name}:lr={lr}" + (",top_c=20" if i == 7 else "") for i, name in enumerate(SPECS)]
+        links.append({"page": "explorer", "landscape": "two_basin", "optimizer": optimizers, "starts": "random",
+                      "runs": "1000", "steps": str(900 + k), "seed": str(k)})
+    links.append({"page": "escape", "landscape": "two_basin", "runs": "20000", "steps": "200", "axis": "sharpness",
+                  "values": "4,16", "optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05"]})
+    links.append({"page": "basins", "landscape": "himmelblau", "resolution": "150", "steps": "200",
+                  "optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05"]})
+    return links
+
+
+def server_process(url: str) -> psutil.Process:
+    port = urllib.parse.urlparse(url).port
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.laddr and connection.laddr.port == port and connection.status == psutil.CONN_LISTEN:
+            return psutil.Process(connection.pid)
+    raise AssertionError(f"no process listens on {port}")
+
+
+def test_heavy_links_keep_the_server_under_its_ceiling(server):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    process = server_process(server)
+    readings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for link in heavy_links():
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(f"{server}/?{urllib.parse.urlencode(link, doseq=True)}")
+                page.wait_for_selector(IDLE, timeout=300_000)
+                assert page.locator('[data-testid="stException"]').count() == 0
+                readings.append(process.memory_info().rss)
+                page.close()
+        finally:
+            browser.close()
+    gc.collect()
+    print("\nserver resident size after each heavy link (MB):", [round(r / 2**20) for r in readings])
+    assert max(readings) < CEILING, f"the server reached {max(readings) / 2**20:.0f} MB"
