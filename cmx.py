@@ -9,8 +9,18 @@ from spec strings); this module only gathers what a notebook reaches for. It als
 which finds the player's files through it (pyproject.toml, [tool.streamlit.component]).
 """
 
-from experiments import (RunResult, SweepTable, assign_basins, basin_map, escape_experiment, final_basins, flow_map,
-                         run, sweep, teaching_trace)
+from experiments import (
+                         RunResult,
+                         SweepTable,
+                         assign_basins,
+                         basin_map,
+                         escape_experiment,
+                         final_basins,
+                         flow_map,
+                         run,
+                         sweep,
+                         teaching_trace,
+)
 from export.player import explore
 from landscapes import build_landscape
 from optimizers import build_optimizer

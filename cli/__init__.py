@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Callable, Sequence
-
-from specs import SpecError
-from specs.fields import printable
+from collections.abc import Callable, Sequence
 
 # Each command module exposes add_parser(subparsers) and sets `handler` on its parser.
 from cli import measure, pictures, run, study
 from experiments.allocator import keep_freed_memory
+from specs import SpecError
+from specs.fields import printable
 
 COMMAND_MODULES = [run, measure, pictures, study]
 ECHO_LIMIT = 40  # characters of a refused value argparse repeats
@@ -32,7 +31,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def shorten_values(message: str) -> str:
     """argparse's message with every quoted value cut to ECHO_LIMIT characters (a 5000-digit number stays short)."""
-    return re.sub(r"'([^']{%d,})'" % (ECHO_LIMIT + 1), lambda m: f"'{m.group(1)[:ECHO_LIMIT - 3]}...'", message)
+    too_long = r"'([^']{%d,})'".replace("%d", str(ECHO_LIMIT + 1))
+    return re.sub(too_long, lambda m: f"'{m.group(1)[:ECHO_LIMIT - 3]}...'", message)
 
 
 def glue_number_lists(argv: Sequence[str]) -> list[str]:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import (IMAGE_FORMATS, add_landscape_arguments, add_optimizer_arguments, add_work_limit_argument,
-                        landscape_from, optimizers_from, output_path, progress_bar, save_figure, write_output)
-from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, sweep
+from cli.common import (
+    IMAGE_FORMATS,
+    add_landscape_arguments,
+    add_optimizer_arguments,
+    add_work_limit_argument,
+    landscape_from,
+    optimizers_from,
+    output_path,
+    progress_bar,
+    save_figure,
+    write_output,
+)
+from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
 from specs import SpecError
 
 SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction",

@@ -6,9 +6,19 @@ import argparse
 
 import numpy as np
 
-from cli.common import (IMAGE_FORMATS, add_landscape_arguments, add_optimizer_arguments, add_work_limit_argument,
-                        landscape_from, optimizers_from, output_path, progress_bar, save_figure, write_atomically,
-                        write_output)
+from cli.common import (
+    IMAGE_FORMATS,
+    add_landscape_arguments,
+    add_optimizer_arguments,
+    add_work_limit_argument,
+    landscape_from,
+    optimizers_from,
+    output_path,
+    progress_bar,
+    save_figure,
+    write_atomically,
+    write_output,
+)
 from cli.run import parse_point
 from experiments import work
 from experiments.basin_map import RESOLUTION, basin_map, basin_map_work, flow_map
@@ -52,7 +62,7 @@ def _basin_labels(landscape) -> list[str]:
 
 
 def _animate(args: argparse.Namespace) -> None:
-    from export.gif import FRAMES, FPS, trajectory_gif
+    from export.gif import FPS, FRAMES, trajectory_gif
     from export.player import default_follow, player_payload, player_work, standalone_html
 
     if args.out is None and args.html is None:

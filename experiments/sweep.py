@@ -128,7 +128,8 @@ def _value_list(axis: object, values: object) -> list:
 
 
 def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
-          axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None, runs: int = 500, steps: int = 500, seed: int = 0,
+          axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
+          runs: int = 500, steps: int = 500, seed: int = 0,
           basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
           progress: Callable[[float], None] | None = None, max_work: int | None = work.DEFAULT_MAX_WORK,
           spread: float = 0.5) -> SweepTable:
@@ -137,8 +138,9 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
     hyperparameter ("lr", "rho", "top_c", "decay", "priority", ...); an optimizer without that hyperparameter runs
     once and its row is repeated at every value, as a reference line. `axis` may also map several names to their
-    values ({"lr": [...], "sharpness": [...]}): every combination is run, one row each (a phase diagram). With `equalise_grad_evals`, `steps` is a
-    budget of gradient evaluations: an optimizer using k per step (SAM: 2) takes steps // k steps.
+    values ({"lr": [...], "sharpness": [...]}): every combination is run, one row each (a phase diagram). With
+    `equalise_grad_evals`, `steps` is a budget of gradient evaluations: an optimizer using k per step (SAM: 2)
+    takes steps // k steps.
     `progress(fraction_done)` is called as the work completes. The whole sweep is checked against `max_work` first.
     """
     if measure not in MEASURES:

@@ -396,9 +396,9 @@ def frozen_preconditioner_growth(optimizer: Optimizer | str, sharpnesses: np.nda
     # point to the last bit).
     linear = ((blocks < 1e-20) & (blocks > 0)).cumprod(axis=0).sum(axis=0)
     growth = np.full(len(h), np.nan)
-    for run in np.flatnonzero(linear >= 3):
-        last = linear[run] - 1
-        growth[run] = (blocks[last, run] / blocks[1, run]) ** (1.0 / ((last - 1) * block))
+    for column in np.flatnonzero(linear >= 3):
+        last = linear[column] - 1
+        growth[column] = (blocks[last, column] / blocks[1, column]) ** (1.0 / ((last - 1) * block))
     return growth
 
 

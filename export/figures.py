@@ -7,6 +7,7 @@ end ●, diverged ✕, minimum ★ with its value, the landscape in light greys 
 from __future__ import annotations
 
 import math
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap

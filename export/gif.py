@@ -10,9 +10,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
+from experiments.run import RunResult
 from export import palette
 from export.figures import draw_landscape, require_2d, styles_of
-from experiments.run import RunResult
 from landscapes import Landscape
 from specs import Field
 

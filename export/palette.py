@@ -8,8 +8,8 @@ and black, which no optimizer uses. Start, end, diverged and minimum have one sy
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 # Okabe & Ito (2008), "Color Universal Design": the eight colours minus black and yellow (black is the overlays',
 # yellow vanishes on a light background).

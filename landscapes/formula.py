@@ -13,15 +13,14 @@ import ast
 import math
 import re
 import threading
-from typing import Callable, Union
+from collections.abc import Callable
 
 import autograd.numpy as anp
-from autograd import make_vjp
 import numpy as np
-
-from specs import SpecError
+from autograd import make_vjp
 
 from landscapes.base import AUTOGRAD_LOCK, Domain, Landscape, Minimum, box
+from specs import SpecError
 
 FUNCTIONS: dict[str, Callable] = {
     "sin": anp.sin, "cos": anp.cos, "tan": anp.tan, "asin": anp.arcsin, "acos": anp.arccos, "atan": anp.arctan,
@@ -52,7 +51,7 @@ _HINTS = {"^": "; write powers as x**2", "=": "; write only the expression (and 
 _PARSE_LOCK = threading.Lock()
 
 # A compiled part of a formula: a constant, or a function of the coordinate arrays x (N,) and y (N,).
-Part = Union[float, Callable]
+Part = float | Callable
 
 
 def formula_function(text: str) -> Callable:

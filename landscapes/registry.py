@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from specs import Field, Registry
-
 from landscapes.base import Landscape
 from landscapes.classic import Ackley, Beale, GoldsteinPrice, Himmelblau, Rastrigin, Rosenbrock, SixHumpCamel
-from landscapes.formula import DEFAULT_FORMULA, FUNCTIONS, MAX_LENGTH as MAX_FORMULA_LENGTH, Custom
+from landscapes.formula import DEFAULT_FORMULA, FUNCTIONS, Custom
+from landscapes.formula import MAX_LENGTH as MAX_FORMULA_LENGTH
 from landscapes.quadratics import Quadratic, RandomBasins, TwoBasin
+from specs import Field, Registry
 
 LANDSCAPES = Registry("landscape")
 
 SEED = Field("seed", "int", 0, "seed of the random construction", low=0, high=2**32 - 1)
-TAU = Field("tau", "float", 0.05, "smoothing of the minimum over bowls (smaller: sharper ridges)", low=0.005, high=1.0, log=True)
+TAU = Field("tau", "float", 0.05, "smoothing of the minimum over bowls (smaller: sharper ridges)", low=0.005, high=1.0,
+            log=True)
 
 
 def _dim(default: int, high: int) -> Field:
@@ -61,7 +62,8 @@ def two_basin(*, sharpness: float, depth: float, tau: float) -> Landscape:
 
 
 @LANDSCAPES.register("rosenbrock", (Field("a", "float", 1.0, "minimum at (a, a²)", low=-1.5, high=1.5),
-                                    Field("b", "float", 100.0, "steepness of the valley walls", low=0.1, high=1e4, log=True)),
+                                    Field("b", "float", 100.0, "steepness of the valley walls", low=0.1, high=1e4,
+                                          log=True)),
                      "Rosenbrock's banana valley")
 def rosenbrock(*, a: float, b: float) -> Landscape:
     return Rosenbrock(a, b)

@@ -21,6 +21,18 @@ from optimizers.registry import (
 from optimizers.sam import sam
 
 __all__ = [
-    "GradFn", "Optimizer", "OPTIMIZERS", "build_optimizer", "sgd", "momentum", "adam", "adam_sam", "adam_cm",
-    "adam_sam_cm", "adam_cg", "sam", "critical_gradients", "gradient_noise",
+    "OPTIMIZERS",
+    "GradFn",
+    "Optimizer",
+    "adam",
+    "adam_cg",
+    "adam_cm",
+    "adam_sam",
+    "adam_sam_cm",
+    "build_optimizer",
+    "critical_gradients",
+    "gradient_noise",
+    "momentum",
+    "sam",
+    "sgd",
 ]

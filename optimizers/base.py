@@ -14,8 +14,9 @@ step computed on the way (the momentum, the critical aggregate, SAM's ascent off
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from specs import Field, Registry
-
 from optimizers.adam import adam as _adam
 from optimizers.base import Optimizer
-from optimizers.critical import (AGGREGATES, BIAS_CORRECTIONS, FIRST_STEPS, PRIORITIES, REPLACEMENTS, SECOND_MOMENTS,
-                                 adam_cg as _adam_cg, adam_cm as _adam_cm)
+from optimizers.critical import AGGREGATES, BIAS_CORRECTIONS, FIRST_STEPS, PRIORITIES, REPLACEMENTS, SECOND_MOMENTS
+from optimizers.critical import adam_cg as _adam_cg
+from optimizers.critical import adam_cm as _adam_cm
 from optimizers.noise import gradient_noise
 from optimizers.sam import sam
-from optimizers.sgd import momentum as _momentum, sgd as _sgd
+from optimizers.sgd import momentum as _momentum
+from optimizers.sgd import sgd as _sgd
+from specs import Field, Registry
 
 OPTIMIZERS = Registry("optimizer", stamp=lambda built, name, params, spec: dataclasses.replace(
     built, name=name, params=dict(params), spec=spec))

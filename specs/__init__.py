@@ -11,4 +11,4 @@ without depending on each other.
 from specs.fields import Field, SpecError
 from specs.language import Registry, format_spec, parse_spec
 
-__all__ = ["Field", "SpecError", "Registry", "format_spec", "parse_spec"]
+__all__ = ["Field", "Registry", "SpecError", "format_spec", "parse_spec"]

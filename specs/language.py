@@ -6,8 +6,9 @@ A text field (a formula) swallows the rest of the string, commas included, so it
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from specs.fields import Field, SpecError
 
@@ -69,7 +70,8 @@ def parse_spec(text: str, text_keys: Iterable[str] = ()) -> tuple[str, dict[str,
 def format_spec(name: str, params: Mapping[str, Any], fields: Iterable[Field]) -> str:
     """The canonical spec string: the name, then the non-default parameters in schema order (text last)."""
     ordered = sorted(fields, key=lambda f: f.kind == "text")
-    parts = [f"{f.name}={f.format(params[f.name])}" for f in ordered if f.name in params and params[f.name] != f.default]
+    parts = [f"{f.name}={f.format(params[f.name])}" for f in ordered
+             if f.name in params and params[f.name] != f.default]
     return name + (":" + ",".join(parts) if parts else "")
 
 
@@ -86,7 +88,8 @@ class Registry:
         self._stamp = stamp or _set_attributes
         self._entries: dict[str, Entry] = {}
 
-    def register(self, name: str, fields: Iterable[Field], help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(self, name: str, fields: Iterable[Field],
+                 help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: register a keyword-only builder; calling it checks the values given and fills in defaults."""
         fields = tuple(fields)
 

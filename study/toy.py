@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -214,8 +214,8 @@ def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
     styles = dict(zip(names, palette.styles_for([palette.kind_of(name) for name in names])))
     for name in names:
         rows = sorted((r for r in table.rows if r["optimizer"] == name), key=lambda r: r[axis])
-        ax.plot([r[axis] for r in rows], [r["final_loss_mean"] for r in rows], "o-", color=styles[name].colour, label=name,
-                markersize=4)
+        ax.plot([r[axis] for r in rows], [r["final_loss_mean"] for r in rows], "o-", color=styles[name].colour,
+                label=name, markersize=4)
     ax.set_xlabel(axis)
     ax.set_ylabel("mean final loss")
     ax.grid(alpha=0.3)

@@ -23,9 +23,9 @@ import streamlit as st
 from experiments.metrics import run_measurements as measure_runs
 from experiments.run import RunResult, run
 from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
+from export.figures import shown_values
 from export.player.payload import basin_tracks
 from export.player.picture import Picture, landscape_picture
-from export.figures import shown_values
 from landscapes import LANDSCAPES, Landscape
 from optimizers import Optimizer
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
 from landscapes import LANDSCAPES
-from ui.schema_widgets import entry_controls, put_values
 from ui import literal
+from ui.schema_widgets import entry_controls, put_values
 
 FIXED = {"dim": 2}  # the pages draw the plane
 

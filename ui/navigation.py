@@ -10,9 +10,9 @@ from types import ModuleType
 import streamlit as st
 
 from specs import Field
+from ui import literal
 from ui.url_state import UrlReader
 from ui.url_sync import current_params
-from ui import literal
 
 _PAGE_KEY = "nav.page"
 _REMEMBERED = "_nav.remembered"  # page -> its last query parameters

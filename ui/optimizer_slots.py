@@ -6,15 +6,16 @@ to another optimizer keeps the hyperparameters the two share (lr stays lr).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
 
 from optimizers import OPTIMIZERS
 from specs.language import Entry
+from ui import literal
 from ui.schema_widgets import entry_controls, field_key, put_values
 from ui.url_state import MAX_SPECS, spec_text
-from ui import literal
 
 
 def _slots_key(prefix: str) -> str:
@@ -66,7 +67,7 @@ def _add(prefix: str) -> None:
     lr = st.session_state.get(f"{_values_prefix(prefix, slots[-1], used[-1])}.lr") if slots else None
     if lr is not None:
         put_values(_values_prefix(prefix, slot, name), OPTIMIZERS.entry(name).fields, {"lr": lr})
-    st.session_state[_slots_key(prefix)] = slots + [slot]
+    st.session_state[_slots_key(prefix)] = [*slots, slot]
 
 
 def _remove(prefix: str, slot: int) -> None:

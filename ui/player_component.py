@@ -9,6 +9,7 @@ does not have it, e.g. after a reload.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,9 +22,14 @@ from export.player import without_image
 
 SENT_IMAGES = "_cmx_player_sent_images"  # session state: component key -> image keys the browser has been sent
 
-# The names are files of the component's asset directory (pyproject.toml): the server serves them, the browser caches
-# them, and no update carries them again.
-_COMPONENT = st.components.v2.component("cmx.player", css="player.css", js="player.js")
+
+
+@functools.cache
+def _component() -> Callable[..., Any]:
+    """The component, registered on first use inside a running app (where Streamlit has read the project's component
+    manifest): its names are files of the asset directory declared in pyproject.toml, which the server serves and
+    the browser caches, so no update carries them again."""
+    return st.components.v2.component("cmx.player", css="player.css", js="player.js")
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ def player(payload: Mapping[str, Any], key: str = "player",
     send_image = has_image and image_key not in sent
     data = dict(payload) if send_image else without_image(payload)
     clicked = _noop if on_click is None else partial(_clicked, key, list(payload["landscape"]["box"]), on_click)
-    result = _COMPONENT(key=key, data=data, on_click_change=clicked, on_need_image_change=partial(_forget_images, key))
+    result = _component()(key=key, data=data, on_click_change=clicked, on_need_image_change=partial(_forget_images, key))
     if send_image:
         sent.add(image_key)
     return PlayerEvents(valid_click(result.click, payload["landscape"]["box"]), send_image)

@@ -9,14 +9,14 @@ neighbour.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import streamlit as st
 
 from specs import Field, SpecError
 from specs.language import Entry
 from ui import literal
-
 
 EXACT_FORMAT = "%.12g"  # number boxes show what is used (to 12 digits), not a 6-digit rounding
 

@@ -7,7 +7,8 @@ default and leaves a notice naming the key, the value and why (never an exceptio
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from specs import Field, Registry, SpecError, format_spec, parse_spec
 
@@ -171,7 +172,8 @@ def parse_box(text: str, within: Box | None = None) -> Box:
     """'xmin,xmax,ymin,ymax' with xmin < xmax and ymin < ymax, inside `within`."""
     values = _numbers(text.replace(" ", ""), "a region")
     if len(values) != 4 or not (values[0] < values[1] and values[2] < values[3]):
-        raise SpecError(f"a region must be xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax (got {_shorten(text)!r})")
+        raise SpecError("a region must be xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax "
+                        f"(got {_shorten(text)!r})")
     if within is not None and not (within[0] <= values[0] and values[1] <= within[1] and within[2] <= values[2]
                                    and values[3] <= within[3]):
         raise SpecError(f"a region must lie within {_describe(within)} (got {_shorten(text)!r})")

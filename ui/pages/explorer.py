@@ -4,9 +4,9 @@ Below it: a table per run and the downloads."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +34,7 @@ from ui.optimizer_slots import put_slots, slot_controls
 from ui.player_component import player
 from ui.presets import DEMOS, EXPLORER_DEFAULT, Demo, preset_starts
 from ui.settings import Settings
-from ui.url_state import (UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text,
-                          start_bounds)
+from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text, start_bounds
 
 PREFIX = "ex"
 PAGE = "explorer"
@@ -75,9 +74,12 @@ class ExplorerState:
 
     def methods(self) -> list[Optimizer]:
         """The optimizers, built from their values (no spec string is parsed), with the page-wide values set."""
-        return [OPTIMIZERS.build({"name": name, **values, **{k: v for k, v in self.shared.items()
-                                                              if any(f.name == k for f in OPTIMIZERS.entry(name).fields)}})
-                for name, values in self.optimizers]
+        methods = []
+        for name, values in self.optimizers:
+            own = {f.name for f in OPTIMIZERS.entry(name).fields}
+            methods.append(OPTIMIZERS.build({"name": name, **values,
+                                             **{k: v for k, v in self.shared.items() if k in own}}))
+        return methods
 
     def runs_key(self) -> tuple:
         """What decides the runs (not how they are shown)."""
@@ -372,7 +374,7 @@ def _add_clicked_start(state: ExplorerState, starts: np.ndarray, x: float, y: fl
     """A click on the map adds a start there (the player rounds it to the view's resolution); runs before the
     rerun the click causes, so the start controls can take the new points."""
     current = [tuple(p) for p in starts.tolist()] if state.starts == "points" else []
-    combined = (current + [(x, y)])[-50:]
+    combined = [*current, (x, y)][-50:]
     st.session_state[f"{PREFIX}.points"] = format_points(combined).replace(";", "; ")
     st.session_state[f"{PREFIX}.starts"] = "points"
 

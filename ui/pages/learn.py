@@ -7,8 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from experiments.theory import (adam_stability_bound, constant_gradient_steps, optimizer_weights,
-                                predicted_radius_per_lr, stability_edge)
+from experiments.theory import (
+    adam_stability_bound,
+    constant_gradient_steps,
+    optimizer_weights,
+    predicted_radius_per_lr,
+    stability_edge,
+)
 from export import palette
 from export.labels import display_name
 from optimizers import OPTIMIZERS
@@ -17,8 +22,8 @@ from ui.navigation import open_page
 from ui.presets import DEMOS
 from ui.settings import Settings
 
-ADAM_STEP = (r"x_{t+1} = x_t - \frac{\mathrm{lr}}{1-\beta_1^{t+1}}\,\frac{d_{t+1}}{\sqrt{v_{t+1}}/\sqrt{1-\beta_2^{t+1}}"
-             r" + \epsilon}")
+ADAM_STEP = (r"x_{t+1} = x_t - \frac{\mathrm{lr}}{1-\beta_1^{t+1}}\,"
+             r"\frac{d_{t+1}}{\sqrt{v_{t+1}}/\sqrt{1-\beta_2^{t+1}} + \epsilon}")
 
 # The update of each optimizer (docs/optimizers.md writes each out in full); one without an entry shows its help.
 UPDATES: dict[str, tuple[str, list[str]]] = {
@@ -39,7 +44,8 @@ UPDATES: dict[str, tuple[str, list[str]]] = {
                 "bias_correction, second_moment and replacement change one piece each (their formulas are in the "
                 "table and in docs/optimizers.md); the defaults are the paper authors' arithmetic.",
                 [r"m_{t+1} = \beta_1 m_t + (1-\beta_1)\, g_t",
-                 r"a_{t+1} = m_{t+1} + \operatorname{mean}(\text{buffer}) \qquad (a_1 = 0,\ \text{buffer} \leftarrow g_0)",
+                 r"a_{t+1} = m_{t+1} + \operatorname{mean}(\text{buffer})"
+                 r" \qquad (a_1 = 0,\ \text{buffer} \leftarrow g_0)",
                  r"\text{buffer.offer}(\lVert g_t \rVert,\ m_{t+1}); \quad \text{priorities} \leftarrow \lambda\cdot"
                  r"\text{priorities}",
                  r"v_{t+1} = \beta_2 v_t + (1-\beta_2)\, a_{t+1}^2", ADAM_STEP.replace("d_{t+1}", "a_{t+1}")]),
