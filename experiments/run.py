@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,10 +164,11 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
 
 
 def advance(surface: Landscape, method: Optimizer, x: np.ndarray, steps: int, keep: np.ndarray,
-            run_ids: np.ndarray | None = None) -> RunResult:
+            run_ids: np.ndarray | None = None, watchers: Sequence = ()) -> RunResult:
     """The loop of `run`, on checked inputs: record the steps in `keep` (sorted, 0 and `steps` included).
 
-    `run_ids` (N,) name the runs for the optimizer's random streams (a chunk of a larger batch passes its rows)."""
+    `run_ids` (N,) name the runs for the optimizer's random streams (a chunk of a larger batch passes its rows).
+    Each of `watchers` (experiments.watch) observes every step: (t, points before, points after, alive)."""
     n_runs, dim = x.shape
     positions = np.empty((len(keep), n_runs, dim))
     positions[0] = x
@@ -196,7 +197,9 @@ def advance(surface: Landscape, method: Optimizer, x: np.ndarray, steps: int, ke
                     last = np.where((stop_reason == UNDEFINED)[:, None], x, x_new)
                     frozen = np.where(newly[:, None], last, frozen if frozen is not None else x_new)
             # A stopped run stays where it stopped, even if its optimizer would bring it back.
-            x = x_new if frozen is None else np.where(alive[:, None], x_new, frozen)
+            before, x = x, x_new if frozen is None else np.where(alive[:, None], x_new, frozen)
+            for watcher in watchers:
+                watcher.observe(t, before, x, alive)
             if slot < len(keep) and keep[slot] == t:
                 positions[slot] = x
                 slot += 1
