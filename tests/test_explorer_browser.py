@@ -6,12 +6,14 @@ can tell a change the browser handled alone from one that went back to the serve
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
 import urllib.parse
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, server  # noqa: F401  (the server fixture)
@@ -196,3 +198,36 @@ def test_write_the_readme_screenshot(browser, server):
         assert re.search(r"\.png$", os.environ["CMX_SCREENSHOT"])
     finally:
         page.close()
+
+
+def colours_in(pixels: np.ndarray, colours: list[str], tolerance: int = 40) -> dict[str, int]:
+    """How many pixels of an (H, W, 3) image are nearer to each #RRGGBB colour than to any other of `colours`, and
+    within `tolerance` of it (lines are anti-aliased and blended with what lies under them)."""
+    palette_rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colours])
+    distance = np.abs(pixels.astype(int)[:, :, None, :] - palette_rgb[None, None]).max(axis=3)  # (H, W, K)
+    nearest = distance.argmin(axis=2)
+    close = distance.min(axis=2) <= tolerance
+    return {colour: int((close & (nearest == k)).sum()) for k, colour in enumerate(colours)}
+
+
+def test_each_optimizer_has_its_palette_colour_on_screen_and_in_the_png(browser, server):
+    from PIL import Image
+
+    from export import palette
+    from ui.pages import explorer
+    from ui.url_state import UrlReader
+
+    wanted = [palette.KIND_STYLES[kind][0] for kind in ("adam", "adam_sam", "adam_cm")]
+    page = open_page(browser, f"{server}/?page=explorer")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        page.get_by_role("button", name="last step (End)").click()
+        page.wait_for_timeout(300)
+        shot = np.asarray(Image.open(io.BytesIO(page.locator(".cmxp-canvas").screenshot())).convert("RGB"))
+    finally:
+        page.close()
+    on_screen = colours_in(shot, wanted)
+    png = explorer._figure_png(explorer.compute_view(explorer.read_state(UrlReader({})), 10**9))
+    in_png = colours_in(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), wanted)
+    assert all(count > 20 for count in on_screen.values()), on_screen
+    assert all(count > 20 for count in in_png.values()), in_png

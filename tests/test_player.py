@@ -232,3 +232,25 @@ def test_cmx_animate_writes_the_player(tmp_path, capsys):
     assert main(["animate", "--landscape", "two_basin"]) == 2
     assert "--out FILE.gif, --html FILE.html" in capsys.readouterr().err
     assert main(["animate", "--landscape", "two_basin", "--html", str(tmp_path / "runs.txt")]) == 2
+
+
+@pytest.mark.parametrize("value", [None, "x", {"x": float("nan"), "y": 0.0}, {"x": "1", "y": 0.0},
+                                   {"x": True, "y": 0.0}, {"x": 1e9, "y": 0.0}, {"x": 0.0}, [0.0, 0.0],
+                                   {"x": float("inf"), "y": float("-inf")}])
+def test_a_malformed_or_out_of_box_click_places_nothing(value):
+    from ui.player_component import valid_click
+
+    assert valid_click(value, [-2.0, 2.0, -2.0, 2.0]) is None
+
+
+def test_a_malformed_click_is_ignored_with_a_notice_not_a_traceback(monkeypatch):
+    import ui.player_component as component
+
+    state = {"ex.player": type("Result", (), {"click": {"x": float("nan"), "y": 1.0}})()}
+    monkeypatch.setattr(component.st, "session_state", state)
+    placed = []
+    component._clicked("ex.player", [-2.0, 2.0, -2.0, 2.0], lambda x, y: placed.append((x, y)))
+    assert placed == [] and "ex.player" in state[component.IGNORED]
+    state["ex.player"].click = {"x": 0.5, "y": -1.25}
+    component._clicked("ex.player", [-2.0, 2.0, -2.0, 2.0], lambda x, y: placed.append((x, y)))
+    assert placed == [(0.5, -1.25)]

@@ -32,13 +32,17 @@ def _component() -> Callable[..., Any]:
     return st.components.v2.component("cmx.player", css="player.css", js="player.js")
 
 
+IGNORED = "_cmx_player_ignored"  # session state: component key -> the browser sent a click that placed nothing
+
+
 @dataclass(frozen=True)
 class PlayerEvents:
     """What came back from the browser in this run: a clicked point (x, y) inside the landscape's box, or None;
-    and whether this run sent the landscape's picture."""
+    whether this run sent the landscape's picture; and whether a click was malformed (and ignored)."""
 
     click: tuple[float, float] | None
     sent_image: bool
+    ignored_click: bool = False
 
 
 def _noop() -> None:
@@ -48,7 +52,9 @@ def _noop() -> None:
 def _clicked(key: str, box: list[float], on_click: Callable[[float, float], None]) -> None:
     """Before the rerun a click causes (so `on_click` may set the values of widgets drawn earlier on the page)."""
     point = valid_click(getattr(st.session_state.get(key), "click", None), box)
-    if point is not None:
+    if point is None:
+        st.session_state.setdefault(IGNORED, set()).add(key)
+    else:
         on_click(*point)
 
 
@@ -82,4 +88,7 @@ def player(payload: Mapping[str, Any], key: str = "player",
     result = _component()(key=key, data=data, on_click_change=clicked, on_need_image_change=partial(_forget_images, key))
     if send_image:
         sent.add(image_key)
-    return PlayerEvents(valid_click(result.click, payload["landscape"]["box"]), send_image)
+    click = valid_click(result.click, payload["landscape"]["box"])
+    ignored = key in st.session_state.get(IGNORED, set()) or (result.click is not None and click is None)
+    st.session_state.get(IGNORED, set()).discard(key)
+    return PlayerEvents(click, send_image, ignored)

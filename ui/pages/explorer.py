@@ -427,7 +427,10 @@ def render(settings: Settings) -> None:
                      format_func=lambda kr: f"{view.labels[kr[0]]}, run {kr[1] + 1}",
                      help="the run whose gradient, stored momenta, aggregate and ascent point the map shows")
     if state.view == "map":
-        player(view.payload, key=f"{PREFIX}.player", on_click=functools.partial(_add_clicked_start, state, view.starts))
+        events = player(view.payload, key=f"{PREFIX}.player",
+                        on_click=functools.partial(_add_clicked_start, state, view.starts))
+        if events.ignored_click:
+            literal.info("A click the map could not place (outside the landscape's box, or not a number) was ignored.")
     else:
         surface_view(view)
     downloads(view, state)
