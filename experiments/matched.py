@@ -1,0 +1,74 @@
+"""The matched-step control: the learning rate at which an optimizer's early steps are as long as another's.
+
+Adam+CM's first steps are several times lr long (experiments.theory), so comparing it with Adam at the same lr
+compares long steps with short ones. The control runs Adam (or Adam+SAM) at the lr whose mean step length over the
+escape window equals Adam+CM's, from the same starts: what is left of Adam+CM's escape is what its memory adds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from experiments.run import advance, as_landscape, as_optimizer, recorded_step_indices
+from experiments.watch import EARLY_WINDOW, StepLengths
+from landscapes import Landscape
+from optimizers import OPTIMIZERS, Optimizer
+from specs import SpecError
+
+BISECTIONS = 24  # halvings of the log-lr bracket: to about 1e-7 of the lr, far below what a table shows
+BRACKET_DOUBLINGS = 40
+LR_FIELD_RANGE = (1e-12, 1e4)
+
+
+@dataclass(frozen=True)
+class MatchedStep:
+    """The matched optimizer (its lr set), the lr, and both mean step lengths over the window."""
+
+    optimizer: Optimizer
+    lr: float
+    reference_step: float  # the reference optimizer's mean step length over the window
+    matched_step: float  # the matched optimizer's, at `lr`
+
+
+def early_step_mean(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, window: int) -> float:
+    """Mean step length over the first `window` steps of every run from `starts` (runs that stop count 0 after)."""
+    lengths = StepLengths(len(starts), window)
+    advance(landscape, optimizer, starts, window, recorded_step_indices(window, "final"), watchers=(lengths,))
+    return float(np.mean(lengths.means(window)[0]))
+
+
+def matched_step(landscape: Landscape | str, reference: Optimizer | str, target: Optimizer | str,
+                 starts: np.ndarray, window: int = EARLY_WINDOW) -> MatchedStep:
+    """`target` with its lr set so that its mean step length over the first `window` steps, from `starts`, equals
+    `reference`'s (a bisection on log lr: the mean step grows with lr). SpecError when `target` has no lr or when
+    no lr in its range reaches the reference's step."""
+    surface, reference, target = as_landscape(landscape), as_optimizer(reference), as_optimizer(target)
+    if "lr" not in target.params:
+        raise SpecError(f"{target.name} has no lr to match")
+    wanted = early_step_mean(surface, reference, starts, window)
+
+    def step_at(lr: float) -> float:
+        return early_step_mean(surface, OPTIMIZERS.build({"name": target.name, **target.params, "lr": lr}), starts,
+                               window)
+
+    low = high = float(reference.params.get("lr", target.params["lr"]))
+    for _ in range(BRACKET_DOUBLINGS):  # widen a bracket [low, high] around the matching lr, from the reference's
+        if step_at(high) >= wanted or high * 2 > LR_FIELD_RANGE[1]:
+            break
+        high *= 2
+    for _ in range(BRACKET_DOUBLINGS):
+        if step_at(low) <= wanted or low / 2 < LR_FIELD_RANGE[0]:
+            break
+        low /= 2
+    if not step_at(low) <= wanted <= step_at(high):
+        raise SpecError(f"no lr of {target.name} gives steps as long as {reference.spec}'s ({wanted:.3g})")
+    low, high = math.log(low), math.log(high)
+    for _ in range(BISECTIONS):
+        middle = (low + high) / 2
+        low, high = (middle, high) if step_at(math.exp(middle)) < wanted else (low, middle)
+    lr = float(f"{math.exp((low + high) / 2):.4g}")  # four significant digits: a spec that reads back the same
+    matched = OPTIMIZERS.build({"name": target.name, **target.params, "lr": lr})
+    return MatchedStep(matched, lr, wanted, early_step_mean(surface, matched, starts, window))
