@@ -279,7 +279,8 @@ def test_each_map_spans_the_domain_with_equal_axes_minima_as_stars_and_the_palet
         assert layout["xaxis"]["range"] == [surface.domain.low[0], surface.domain.high[0]]
         assert layout["yaxis"]["range"] == [surface.domain.low[1], surface.domain.high[1]]
         assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
-        heatmap, minima = figure["data"]
+        heatmap, contours, minima = figure["data"]
+        assert contours["type"] == "contour" and contours["contours"]["coloring"] == "none"
         assert [stop[1] for stop in heatmap["colorscale"][::2]] == colours
         assert minima["marker"]["symbol"] == "star" and "f=3 global" in minima["text"]
 

@@ -8,6 +8,7 @@ revisit recomputes none; only the maps not yet computed are counted against the 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import streamlit as st
 from experiments import work
 from experiments.basin_map import RESOLUTION, BasinMap, basin_map, basin_map_work, flow_map
 from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
-from export.figures import basin_colormap, basin_key, basin_map_figure, minimum_label, percent
+from export.figures import CONTOUR_LINE_COLOUR, basin_colormap, basin_key, basin_map_figure, minimum_label, percent
 from export.labels import optimizer_labels
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS
@@ -39,6 +40,8 @@ FLOW_TITLE = ("gradient flow", "the landscape's own basins")
 LABELLED_MINIMA = 12  # minima are named on the maps up to this many (as in the PNG)
 FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 13, "color": "#31333F"}  # the app's text
 MAP_WIDTH = 300  # pixels: three maps side by side at 1400 px, one per row at 800 px, never squeezed
+CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG
+CONTOURS = 15
 PNG_DPI = 150
 SWATCH = ('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect x="0.5" y="0.5" width="15" height="15" '
           'fill="{colour}" stroke="#4D4D4D"/></svg>')
@@ -147,8 +150,8 @@ def basin_names(surface: Landscape) -> dict[int, str]:
 
 
 def map_figure(view: MapView, index: int) -> dict:
-    """One map: the grid in the basin colours of export.palette (those of the PNG), the domain's own box with equal
-    axes, and the minima as ★ with their values."""
+    """One map, drawn as its PNG panel: the grid in the basin colours of export.palette, the landscape's contour lines,
+    the domain's own box with equal axes, and the minima as ★ with their values."""
     surface, found = view.surface, view.maps[index]
     colours = list(basin_colormap(len(surface.minima))[0].colors)  # one per code, from UNDEFINED_BASIN up
     scale = [[(k + edge) / len(colours), colour] for k, colour in enumerate(colours) for edge in (0, 1)]
@@ -160,6 +163,11 @@ def map_figure(view: MapView, index: int) -> dict:
                            "zmax": UNDEFINED_BASIN - 0.5 + len(colours), "colorscale": scale, "showscale": False,
                            "customdata": ends.tolist(),
                            "hovertemplate": "start (%{x:.3g}, %{y:.3g})<br>ends in %{customdata}<extra></extra>"}]
+    grid = compute.surface_grid(surface.spec, CONTOUR_RESOLUTION)
+    traces.append({"type": "contour", "x": grid.xs.round(6).tolist(), "y": grid.ys.round(6).tolist(),
+                   "z": contour_values(grid.shown), "ncontours": CONTOURS,
+                   "contours": {"coloring": "none"}, "line": {"color": CONTOUR_LINE_COLOUR, "width": 0.6},
+                   "opacity": 0.6, "showscale": False, "hoverinfo": "skip"})
     inside = [i for i, m in enumerate(surface.minima) if surface.domain.contains(m.location[None])[0]]
     if inside:
         traces.append({"type": "scatter", "mode": "markers+text" if len(surface.minima) <= LABELLED_MINIMA
@@ -182,6 +190,14 @@ def map_figure(view: MapView, index: int) -> dict:
                        "yaxis": {**axis, "range": [float(low[1]), float(high[1])], "title": {"text": "y"},
                                  "scaleanchor": "x", "scaleratio": 1},
                        "showlegend": False, "hovermode": "closest"}}
+
+
+def contour_values(shown: np.ndarray) -> list:
+    """The landscape's coloured values to 4 digits of their span (all a contour line needs), null where undefined."""
+    finite = shown[np.isfinite(shown)]
+    span = float(finite.max() - finite.min()) if finite.size else 0.0
+    decimals = 4 - math.floor(math.log10(span)) if span > 0 else 4
+    return np.where(np.isfinite(shown), np.round(shown, decimals), None).tolist()
 
 
 def label_side(surface: Landscape, index: int) -> str:

@@ -443,7 +443,8 @@ def hover_text(view: EscapeView, k: int, row: dict) -> str:
 
 def escape_figure(view: EscapeView) -> dict:
     """Escape rate against the swept value, one line per optimizer in its palette colour and dash, each rate with its
-    95% interval as an error bar (visible at 0 and 1); bars when the knob is not a number or nothing is swept."""
+    95% interval as an error bar (visible at 0 and 1); dots side by side when the knob is not a number or nothing is
+    swept."""
     numeric = view.knob is not None and view.knob.kind in ("int", "float")
     traces = []
     for k, (label, style) in enumerate(zip(view.labels, view.styles)):
@@ -456,13 +457,13 @@ def escape_figure(view: EscapeView) -> dict:
                  "error_y": {"type": "data", "symmetric": False, "color": style.colour, "thickness": 1.5, "width": 6,
                              "array": [row["ci_high"] - row["escape_rate"] for row in rows],
                              "arrayminus": [row["escape_rate"] - row["ci_low"] for row in rows]}}
+        trace |= {"type": "scatter", "marker": {"color": style.colour, "size": 10}}
         if numeric:
-            trace |= {"type": "scatter", "mode": "lines+markers", "x": [row[view.axis] for row in rows],
-                      "line": {"color": style.colour, "width": LINE_WIDTH, "dash": dash_pattern(style)},
-                      "marker": {"color": style.colour, "size": 9}}
-        else:
+            trace |= {"mode": "lines+markers", "x": [row[view.axis] for row in rows],
+                      "line": {"color": style.colour, "width": LINE_WIDTH, "dash": dash_pattern(style)}}
+        else:  # a rate of 0 stays visible as a dot, where a bar would vanish
             x = [view.value_text(row[view.axis]) for row in rows] if view.knob is not None else [label]
-            trace |= {"type": "bar", "x": x, "marker": {"color": style.colour}}
+            trace |= {"mode": "markers", "x": x}
         traces.append(trace)
     if view.knob is None:
         xaxis: dict[str, Any] = {"showticklabels": False, "title": {"text": ""}}
@@ -482,7 +483,8 @@ def escape_figure(view: EscapeView) -> dict:
                                  "gridcolor": GRID_COLOUR},
                        "xaxis": {**xaxis, "automargin": True, "gridcolor": GRID_COLOUR},
                        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-                       "barmode": "group", "hovermode": "closest", "hoverlabel": {"align": "left"}}}
+                       "scattermode": "group", "scattergap": 0.5, "hovermode": "closest",
+                       "hoverlabel": {"align": "left"}}}
 
 
 def people_table(view: EscapeView) -> pd.DataFrame:
