@@ -337,3 +337,22 @@ def test_download_buttons_have_text_and_a_tooltip(page, params):
     at = app(params)
     buttons = at.get("download_button")
     assert buttons and all(button.proto.label and button.proto.help for button in buttons)
+
+
+def test_marking_the_starts_carried_out_is_a_display_change_in_the_link(monkeypatch):
+    calls = []
+    original = basin_page.basin_map
+    monkeypatch.setattr(basin_page, "basin_map", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    at = app(BASINS)
+    computed = len(calls)
+    widget(at, "bm.left").set_value(True).run()
+    assert_clean(at)
+    assert at.query_params["left"] == "true" and len(calls) == computed
+    flow, *optimizers = figures(at)
+    assert len(flow["data"]) == 3  # the flow's map is the reference: nothing washed out
+    for figure, found in zip(optimizers, at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[1:]):
+        wash = figure["data"][1]
+        reference = at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[0].basins
+        assert np.array_equal(np.array(wash["z"]) == 1, found.basins == reference)
+    again = app(link_of(at))
+    assert widget(again, "bm.left").value is True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -36,10 +36,12 @@ DEFAULT_LANDSCAPE = "goldstein_price"
 DEFAULT_OPTIMIZERS = ("adam:lr=0.05", "adam_cm:lr=0.05")
 GRID = Field("resolution", "int", 40, "grid points along each axis", low=2, high=int(RESOLUTION.high))
 STEPS = Field("steps", "int", 300, "steps of every run", low=1, high=1_000_000)
+LEFT = Field("left", "bool", False, "mark the starts each optimizer carried out of their own basin")
 FLOW_TITLE = ("gradient flow", "the landscape's own basins")
 LABELLED_MINIMA = 12  # minima are named on the maps up to this many (as in the PNG)
 FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 13, "color": "#31333F"}  # the app's text
 MAP_WIDTH = 300  # pixels: three maps side by side at 1400 px, one per row at 800 px, never squeezed
+WASH = "rgba(255, 255, 255, 0.75)"  # over the starts that stayed in their own basin, with `left`
 CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG
 CONTOURS = 15
 PNG_DPI = 150
@@ -53,6 +55,7 @@ class MapState:
     optimizers: tuple[tuple[str, dict[str, Any]], ...]
     resolution: int
     steps: int
+    left: bool = False  # the optimizers' maps wash out the starts that end where gradient flow ends
 
     @property
     def landscape_spec(self) -> str:
@@ -61,7 +64,7 @@ class MapState:
     def params(self) -> dict[str, str | list[str]]:
         out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec,
                                            "optimizer": slot_specs(self.optimizers, {})}
-        for field, value in ((GRID, self.resolution), (STEPS, self.steps)):
+        for field, value in ((GRID, self.resolution), (STEPS, self.steps), (LEFT, self.left)):
             if value != field.default:
                 out[field.name] = field.format(value)
         return out
@@ -70,7 +73,7 @@ class MapState:
 def read_state(reader: UrlReader) -> MapState:
     landscape = reader.spec("landscape", LANDSCAPES, DEFAULT_LANDSCAPE, fixed=FIXED, validate=compute.landscape)
     return MapState(landscape, tuple(reader.specs("optimizer", OPTIMIZERS, DEFAULT_OPTIMIZERS)),
-                    reader.field("resolution", GRID), reader.field("steps", STEPS))
+                    reader.field("resolution", GRID), reader.field("steps", STEPS), reader.field("left", LEFT))
 
 
 def put_state(state: MapState) -> None:
@@ -78,6 +81,7 @@ def put_state(state: MapState) -> None:
     put_slots(PREFIX, state.optimizers)
     st.session_state[f"{PREFIX}.resolution"] = state.resolution
     st.session_state[f"{PREFIX}.steps"] = state.steps
+    st.session_state[f"{PREFIX}.left"] = state.left
 
 
 def controls() -> tuple[MapState | None, list[str]]:
@@ -95,7 +99,8 @@ def controls() -> tuple[MapState | None, list[str]]:
                                                   key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
     if errors:
         return None, errors
-    return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"])), []
+    return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"]),
+                    bool(st.session_state.get(f"{PREFIX}.left", LEFT.default))), []
 
 
 @dataclass(frozen=True)
@@ -149,9 +154,10 @@ def basin_names(surface: Landscape) -> dict[int, str]:
     return names
 
 
-def map_figure(view: MapView, index: int) -> dict:
+def map_figure(view: MapView, index: int, left: bool = False) -> dict:
     """One map, drawn as its PNG panel: the grid in the basin colours of export.palette, the landscape's contour lines,
-    the domain's own box with equal axes, and the minima as ★ with their values."""
+    the domain's own box with equal axes, and the minima as ★ with their values. With `left`, an optimizer's map washes
+    out the starts that end in the basin gradient flow takes them to, so the ones it carried out stand out."""
     surface, found = view.surface, view.maps[index]
     colours = list(basin_colormap(len(surface.minima))[0].colors)  # one per code, from UNDEFINED_BASIN up
     scale = [[(k + edge) / len(colours), colour] for k, colour in enumerate(colours) for edge in (0, 1)]
@@ -163,6 +169,11 @@ def map_figure(view: MapView, index: int) -> dict:
                            "zmax": UNDEFINED_BASIN - 0.5 + len(colours), "colorscale": scale, "showscale": False,
                            "customdata": ends.tolist(),
                            "hovertemplate": "start (%{x:.3g}, %{y:.3g})<br>ends in %{customdata}<extra></extra>"}]
+    if left and index > 0:
+        stayed = found.basins == view.maps[0].basins
+        traces.append({"type": "heatmap", "x": traces[0]["x"], "y": traces[0]["y"],
+                       "z": np.where(stayed, 1, None).tolist(), "colorscale": [[0, WASH], [1, WASH]],
+                       "showscale": False, "hoverinfo": "skip"})
     grid = compute.surface_grid(surface.spec, CONTOUR_RESOLUTION)
     traces.append({"type": "contour", "x": grid.xs.round(6).tolist(), "y": grid.ys.round(6).tolist(),
                    "z": contour_values(grid.shown), "ncontours": CONTOURS,
@@ -259,11 +270,23 @@ def render(settings: Settings) -> None:
                            icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
                            help="the maps and their key, in the same colours")
     basin_legend(view)
+    maps(state, view)
+    st.dataframe(shares_table(view), hide_index=True, key=f"{PREFIX}.table")
+
+
+@st.fragment
+def maps(state: MapState, view: MapView) -> None:
+    """The maps side by side, and whether to mark the starts carried out of their basin: its own fragment, so the
+    switch redraws only the maps (and puts itself in the link)."""
+    left = st.toggle("mark the starts each optimizer carried out of their own basin", key=f"{PREFIX}.left",
+                     help="the other starts are washed out: where gradient flow from a start ends is its own basin")
+    link = replace(state, left=left).params()
+    if url_sync.query_string(link) != url_sync.query_string(url_sync.current_params()):  # the full run wrote the rest
+        url_sync.write_link(link)
     with st.container(horizontal=True, gap="small"):
         for index, (name, detail) in enumerate(view.titles):
             with st.container(width=MAP_WIDTH, gap=None):
                 literal.bold(name)
                 literal.caption(detail)
-                st.plotly_chart(drawing.Prepared(map_figure(view, index)), key=f"{PREFIX}.map{index}",
+                st.plotly_chart(drawing.Prepared(map_figure(view, index, left)), key=f"{PREFIX}.map{index}",
                                 config={"displaylogo": False}, theme=None)
-    st.dataframe(shares_table(view), hide_index=True, key=f"{PREFIX}.table")

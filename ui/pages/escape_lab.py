@@ -250,11 +250,25 @@ def basin_label(surface: Landscape | None, choice: str) -> str:
     return "the sharpest basin" if choice == "sharpest" else f"{choice} basin"
 
 
-def axis_label(knobs: dict[str, Field], landscape: str, axis: str) -> str:
+def has_field(entry, name: str) -> bool:
+    return any(field.name == name for field in entry.fields)
+
+
+def on_landscape(landscape: str, axis: str) -> bool:
+    """Whether the swept knob is the landscape's (it wins over an optimizer's of the same name, as in the sweep)."""
+    return has_field(LANDSCAPES.entry(landscape), axis)
+
+
+def knob_symbol(landscape: str, axis: str) -> str:
+    """How a knob is written for people: a landscape's by its name, an optimizer's by its symbol ('top_c' -> 'C')."""
+    return axis if on_landscape(landscape, axis) else parameter_symbol(axis)
+
+
+def axis_label(landscape: str, axis: str) -> str:
     if axis == NO_AXIS:
         return "none: one configuration each"
-    owner = "landscape" if any(f.name == axis for f in LANDSCAPES.entry(landscape).fields) else "optimizer"
-    symbol = parameter_symbol(axis) if owner == "optimizer" else axis
+    owner = "landscape" if on_landscape(landscape, axis) else "optimizer"
+    symbol = knob_symbol(landscape, axis)
     return f"{axis} ({owner})" if symbol == axis else f"{symbol}, {axis} ({owner})"
 
 
@@ -293,7 +307,7 @@ def controls() -> tuple[EscapeState | None, list[str]]:
             st.session_state[f"{PREFIX}.axis"] = "sharpness" if "sharpness" in knobs else NO_AXIS
             _reset_values(knobs, centres)
         axis = st.selectbox("sweep axis", axes, key=f"{PREFIX}.axis", on_change=_reset_values, args=(knobs, centres),
-                            format_func=lambda a: axis_label(knobs, landscape[0], a),
+                            format_func=lambda a: axis_label(landscape[0], a),
                             help="a landscape parameter or an optimizer hyperparameter")
         values = ""
         if axis != NO_AXIS:
@@ -386,26 +400,23 @@ def cached_sweep(landscape: str, optimizers: tuple[str, ...], axis: str | None, 
     return table
 
 
-def has_field(entry, name: str) -> bool:
-    return any(field.name == name for field in entry.fields)
-
-
 def compute_view(state: EscapeState, max_work: int) -> EscapeView:
+    """The sweep (cached whole) and how to show it: labels without the swept hyperparameter, the palette's styles,
+    the axis, and the sample the player opens on."""
     knob = state.knob()
     values = tuple(state.value_list())
     specs = tuple(slot_specs(state.optimizers, {}))
     table = cached_sweep(state.landscape_spec, specs, knob.name if knob else None, values if knob else (),
                          state.runs, state.steps, state.seed, state.basin, state.equalise, max_work)
-    on_landscape = knob is not None and has_field(LANDSCAPES.entry(state.landscape[0]), knob.name)
+    swept = knob.name if knob is not None and not on_landscape(state.landscape[0], knob.name) else None
     lacking = frozenset(k for k, (name, _) in enumerate(state.optimizers)
-                        if knob is not None and not on_landscape and not has_field(OPTIMIZERS.entry(name), knob.name))
-    swept = knob.name if knob is not None and not on_landscape else None
+                        if swept is not None and not has_field(OPTIMIZERS.entry(name), swept))
     labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key != swept})
                                for name, values_of in state.optimizers])
     styles = palette.styles_for([name for name, _ in state.optimizers])
     log = knob is not None and knob.kind == "float" and knob.log and all(v > 0 for v in values)
-    symbol = "" if knob is None else parameter_symbol(knob.name) if swept else knob.name
-    teaching = default_follow([OPTIMIZERS.build({"name": name, **values}) for name, values in state.optimizers])
+    symbol = knob_symbol(state.landscape[0], knob.name) if knob is not None else ""
+    teaching = default_follow([OPTIMIZERS.build({"name": name, **params}) for name, params in state.optimizers])
     default = (teaching, telling_value(table, len(specs), teaching))
     return EscapeView(table, knob, symbol, values, tuple(labels), tuple(styles), lacking, log, default)
 
