@@ -141,11 +141,15 @@ def test_an_optimizer_without_the_swept_knob_is_one_configuration():
     assert list(rows(at)["C"]) == ["—", "—", "1", "—", "—", "5"]
 
 
-def test_choosing_a_sample_puts_it_in_the_link_and_the_link_restores_it():
+def test_choosing_a_sample_reruns_only_the_player_and_the_link_which_names_it():
     at = app(ESCAPE)
     assert "sample" not in at.query_params  # the default is not written out
     sample_selector(at).set_value((0, 0)).run()
     assert at.query_params["sample"] == "0,0"
+    assert not at.sidebar and not at.title and not at.dataframe and not at.get("plotly_chart")  # nothing else ran
+    [link] = at.code
+    assert "sample=0%2C0" in link.value  # the Link popover names the configuration shown
+    assert sample_selector(at).value == (0, 0)
     again = app(link_of(at))
     assert_clean(again)
     assert sample_selector(again).value == (0, 0) and link_of(again) == link_of(at)
@@ -218,6 +222,7 @@ def test_a_sweep_runs_once_a_revisit_or_a_display_change_never_runs_it_again(mon
     at = app(link)
     assert len(calls) == 6  # three optimizers at two values
     sample_selector(at).set_value((0, 1)).run()
+    at.run()  # the whole page again (the choice reran only the player and the link)
     widget(at, "settings.max_work").set_value(1000).run()  # a cached sweep is shown whatever the limit
     widget(at, "nav.page").set_value("learn").run()
     widget(at, "nav.page").set_value("escape").run()
@@ -348,6 +353,7 @@ def test_marking_the_starts_carried_out_is_a_display_change_in_the_link(monkeypa
     widget(at, "bm.left").set_value(True).run()
     assert_clean(at)
     assert at.query_params["left"] == "true" and len(calls) == computed
+    assert not at.sidebar and not at.dataframe and "left=true" in at.code[0].value  # only the maps and the link ran
     flow, *optimizers = figures(at)
     assert len(flow["data"]) == 3  # the flow's map is the reference: nothing washed out
     for figure, found in zip(optimizers, at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[1:]):

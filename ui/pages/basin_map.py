@@ -45,6 +45,7 @@ WASH = "rgba(255, 255, 255, 0.75)"  # over the starts that stayed in their own b
 CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG
 CONTOURS = 15
 PNG_DPI = 150
+LINKS_PART, MAPS_PART = "basins-links", "basins-maps"  # the page's fragments, rerun by key
 SWATCH = ('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect x="0.5" y="0.5" width="15" height="15" '
           'fill="{colour}" stroke="#4D4D4D"/></svg>')
 
@@ -264,25 +265,37 @@ def render(settings: Settings) -> None:
     if shown is None:
         return
     state, view = shown
-    with st.container(horizontal=True, gap="small"):
-        url_sync.copy_link_control(state.params())
-        st.download_button("figure PNG", lambda: maps_png(view), "basin-maps.png", "image/png",
-                           icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
-                           help="the maps and their key, in the same colours")
+    links(state, view)
     basin_legend(view)
     maps(state, view)
     st.dataframe(shares_table(view), hide_index=True, key=f"{PREFIX}.table")
 
 
-@st.fragment
+def marked(state: MapState) -> MapState:
+    """The state with the switch as it is now (it may have changed in the maps' fragment since the full run)."""
+    return replace(state, left=bool(st.session_state.get(f"{PREFIX}.left", LEFT.default)))
+
+
+@st.fragment(key=LINKS_PART)
+def links(state: MapState, view: MapView) -> None:
+    """The link of what is shown and the PNG: a fragment, rerun with the maps' when the switch changes."""
+    params = marked(state).params()
+    if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a switch since the run
+        url_sync.write_link(params)
+    with st.container(horizontal=True, gap="small"):
+        url_sync.copy_link_control(params)
+        st.download_button("figure PNG", lambda: maps_png(view), "basin-maps.png", "image/png",
+                           icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
+                           help="the maps and their key, in the same colours")
+
+
+@st.fragment(key=MAPS_PART)
 def maps(state: MapState, view: MapView) -> None:
-    """The maps side by side, and whether to mark the starts carried out of their basin: its own fragment, so the
-    switch redraws only the maps (and puts itself in the link)."""
+    """The maps side by side, and the switch that marks the starts carried out of their basin: a fragment, so the
+    switch redraws only the maps and the link."""
     left = st.toggle("mark the starts each optimizer carried out of their own basin", key=f"{PREFIX}.left",
+                     on_change=st.rerun, args=([LINKS_PART, MAPS_PART],),
                      help="the other starts are washed out: where gradient flow from a start ends is its own basin")
-    link = replace(state, left=left).params()
-    if url_sync.query_string(link) != url_sync.query_string(url_sync.current_params()):  # the full run wrote the rest
-        url_sync.write_link(link)
     with st.container(horizontal=True, gap="small"):
         for index, (name, detail) in enumerate(view.titles):
             with st.container(width=MAP_WIDTH, gap=None):

@@ -52,6 +52,8 @@ EQUALISE = Field("equalise", "bool", False, "give every optimizer the same numbe
 BASIN = Field("basin", "text", "sharp", "the basin the runs start in", max_length=20)
 AXIS = Field("axis", "text", "sharpness", "the knob swept", max_length=40)
 SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimizer k at value v", max_length=20)
+CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
+LINKS_PART, SAMPLE_PART = "escape-links", "escape-sample"  # the page's fragments, rerun by key
 SAMPLE_RUNS = BASIN_RUNS  # every run the player shows has a basin track, so its status line says which escaped
 FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 15, "color": "#31333F"}  # the app's, larger
 GRID_COLOUR = "#E6E9EF"
@@ -231,7 +233,7 @@ def current_values(landscape: tuple[str, dict[str, Any]], optimizers: list[tuple
 def _reset_values(knobs: dict[str, Field], centres: dict[str, Any]) -> None:
     """A new axis: its values around the knob's current one, and the player back to the sweep's telling sample."""
     axis = st.session_state[f"{PREFIX}.axis"]
-    st.session_state[f"{PREFIX}.sample.choice"] = None
+    st.session_state[CHOICE] = None
     st.session_state[f"{PREFIX}.values"] = (values_text(knobs[axis], default_values(knobs[axis], centres.get(axis)))
                                             if axis in knobs else "")
 
@@ -330,7 +332,7 @@ def controls() -> tuple[EscapeState | None, list[str]]:
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
-                       int(numbers["seed"]), bool(equalise), st.session_state.get(f"{PREFIX}.sample.choice")), []
+                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE)), []
 
 
 @dataclass(frozen=True)
@@ -590,20 +592,23 @@ def sample_payload(state: EscapeState, view: EscapeView, sample: tuple[int, int]
     return payload
 
 
-@st.fragment
+def _choose_sample() -> None:
+    """A configuration chosen for the player: rerun the player and the link (which names it), nothing else."""
+    st.session_state[CHOICE] = st.session_state[f"{PREFIX}.sample"]
+    st.rerun([LINKS_PART, SAMPLE_PART])
+
+
+@st.fragment(key=SAMPLE_PART)
 def sample_player(state: EscapeState, view: EscapeView, max_work: int) -> None:
     """One configuration's first runs in the trajectory player: its own fragment, so choosing another configuration
-    reruns only this part (the sweep is not touched) and puts the choice in the link."""
-    key, choice = f"{PREFIX}.sample", f"{PREFIX}.sample.choice"
-    shown = view.shown_sample(st.session_state.get(choice))
+    reruns only this part and the link (the sweep is not touched)."""
+    key = f"{PREFIX}.sample"
+    shown = view.shown_sample(st.session_state.get(CHOICE))
     if st.session_state.get(key) != shown:
         st.session_state[key] = shown
     chosen = st.selectbox("configuration", view.samples(), key=key, format_func=view.sample_label,
-                          on_change=lambda: st.session_state.update({choice: st.session_state[key]}),
+                          on_change=_choose_sample,
                           help="the optimizer and swept value whose first runs the player shows")
-    link = replace(state, sample=st.session_state.get(choice)).params()
-    if url_sync.query_string(link) != url_sync.query_string(url_sync.current_params()):  # the full run wrote the rest
-        url_sync.write_link(link)
     try:
         payload = sample_payload(state, view, chosen, max_work)
     except SpecError as error:
@@ -620,9 +625,15 @@ def summary(state: EscapeState) -> str:
             f"same seeded starts (seed {state.seed}) for every optimizer; {state.steps} {budget}.")
 
 
-def downloads(state: EscapeState, view: EscapeView) -> None:
+@st.fragment(key=LINKS_PART)
+def links(state: EscapeState, view: EscapeView) -> None:
+    """The link of what is shown (the settings that ran and the configuration the player shows) and the downloads: a
+    fragment, rerun with the player's when another configuration is chosen."""
+    params = replace(state, sample=st.session_state.get(CHOICE)).params()
+    if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a choice since the run
+        url_sync.write_link(params)
     with st.container(horizontal=True, gap="small"):
-        url_sync.copy_link_control(state.params())
+        url_sync.copy_link_control(params)
         st.download_button("table CSV", lambda: labelled_csv(view), "escape-rates.csv", "text/csv",
                            icon=":material/download:", key=f"{PREFIX}.csv", on_click="ignore",
                            help="every column of the sweep with exact floats, each row labelled")
@@ -641,7 +652,7 @@ def render(settings: Settings) -> None:
         return
     state, view = shown
     literal.caption(summary(state))
-    downloads(state, view)
+    links(state, view)
     st.plotly_chart(drawing.Prepared(escape_figure(view)), key=f"{PREFIX}.curve", config={"displaylogo": False},
                     theme=None)
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
