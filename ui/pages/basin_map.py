@@ -148,7 +148,7 @@ def compute_view(state: MapState, max_work: int) -> MapView:
     return MapView(surface, tuple(found), (FLOW_TITLE, *map(title_parts, labels)))
 
 
-def basin_names(surface: Landscape) -> dict[int, str]:
+def key_names(surface: Landscape) -> dict[int, str]:
     """basin code -> the key's text (a run stopped where the gradient is undefined counts as stopped)."""
     names = {code: text for code, _, text in basin_key(surface)}
     names[UNDEFINED_BASIN] = names[DIVERGED_BASIN]
@@ -162,7 +162,7 @@ def map_figure(view: MapView, index: int, left: bool = False) -> dict:
     surface, found = view.surface, view.maps[index]
     colours = list(basin_colormap(len(surface.minima))[0].colors)  # one per code, from UNDEFINED_BASIN up
     scale = [[(k + edge) / len(colours), colour] for k, colour in enumerate(colours) for edge in (0, 1)]
-    names = basin_names(surface)
+    names = key_names(surface)
     ends = np.array([names.get(code, "") for code in range(UNDEFINED_BASIN, UNDEFINED_BASIN + len(colours))],
                     dtype=object)[found.basins - UNDEFINED_BASIN]
     traces: list[dict] = [{"type": "heatmap", "x": found.xs.tolist(), "y": found.ys.tolist(),
