@@ -24,6 +24,7 @@ from specs import SpecError
 # The landscape's picture: light (low) to mid grey (high), with darker contour lines; coloured paths stand out on it.
 LANDSCAPE_COLOURMAP = LinearSegmentedColormap.from_list("cmx_landscape", ["#FFFFFF", "#D9DEE4", "#8E98A3"])
 CONTOUR_LINE_COLOUR = "#5C6670"
+CONTOUR_LEVELS = 15  # contour lines over a landscape (matplotlib's nicely rounded levels for this many)
 
 
 def require_2d(landscape: Landscape, what: str) -> None:
@@ -61,7 +62,7 @@ def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resoluti
     xs, ys, Z = landscape_grid(landscape, resolution)
     if filled:
         ax.contourf(xs, ys, Z, levels=30, cmap=LANDSCAPE_COLOURMAP)
-    ax.contour(xs, ys, Z, levels=15, colors=CONTOUR_LINE_COLOUR, linewidths=0.4, alpha=0.6)
+    ax.contour(xs, ys, Z, levels=CONTOUR_LEVELS, colors=CONTOUR_LINE_COLOUR, linewidths=0.4, alpha=0.6)
     draw_minima(ax, landscape)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])

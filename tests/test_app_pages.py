@@ -285,7 +285,7 @@ def test_each_map_spans_the_domain_with_equal_axes_minima_as_stars_and_the_palet
         assert layout["yaxis"]["range"] == [surface.domain.low[1], surface.domain.high[1]]
         assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
         heatmap, contours, minima = figure["data"]
-        assert contours["type"] == "contour" and contours["contours"]["coloring"] == "none"
+        assert contours["mode"] == "lines" and None in contours["x"]  # every contour line, one after another
         assert [stop[1] for stop in heatmap["colorscale"][::2]] == colours
         assert minima["marker"]["symbol"] == "star" and "f=3 global" in minima["text"]
 
@@ -362,3 +362,21 @@ def test_marking_the_starts_carried_out_is_a_display_change_in_the_link(monkeypa
         assert np.array_equal(np.array(wash["z"]) == 1, found.basins == reference)
     again = app(link_of(at))
     assert widget(again, "bm.left").value is True
+
+
+def test_the_maps_contour_lines_are_at_the_png_figures_levels():
+    from matplotlib.figure import Figure
+
+    from export.figures import CONTOUR_LEVELS, landscape_grid
+    from ui import compute
+
+    surface = build_landscape("goldstein_price")  # coloured on a log scale: log10(f - min + 1)
+    lines = compute.contour_lines(surface.spec, 80).astype(float)
+    points = lines[np.isfinite(lines).all(axis=1)]
+    xs, ys, shown = landscape_grid(surface, 80)
+    levels = Figure().subplots().contour(xs, ys, shown, levels=CONTOUR_LEVELS).levels
+    on_screen = np.log10(surface.f(points) - compute.surface_grid(surface.spec, 80).floor + 1)
+    span = float(shown.max() - shown.min())
+    nearest = np.abs(on_screen[:, None] - np.asarray(levels)[None, :]).min(axis=1)
+    assert len(points) > 1000 and np.median(nearest) < 0.01 * span
+    assert surface.domain.contains(points).all()

@@ -42,8 +42,7 @@ LABELLED_MINIMA = 12  # minima are named on the maps up to this many (as in the 
 FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 13, "color": "#31333F"}  # the app's text
 MAP_WIDTH = 300  # pixels: three maps side by side at 1400 px, one per row at 800 px, never squeezed
 WASH = "rgba(255, 255, 255, 0.75)"  # over the starts that stayed in their own basin, with `left`
-CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG
-CONTOURS = 15
+CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG (drawn from a coarser grid)
 PNG_DPI = 150
 LINKS_PART, MAPS_PART = "basins-links", "basins-maps"  # the page's fragments, rerun by key
 SWATCH = ('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect x="0.5" y="0.5" width="15" height="15" '
@@ -175,11 +174,10 @@ def map_figure(view: MapView, index: int, left: bool = False) -> dict:
         traces.append({"type": "heatmap", "x": traces[0]["x"], "y": traces[0]["y"],
                        "z": np.where(stayed, 1, None).tolist(), "colorscale": [[0, WASH], [1, WASH]],
                        "showscale": False, "hoverinfo": "skip"})
-    grid = compute.surface_grid(surface.spec, CONTOUR_RESOLUTION)
-    traces.append({"type": "contour", "x": grid.xs.round(6).tolist(), "y": grid.ys.round(6).tolist(),
-                   "z": contour_values(grid.shown), "ncontours": CONTOURS,
-                   "contours": {"coloring": "none"}, "line": {"color": CONTOUR_LINE_COLOUR, "width": 0.6},
-                   "opacity": 0.6, "showscale": False, "hoverinfo": "skip"})
+    lines = compute.contour_lines(surface.spec, CONTOUR_RESOLUTION)
+    traces.append({"type": "scatter", "mode": "lines", "x": drawn(lines[:, 0], surface),
+                   "y": drawn(lines[:, 1], surface), "line": {"color": CONTOUR_LINE_COLOUR, "width": 0.6},
+                   "opacity": 0.6, "hoverinfo": "skip", "connectgaps": False})
     inside = [i for i, m in enumerate(surface.minima) if surface.domain.contains(m.location[None])[0]]
     if inside:
         traces.append({"type": "scatter", "mode": "markers+text" if len(surface.minima) <= LABELLED_MINIMA
@@ -204,12 +202,11 @@ def map_figure(view: MapView, index: int, left: bool = False) -> dict:
                        "showlegend": False, "hovermode": "closest"}}
 
 
-def contour_values(shown: np.ndarray) -> list:
-    """The landscape's coloured values to 4 digits of their span (all a contour line needs), null where undefined."""
-    finite = shown[np.isfinite(shown)]
-    span = float(finite.max() - finite.min()) if finite.size else 0.0
-    decimals = 4 - math.floor(math.log10(span)) if span > 0 else 4
-    return np.where(np.isfinite(shown), np.round(shown, decimals), None).tolist()
+def drawn(coordinates: np.ndarray, surface: Landscape) -> list:
+    """Coordinates for the browser: to 5 digits of the domain's width (a pixel is far coarser), null between lines."""
+    width = float(np.max(surface.domain.high - surface.domain.low))
+    decimals = 5 - math.floor(math.log10(width))
+    return np.where(np.isfinite(coordinates), np.round(coordinates.astype(np.float64), decimals), None).tolist()
 
 
 def label_side(surface: Landscape, index: int) -> str:
