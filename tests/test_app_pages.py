@@ -380,3 +380,10 @@ def test_the_maps_contour_lines_are_at_the_png_figures_levels():
     nearest = np.abs(on_screen[:, None] - np.asarray(levels)[None, :]).min(axis=1)
     assert len(points) > 1000 and np.median(nearest) < 0.01 * span
     assert surface.domain.contains(points).all()
+
+
+def test_a_landscape_without_the_default_basin_or_axis_opens_without_a_notice():
+    at = app({"page": "escape", "runs": "30", "steps": "60", "landscape": "custom:formula=(x**2-1)**2 + 5*y**2"})
+    assert_clean(at)
+    assert not at.warning and not at.error
+    assert widget(at, "es.basin").value == "sharpest" and widget(at, "es.axis").value == "none"

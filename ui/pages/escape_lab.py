@@ -182,14 +182,16 @@ def read_state(reader: UrlReader) -> EscapeState:
     try:
         resolve_basin(compute.landscape(spec_text(LANDSCAPES, *landscape)), basin)
     except SpecError as error:
-        reader.notices.append(f"The link's basin={basin!r} was not used: {error}. Using the sharpest basin.")
+        if reader.raw("basin") is not None:  # the default basin of another landscape needs no notice
+            reader.notices.append(f"The link's basin={basin!r} was not used: {error}. Using the sharpest basin.")
         basin = "sharpest"
     knobs = sweepable_fields(landscape[0], [name for name, _ in optimizers])
     axis = reader.field("axis", AXIS)
     if axis != NO_AXIS and axis not in knobs:
         default = "sharpness" if "sharpness" in knobs else NO_AXIS
-        reader.notices.append(f"The link's axis={axis!r} was not used: it must be one of {', '.join(knobs)} or "
-                              f"{NO_AXIS}. Using {default} instead.")
+        if reader.raw("axis") is not None:
+            reader.notices.append(f"The link's axis={axis!r} was not used: it must be one of {', '.join(knobs)} or "
+                                  f"{NO_AXIS}. Using {default} instead.")
         axis = default
     values = reader.raw("values")
     if axis != NO_AXIS:
