@@ -24,6 +24,7 @@ from specs import SpecError
 # The landscape's picture: light (low) to mid grey (high), with darker contour lines; coloured paths stand out on it.
 LANDSCAPE_COLOURMAP = LinearSegmentedColormap.from_list("cmx_landscape", ["#FFFFFF", "#D9DEE4", "#8E98A3"])
 CONTOUR_LINE_COLOUR = "#5C6670"
+CONTOUR_LEVELS = 15  # contour lines over a landscape (matplotlib's nicely rounded levels for this many)
 
 
 def require_2d(landscape: Landscape, what: str) -> None:
@@ -56,17 +57,26 @@ def shown_values(values: np.ndarray, log: bool) -> np.ndarray:
         return np.log10(values - np.nanmin(values) + 1.0)
 
 
-def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resolution: int = 160,
-                   label_minima: bool = True) -> None:
+def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resolution: int = 160) -> None:
     """Contours of the landscape on `ax` (filled, or lines only), its minima as stars with their values."""
     xs, ys, Z = landscape_grid(landscape, resolution)
     if filled:
         ax.contourf(xs, ys, Z, levels=30, cmap=LANDSCAPE_COLOURMAP)
-    ax.contour(xs, ys, Z, levels=15, colors=CONTOUR_LINE_COLOUR, linewidths=0.4, alpha=0.6)
-    draw_minima(ax, landscape, label_minima)
+    ax.contour(xs, ys, Z, levels=CONTOUR_LEVELS, colors=CONTOUR_LINE_COLOUR, linewidths=0.4, alpha=0.6)
+    draw_minima(ax, landscape)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
+
+
+def percent(share: float) -> str:
+    """A share as a percentage to 3 significant digits: '13.0%', '0.500%', '100%', '0%' ('—' when undefined)."""
+    if not math.isfinite(share):
+        return "—"
+    value = 100 * share
+    if value == 0 or value >= 100:
+        return f"{value:.0f}%"
+    return f"{value:.{max(0, 2 - math.floor(math.log10(value)))}f}%"
 
 
 def minimum_label(landscape: Landscape, index: int) -> str:
@@ -79,7 +89,7 @@ def minimum_label(landscape: Landscape, index: int) -> str:
     return " ".join(parts)
 
 
-def draw_minima(ax: Axes, landscape: Landscape, labelled: bool = True) -> None:
+def draw_minima(ax: Axes, landscape: Landscape) -> None:
     """Every listed minimum inside the domain as ★, labelled with its name and value."""
     for index, minimum in enumerate(landscape.minima):
         if not landscape.domain.contains(minimum.location[None])[0]:
@@ -87,7 +97,7 @@ def draw_minima(ax: Axes, landscape: Landscape, labelled: bool = True) -> None:
         x, y = minimum.location[:2]
         ax.plot([x], [y], palette.MINIMUM_MARKER, color="white", markeredgecolor="black", markersize=11,
                 linestyle="none", zorder=5)
-        if labelled and len(landscape.minima) <= 12:
+        if len(landscape.minima) <= 12:
             ax.annotate(minimum_label(landscape, index), (x, y), textcoords="offset points", xytext=(6, 5),
                         fontsize=7, zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                                                     "alpha": 0.8})
@@ -137,20 +147,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def escape_curve_figure(table: SweepTable, axis: str | None, labels: dict[str, str] | None = None) -> Figure:
+def escape_curve_figure(table: SweepTable, axis: str | None, labels: dict[str, str] | None = None,
+                        log: bool | None = None) -> Figure:
     """Escape rate against the swept value, one line per optimizer with 95% error bars; bars without an axis."""
     figure = Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = figure.subplots()
-    draw_escape_curve(ax, table, axis, labels=labels)
+    draw_escape_curve(ax, table, axis, labels=labels, log=log)
     landscapes = list(dict.fromkeys(row["landscape"] for row in table.rows))
     ax.set_title(landscapes[0] if len(landscapes) == 1 else "escape rate", fontsize=10)
     return figure
 
 
 def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str = "optimizer",
-                      labels: dict[str, str] | None = None) -> None:
+                      labels: dict[str, str] | None = None, log: bool | None = None) -> None:
     """The escape rates of `table` on `ax`: a line with error bars (95% interval, visible at 0 and 1) per
-    `series` value, or bars; a numeric axis has a tick at every swept value."""
+    `series` value, or bars; a numeric axis has a tick at every swept value, on a log scale when `log` says so
+    (None: when the positive values span a factor of ten or more)."""
     names = list(dict.fromkeys(row[series] for row in table.rows))
     if series == "optimizer":
         kinds = [palette.kind_of(str(n)) for n in names]
@@ -175,7 +187,9 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
             ax.errorbar(x, rate, yerr=error, fmt="o", color=style.colour, capsize=3, markersize=4,
                         label=label(name))
             ax.plot(x, rate, color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5)
-        if min(values) > 0 and max(values) / min(values) >= 10:
+        if log is None:
+            log = min(values) > 0 and max(values) / min(values) >= 10
+        if log:
             ax.set_xscale("log")
         ax.set_xticks(sorted(values), [f"{v:g}" for v in sorted(values)])
         ax.minorticks_off()
@@ -216,20 +230,20 @@ def basin_key(landscape: Landscape) -> list[tuple[int, str, str]]:
     return key
 
 
-def basin_map_figure(maps: list, landscape: Landscape) -> Figure:
-    """One panel per basin map: the grid coloured by the basin each start ended in, contour lines over it, minima
-    as stars, and a key naming each basin."""
+def basin_map_figure(maps: list, landscape: Landscape, titles: list[str] | None = None) -> Figure:
+    """One panel per basin map (titled by `titles`, else by its optimizer): the grid coloured by the basin each start
+    ended in, contour lines over it, minima as stars with their values, and a key naming each basin."""
     require_2d(landscape, "a basin map")
     count = len(landscape.minima)
     cmap, norm = basin_colormap(count)
     figure, axes = grid_figure(len(maps))
-    for ax, found in zip(axes, maps):
+    for ax, found, title in zip(axes, maps, titles or [found.optimizer for found in maps]):
         dx = (found.xs[1] - found.xs[0]) / 2 if len(found.xs) > 1 else 0.5
         dy = (found.ys[1] - found.ys[0]) / 2 if len(found.ys) > 1 else 0.5
         ax.imshow(found.basins, origin="lower", cmap=cmap, norm=norm, interpolation="nearest",
                   extent=(found.xs[0] - dx, found.xs[-1] + dx, found.ys[0] - dy, found.ys[-1] + dy))
-        draw_landscape(ax, landscape, filled=False, label_minima=False)
-        ax.set_title(found.optimizer, fontsize=9)
+        draw_landscape(ax, landscape, filled=False)
+        ax.set_title(title, fontsize=9)
     shown = {int(code) for found in maps for code in np.unique(found.basins)}
     handles = [Patch(facecolor=colour, edgecolor="black", linewidth=0.4, label=text)
                for code, colour, text in basin_key(landscape) if code in shown or code >= 0]

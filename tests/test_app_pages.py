@@ -1,85 +1,293 @@
-"""The Escape lab and Basin map pages through AppTest: default render, controls change the results, the link
-restores the view, and bad link values fall back with a notice."""
+"""The Escape lab and Basin map pages through AppTest: what they show (human labels, formatted tables, the figures'
+axes, keys and colours), that controls change the results and the link restores the view, that bad input keeps every
+setting and the last view, and that a result is computed once: a revisit or a display change never recomputes it."""
 
 from __future__ import annotations
 
-import numpy as np
+import importlib
+import json
+import re
 
+import numpy as np
+import pytest
+
+from experiments.sweep import _starts
+from export import palette
+from export.figures import basin_colormap, basin_key
+from landscapes import build_landscape
 from tests.test_app import app, assert_clean, shown, widget
+from ui.pages import basin_map as basin_page
+from ui.pages import escape_lab
+from ui.url_state import UrlReader
 
 ESCAPE = {"page": "escape", "runs": "30", "steps": "60", "values": "4, 16"}
 BASINS = {"page": "basins", "resolution": "10", "steps": "60"}
+PERCENT = re.compile(r"^(0|100|\d\.\d\d|\d\d\.\d|0\.\d{3})%$")  # 3 significant digits
+SIGNIFICANT = re.compile(r"^(—|-?\d(\.\d{1,2})?(e[+-]\d+)?|-?\d\d(\.\d)?|-?\d{3}|-?0\.0*\d{1,3})$")
 
 
 def rows(at):
     return at.dataframe[0].value
 
 
-def test_escape_lab_default_view_has_a_curve_a_table_and_sample_trajectories():
+def link_of(at) -> dict:
+    return {key: at.query_params[key] for key in at.query_params}
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def escape_view(at) -> escape_lab.EscapeView:
+    """The view the Escape lab draws (its exact sweep table)."""
+    return at.session_state[f"_{escape_lab.PAGE}.shown"][1]
+
+
+def shown_sweep(at) -> str:
+    """The exact sweep the Escape lab shows, as its CSV."""
+    return escape_view(at).table.to_csv()
+
+
+def sample_selector(at):
+    return widget(at, "es.sample")
+
+
+# -- Escape lab ----------------------------------------------------------------------------------------------------
+
+def test_escape_lab_speaks_in_human_labels_everywhere():
     at = app(ESCAPE)
     assert_clean(at)
     assert not at.error
+    labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
+    [curve] = figures(at)
+    assert [trace["name"] for trace in curve["data"]] == labels  # one legend entry per optimizer
+    assert list(dict.fromkeys(rows(at)["optimizer"])) == labels
+    assert sample_selector(at).options == [f"{label} at sharpness = {value}" for label in labels for value in (4, 16)]
+    assert sample_selector(at).value == (2, 1)  # Adam+CM where it escapes and the others do not
+    csv = escape_view(at).table.to_csv().splitlines()[0]
+    assert escape_lab.labelled_csv(escape_view(at)).splitlines()[:2] == [
+        "label," + csv, f"{labels[0]} at sharpness = 4," + escape_view(at).table.to_csv().splitlines()[1]]
+
+
+def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the_palettes_colours():
+    at = app(ESCAPE)
+    [curve] = figures(at)
+    axis = curve["layout"]["xaxis"]
+    assert axis["type"] == "log" and axis["tickvals"] == [4, 16] and axis["ticktext"] == ["4", "16"]
+    table = escape_view(at).table
+    for k, (trace, style) in enumerate(zip(curve["data"], palette.styles_for(["adam", "adam_sam", "adam_cm"]))):
+        assert trace["line"]["color"] == style.colour and trace["error_y"]["color"] == style.colour
+        mine = [row for row in table.rows if row["optimizer"] == table.rows[k]["optimizer"]]
+        assert trace["error_y"]["array"] == [row["ci_high"] - row["escape_rate"] for row in mine]
+        assert trace["error_y"]["arrayminus"] == [row["escape_rate"] - row["ci_low"] for row in mine]
+    cm_at_16 = curve["data"][2]["customdata"][1]
+    assert "sharpness = 16" in cm_at_16 and re.search(r"escaped \d+ of 30", cm_at_16)
+    assert re.search(r"escape rate [\d.]+% \(95% interval [\d.]+% to [\d.]+%\)", cm_at_16)
+    assert all(bar > 0 for trace in curve["data"] for bar in
+               [up + down for up, down in zip(trace["error_y"]["array"], trace["error_y"]["arrayminus"])])
+
+
+def test_the_escape_table_is_formatted_for_people():
+    at = app(ESCAPE)
     table = rows(at)
-    assert list(table["sharpness"].unique()) == [4.0, 16.0]
-    assert set(table["optimizer"]) == {"adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"}
-    assert ((table["ci_low"] <= table["escape_rate"]) & (table["escape_rate"] <= table["ci_high"])).all()
-    assert len(at.get("plotly_chart")) == 1  # the escape curve (the sample trajectories play in the player)
-    assert [b for b in at.get("download_button") if b.proto.label == "table CSV"]
+    assert list(table.columns[:6]) == ["optimizer", "sharpness", "escape rate", "95% interval", "escaped", "diverged"]
+    assert list(table["sharpness"]) == ["4", "4", "4", "16", "16", "16"]
+    assert table["escape rate"].str.match(PERCENT).all(), table["escape rate"]
+    assert table["95% interval"].str.fullmatch(r"\S+% to \S+%").all()
+    assert table["escaped"].str.fullmatch(r"\d+ of 30").all()
+    assert table["diverged"].dtype.kind == "i" and table["steps"].dtype.kind == "i"
+    for column in ("median final loss", "median λmax at the end", "median distance travelled"):
+        assert table[column].str.match(SIGNIFICANT).all(), table[column]
+    assert "landscape" not in table.columns and "optimizer_spec" not in table.columns
 
 
 def test_escape_lab_results_follow_the_landscape_the_optimizer_and_a_hyperparameter():
     at = app(ESCAPE)
-    first = rows(at)
+    first = escape_view(at).table.rows
     widget(at, "es.L.two_basin.depth").set_value(0.5).run()
-    after_landscape = rows(at)
+    after_landscape = escape_view(at).table.rows
     widget(at, "es.O2.adam_cm.lr").set_value(0.2).run()
-    after_lr = rows(at)
+    after_lr = escape_view(at).table.rows
     widget(at, "es.O0.name").set_value("sgd").run()
-    after_optimizer = rows(at)
     assert_clean(at)
     assert "two_basin:depth=0.5" in str(at.query_params["landscape"])
-    assert not np.allclose(first["final_loss_mean"], after_landscape["final_loss_mean"])
-    assert list(after_lr["optimizer"])[2] == "adam_cm:lr=0.2"
-    assert not np.allclose(after_landscape["distance_median"][2::3], after_lr["distance_median"][2::3])
-    assert list(after_optimizer["optimizer"])[0].startswith("sgd")
-    assert not np.allclose(after_lr["distance_median"][0::3], after_optimizer["distance_median"][0::3])
+    assert [row["final_loss_mean"] for row in first] != [row["final_loss_mean"] for row in after_landscape]
+    assert rows(at)["optimizer"][2] == "Adam+CM (lr=0.2)"
+    assert after_lr[2]["distance_median"] != after_landscape[2]["distance_median"]
+    assert rows(at)["optimizer"][0].startswith("SGD")
 
 
-def test_escape_lab_sweeps_an_optimizer_hyperparameter():
+def test_switching_the_sweep_axis_relabels_the_curve_the_table_and_the_sample_selector():
     at = app(ESCAPE)
     widget(at, "es.axis").set_value("lr").run()
     assert_clean(at)
     assert widget(at, "es.values").value == "0.0125, 0.025, 0.05, 0.1, 0.2"
     assert len(rows(at)) == 15
+    options = sample_selector(at).options
+    assert options[0] == "Adam at lr = 0.0125" and len(options) == 15
+    assert not any("sharpness" in option for option in options)
+    [curve] = figures(at)
+    assert [trace["name"] for trace in curve["data"]] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
+    assert curve["layout"]["xaxis"]["ticktext"] == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
+    assert "lr" in rows(at).columns
+
+
+def test_an_optimizer_without_the_swept_knob_is_one_configuration():
+    at = app({**ESCAPE, "axis": "top_c", "values": "1, 5"})
+    assert_clean(at)
+    options = sample_selector(at).options
+    assert options[:2] == ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)"]
+    assert options[2:] == ["Adam+CM (lr=0.05) at C = 1", "Adam+CM (lr=0.05) at C = 5"]
+    assert list(rows(at)["C"]) == ["—", "—", "1", "—", "—", "5"]
+
+
+def test_choosing_a_sample_reruns_only_the_player_and_the_link_which_names_it():
+    at = app(ESCAPE)
+    assert "sample" not in at.query_params  # the default is not written out
+    sample_selector(at).set_value((0, 0)).run()
+    assert at.query_params["sample"] == "0,0"
+    assert not at.sidebar and not at.title and not at.dataframe and not at.get("plotly_chart")  # nothing else ran
+    [link] = at.code
+    assert "sample=0%2C0" in link.value  # the Link popover names the configuration shown
+    assert sample_selector(at).value == (0, 0)
+    again = app(link_of(at))
+    assert_clean(again)
+    assert sample_selector(again).value == (0, 0) and link_of(again) == link_of(at)
+    assert app({**ESCAPE, "sample": "9,9"}).session_state["es.sample"] == (2, 1)  # out of range: clamped
+
+
+def test_the_sample_player_shows_the_sweeps_first_runs_in_the_optimizers_colour():
+    state = escape_lab.read_state(UrlReader({**ESCAPE, "optimizer": ["adam:lr=0.05", "adam:lr=0.1"]}))
+    view = escape_lab.compute_view(state, 10**9)
+    payload = escape_lab.sample_payload(state, view, (1, 1), 10**9)
+    [series] = payload["series"]
+    assert series["label"] == "Adam (lr=0.1) at sharpness = 16"
+    assert series["colour"] == palette.styles_for(["adam", "adam"])[1].colour  # the second Adam's shade
+    assert series["basin_runs"] == series["runs"] == escape_lab.SAMPLE_RUNS  # every run has a basin track
+    assert "first 10 of the 30 runs" in payload["note"]
+    surface = build_landscape("two_basin:sharpness=16")
+    drawn = escape_lab.first_starts(surface, "sharp", 30, 0, escape_lab.SAMPLE_RUNS)
+    np.testing.assert_array_equal(drawn, _starts(surface, "escape", "sharp", 30, 0, 0.5)[:escape_lab.SAMPLE_RUNS])
 
 
 def test_escape_lab_link_round_trip():
     at = app(ESCAPE)
     widget(at, "es.basin").set_value("flat").run()
     widget(at, "es.seed").set_value(7).run()
-    link = {key: at.query_params[key] for key in at.query_params}
+    link = link_of(at)
     again = app(link)
     assert_clean(again)
-    assert {key: again.query_params[key] for key in again.query_params} == link
+    assert link_of(again) == link
     assert rows(again).equals(rows(at))
 
 
 def test_escape_lab_bad_link_values_fall_back_with_notices():
-    at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3"})
+    at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3", "sample": "x"})
     assert_clean(at)
     notices = " ".join(shown(w) for w in at.warning)
-    for fragment in ("basin", "axis", "runs"):
+    for fragment in ("basin", "axis", "runs", "sample"):
         assert fragment in notices
     assert widget(at, "es.axis").value == "sharpness"
 
 
-def test_basin_map_default_view_and_its_table():
+def test_a_bad_input_is_said_beside_it_and_keeps_every_setting_and_the_last_view():
+    at = app(ESCAPE)
+    widget(at, "es.O2.adam_cm.lr").set_value(0.07).run()
+    before, link = shown_sweep(at), link_of(at)
+    widget(at, "es.values").input("4, x").run()
+    assert_clean(at)
+    assert any("sharpness must be" in shown(e) for e in at.error)
+    assert shown_sweep(at) == before and link_of(at) == link
+    assert widget(at, "es.values").value == "4, x" and widget(at, "es.O2.adam_cm.lr").value == 0.07
+    widget(at, "es.landscape").set_value("custom").run()
+    before, link = shown_sweep(at), link_of(at)
+    widget(at, "es.L.custom.formula").input("__import__('os')").run()  # no basin can be listed for it
+    assert_clean(at)
+    assert any("formula" in shown(e) for e in at.error)
+    assert widget(at, "es.O2.adam_cm.lr").value == 0.07  # the controls below the landscape were still drawn
+    assert shown_sweep(at) == before and link_of(at) == link
+
+
+def test_a_sweep_runs_once_a_revisit_or_a_display_change_never_runs_it_again(monkeypatch):
+    engine = importlib.import_module("experiments.sweep")  # the package's `sweep` is the function
+    calls = []
+    original = engine.measure_escape
+
+    def counting(*args, **kwargs):
+        calls.append(args[1].spec)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "measure_escape", counting)
+    link = {**ESCAPE, "steps": "43"}  # steps no other test uses: nothing is cached yet
+    at = app(link)
+    assert len(calls) == 6  # three optimizers at two values
+    sample_selector(at).set_value((0, 1)).run()
+    at.run()  # the whole page again (the choice reran only the player and the link)
+    widget(at, "settings.max_work").set_value(1000).run()  # a cached sweep is shown whatever the limit
+    widget(at, "nav.page").set_value("learn").run()
+    widget(at, "nav.page").set_value("escape").run()
+    assert_clean(at)
+    assert not at.error and at.title[0].value == "Escape lab"
+    app(link)  # another session, the same link
+    assert len(calls) == 6
+
+
+def test_a_sweep_over_the_work_limit_is_refused_before_it_runs_and_the_last_view_stays():
+    at = app(ESCAPE)
+    before = shown_sweep(at)
+    widget(at, "settings.max_work").set_value(1000).run()
+    widget(at, "es.runs").set_value(31).run()
+    assert_clean(at)
+    assert any("more than the limit of 1,000" in shown(e) for e in at.error)
+    assert shown_sweep(at) == before and widget(at, "es.runs").value == 31
+
+
+# -- Basin map -----------------------------------------------------------------------------------------------------
+
+def captions(at) -> list[str]:
+    return [shown(caption) for caption in at.caption]
+
+
+def test_basin_map_has_a_key_naming_every_basin_and_human_titles():
     at = app(BASINS)
     assert_clean(at)
+    key = basin_key(build_landscape("goldstein_price"))
+    texts = captions(at)
+    for code, _, text in key:
+        assert (text in texts) == (code >= 0)  # nothing diverged here: only the minima are named
+    assert "★ a minimum, with its value f" in texts
+    titles = [shown(element) for element in at.markdown if element.value.startswith("**")]
+    assert titles == ["**gradient flow**", "**Adam**", "**Adam+CM**"]
+    assert {"the landscape's own basins", "lr=0.05"} <= set(texts)
+
+
+def test_basin_map_table_is_percentages_with_basin_names_as_columns():
+    at = app(BASINS)
     table = rows(at)
-    assert list(table["map"]) == ["gradient flow (the basins)", "adam:lr=0.05", "adam_cm:lr=0.05"]
-    fractions = table.drop(columns="map").sum(axis=1)
-    assert ((fractions - 1).abs() < 1e-12).all()
+    key = [text for _, _, text in basin_key(build_landscape("goldstein_price"))]
+    assert list(table.columns) == ["map", *key]
+    assert list(table["map"]) == ["gradient flow: the landscape's own basins", "Adam (lr=0.05)", "Adam+CM (lr=0.05)"]
+    shares = table[key]
+    assert shares.map(lambda cell: bool(PERCENT.match(cell))).all().all(), shares
+    totals = shares.map(lambda cell: float(cell.rstrip("%"))).sum(axis=1)
+    assert ((totals - 100).abs() < 0.1).all()
+
+
+def test_each_map_spans_the_domain_with_equal_axes_minima_as_stars_and_the_palettes_basin_colours():
+    at = app(BASINS)
+    surface = build_landscape("goldstein_price")
+    maps = figures(at)
+    assert len(maps) == 3
+    colours = list(basin_colormap(len(surface.minima))[0].colors)
+    for figure in maps:
+        layout = figure["layout"]
+        assert layout["xaxis"]["range"] == [surface.domain.low[0], surface.domain.high[0]]
+        assert layout["yaxis"]["range"] == [surface.domain.low[1], surface.domain.high[1]]
+        assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
+        heatmap, contours, minima = figure["data"]
+        assert contours["mode"] == "lines" and None in contours["x"]  # every contour line, one after another
+        assert [stop[1] for stop in heatmap["colorscale"][::2]] == colours
+        assert minima["marker"]["symbol"] == "star" and "f=3 global" in minima["text"]
 
 
 def test_basin_map_follows_the_landscape_an_optimizer_and_a_hyperparameter():
@@ -87,8 +295,9 @@ def test_basin_map_follows_the_landscape_an_optimizer_and_a_hyperparameter():
     before = rows(at)
     widget(at, "bm.O1.adam_cm.lr").set_value(0.01).run()
     assert not rows(at).iloc[2, 1:].equals(before.iloc[2, 1:])
+    assert rows(at)["map"][2] == "Adam+CM (lr=0.01)"
     widget(at, "bm.O0.name").set_value("adam_sam").run()
-    assert rows(at)["map"][1].startswith("adam_sam")
+    assert rows(at)["map"][1].startswith("Adam+SAM")
     widget(at, "bm.landscape").set_value("himmelblau").run()
     assert_clean(at)
     assert "himmelblau" in str(at.query_params["landscape"])
@@ -97,10 +306,84 @@ def test_basin_map_follows_the_landscape_an_optimizer_and_a_hyperparameter():
 
 def test_basin_map_link_round_trip_and_bad_values():
     at = app(BASINS)
-    link = {key: at.query_params[key] for key in at.query_params}
-    again = app(link)
+    again = app(link_of(at))
     assert rows(again).equals(rows(at))
     bad = app({**BASINS, "resolution": "1e9", "landscape": "ackley:dim=7"})
     assert_clean(bad)
     notices = " ".join(shown(w) for w in bad.warning)
     assert "resolution" in notices and "dim" in notices
+
+
+def test_a_map_is_computed_once_and_only_the_missing_maps_count_against_the_limit(monkeypatch):
+    calls = []
+    for name in ("basin_map", "flow_map"):
+        original = getattr(basin_page, name)
+        monkeypatch.setattr(basin_page, name, lambda *args, _f=original, **kwargs: calls.append(1) or _f(*args,
+                                                                                                          **kwargs))
+    link = {**BASINS, "steps": "47"}  # steps no other test uses: the optimizers' maps are not cached yet
+    at = app(link)
+    first = len(calls)
+    assert first >= 2
+    widget(at, "nav.page").set_value("learn").run()
+    widget(at, "nav.page").set_value("basins").run()
+    widget(at, "settings.max_work").set_value(1000).run()  # the maps shown are computed: nothing to refuse
+    assert not at.error and len(calls) == first
+    app(link)
+    assert len(calls) == first
+    widget(at, "bm.O1.adam_cm.lr").set_value(0.02).run()  # a new map over the limit: refused, the rest kept
+    assert any("more than the limit of 1,000" in shown(e) for e in at.error)
+    assert len(calls) == first and rows(at)["map"][2] == "Adam+CM (lr=0.05)"
+    widget(at, "settings.max_work").set_value(10**8).run()
+    assert len(calls) == first + 1 and rows(at)["map"][2] == "Adam+CM (lr=0.02)"  # only that map
+
+
+@pytest.mark.parametrize("page, params", [("escape", ESCAPE), ("basins", BASINS)])
+def test_download_buttons_have_text_and_a_tooltip(page, params):
+    at = app(params)
+    buttons = at.get("download_button")
+    assert buttons and all(button.proto.label and button.proto.help for button in buttons)
+
+
+def test_marking_the_starts_carried_out_is_a_display_change_in_the_link(monkeypatch):
+    calls = []
+    original = basin_page.basin_map
+    monkeypatch.setattr(basin_page, "basin_map", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    at = app(BASINS)
+    computed = len(calls)
+    widget(at, "bm.left").set_value(True).run()
+    assert_clean(at)
+    assert at.query_params["left"] == "true" and len(calls) == computed
+    assert not at.sidebar and not at.dataframe and "left=true" in at.code[0].value  # only the maps and the link ran
+    flow, *optimizers = figures(at)
+    assert len(flow["data"]) == 3  # the flow's map is the reference: nothing washed out
+    for figure, found in zip(optimizers, at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[1:]):
+        wash = figure["data"][1]
+        reference = at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[0].basins
+        assert np.array_equal(np.array(wash["z"]) == 1, found.basins == reference)
+    again = app(link_of(at))
+    assert widget(again, "bm.left").value is True
+
+
+def test_the_maps_contour_lines_are_at_the_png_figures_levels():
+    from matplotlib.figure import Figure
+
+    from export.figures import CONTOUR_LEVELS, landscape_grid
+    from ui import compute
+
+    surface = build_landscape("goldstein_price")  # coloured on a log scale: log10(f - min + 1)
+    lines = compute.contour_lines(surface.spec, 80).astype(float)
+    points = lines[np.isfinite(lines).all(axis=1)]
+    xs, ys, shown = landscape_grid(surface, 80)
+    levels = Figure().subplots().contour(xs, ys, shown, levels=CONTOUR_LEVELS).levels
+    on_screen = np.log10(surface.f(points) - compute.surface_grid(surface.spec, 80).floor + 1)
+    span = float(shown.max() - shown.min())
+    nearest = np.abs(on_screen[:, None] - np.asarray(levels)[None, :]).min(axis=1)
+    assert len(points) > 1000 and np.median(nearest) < 0.01 * span
+    assert surface.domain.contains(points).all()
+
+
+def test_a_landscape_without_the_default_basin_or_axis_opens_without_a_notice():
+    at = app({"page": "escape", "runs": "30", "steps": "60", "landscape": "custom:formula=(x**2-1)**2 + 5*y**2"})
+    assert_clean(at)
+    assert not at.warning and not at.error
+    assert widget(at, "es.basin").value == "sharpest" and widget(at, "es.axis").value == "none"

@@ -4,12 +4,7 @@ Streamlit's `data-test-script-state`, never on a fixed sleep."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,22 +16,20 @@ from experiments.teaching import teaching_trace
 from export.player import basin_tracks, build_payload, landscape_picture, standalone_html
 from export.player.payload import decode
 from landscapes import build_landscape
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port
+from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 EVIL = "<img src=x onerror=window.__pwned=1> [link](http://x)"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this test")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = launch(playwright)
         yield launched
         launched.close()
 
@@ -245,29 +238,8 @@ def test_frame_rate_with_8_optimizers_100_runs_1000_steps(browser, tmp_path):
 
 @pytest.fixture(scope="module")
 def app(browser):
-    port = free_port()
-    script = ROOT / "tests" / "apps" / "player_app.py"
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-                                "--server.address", "127.0.0.1", "--server.port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("streamlit did not start")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with streamlit_server(ROOT / "tests" / "apps" / "player_app.py") as url:
+        yield url
 
 
 def texts(page) -> str:

@@ -10,7 +10,8 @@ import urllib.parse
 import psutil
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, server  # noqa: F401  (the server fixture)
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE
+from tests.test_browser import server  # noqa: F401  (the server fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CEILING = 1024**3  # what the README promises: the server stays under 1 GB

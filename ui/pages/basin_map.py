@@ -1,23 +1,29 @@
-"""Basin map: a grid of starts coloured by the basin each optimizer ends in, optimizers side by side, next to the
-landscape's own basins (where plain gradient flow goes)."""
+"""Basin map: a grid of starts coloured by the basin each optimizer's run ends in, beside the landscape's own basins
+(where plain gradient flow goes), with a key naming every colour and the share of starts each basin gets.
+
+Each map is kept in the shared cache under what decides it, so a change recomputes only the maps it touches and a
+revisit recomputes none; only the maps not yet computed are counted against the work limit, with a progress bar.
+"""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from experiments.basin_map import RESOLUTION, BasinMap, basin_map, flow_map
 from experiments import work
-from experiments.basin_map import basin_map_work
-from export.figures import basin_map_figure
-from export.palette import BASIN_COLOURS, DIVERGED_COLOUR, UNASSIGNED_COLOUR as UNASSIGNED
-from landscapes import LANDSCAPES
+from experiments.basin_map import RESOLUTION, BasinMap, basin_map, basin_map_work, flow_map
+from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
+from export.figures import CONTOUR_LINE_COLOUR, basin_colormap, basin_key, basin_map_figure, minimum_label, percent
+from export.labels import optimizer_labels
+from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS
-from specs import Field, SpecError
+from specs import Field
 from ui import compute, drawing, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
@@ -25,11 +31,22 @@ from ui.settings import Settings
 from ui.url_state import UrlReader, spec_text
 
 PREFIX = "bm"
+PAGE = "basins"
 DEFAULT_LANDSCAPE = "goldstein_price"
 DEFAULT_OPTIMIZERS = ("adam:lr=0.05", "adam_cm:lr=0.05")
 GRID = Field("resolution", "int", 40, "grid points along each axis", low=2, high=int(RESOLUTION.high))
 STEPS = Field("steps", "int", 300, "steps of every run", low=1, high=1_000_000)
+LEFT = Field("left", "bool", False, "mark the starts each optimizer carried out of their own basin")
+FLOW_TITLE = ("gradient flow", "the landscape's own basins")
+LABELLED_MINIMA = 12  # minima are named on the maps up to this many (as in the PNG)
+FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 13, "color": "#31333F"}  # the app's text
+MAP_WIDTH = 300  # pixels: three maps side by side at 1400 px, one per row at 800 px, never squeezed
+WASH = "rgba(255, 255, 255, 0.75)"  # over the starts that stayed in their own basin, with `left`
+CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG (drawn from a coarser grid)
 PNG_DPI = 150
+LINKS_PART, MAPS_PART = "basins-links", "basins-maps"  # the page's fragments, rerun by key
+SWATCH = ('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect x="0.5" y="0.5" width="15" height="15" '
+          'fill="{colour}" stroke="#4D4D4D"/></svg>')
 
 
 @dataclass(frozen=True)
@@ -38,15 +55,16 @@ class MapState:
     optimizers: tuple[tuple[str, dict[str, Any]], ...]
     resolution: int
     steps: int
+    left: bool = False  # the optimizers' maps wash out the starts that end where gradient flow ends
 
     @property
     def landscape_spec(self) -> str:
         return spec_text(LANDSCAPES, *self.landscape)
 
     def params(self) -> dict[str, str | list[str]]:
-        out: dict[str, str | list[str]] = {"page": "basins", "landscape": self.landscape_spec,
+        out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec,
                                            "optimizer": slot_specs(self.optimizers, {})}
-        for field, value in ((GRID, self.resolution), (STEPS, self.steps)):
+        for field, value in ((GRID, self.resolution), (STEPS, self.steps), (LEFT, self.left)):
             if value != field.default:
                 out[field.name] = field.format(value)
         return out
@@ -55,7 +73,7 @@ class MapState:
 def read_state(reader: UrlReader) -> MapState:
     landscape = reader.spec("landscape", LANDSCAPES, DEFAULT_LANDSCAPE, fixed=FIXED, validate=compute.landscape)
     return MapState(landscape, tuple(reader.specs("optimizer", OPTIMIZERS, DEFAULT_OPTIMIZERS)),
-                    reader.field("resolution", GRID), reader.field("steps", STEPS))
+                    reader.field("resolution", GRID), reader.field("steps", STEPS), reader.field("left", LEFT))
 
 
 def put_state(state: MapState) -> None:
@@ -63,6 +81,7 @@ def put_state(state: MapState) -> None:
     put_slots(PREFIX, state.optimizers)
     st.session_state[f"{PREFIX}.resolution"] = state.resolution
     st.session_state[f"{PREFIX}.steps"] = state.steps
+    st.session_state[f"{PREFIX}.left"] = state.left
 
 
 def controls() -> tuple[MapState | None, list[str]]:
@@ -74,115 +93,210 @@ def controls() -> tuple[MapState | None, list[str]]:
         errors += optimizer_errors
         st.subheader("Grid")
         numbers = {}
-        for field in (GRID, STEPS):
+        for field, label in ((GRID, "grid points per axis"), (STEPS, "steps")):
             st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
-            numbers[field.name] = st.number_input(field.name, min_value=int(field.low), max_value=int(field.high),
+            numbers[field.name] = st.number_input(label, min_value=int(field.low), max_value=int(field.high),
                                                   key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
     if errors:
         return None, errors
-    return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"])), []
+    return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"]),
+                    bool(st.session_state.get(f"{PREFIX}.left", LEFT.default))), []
 
 
-def maps_with_progress(landscape: str, specs: list[str], resolution: int, steps: int,
-                       max_work: int) -> list[BasinMap]:
-    """The landscape's own basins and one map per optimizer, from the store when computed before."""
-    found: list[BasinMap] = []
-    bar = None
-    keys = [("flow", landscape, resolution)] + [(landscape, spec, resolution, steps, max_work) for spec in specs]
-    for number, key in enumerate(keys):
-        result = compute.stored("basin_maps", key)
-        if result is None:
-            if bar is None:
-                bar = st.progress(0.0, text="mapping the basins…")
-            bar.progress(number / len(keys), text=f"mapping the basins… ({number + 1} of {len(keys)})")
-            result = (flow_map(landscape, resolution) if number == 0
-                      else basin_map(landscape, key[1], resolution, steps, max_work))
-            compute.store("basin_maps", key, result)
-        found.append(result)
-    if bar is not None:
-        bar.empty()
-    return found
+@dataclass(frozen=True)
+class MapView:
+    """The landscape, its maps (the gradient flow's, then one per optimizer) and each map's title (name, detail)."""
+
+    surface: Landscape
+    maps: tuple[BasinMap, ...]
+    titles: tuple[tuple[str, str], ...]
+
+    def title_lines(self) -> list[str]:
+        """Each title on one line: 'Adam+CM (lr=0.05)', 'gradient flow: the landscape's own basins'."""
+        return [FLOW_TITLE[0] + ": " + FLOW_TITLE[1], *(f"{name} ({detail})" if detail else name
+                                                        for name, detail in self.titles[1:])]
 
 
-def basin_heatmaps(maps: list[BasinMap], minima, titles: list[str]) -> dict:
-    """Side-by-side heatmaps of basin indices with one fixed colour per basin (grey: none, black: diverged)."""
-    count = max(len(minima), 1)
-    colours = [DIVERGED_COLOUR, UNASSIGNED] + [BASIN_COLOURS[k % len(BASIN_COLOURS)] for k in range(count)]
-    scale = []
-    for k, colour in enumerate(colours):  # a stepped scale over the values -2 .. count-1
-        scale += [[k / len(colours), colour], [(k + 1) / len(colours), colour]]
-    columns = len(maps)
-    gap = 0.04
-    width = (1 - gap * (columns - 1)) / columns
-    traces, layout = [], {"height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "annotations": []}
-    for i, (found, title) in enumerate(zip(maps, titles)):
-        axis = "" if i == 0 else str(i + 1)
-        label = np.vectorize(lambda b: "diverged" if b == -2 else "no listed basin" if b == -1 else
-                             f"#{b} {minima[b].label or 'local'} f = {minima[b].value:.4g}")(found.basins)
-        traces.append({"type": "heatmap", "x": found.xs.tolist(), "y": found.ys.tolist(), "z": found.basins.tolist(),
-                       "zmin": -2.5, "zmax": count - 0.5, "colorscale": scale, "showscale": False,
-                       "customdata": label.tolist(), "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-                       "hovertemplate": "start (%{x:.2f}, %{y:.2f})<br>ends in %{customdata}<extra></extra>"})
-        traces.append({"type": "scatter", "mode": "markers+text", "x": [float(m.location[0]) for m in minima],
-                       "y": [float(m.location[1]) for m in minima], "text": [str(k) for k in range(len(minima))],
-                       "textposition": "top center", "marker": {"symbol": "x", "color": "white", "size": 8},
-                       "xaxis": f"x{axis}", "yaxis": f"y{axis}", "showlegend": False, "hoverinfo": "skip"})
-        low = i * (width + gap)
-        layout[f"xaxis{axis}"] = {"domain": [low, low + width], "range": [found.xs[0], found.xs[-1]],
-                                  "showgrid": False, "zeroline": False}
-        layout[f"yaxis{axis}"] = {"scaleanchor": f"x{axis}", "range": [found.ys[0], found.ys[-1]], "showgrid": False,
-                                  "zeroline": False, "anchor": f"x{axis}"}
-        layout["annotations"].append({"text": title, "x": low + width / 2, "xref": "paper", "y": 1.0, "yref": "paper",
-                                      "yanchor": "bottom", "showarrow": False})
-    return {"data": traces, "layout": layout}
+def title_parts(label: str) -> tuple[str, str]:
+    """'Adam+CM (C=5, lr=0.05)' -> ('Adam+CM', 'C=5, lr=0.05'): the name, and the settings drawn smaller under it."""
+    name, _, detail = label.partition(" (")
+    return name, detail.removesuffix(")")
 
 
-def computed_maps(state: MapState, settings: Settings) -> tuple:
-    """The landscape and its maps (the flow's, then one per optimizer), the whole request checked first."""
-    specs = slot_specs(state.optimizers, {})
+def compute_view(state: MapState, max_work: int) -> MapView:
+    """The maps, each from the shared cache when computed before; the ones still missing are checked against the work
+    limit together, then computed with a progress bar."""
     surface = compute.landscape(state.landscape_spec)
-    work.check(work.total([basin_map_work(surface, None, state.resolution, 0)] + [
-        basin_map_work(surface, OPTIMIZERS.build(spec), state.resolution, state.steps) for spec in specs]),
-        settings.max_work)
-    return surface, maps_with_progress(state.landscape_spec, specs, state.resolution, state.steps, settings.max_work)
+    specs = slot_specs(state.optimizers, {})
+    keys = [("flow", state.landscape_spec, state.resolution),
+            *((state.landscape_spec, spec, state.resolution, state.steps) for spec in specs)]
+    found: list[BasinMap | None] = [compute.stored("basin_maps", key) for key in keys]
+    missing = [i for i, result in enumerate(found) if result is None]
+    methods = {i: OPTIMIZERS.build(specs[i - 1]) for i in missing if i > 0}
+    work.check(work.total([basin_map_work(surface, methods.get(i), state.resolution, state.steps if i else 0)
+                           for i in missing]), max_work, work.APP_REQUEST_BYTES)
+    if missing:
+        bar = st.progress(0.0, text="mapping the basins…")
+        for number, i in enumerate(missing):
+            bar.progress(number / len(missing), text=f"mapping the basins… ({number + 1} of {len(missing)})")
+            result = (basin_map(surface, methods[i], state.resolution, state.steps, max_work=None) if i
+                      else flow_map(surface, state.resolution, max_work=None))
+            found[i] = compute.store("basin_maps", keys[i], result)
+        bar.empty()
+    labels = optimizer_labels([(name, values) for name, values in state.optimizers])
+    return MapView(surface, tuple(found), (FLOW_TITLE, *map(title_parts, labels)))
+
+
+def key_names(surface: Landscape) -> dict[int, str]:
+    """basin code -> the key's text (a run stopped where the gradient is undefined counts as stopped)."""
+    names = {code: text for code, _, text in basin_key(surface)}
+    names[UNDEFINED_BASIN] = names[DIVERGED_BASIN]
+    return names
+
+
+def map_figure(view: MapView, index: int, left: bool = False) -> dict:
+    """One map, drawn as its PNG panel: the grid in the basin colours of export.palette, the landscape's contour lines,
+    the domain's own box with equal axes, and the minima as ★ with their values. With `left`, an optimizer's map washes
+    out the starts that end in the basin gradient flow takes them to, so the ones it carried out stand out."""
+    surface, found = view.surface, view.maps[index]
+    colours = list(basin_colormap(len(surface.minima))[0].colors)  # one per code, from UNDEFINED_BASIN up
+    scale = [[(k + edge) / len(colours), colour] for k, colour in enumerate(colours) for edge in (0, 1)]
+    names = key_names(surface)
+    ends = np.array([names.get(code, "") for code in range(UNDEFINED_BASIN, UNDEFINED_BASIN + len(colours))],
+                    dtype=object)[found.basins - UNDEFINED_BASIN]
+    traces: list[dict] = [{"type": "heatmap", "x": found.xs.tolist(), "y": found.ys.tolist(),
+                           "z": found.basins.tolist(), "zmin": UNDEFINED_BASIN - 0.5,
+                           "zmax": UNDEFINED_BASIN - 0.5 + len(colours), "colorscale": scale, "showscale": False,
+                           "customdata": ends.tolist(),
+                           "hovertemplate": "start (%{x:.3g}, %{y:.3g})<br>ends in %{customdata}<extra></extra>"}]
+    if left and index > 0:
+        stayed = found.basins == view.maps[0].basins
+        traces.append({"type": "heatmap", "x": traces[0]["x"], "y": traces[0]["y"],
+                       "z": np.where(stayed, 1, None).tolist(), "colorscale": [[0, WASH], [1, WASH]],
+                       "showscale": False, "hoverinfo": "skip"})
+    lines = compute.contour_lines(surface.spec, CONTOUR_RESOLUTION)
+    traces.append({"type": "scatter", "mode": "lines", "x": drawn(lines[:, 0], surface),
+                   "y": drawn(lines[:, 1], surface), "line": {"color": CONTOUR_LINE_COLOUR, "width": 0.6},
+                   "opacity": 0.6, "hoverinfo": "skip", "connectgaps": False})
+    inside = [i for i, m in enumerate(surface.minima) if surface.domain.contains(m.location[None])[0]]
+    if inside:
+        traces.append({"type": "scatter", "mode": "markers+text" if len(surface.minima) <= LABELLED_MINIMA
+                       else "markers",
+                       "x": [float(surface.minima[i].location[0]) for i in inside],
+                       "y": [float(surface.minima[i].location[1]) for i in inside],
+                       "text": [minimum_label(surface, i) for i in inside], "customdata": [names[i] for i in inside],
+                       "textposition": [label_side(surface, i) for i in inside], "cliponaxis": False,
+                       "textfont": {"size": 12, "color": "#000000"},
+                       "marker": {"symbol": "star", "size": 15, "color": "#FFFFFF",
+                                  "line": {"color": "#000000", "width": 1.2}},
+                       "hovertemplate": "minimum %{customdata}<extra></extra>"})
+    low, high = surface.domain.low, surface.domain.high
+    axis = {"showgrid": False, "zeroline": False, "constrain": "domain", "constraintoward": "top", "automargin": True,
+            "ticks": "outside", "linecolor": "#8E98A3", "mirror": True}
+    return {"data": traces,
+            "layout": {"height": MAP_WIDTH, "margin": {"l": 10, "r": 10, "t": 6, "b": 10}, "font": FONT,
+                       "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF",
+                       "xaxis": {**axis, "range": [float(low[0]), float(high[0])], "title": {"text": "x"}},
+                       "yaxis": {**axis, "range": [float(low[1]), float(high[1])], "title": {"text": "y"},
+                                 "scaleanchor": "x", "scaleratio": 1},
+                       "showlegend": False, "hovermode": "closest"}}
+
+
+def drawn(coordinates: np.ndarray, surface: Landscape) -> list:
+    """Coordinates for the browser: to 5 digits of the domain's width (a pixel is far coarser), null between lines."""
+    width = float(np.max(surface.domain.high - surface.domain.low))
+    decimals = 5 - math.floor(math.log10(width))
+    return np.where(np.isfinite(coordinates), np.round(coordinates.astype(np.float64), decimals), None).tolist()
+
+
+def label_side(surface: Landscape, index: int) -> str:
+    """Where a minimum's label goes: towards the middle of the domain, so that it stays inside the map."""
+    middle = (surface.domain.low[0] + surface.domain.high[0]) / 2
+    return "top left" if surface.minima[index].location[0] > middle else "top right"
+
+
+def shown_codes(view: MapView) -> set[int]:
+    """The basin codes some map shows (stopped where undefined counted as stopped)."""
+    return {DIVERGED_BASIN if code == UNDEFINED_BASIN else int(code) for found in view.maps
+            for code in np.unique(found.basins)}
+
+
+def basin_legend(view: MapView) -> None:
+    """The key: each basin's colour and name (every minimum's, and none or stopped when a map shows them), and ★."""
+    shown = shown_codes(view)
+    with st.container(horizontal=True, gap="medium", key=f"{PREFIX}.key"):
+        for code, colour, text in basin_key(view.surface):
+            if code >= 0 or code in shown:
+                with st.container(horizontal=True, gap="small", width="content", vertical_alignment="center"):
+                    st.image(SWATCH.format(colour=colour), width=16)
+                    literal.caption(text)
+        literal.caption("★ a minimum, with its value f")
+
+
+def shares_table(view: MapView) -> pd.DataFrame:
+    """The share of the grid's starts ending in each basin, per map, as percentages; one column per key entry."""
+    rows = []
+    for title, found in zip(view.title_lines(), view.maps):
+        codes, counts = np.unique(np.where(found.basins == UNDEFINED_BASIN, DIVERGED_BASIN, found.basins),
+                                  return_counts=True)
+        share = {int(code): int(count) / found.basins.size for code, count in zip(codes, counts)}
+        rows.append({"map": title, **{text: percent(share.get(code, 0.0)) for code, _, text in
+                                      basin_key(view.surface)}})
+    return pd.DataFrame(rows)
+
+
+def maps_png(view: MapView) -> bytes:
+    out = io.BytesIO()
+    basin_map_figure(list(view.maps), view.surface, titles=view.title_lines()).savefig(
+        out, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return out.getvalue()
 
 
 def render(settings: Settings) -> None:
     st.title("Basin map")
-    st.caption("Every start on a grid, coloured by the basin the run ends in (grey: no listed basin, black: "
-               "diverged). The first panel is the landscape's own basins: where plain gradient flow goes.")
-    shown = url_sync.shown_view("basins", *url_sync.synced_state(read_state, put_state, controls),
-                                lambda state: computed_maps(state, settings))
+    st.caption("Every start on a grid, coloured by the basin its run ends in. The first map is the landscape's own "
+               "basins: where plain gradient flow from each start goes; a start coloured differently in an optimizer's "
+               "map is one that optimizer carried into another basin.")
+    shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
+                                lambda state: compute_view(state, settings.max_work))
     if shown is None:
         return
-    state, (surface, maps) = shown
-    specs = slot_specs(state.optimizers, {})
-    header = st.columns([1, 1, 4], vertical_alignment="bottom")
-    with header[0]:
-        url_sync.copy_link_control(state.params())
-    with header[1]:
-        st.download_button("figure PNG", lambda: _png(maps, surface), "basins.png", "image/png",
-                           icon=":material/download:", key=f"{PREFIX}.png")
-    titles = ["gradient flow (the basins)", *specs]
-    st.plotly_chart(drawing.Prepared(basin_heatmaps(maps, surface.minima, titles)), key=f"{PREFIX}.maps")
-    rows = []
-    for title, found in zip(titles, maps):
-        counts = {int(k): int(v) for k, v in zip(*np.unique(found.basins, return_counts=True))}
-        total = found.basins.size
-        rows.append({"map": title, **{_column(surface.minima, k): counts.get(k, 0) / total
-                                      for k in [*range(len(surface.minima)), -1, -2]}})
-    st.dataframe(rows, hide_index=True, key=f"{PREFIX}.table")
+    state, view = shown
+    links(state, view)
+    basin_legend(view)
+    maps(state, view)
+    st.dataframe(shares_table(view), hide_index=True, key=f"{PREFIX}.table")
 
 
-def _column(minima, index: int) -> str:
-    if index == -2:
-        return "diverged"
-    if index == -1:
-        return "no listed basin"
-    return f"#{index} {minima[index].label or 'local'} (f = {minima[index].value:.3g})"
+def marked(state: MapState) -> MapState:
+    """The state with the switch as it is now (it may have changed in the maps' fragment since the full run)."""
+    return replace(state, left=bool(st.session_state.get(f"{PREFIX}.left", LEFT.default)))
 
 
-def _png(maps: list[BasinMap], surface) -> bytes:
-    out = io.BytesIO()
-    basin_map_figure(maps, surface).savefig(out, format="png", dpi=PNG_DPI)
-    return out.getvalue()
+@st.fragment(key=LINKS_PART)
+def links(state: MapState, view: MapView) -> None:
+    """The link of what is shown and the PNG: a fragment, rerun with the maps' when the switch changes."""
+    params = marked(state).params()
+    if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a switch since the run
+        url_sync.write_link(params)
+    with st.container(horizontal=True, gap="small"):
+        url_sync.copy_link_control(params)
+        st.download_button("figure PNG", lambda: maps_png(view), "basin-maps.png", "image/png",
+                           icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
+                           help="the maps and their key, in the same colours")
+
+
+@st.fragment(key=MAPS_PART)
+def maps(state: MapState, view: MapView) -> None:
+    """The maps side by side, and the switch that marks the starts carried out of their basin: a fragment, so the
+    switch redraws only the maps and the link."""
+    left = st.toggle("mark the starts each optimizer carried out of their own basin", key=f"{PREFIX}.left",
+                     on_change=st.rerun, args=([LINKS_PART, MAPS_PART],),
+                     help="the other starts are washed out: where gradient flow from a start ends is its own basin")
+    with st.container(horizontal=True, gap="small"):
+        for index, (name, detail) in enumerate(view.titles):
+            with st.container(width=MAP_WIDTH, gap=None):
+                literal.bold(name)
+                literal.caption(detail)
+                st.plotly_chart(drawing.Prepared(map_figure(view, index, left)), key=f"{PREFIX}.map{index}",
+                                config={"displaylogo": False}, theme=None)

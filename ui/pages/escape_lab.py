@@ -1,33 +1,46 @@
-"""Escape lab: how often each optimizer leaves a basin, swept over one knob, with 95% confidence bands; one
-configuration's sample trajectories on the landscape."""
+"""Escape lab: how often each optimizer leaves the basin its runs start in, swept over one knob: the rates with their
+95% Wilson intervals, a table for people (the exact CSV is a download), and one configuration's first runs in the
+trajectory player.
+
+The sweep is computed in the full run, kept in the shared cache under everything that decides it, so a revisit or a
+display change never runs it again; the sample player is a fragment, so choosing another configuration reruns only it.
+"""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from experiments.escape import resolve_basin, starts_in_basin
-from export.figures import escape_curve_figure
-from experiments.sweep import SweepTable, sweep
-from landscapes import LANDSCAPES
-from optimizers import OPTIMIZERS
-from specs import Field, SpecError
 from experiments import work
+from experiments.escape import escape_work, resolve_basin, starts_in_basin
+from experiments.run import RunResult, recorded_step_indices
+from experiments.sweep import SweepTable, sweep
 from export import palette
+from export.figures import basin_key, escape_curve_figure, minimum_label, percent
+from export.labels import optimizer_labels, parameter_symbol
 from export.player import build_payload
+from export.player.explore import default_follow
+from export.player.payload import BASIN_POINTS, BASIN_RUNS, basin_names
+from export.player.picture import RESOLUTION as PICTURE_RESOLUTION
+from export.player.picture import Picture
+from landscapes import LANDSCAPES, Landscape
+from optimizers import OPTIMIZERS, Optimizer
+from specs import Field, SpecError
 from ui import compute, drawing, literal, url_sync
-from ui.player_component import player
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
+from ui.player_component import player
 from ui.settings import Settings
 from ui.url_state import UrlReader, spec_text
 
 PREFIX = "es"
+PAGE = "escape"
 DEFAULT_LANDSCAPE = "two_basin"
 DEFAULT_OPTIMIZERS = ("adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05")
 NO_AXIS = "none"
@@ -38,9 +51,26 @@ SEED = Field("seed", "int", 0, "seed of the starts", low=0, high=2**32 - 1)
 EQUALISE = Field("equalise", "bool", False, "give every optimizer the same number of gradient evaluations")
 BASIN = Field("basin", "text", "sharp", "the basin the runs start in", max_length=20)
 AXIS = Field("axis", "text", "sharpness", "the knob swept", max_length=40)
-VALUES = Field("values", "text", "", "the swept values, comma-separated", max_length=400)
-SAMPLE_RUNS = 12
+SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimizer k at value v", max_length=20)
+CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
+LINKS_PART, SAMPLE_PART = "escape-links", "escape-sample"  # the page's fragments, rerun by key
+SAMPLE_RUNS = BASIN_RUNS  # every run the player shows has a basin track, so its status line says which escaped
+FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 15, "color": "#31333F"}  # the app's, larger
+GRID_COLOUR = "#E6E9EF"
+LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
 PNG_DPI = 150
+COLUMN_HELP = {
+    "escape rate": "runs that ended in another basin, of all runs (a run that diverged never counts as escaped)",
+    "95% interval": "the Wilson score interval: where the true escape rate lies with 95% confidence",
+    "escaped": "runs that ended in another basin, of the runs made",
+    "diverged": "runs that stopped early: the point stopped being finite or left the domain far behind",
+    "ended in a flatter basin": "runs that ended in a basin with a smaller largest Hessian eigenvalue",
+    "ended at a global minimum": "runs that ended in the basin of a lowest minimum",
+    "median final loss": "of the runs that did not stop early",
+    "median λmax at the end": "largest Hessian eigenvalue where the runs ended (the sharpness they found)",
+    "median distance travelled": "from the start to the end point, of the runs that did not stop early",
+    "gradient evaluations": "per run (SAM evaluates two per step)",
+}
 
 
 def sweepable_fields(landscape: str, optimizers: list[str]) -> dict[str, Field]:
@@ -95,6 +125,16 @@ def parse_values(field: Field, text: str) -> list:
     return [field.check(part) for part in parts]
 
 
+def parse_sample(text: str) -> tuple[int, int] | None:
+    """'k,v' -> (k, v), two small non-negative integers; '' -> None; SpecError otherwise."""
+    if not text:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+        raise SpecError(f"sample must be two whole numbers k,v: the optimizer and the value (got {text!r})")
+    return int(parts[0]), int(parts[1])
+
+
 @dataclass(frozen=True)
 class EscapeState:
     landscape: tuple[str, dict[str, Any]]
@@ -106,19 +146,32 @@ class EscapeState:
     steps: int
     seed: int
     equalise: bool
+    sample: tuple[int, int] | None = None  # (optimizer, value) chosen for the player; None: the view's default
 
     @property
     def landscape_spec(self) -> str:
         return spec_text(LANDSCAPES, *self.landscape)
 
+    def knob(self) -> Field | None:
+        """The swept knob's schema field (None: nothing is swept)."""
+        if self.axis == NO_AXIS:
+            return None
+        return sweepable_fields(self.landscape[0], [name for name, _ in self.optimizers])[self.axis]
+
+    def value_list(self) -> list:
+        knob = self.knob()
+        return parse_values(knob, self.values) if knob else [None]
+
     def params(self) -> dict[str, str | list[str]]:
-        out: dict[str, str | list[str]] = {"page": "escape", "landscape": self.landscape_spec, "basin": self.basin,
+        out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec, "basin": self.basin,
                                            "optimizer": slot_specs(self.optimizers, {}), "axis": self.axis}
         if self.axis != NO_AXIS:
             out["values"] = self.values
         for field, value in ((RUNS, self.runs), (STEPS, self.steps), (SEED, self.seed), (EQUALISE, self.equalise)):
             if value != field.default:
                 out[field.name] = field.format(value)
+        if self.sample is not None:
+            out["sample"] = f"{self.sample[0]},{self.sample[1]}"
         return out
 
 
@@ -129,14 +182,16 @@ def read_state(reader: UrlReader) -> EscapeState:
     try:
         resolve_basin(compute.landscape(spec_text(LANDSCAPES, *landscape)), basin)
     except SpecError as error:
-        reader.notices.append(f"The link's basin={basin!r} was not used: {error}. Using the sharpest basin.")
+        if reader.raw("basin") is not None:  # the default basin of another landscape needs no notice
+            reader.notices.append(f"The link's basin={basin!r} was not used: {error}. Using the sharpest basin.")
         basin = "sharpest"
     knobs = sweepable_fields(landscape[0], [name for name, _ in optimizers])
     axis = reader.field("axis", AXIS)
     if axis != NO_AXIS and axis not in knobs:
         default = "sharpness" if "sharpness" in knobs else NO_AXIS
-        reader.notices.append(f"The link's axis={axis!r} was not used: it must be one of {', '.join(knobs)} or "
-                              f"{NO_AXIS}. Using {default} instead.")
+        if reader.raw("axis") is not None:
+            reader.notices.append(f"The link's axis={axis!r} was not used: it must be one of {', '.join(knobs)} or "
+                                  f"{NO_AXIS}. Using {default} instead.")
         axis = default
     values = reader.raw("values")
     if axis != NO_AXIS:
@@ -148,15 +203,24 @@ def read_state(reader: UrlReader) -> EscapeState:
             if values is not None:
                 reader.notices.append(f"The link's values={values!r} were not used: {error}. Using {fallback}.")
             values = fallback
+    sample_text = reader.field("sample", SAMPLE)
+    try:
+        sample = parse_sample(sample_text)
+    except SpecError as error:
+        reader.notices.append(f"The link's sample={sample_text!r} was not used: {error}. The player shows the "
+                              "default configuration.")
+        sample = None
     return EscapeState(landscape, basin, tuple(optimizers), axis, values or "", reader.field("runs", RUNS),
-                       reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE))
+                       reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE),
+                       sample)
 
 
 def put_state(state: EscapeState) -> None:
     put_landscape(PREFIX, *state.landscape)
     put_slots(PREFIX, state.optimizers)
     for key, value in (("basin", state.basin), ("axis", state.axis), ("values", state.values), ("runs", state.runs),
-                       ("steps", state.steps), ("seed", state.seed), ("equalise", state.equalise)):
+                       ("steps", state.steps), ("seed", state.seed), ("equalise", state.equalise),
+                       ("sample.choice", state.sample)):
         st.session_state[f"{PREFIX}.{key}"] = value
 
 
@@ -169,44 +233,73 @@ def current_values(landscape: tuple[str, dict[str, Any]], optimizers: list[tuple
 
 
 def _reset_values(knobs: dict[str, Field], centres: dict[str, Any]) -> None:
+    """A new axis: its values around the knob's current one, and the player back to the sweep's telling sample."""
     axis = st.session_state[f"{PREFIX}.axis"]
+    st.session_state[CHOICE] = None
     st.session_state[f"{PREFIX}.values"] = (values_text(knobs[axis], default_values(knobs[axis], centres.get(axis)))
                                             if axis in knobs else "")
 
 
-def basin_choices(surface) -> list[str]:
+def basin_choices(surface: Landscape) -> list[str]:
     labels = sorted({m.label for m in surface.minima if m.label})
     return [*labels, "sharpest", *[str(i) for i in range(len(surface.minima))]]
 
 
-def _basin_label(surface, choice: str) -> str:
+def basin_label(surface: Landscape | None, choice: str) -> str:
+    """'sharp basin', 'the sharpest basin', or the basin map's key for an index: '#0 sharp f=0, λmax=16'."""
+    if surface is None:
+        return choice
     if choice.isdigit():
-        minimum = surface.minima[int(choice)]
-        return f"#{choice} {minimum.label or 'local'}: f = {minimum.value:.4g}, sharpness {minimum.sharpness:.3g}"
-    return choice
+        return basin_key(surface)[int(choice)][2]
+    return "the sharpest basin" if choice == "sharpest" else f"{choice} basin"
+
+
+def has_field(entry, name: str) -> bool:
+    return any(field.name == name for field in entry.fields)
+
+
+def on_landscape(landscape: str, axis: str) -> bool:
+    """Whether the swept knob is the landscape's (it wins over an optimizer's of the same name, as in the sweep)."""
+    return has_field(LANDSCAPES.entry(landscape), axis)
+
+
+def knob_symbol(landscape: str, axis: str) -> str:
+    """How a knob is written for people: a landscape's by its name, an optimizer's by its symbol ('top_c' -> 'C')."""
+    return axis if on_landscape(landscape, axis) else parameter_symbol(axis)
+
+
+def axis_label(landscape: str, axis: str) -> str:
+    if axis == NO_AXIS:
+        return "none: one configuration each"
+    owner = "landscape" if on_landscape(landscape, axis) else "optimizer"
+    symbol = knob_symbol(landscape, axis)
+    return f"{axis} ({owner})" if symbol == axis else f"{symbol}, {axis} ({owner})"
 
 
 def controls() -> tuple[EscapeState | None, list[str]]:
+    """Every control in the sidebar, drawn whatever is invalid (a control not drawn would lose its value); the state
+    they describe and the errors, each also shown beside its input."""
     errors: list[str] = []
     with st.sidebar:
         st.subheader("Landscape and basin")
         landscape, landscape_errors = landscape_controls(PREFIX, DEFAULT_LANDSCAPE)
         errors += landscape_errors
-        if landscape_errors:
-            return None, errors
-        try:
-            surface = compute.landscape(spec_text(LANDSCAPES, *landscape))
-        except SpecError as error:
-            literal.error(error)
-            return None, [str(error)]
-        choices = basin_choices(surface)
-        if not surface.minima:
-            literal.error(f"{surface.spec} has no known minima to start in")
-            return None, ["no known minima"]
-        if st.session_state.get(f"{PREFIX}.basin") not in choices:
+        surface = None
+        if not landscape_errors:
+            try:
+                surface = compute.landscape(spec_text(LANDSCAPES, *landscape))
+            except SpecError as error:  # a formula that does not parse: said beside the formula
+                errors.append(str(error))
+                literal.error(error)
+        basin = st.session_state.get(f"{PREFIX}.basin", BASIN.default)
+        if surface is not None and not surface.minima:
+            errors.append("this landscape has no known minima to start in")
+            literal.error("This landscape has no known minima to start in.")
+        choices = basin_choices(surface) if surface is not None and surface.minima else [basin]
+        if basin not in choices:
             st.session_state[f"{PREFIX}.basin"] = "sharp" if "sharp" in choices else "sharpest"
         basin = st.selectbox("start in basin", choices, key=f"{PREFIX}.basin",
-                             format_func=lambda c: _basin_label(surface, c))
+                             format_func=lambda c: basin_label(surface, c), disabled=len(choices) == 1)
         st.subheader("Optimizers")
         optimizers, optimizer_errors = slot_controls(PREFIX)
         errors += optimizer_errors
@@ -218,6 +311,7 @@ def controls() -> tuple[EscapeState | None, list[str]]:
             st.session_state[f"{PREFIX}.axis"] = "sharpness" if "sharpness" in knobs else NO_AXIS
             _reset_values(knobs, centres)
         axis = st.selectbox("sweep axis", axes, key=f"{PREFIX}.axis", on_change=_reset_values, args=(knobs, centres),
+                            format_func=lambda a: axis_label(landscape[0], a),
                             help="a landscape parameter or an optimizer hyperparameter")
         values = ""
         if axis != NO_AXIS:
@@ -230,22 +324,75 @@ def controls() -> tuple[EscapeState | None, list[str]]:
                 errors.append(str(error))
                 literal.error(error)
         numbers = {}
-        for field in (RUNS, STEPS, SEED):
+        for field, label in ((RUNS, "runs per configuration"), (STEPS, "steps"), (SEED, "seed")):
             st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
-            numbers[field.name] = st.number_input(field.name, min_value=int(field.low), max_value=int(field.high),
+            numbers[field.name] = st.number_input(label, min_value=int(field.low), max_value=int(field.high),
                                                   key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
         st.session_state.setdefault(f"{PREFIX}.equalise", EQUALISE.default)
-        equalise = st.checkbox("equal gradient evaluations", key=f"{PREFIX}.equalise", help=literal.help_text(EQUALISE.help))
+        equalise = st.checkbox("equal gradient evaluations", key=f"{PREFIX}.equalise",
+                               help=literal.help_text(EQUALISE.help))
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
-                       int(numbers["seed"]), bool(equalise)), []
+                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE)), []
+
+
+@dataclass(frozen=True)
+class EscapeView:
+    """A sweep as the page shows it: the table, what was swept, and a human label and a style per optimizer (k, in
+    the order given; the table's rows run over the values, the optimizers inside)."""
+
+    table: SweepTable
+    knob: Field | None  # the swept knob (None: nothing swept)
+    symbol: str  # how the knob is written: "sharpness", "lr", "C"
+    values: tuple  # the swept values, in the order given ((None,) without an axis)
+    labels: tuple[str, ...]  # optimizer k's human label, without the swept value
+    styles: tuple[palette.Style, ...]  # optimizer k's colour and dash, as in the PNG
+    lacking: frozenset[int]  # optimizers without the swept hyperparameter: one configuration at every value
+    log: bool  # the x axis is logarithmic
+    default_sample: tuple[int, int]  # what the player shows until a configuration is chosen
+
+    @property
+    def axis(self) -> str | None:
+        return self.knob.name if self.knob else None
+
+    def row(self, k: int, v: int) -> dict:
+        return self.table.rows[v * len(self.labels) + k]
+
+    def rows_of(self, k: int) -> list[dict]:
+        return [self.row(k, v) for v in range(len(self.values))]
+
+    def value_text(self, value: Any) -> str:
+        return self.knob.format(value) if self.knob else ""
+
+    def sample_label(self, sample: tuple[int, int]) -> str:
+        """'Adam+CM (lr=0.05) at sharpness = 16'; an optimizer without the swept knob is named alone."""
+        k, v = sample
+        if self.knob is None or k in self.lacking:
+            return self.labels[k]
+        return f"{self.labels[k]} at {self.symbol} = {self.value_text(self.values[v])}"
+
+    def samples(self) -> list[tuple[int, int]]:
+        """Every configuration the player can show, optimizer by optimizer (one for an optimizer without the knob)."""
+        return [(k, v) for k in range(len(self.labels)) for v in range(len(self.values))
+                if v == 0 or k not in self.lacking]
+
+    def shown_sample(self, chosen: tuple[int, int] | None) -> tuple[int, int]:
+        """The configuration the player shows: the chosen one (within this sweep), else the default."""
+        k, v = chosen if chosen is not None else self.default_sample
+        k = min(k, len(self.labels) - 1)
+        return (k, 0) if k in self.lacking else (k, min(v, len(self.values) - 1))
+
+    def png_labels(self) -> dict[str, str]:
+        """The PNG's labels, keyed as escape_curve_figure groups the rows (by the table's "optimizer" column)."""
+        return {self.row(k, 0)["optimizer"]: label for k, label in enumerate(self.labels)}
 
 
 def cached_sweep(landscape: str, optimizers: tuple[str, ...], axis: str | None, values: tuple, runs: int, steps: int,
                  seed: int, basin: str, equalise: bool, max_work: int) -> SweepTable:
-    """The sweep, from the store when this exact one has run before, else run with a progress bar."""
-    key = (landscape, optimizers, axis, values, runs, steps, seed, basin, equalise, max_work)
+    """The sweep, from the shared cache when this exact one has run before (whatever the work limit was then), else
+    checked whole against `max_work` and run with a progress bar."""
+    key = (landscape, optimizers, axis, values, runs, steps, seed, basin, equalise)
     table = compute.stored("sweeps", key)
     if table is None:
         bar = st.progress(0.0, text="running the sweep…")
@@ -257,99 +404,260 @@ def cached_sweep(landscape: str, optimizers: tuple[str, ...], axis: str | None, 
     return table
 
 
-def escape_figure(table: SweepTable, axis: str | None, log_axis: bool) -> dict:
-    """Escape rate with its 95% band against the swept value, one colour per optimizer (bars without an axis)."""
+def compute_view(state: EscapeState, max_work: int) -> EscapeView:
+    """The sweep (cached whole) and how to show it: labels without the swept hyperparameter, the palette's styles,
+    the axis, and the sample the player opens on."""
+    knob = state.knob()
+    values = tuple(state.value_list())
+    specs = tuple(slot_specs(state.optimizers, {}))
+    table = cached_sweep(state.landscape_spec, specs, knob.name if knob else None, values if knob else (),
+                         state.runs, state.steps, state.seed, state.basin, state.equalise, max_work)
+    swept = knob.name if knob is not None and not on_landscape(state.landscape[0], knob.name) else None
+    lacking = frozenset(k for k, (name, _) in enumerate(state.optimizers)
+                        if swept is not None and not has_field(OPTIMIZERS.entry(name), swept))
+    labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key != swept})
+                               for name, values_of in state.optimizers])
+    styles = palette.styles_for([name for name, _ in state.optimizers])
+    log = knob is not None and knob.kind == "float" and knob.log and all(v > 0 for v in values)
+    symbol = knob_symbol(state.landscape[0], knob.name) if knob is not None else ""
+    teaching = default_follow([OPTIMIZERS.build({"name": name, **params}) for name, params in state.optimizers])
+    default = (teaching, telling_value(table, len(specs), teaching))
+    return EscapeView(table, knob, symbol, values, tuple(labels), tuple(styles), lacking, log, default)
+
+
+def telling_value(table: SweepTable, count: int, k: int) -> int:
+    """The value at which optimizer k's escape rate is furthest above the others' (nearest the middle value of
+    those alike): where its sample runs show the difference."""
+    values = len(table.rows) // count
+    rates = [[table.rows[v * count + j]["escape_rate"] for j in range(count)] for v in range(values)]
+    lead = [rates[v][k] - max((rate for j, rate in enumerate(rates[v]) if j != k), default=0.0) for v in range(values)]
+    return max(range(values), key=lambda v: (lead[v], -abs(v - values // 2)))
+
+
+def significant(value: float) -> str:
+    """A measurement to 3 significant digits ('—' when undefined: every run stopped early)."""
+    return f"{value:.3g}" if math.isfinite(value) else "—"
+
+
+def dash_pattern(style: palette.Style) -> str:
+    """The palette's dash (on/off lengths in line widths) in plotly's pixels: '15px,7.5px'; 'solid' without one."""
+    return ",".join(f"{length * LINE_WIDTH:g}px" for length in style.dash) or "solid"
+
+
+def hover_text(view: EscapeView, k: int, row: dict) -> str:
+    lines = [view.labels[k]]
+    if view.knob is not None:
+        lines.append(f"has no {view.symbol}: the same runs at every value" if k in view.lacking
+                     else f"{view.symbol} = {view.value_text(row[view.axis])}")
+    lines.append(f"escape rate {percent(row['escape_rate'])} (95% interval {percent(row['ci_low'])} to "
+                 f"{percent(row['ci_high'])})")
+    lines.append(f"escaped {row['escaped']} of {row['runs']}" + (f", {row['diverged']} diverged" if row["diverged"]
+                                                                  else ""))
+    return "<br>".join(lines)
+
+
+def escape_figure(view: EscapeView) -> dict:
+    """Escape rate against the swept value, one line per optimizer in its palette colour and dash, each rate with its
+    95% interval as an error bar (visible at 0 and 1); dots side by side when the knob is not a number or nothing is
+    swept."""
+    numeric = view.knob is not None and view.knob.kind in ("int", "float")
     traces = []
-    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
-    colours = [style.colour for style in palette.styles_for([palette.kind_of(name) for name in names])]
-    for index, name in enumerate(names):
-        rows = [row for row in table.rows if row["optimizer"] == name]
-        colour = colours[index]
+    for k, (label, style) in enumerate(zip(view.labels, view.styles)):
+        rows = view.rows_of(k)
+        if numeric:
+            rows.sort(key=lambda row: row[view.axis])
         rate = [row["escape_rate"] for row in rows]
-        low = [row["escape_rate"] - row["ci_low"] for row in rows]
-        high = [row["ci_high"] - row["escape_rate"] for row in rows]
-        if axis is None:
-            traces.append({"type": "bar", "name": name, "x": [name], "y": rate, "marker": {"color": colour},
-                           "error_y": {"type": "data", "symmetric": False, "array": high, "arrayminus": low}})
-            continue
-        x = [row[axis] if not isinstance(row[axis], bool) else str(row[axis]) for row in rows]
-        band_x = x + x[::-1]
-        band_y = [row["ci_high"] for row in rows] + [row["ci_low"] for row in rows][::-1]
-        traces.append({"type": "scatter", "x": band_x, "y": band_y, "fill": "toself", "line": {"width": 0},
-                       "fillcolor": colour, "opacity": 0.18, "hoverinfo": "skip", "showlegend": False,
-                       "legendgroup": name})
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": rate,
-                       "line": {"color": colour, "width": 2.5}, "legendgroup": name,
-                       "hovertemplate": f"{name}<br>{axis} = %{{x}}<br>escape rate %{{y:.3f}}<extra></extra>"})
-    return {"data": traces, "layout": {"height": 420, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-                                       "yaxis": {"title": {"text": "escape rate (95% Wilson band)"}, "range": [0, 1.02]},
-                                       "xaxis": {"title": {"text": axis or "optimizer"},
-                                                 "type": "log" if log_axis else "-"},
-                                       "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}}}
+        trace = {"name": label, "y": rate, "customdata": [hover_text(view, k, row) for row in rows],
+                 "hovertemplate": "%{customdata}<extra></extra>",
+                 "error_y": {"type": "data", "symmetric": False, "color": style.colour, "thickness": 1.5, "width": 6,
+                             "array": [row["ci_high"] - row["escape_rate"] for row in rows],
+                             "arrayminus": [row["escape_rate"] - row["ci_low"] for row in rows]}}
+        trace |= {"type": "scatter", "marker": {"color": style.colour, "size": 10}}
+        if numeric:
+            trace |= {"mode": "lines+markers", "x": [row[view.axis] for row in rows],
+                      "line": {"color": style.colour, "width": LINE_WIDTH, "dash": dash_pattern(style)}}
+        else:  # a rate of 0 stays visible as a dot, where a bar would vanish
+            x = [view.value_text(row[view.axis]) for row in rows] if view.knob is not None else [label]
+            trace |= {"mode": "markers", "x": x}
+        traces.append(trace)
+    if view.knob is None:
+        xaxis: dict[str, Any] = {"showticklabels": False, "title": {"text": ""}}
+    else:
+        xaxis = {"title": {"text": view.symbol + (" (log scale)" if view.log else "")}}
+        if numeric:
+            ticks = sorted(set(view.values))
+            xaxis |= {"type": "log" if view.log else "linear", "tickmode": "array", "tickvals": ticks,
+                      "ticktext": [view.value_text(value) for value in ticks]}
+        else:
+            xaxis |= {"type": "category"}
+    return {"data": traces,
+            "layout": {"height": 440, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "font": FONT,
+                       "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF",
+                       "yaxis": {"title": {"text": "escape rate (95% interval)"}, "range": [-0.04, 1.04],
+                                 "tickformat": ".0%", "zeroline": False, "automargin": True,
+                                 "gridcolor": GRID_COLOUR},
+                       "xaxis": {**xaxis, "automargin": True, "gridcolor": GRID_COLOUR},
+                       "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+                       "scattermode": "group", "scattergap": 0.5, "hovermode": "closest",
+                       "hoverlabel": {"align": "left"}}}
 
 
-def _row_label(row: dict, axis: str | None) -> str:
-    return f"{row['optimizer']}" + (f" at {axis} = {row[axis]}" if axis else "")
+def people_table(view: EscapeView) -> pd.DataFrame:
+    """The sweep for reading: human labels, rates as percentages, counts as integers, 3 significant digits."""
+    undefined = any(row["undefined"] for row in view.table.rows)
+    rows = []
+    for v in range(len(view.values)):
+        for k, label in enumerate(view.labels):
+            row = view.row(k, v)
+            entry: dict[str, Any] = {"optimizer": label}
+            if view.knob is not None:
+                entry[view.symbol] = "—" if k in view.lacking else view.value_text(row[view.axis])
+            entry |= {"escape rate": percent(row["escape_rate"]),
+                      "95% interval": f"{percent(row['ci_low'])} to {percent(row['ci_high'])}",
+                      "escaped": f"{row['escaped']} of {row['runs']}", "diverged": int(row["diverged"])}
+            if undefined:
+                entry["gradient undefined"] = int(row["undefined"])
+            entry |= {"ended in a flatter basin": percent(row["flatter_fraction"]),
+                      "ended at a global minimum": percent(row["global_fraction"]),
+                      "median final loss": significant(row["final_loss_median"]),
+                      "median λmax at the end": significant(row["sharpness_median"]),
+                      "median distance travelled": significant(row["distance_median"]),
+                      "steps": int(row["steps"]), "gradient evaluations": int(row["grad_evals"])}
+            rows.append(entry)
+    return pd.DataFrame(rows)
 
 
-def computed_sweep(state: EscapeState, settings: Settings) -> SweepTable:
-    knobs = sweepable_fields(state.landscape[0], [name for name, _ in state.optimizers])
-    axis = None if state.axis == NO_AXIS else state.axis
-    values = tuple(parse_values(knobs[axis], state.values)) if axis else ()
-    return cached_sweep(state.landscape_spec, tuple(slot_specs(state.optimizers, {})), axis, values, state.runs,
-                        state.steps, state.seed, state.basin, state.equalise, settings.max_work)
+def labelled_csv(view: EscapeView) -> str:
+    """The exact table (SweepTable.to_csv) with each row's human label first."""
+    count = len(view.labels)
+    rows = tuple({"label": view.sample_label((i % count, i // count)), **row} for i, row in enumerate(view.table.rows))
+    return SweepTable(("label", *view.table.columns), rows).to_csv()
+
+
+def curve_png(view: EscapeView) -> bytes:
+    out = io.BytesIO()
+    escape_curve_figure(view.table, view.axis, labels=view.png_labels(), log=view.log).savefig(
+        out, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+@compute.cached
+def first_starts(surface: Landscape, basin: str, runs: int, seed: int, count: int) -> np.ndarray:
+    """The first `count` of the `runs` starts a sweep draws inside `basin` (the same seeded draw: how many are drawn
+    decides which come first)."""
+    return starts_in_basin(surface, resolve_basin(surface, basin), runs, seed)[:count].copy()
+
+
+@dataclass(frozen=True)
+class SampleRuns:
+    """A configuration's first runs as the player draws them, their basin tracks and the landscape's picture."""
+
+    result: RunResult
+    tracks: np.ndarray
+    picture: Picture
+
+
+def sample_runs(state: EscapeState, surface: Landscape, method: Optimizer, steps: int, max_work: int) -> SampleRuns:
+    """The first runs of a configuration, from the shared cache when shown before (nothing to check then), else the
+    whole request checked first: the sweep's starts drawn again, the runs, their basin tracks and the picture."""
+    key = (surface.spec, method.spec, state.basin, state.runs, state.seed, steps)
+    found = compute.stored("escape samples", key)
+    if found is not None:
+        return found
+    count = min(SAMPLE_RUNS, state.runs)
+    every = max(1, -(-steps // compute.RECORDED_POINTS))
+    recorded = len(recorded_step_indices(steps, every))
+    work.check(work.total([escape_work(surface, method, state.runs, 0, draw_starts=True),
+                           work.run_work(surface, method, count, steps, recorded),
+                           work.basin_work(surface, count * min(recorded, BASIN_POINTS), "the runs' basin tracks"),
+                           work.pixels_work(surface, PICTURE_RESOLUTION**2)]), max_work, work.APP_REQUEST_BYTES)
+    starts = tuple(map(tuple, first_starts(surface, state.basin, state.runs, state.seed, count).tolist()))
+    return compute.store("escape samples", key, SampleRuns(
+        compute.trajectories(surface, method, starts, steps, every).result,
+        compute.tracks(surface, method, starts, steps, every), compute.picture(surface)))
+
+
+def sample_payload(state: EscapeState, view: EscapeView, sample: tuple[int, int], max_work: int) -> dict:
+    """The player's payload of one configuration's first runs, in its optimizer's colour, with basin tracks."""
+    k, v = sample
+    row = view.row(k, v)
+    surface = compute.landscape(row["landscape"])
+    runs = sample_runs(state, surface, OPTIMIZERS.build(row["optimizer_spec"]), row["steps"], max_work)
+    label = view.sample_label(sample)
+    basin = basin_names(surface)[resolve_basin(surface, state.basin)]
+    note = (f"The first {runs.result.n_runs} of the {state.runs} runs of this configuration: the sweep's own starts, "
+            f"drawn inside the {basin}. The status line names the runs that escape; press play.")
+    payload = build_payload(surface, {label: runs.result}, runs.picture, basins={label: runs.tracks}, note=note,
+                            landscape_label=row["landscape"])
+    style = view.styles[k]  # the optimizer's colour among all shown (a second Adam is a shade of the first)
+    payload["series"][0] |= {"colour": style.colour, "dash": list(style.dash)}
+    return payload
+
+
+def _choose_sample() -> None:
+    """A configuration chosen for the player: rerun the player and the link (which names it), nothing else."""
+    st.session_state[CHOICE] = st.session_state[f"{PREFIX}.sample"]
+    st.rerun([LINKS_PART, SAMPLE_PART])
+
+
+@st.fragment(key=SAMPLE_PART)
+def sample_player(state: EscapeState, view: EscapeView, max_work: int) -> None:
+    """One configuration's first runs in the trajectory player: its own fragment, so choosing another configuration
+    reruns only this part and the link (the sweep is not touched)."""
+    key = f"{PREFIX}.sample"
+    shown = view.shown_sample(st.session_state.get(CHOICE))
+    if st.session_state.get(key) != shown:
+        st.session_state[key] = shown
+    chosen = st.selectbox("configuration", view.samples(), key=key, format_func=view.sample_label,
+                          on_change=_choose_sample,
+                          help="the optimizer and swept value whose first runs the player shows")
+    try:
+        payload = sample_payload(state, view, chosen, max_work)
+    except SpecError as error:
+        literal.error(error)
+        return
+    player(payload, key=f"{PREFIX}.player")
+
+
+def summary(state: EscapeState) -> str:
+    surface = compute.landscape(state.landscape_spec)
+    index = resolve_basin(surface, state.basin)
+    budget = "gradient evaluations each (SAM takes half as many steps)" if state.equalise else "steps each"
+    return (f"{state.runs} runs per configuration start inside basin #{index} {minimum_label(surface, index)}, the "
+            f"same seeded starts (seed {state.seed}) for every optimizer; {state.steps} {budget}.")
+
+
+@st.fragment(key=LINKS_PART)
+def links(state: EscapeState, view: EscapeView) -> None:
+    """The link of what is shown (the settings that ran and the configuration the player shows) and the downloads: a
+    fragment, rerun with the player's when another configuration is chosen."""
+    params = replace(state, sample=st.session_state.get(CHOICE)).params()
+    if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a choice since the run
+        url_sync.write_link(params)
+    with st.container(horizontal=True, gap="small"):
+        url_sync.copy_link_control(params)
+        st.download_button("table CSV", lambda: labelled_csv(view), "escape-rates.csv", "text/csv",
+                           icon=":material/download:", key=f"{PREFIX}.csv", on_click="ignore",
+                           help="every column of the sweep with exact floats, each row labelled")
+        st.download_button("figure PNG", lambda: curve_png(view), "escape-curve.png", "image/png",
+                           icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
+                           help="the escape curve, in the same colours and labels")
 
 
 def render(settings: Settings) -> None:
     st.title("Escape lab")
-    st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a diverged run never "
-               "counts as escaped). Bands are 95% Wilson intervals.")
-    shown = url_sync.shown_view("escape", *url_sync.synced_state(read_state, put_state, controls),
-                                lambda state: computed_sweep(state, settings))
+    st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a run that diverges never "
+               "counts as escaped). Error bars are 95% Wilson intervals.")
+    shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
+                                lambda state: compute_view(state, settings.max_work))
     if shown is None:
         return
-    state, table = shown
-    knobs = sweepable_fields(state.landscape[0], [name for name, _ in state.optimizers])
-    axis = None if state.axis == NO_AXIS else state.axis
-    values = tuple(parse_values(knobs[axis], state.values)) if axis else ()
-    header = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    with header[0]:
-        url_sync.copy_link_control(state.params())
-    with header[1]:
-        st.download_button("table CSV", table.to_csv, "escape.csv", "text/csv", icon=":material/download:",
-                           key=f"{PREFIX}.csv")
-    with header[2]:
-        st.download_button("figure PNG", lambda: _png(table, axis), "escape.png", "image/png",
-                           icon=":material/download:", key=f"{PREFIX}.png")
-    log_axis = bool(axis and knobs[axis].log and all(isinstance(v, (int, float)) and v > 0 for v in values))
-    st.plotly_chart(drawing.Prepared(escape_figure(table, axis, log_axis)), key=f"{PREFIX}.curve")
-    shown = [c for c in table.columns if c not in ("landscape", "optimizer_spec")]
-    st.dataframe(pd.DataFrame([{c: row[c] for c in shown} for row in table.rows]), hide_index=True,
-                 key=f"{PREFIX}.table")
+    state, view = shown
+    literal.caption(summary(state))
+    links(state, view)
+    st.plotly_chart(drawing.Prepared(escape_figure(view)), key=f"{PREFIX}.curve", config={"displaylogo": False},
+                    theme=None)
+    st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
+                 column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
     st.subheader("Sample trajectories")
-    labels = [_row_label(row, axis) for row in table.rows]
-    chosen = st.selectbox("configuration", range(len(labels)), format_func=labels.__getitem__, key=f"{PREFIX}.sample")
-    row = table.rows[min(chosen or 0, len(labels) - 1)]
-    try:
-        surface = compute.landscape(row["landscape"])
-        starts = starts_in_basin(surface, resolve_basin(surface, state.basin), min(SAMPLE_RUNS, state.runs),
-                                 state.seed)
-        method = OPTIMIZERS.build(row["optimizer_spec"])
-        work.check(work.run_work(surface, method, len(starts), row["steps"], row["steps"] + 1), settings.max_work)
-        key = tuple(map(tuple, starts.tolist()))
-        every = max(1, -(-row["steps"] // compute.RECORDED_POINTS))
-        result = compute.trajectories(surface, method, key, row["steps"], every).result
-        tracks = compute.tracks(surface, method, key, row["steps"], every)
-    except SpecError as error:
-        literal.error(error)
-        return
-    label = labels[chosen or 0]
-    player(build_payload(surface, {label: result}, compute.picture(surface), basins={label: tracks}),
-           key=f"{PREFIX}.player")
-    literal.caption(f"The first {len(starts)} starts of this configuration, drawn inside the basin; press play.")
-
-
-def _png(table: SweepTable, axis: str | None) -> bytes:
-    out = io.BytesIO()
-    escape_curve_figure(table, axis).savefig(out, format="png", dpi=PNG_DPI)
-    return out.getvalue()
+    sample_player(state, view, settings.max_work)

@@ -1,0 +1,284 @@
+"""The Escape lab and the Basin map in a real Chromium: nothing cut at 1400 and 800 px, the curve's ticks are the swept
+values, the basin key is in view, an optimizer kind (or a basin) has one colour on screen and in the PNG download,
+choosing a sample reruns only its fragment, and the first figure's time with results cached.
+
+Screenshots go to test-artifacts/ (git-ignored). Waits on Streamlit's `data-test-script-state`, on plotly's drawn
+figure and on the player's `data-drawn`, never on a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from export import palette
+from export.figures import basin_key
+from landscapes import build_landscape
+from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "test-artifacts"
+FIGURE = ".js-plotly-plot .main-svg"  # a plotly figure, drawn
+LINKS = {"escape": {"page": "escape", "runs": "60", "steps": "120", "values": "2, 4, 8, 16, 32"},
+         "basins": {"page": "basins", "resolution": "24", "steps": "120"}}
+WIDTHS = (1400, 800)
+CACHED_FIGURE_SECONDS = 20.0  # loose: the target is 3 s on a desktop; a shared CI machine only has to be near it
+# Text that must be read whole: widget labels, buttons, captions, tabs, paragraphs and headings, the value shown in a
+# select box. A letter-a-line wrap counts too.
+CUT_TEXT = """() => {
+    const selectors = ['[data-testid="stWidgetLabel"] p', 'button', '[data-testid="stCaptionContainer"]',
+                       '[role="tab"]', '[data-testid="stMarkdownContainer"] p', 'h1', 'h2', 'h3',
+                       'input[role="combobox"]'];
+    const out = [];
+    for (const e of document.querySelectorAll(selectors.join(','))) {
+        const text = (e.tagName === 'INPUT' ? e.value : e.textContent).trim();
+        if (!e.offsetParent || !text) continue;
+        const style = getComputedStyle(e);
+        const overflowing = e.scrollWidth > e.clientWidth + 1;
+        const lines = Math.round(e.getBoundingClientRect().height / (parseFloat(style.lineHeight) || 20));
+        if (overflowing && (style.overflowX !== 'visible' || style.textOverflow === 'ellipsis'))
+            out.push('cut: ' + text.slice(0, 50));
+        else if (lines > 2 && text.length / lines < 4) out.push('a letter a line: ' + text);
+    }
+    return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    require_chromium()
+    with streamlit_server(ROOT / "app.py") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()
+
+
+def link(server: str, name: str, **changes: str) -> str:
+    return f"{server}/?{urlencode({**LINKS[name], **changes})}"
+
+
+def open_page(browser, url: str, width: int, height: int = 1000):
+    """A new tab showing `url`, once the script has finished and the first figure (and a player) is drawn."""
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    page.goto(url)
+    settled(page)
+    return page
+
+
+def settled(page) -> None:
+    page.wait_for_selector(IDLE, timeout=300_000)
+    page.wait_for_selector(FIGURE, timeout=120_000)
+    if page.locator(".cmxp").count():
+        page.wait_for_selector(".cmxp[data-drawn]", timeout=120_000)
+
+
+def assert_no_error(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def screenshot(page, name: str) -> None:
+    """What the visitor sees first, and the whole page (the main area scrolls inside the app)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    size = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 40)})
+    page.screenshot(path=str(ARTIFACTS / f"{name}-full.png"))
+    page.set_viewport_size(size)
+
+
+def content_width(page) -> float:
+    """The main column's width inside its padding."""
+    return page.locator('[data-testid="stMainBlockContainer"]').evaluate(
+        "e => { const style = getComputedStyle(e);"
+        "       return e.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight); }")
+
+
+def hex_to_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def css_to_rgb(colour: str) -> np.ndarray:
+    """'rgb(213, 94, 0)' or '#D55E00' -> [213, 94, 0]."""
+    if colour.startswith("#"):
+        return hex_to_rgb(colour)
+    return np.array([int(float(part)) for part in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]])
+
+
+def pixels_near(image: np.ndarray, rgb: np.ndarray, tolerance: float = 6.0) -> int:
+    return int((np.abs(image[..., :3].astype(int) - rgb).max(axis=-1) <= tolerance).sum())
+
+
+def download_png(page, name: str) -> np.ndarray:
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name=name).click()
+    return np.asarray(Image.open(io.BytesIO(download.value.path().read_bytes())).convert("RGB"))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["escape", "basins"])
+def test_nothing_is_cut_and_figures_use_the_width(browser, server, name, width):
+    page = open_page(browser, link(server, name), width)
+    try:
+        assert_no_error(page)
+        screenshot(page, f"pages-{name}-{width}")
+        assert page.evaluate(CUT_TEXT) == []
+        for button in page.locator('[data-testid="stDownloadButton"] button').all():
+            assert button.inner_text().strip() or button.get_attribute("title")  # text, not a bare icon
+        main = content_width(page)
+        if name == "escape":
+            curve = page.locator(".js-plotly-plot").first.bounding_box()
+            assert curve["width"] >= 0.97 * main
+        else:  # small multiples of one size, side by side when they fit, never squeezed
+            boxes = [chart.bounding_box() for chart in page.locator(".js-plotly-plot").all()]
+            assert len(boxes) == 3 and all(box["width"] >= 290 for box in boxes)
+            assert len({round(box["y"]) for box in boxes}) == (1 if width == 1400 else 3)
+    finally:
+        page.close()
+
+
+def test_the_curves_ticks_are_the_swept_values(browser, server):
+    page = open_page(browser, link(server, "escape"), 1400)
+    try:
+        ticks = page.locator(".js-plotly-plot").first.locator(".xtick text").all_text_contents()
+        values = parse_qs(urlparse(page.url).query)["values"][0]
+        assert ticks == [value.strip() for value in values.split(",")]
+        legend = page.locator(".js-plotly-plot").first.locator(".legendtext").all_text_contents()
+        assert legend == ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_basin_key_is_in_view_and_names_every_basin(browser, server, width):
+    page = open_page(browser, link(server, "basins"), width)
+    try:
+        for code, _, text in basin_key(build_landscape("goldstein_price")):
+            if code < 0:
+                continue
+            entry = page.get_by_text(text, exact=True).first
+            box = entry.bounding_box()
+            assert entry.is_visible() and box["y"] + box["height"] <= 1000, text  # without scrolling
+    finally:
+        page.close()
+
+
+def test_an_optimizer_kind_has_one_colour_on_screen_and_in_the_png(browser, server):
+    page = open_page(browser, link(server, "escape"), 1400)
+    try:
+        curve = page.locator(".js-plotly-plot").first
+        names = curve.locator(".legendtext").all_text_contents()
+        strokes = [css_to_rgb(line.evaluate("e => getComputedStyle(e).stroke"))
+                   for line in curve.locator(".scatterlayer .trace path.js-line").all()]
+        expected = palette.styles_for(["adam", "adam_sam", "adam_cm"])
+        assert [tuple(rgb) for rgb in strokes] == [tuple(hex_to_rgb(style.colour)) for style in expected], names
+        png = download_png(page, "figure PNG")
+        for name, rgb in zip(names, strokes):
+            assert pixels_near(png, rgb) >= 40, f"{name}'s colour {rgb} is not in the PNG"
+    finally:
+        page.close()
+
+
+def test_a_basin_has_one_colour_on_screen_and_in_the_png(browser, server):
+    page = open_page(browser, link(server, "basins"), 1400)
+    try:
+        shown = page.locator(".js-plotly-plot").first.evaluate(
+            "gd => gd._fullData[0].colorscale.filter((stop, i) => i % 2 === 0).map(stop => stop[1])")
+        landscape = build_landscape("goldstein_price")
+        key = {code: colour for code, colour, _ in basin_key(landscape)}
+        assert [tuple(css_to_rgb(c)) for c in shown[3:]] == [tuple(hex_to_rgb(key[k])) for k in range(4)]
+        png = download_png(page, "figure PNG")
+        for code in range(len(landscape.minima)):  # the minima's basins fill large parts of every map
+            assert pixels_near(png, hex_to_rgb(key[code]), tolerance=2) >= 2000, key[code]
+    finally:
+        page.close()
+
+
+def fragment_reruns(page) -> list[str]:
+    """The fragment id of every rerun the page asks for from now on ('' for a rerun of the whole script)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    reruns: list[str] = []
+
+    def record(payload) -> None:
+        if isinstance(payload, bytes):
+            message = BackMsg()
+            message.ParseFromString(payload)
+            if message.WhichOneof("type") == "rerun_script":
+                reruns.append(message.rerun_script.fragment_id)
+
+    page.on("websocket", lambda socket: socket.on("framesent", record))
+    page.reload()
+    settled(page)
+    reruns.clear()
+    return reruns
+
+
+def test_choosing_a_sample_reruns_only_its_fragment(browser, server):
+    page = open_page(browser, link(server, "escape"), 1400)
+    try:
+        reruns = fragment_reruns(page)
+        assert "Adam+CM (lr=0.05) at sharpness = 16" in page.locator(".cmxp-legend").inner_text()
+        page.get_by_role("combobox", name="configuration").click()
+        page.keyboard.press("ArrowDown")  # opens the list
+        page.get_by_role("option", name="Adam (lr=0.05) at sharpness = 2", exact=True).click()
+        page.wait_for_url(lambda url: "sample=0%2C0" in url, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.locator(".cmxp-legend").filter(has_text="Adam (lr=0.05) at sharpness = 2").wait_for(timeout=60_000)
+        assert reruns and all(reruns), reruns  # every rerun named the fragment: the sweep's part did not run
+        assert_no_error(page)
+    finally:
+        page.close()
+
+
+def test_marking_the_starts_carried_out_reruns_only_the_maps(browser, server):
+    page = open_page(browser, link(server, "basins"), 1400)
+    try:
+        reruns = fragment_reruns(page)
+        page.get_by_text("mark the starts each optimizer carried out of their own basin").click()
+        page.wait_for_url(lambda url: "left=true" in url, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= 5")
+        assert reruns and all(reruns), reruns
+        assert_no_error(page)
+    finally:
+        page.close()
+
+
+def first_figure_seconds(browser, url: str) -> float:
+    """Seconds from navigation to the first plotly figure drawn, in a new tab."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        start = time.monotonic()
+        page.goto(url, wait_until="commit")
+        page.wait_for_selector(FIGURE, timeout=300_000)
+        seconds = time.monotonic() - start
+        page.wait_for_selector(IDLE, timeout=300_000)
+        assert_no_error(page)
+        return seconds
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["escape", "basins"])
+def test_first_figure_time_with_results_cached(browser, server, name):
+    url = link(server, name, steps=str(110 + len(name)))  # steps no other test uses: the first visit computes
+    uncached = first_figure_seconds(browser, url)
+    cached = first_figure_seconds(browser, url)
+    print(f"\n{name}: first figure {uncached:.2f} s computing, {cached:.2f} s with the results cached")
+    assert cached < CACHED_FIGURE_SECONDS
