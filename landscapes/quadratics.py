@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from typing import NamedTuple
 
 import autograd.numpy as anp
 import numpy as np
@@ -80,6 +81,14 @@ CONVEXITY_MARGIN = 2.0
 CERTIFICATE_BISECTIONS = 60
 
 
+class RoundPair(NamedTuple):
+    """Two round bowls (A_k = s_k I) in the plane, as Python floats for the two-bowl gradient."""
+
+    coordinates: tuple[tuple[float, float], ...]  # per coordinate: the two centres'
+    scales: tuple[float, float]  # s_0, s_1
+    depths: tuple[float, float]
+
+
 class QuadraticBasins(Landscape):
     """A smooth minimum of K quadratic bowls: f = -tau log Σ_k exp(-q_k / tau), q_k = depth_k + ½ (x-c_k)ᵀ A_k (x-c_k).
 
@@ -89,8 +98,10 @@ class QuadraticBasins(Landscape):
     The closed forms work slot-major: bowl k is row k of a (K, N) array (of a (K, N, d) one off the plane), so each
     operation is one NumPy call over every bowl and the sums over bowls run along the outer axis. In the plane each
     coordinate is its own (K, N) array, the bowls' matrices enter as their entries, and no operation broadcasts over
-    the short axis of d (NumPy does that several times slower). In the plane and for two bowls every sum has two
-    terms, so the arithmetic is, bit for bit, what the earlier (N, K, d) einsum form computed.
+    the short axis of d (NumPy does that several times slower); two round bowls (two_basin) have a path of their own
+    on (N,) columns. In the plane with two bowls every sum has two terms, so f, the gradient and the Hessian are bit
+    for bit what `value`'s (N, K, d) arithmetic gives, whatever the layout (a sharp basin's Adam+SAM runs amplify a
+    last bit into different final losses, and the study's tables quote those).
     """
 
     name = "quadratic_basins"
@@ -111,6 +122,10 @@ class QuadraticBasins(Landscape):
         diagonal = np.einsum("kii->ki", self.hessians)
         isotropic = np.all(self.hessians == diagonal[:, :1, None] * np.eye(self.dim), axis=(1, 2))
         self._scales = diagonal[:, :1] if isotropic.all() else None  # (K, 1): A_k = s_k I for every bowl
+        self._pair = None  # two round bowls in the plane: their numbers as Python floats, for _two_bowl_grad
+        if self.dim == 2 and bowls == 2 and self._scales is not None:
+            self._pair = RoundPair(tuple((float(a), float(b)) for a, b in centres.T),
+                                   tuple(float(v) for v in self._scales[:, 0]), tuple(float(v) for v in self.depths))
 
     def value(self, X):
         """Written in autograd.numpy for autograd; `f` is the same arithmetic in plain NumPy."""
@@ -185,7 +200,47 @@ class QuadraticBasins(Landscape):
     def _f_block(self, X: np.ndarray) -> np.ndarray:
         return self._smooth_minimum(self._plane_bowls(X)[2] if self.dim == 2 else self._bowls(X)[1])
 
+    def _two_bowl_grad(self, X: np.ndarray) -> np.ndarray:
+        """The gradient for two round bowls in the plane (two_basin), a handful of NumPy calls on (N,) columns, in
+        exactly the general form's arithmetic: an offset from a centre coordinate of 0, a product by a scale of 1
+        and a depth of 0 are skipped (each leaves every bit as it is), and an offset both centres share is taken once.
+        (Cheaper forms, e.g. one exp for both weights, move the last bits, and Adam+SAM's runs in the sharp basin
+        amplify those into different final losses.)"""
+        pair = self._pair
+        parts = []  # per coordinate: offset and gradient part of bowl 0, then of bowl 1
+        for j, (c0, c1) in enumerate(pair.coordinates):
+            offset0 = X[:, j] - c0 if c0 else X[:, j]
+            offset1 = offset0 if c1 == c0 else (X[:, j] - c1 if c1 else X[:, j])
+            parts.append((offset0, offset0 * pair.scales[0] if pair.scales[0] != 1.0 else offset0,
+                          offset1, offset1 * pair.scales[1] if pair.scales[1] != 1.0 else offset1))
+        exponents = []
+        for k in range(2):
+            q = np.multiply(parts[0][2 * k], parts[0][2 * k + 1])
+            q += np.multiply(parts[1][2 * k], parts[1][2 * k + 1])
+            q *= 0.5
+            if pair.depths[k]:
+                q += pair.depths[k]
+            q /= -self.tau
+            exponents.append(q)
+        u0, u1 = exponents
+        top = np.maximum(u0, u1)
+        total = None
+        for u in exponents:
+            u -= top
+            np.maximum(u, EXP_FLOOR, out=u)
+            np.exp(u, out=u)
+            u -= EXP_AT_FLOOR
+            total = u.copy() if total is None else np.add(total, u, out=total)
+        u0 /= total
+        u1 /= total
+        g = np.empty_like(X)
+        for j, (_, part0, _, part1) in enumerate(parts):
+            np.add(np.multiply(u0, part0), np.multiply(u1, part1), out=g[:, j])
+        return g
+
     def _grad_block(self, X: np.ndarray) -> np.ndarray:
+        if self._pair is not None:
+            return self._two_bowl_grad(X)
         if self.dim != 2:
             G, q = self._bowls(X)
             return np.einsum("kn,knd->nd", self._weights(q), G)
