@@ -170,8 +170,9 @@ def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: in
     parts = [work.setup_work(landscape)]
     if draw_starts:
         probes = len(edge_search_rays(landscape.dim)) * (LADDER_RUNGS + BRACKET_POINTS)
+        drawn = 2 * max(runs, 16)
         parts += [work.basin_work(landscape, probes, "finding the basin's edge"),
-                  work.basin_work(landscape, 2 * max(runs, 16), "drawing starts inside the basin")]
+                  work.basin_work(landscape, drawn, "drawing starts inside the basin", near_minimum=True)]
     else:
         parts.append(work.basin_work(landscape, runs, "checking the starts lie in the basin"))
     chunk = min(runs, CHUNK_RUNS)
@@ -185,11 +186,12 @@ def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: in
 
 def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
                       runs: int = 1000, steps: int = 500, seed: int = 0, max_work: int | None = work.DEFAULT_MAX_WORK,
-                      spread: float = 0.5, starts: object = None) -> EscapeResult:
+                      spread: float = 0.5, starts: object = None, workers: int | None = None) -> EscapeResult:
     """Run `optimizer` from `runs` seeded starts inside `basin` for `steps` steps and count the escapes.
 
     `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); every one must
-    lie in the basin. The whole request is checked against `max_work` before anything runs.
+    lie in the basin. The whole request is checked against `max_work` before anything runs. `workers`: threads for
+    the runs' chunks (run_to_ends; None: chosen by the request's size).
     """
     surface = as_landscape(landscape)
     method = as_optimizer(optimizer)
@@ -208,7 +210,7 @@ def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, ba
         outside = int(np.count_nonzero(assign_basins(surface, starts) != index))
         if outside:
             raise SpecError(f"starts must lie in basin {index} of {surface.spec} ({outside} of {runs} do not)")
-    return measure_escape(surface, method, index, starts, steps)
+    return measure_escape(surface, method, index, starts, steps, workers)
 
 
 class EndPoints(NamedTuple):

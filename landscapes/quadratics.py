@@ -1,4 +1,4 @@
-"""Surfaces whose curvature is a knob: a quadratic bowl, random quadratic basins, and the sharp/flat two-basin family."""
+"""Surfaces whose curvature is a knob: a quadratic bowl, random quadratic basins and the sharp/flat two-basin family."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class Quadratic(Landscape):
         params = {"dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "seed": seed}
         super().__init__(dim, box(-half, half, dim), params)
         self.A, self.c = (A + A.T) / 2, c
+        # A run-step multiplies by A: measured by benchmarks/work_weights.py at 4.8, 47, 355 and 1,400 closed-form
+        # run-steps for d = 8, 50, 200 and 1,000 (rounded up here)
+        self.step_cost = max(1.0, 1.5 * dim + dim**2 / 300)
 
     def value(self, X):
         D = X - self.c
@@ -66,6 +69,10 @@ class Quadratic(Landscape):
         """The centre, exactly, when A is positive definite (no Newton refinement: d may be 1000)."""
         eigenvalues = np.linalg.eigvalsh(self.A)
         return (Minimum(self.c.copy(), 0.0, eigenvalues, "global"),) if eigenvalues[0] > 0 else ()
+
+    def minima_work(self) -> float:
+        """One symmetric eigendecomposition, no search (the base class's count assumes one)."""
+        return self.dim**3 / 100.0
 
     def certified_basins(self, X: np.ndarray) -> np.ndarray:
         """With A positive definite f is strictly convex: every finite point's flow, x(t) - c = exp(-At) (x_0 - c),
@@ -122,6 +129,10 @@ class QuadraticBasins(Landscape):
         self.tau = tau
         bowls = len(centres)
         self._rows_per_block = max(1, BLOCK_ELEMENTS // (bowls * self.dim))
+        # A run-step takes every bowl: measured by benchmarks/work_weights.py, in closed-form run-steps, 1.0 for two
+        # bowls in the plane, 2.2, 4.9 and 20 for 5, 12 and 50; off the plane 4.9, 3.8 and 8.1 for 5 bowls in 1, 3
+        # and 10 dimensions, 61 for 50 bowls in 10 (rounded up here)
+        self.step_cost = max(1.0, 0.5 * bowls) if self.dim == 2 else bowls * (1.0 + 0.2 * self.dim)
         self._centre_columns = centres.T[:, :, None]  # (d, K, 1): coordinate i of every centre as a column
         self._depth_column = self.depths[:, None]  # (K, 1)
         self._entries = self.hessians[:, :, :, None]  # (K, d, d, 1): entry (i, j) of every A_k as a (K, 1) column
