@@ -48,9 +48,9 @@ class Quadratic(Landscape):
         params = {"dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "seed": seed}
         super().__init__(dim, box(-half, half, dim), params)
         self.A, self.c = (A + A.T) / 2, c
-        # A run-step multiplies by A: measured by benchmarks/work_weights.py at 4.8, 47, 355 and 1,400 closed-form
-        # run-steps for d = 8, 50, 200 and 1,000 (rounded up here)
-        self.step_cost = max(1.0, 1.5 * dim + dim**2 / 300)
+        # A run-step multiplies by A: measured by benchmarks/work_weights.py at 0.4, 4.8, 47, 355 and 1,400
+        # closed-form run-steps for d = 2, 8, 50, 200 and 1,000 (rounded up here)
+        self.step_cost = max(1.0, (dim - 1.5) * (1.0 + dim / 200))
 
     def value(self, X):
         D = X - self.c
