@@ -24,7 +24,7 @@ from experiments.run import advance, as_optimizer, recorded_step_indices
 from landscapes import build_landscape
 
 LANDSCAPE, OPTIMIZER, RUNS, STEPS = "two_basin:sharpness=16", "adam_cm:lr=0.05", 100_000, 200
-ROUNDS = 3
+ROUNDS = 2
 MILLION = ["escape", "--landscape", "two_basin", "--optimizers", "adam,adam_cm", "--sweep", "sharpness=16",
            "--runs", "1000000", "--steps", "200", "--max-work", "10000000000"]
 PROJECT = Path(__file__).resolve().parents[1]

@@ -241,13 +241,12 @@ class QuadraticBasins(Landscape):
             exponents.append(q)
         u0, u1 = exponents
         top = np.maximum(u0, u1)
-        total = None
         for u in exponents:
             u -= top
             np.maximum(u, EXP_FLOOR, out=u)
             np.exp(u, out=u)
             u -= EXP_AT_FLOOR
-            total = u.copy() if total is None else np.add(total, u, out=total)
+        total = np.add(u0, u1, out=top)
         u0 /= total
         u1 /= total
         g = np.empty_like(X)
