@@ -30,15 +30,15 @@ FLOAT_BYTES = 8
 # Assigning one point to its basin depends on the landscape (Rosenbrock's curved valley takes the descent hundreds of
 # iterations; the quadratic basins prove most points at once) and on where the point lies: anywhere in the domain (a
 # grid point, or the end of a run started anywhere) or near a minimum (an escape measurement's starts and end points).
-BASIN_STEPS_PER_POINT = {"goldstein_price": 3000.0, "ackley": 3800.0, "himmelblau": 2100.0, "rastrigin": 1200.0,
-                         "six_hump_camel": 500.0, "rosenbrock": 6400.0, "beale": 4500.0, "quadratic": 3.0,
-                         "two_basin": 360.0, "random_basins": 360.0, "custom": 510.0}
-BASIN_STEPS_NEAR_MINIMUM = {"goldstein_price": 2000.0, "ackley": 7500.0, "himmelblau": 1600.0, "rastrigin": 1300.0,
-                            "six_hump_camel": 320.0, "rosenbrock": 5200.0, "beale": 740.0, "quadratic": 6.0,
-                            "two_basin": 140.0, "random_basins": 83.0, "custom": 380.0}
-BASIN_STEPS_OTHER = 6400.0  # a landscape not measured: the largest of all
-BASIN_HESSIAN_DIM_WEIGHT = 0.6  # ... times (1 + weight d) in 3 to 16 dimensions (the descent's Hessians)
-BASIN_LINEAR_DIM_WEIGHT = 0.01  # ... times (1 + weight d) above (plain gradient steps; a run-step costs more there too)
+BASIN_STEPS_PER_POINT = {"goldstein_price": 3300.0, "ackley": 4100.0, "himmelblau": 3200.0, "rastrigin": 2200.0,
+                         "six_hump_camel": 500.0, "rosenbrock": 7200.0, "beale": 4500.0, "quadratic": 4.5,
+                         "two_basin": 360.0, "random_basins": 380.0, "custom": 980.0}
+BASIN_STEPS_NEAR_MINIMUM = {"goldstein_price": 2000.0, "ackley": 8100.0, "himmelblau": 1800.0, "rastrigin": 1700.0,
+                            "six_hump_camel": 350.0, "rosenbrock": 6100.0, "beale": 910.0, "quadratic": 6.0,
+                            "two_basin": 140.0, "random_basins": 83.0, "custom": 520.0}
+BASIN_STEPS_OTHER = 7200.0  # a landscape not measured: the largest of all
+BASIN_HESSIAN_DIM_WEIGHT = 0.13  # ... times (1 + weight d) in 3 to 16 dimensions (the descent's Hessians)
+BASIN_LINEAR_DIM_WEIGHT = 0.002  # ... times (1 + weight d) above (plain gradient steps; a run-step costs more there)
 FRAME_WORK = 340_000.0  # drawing one GIF frame (matplotlib blit and palette quantisation)
 PIXEL_WORK = 41.0  # one grid point of a landscape picture or a contour (f and matplotlib's contouring)
 

@@ -173,9 +173,9 @@ class Landscape:
 
 REFINE_ITERATIONS = 60
 MULTISTART_STARTS = 64
-# An L-BFGS-B descent from one start, per dimension: a few hundred Python-level evaluations (measured by
-# benchmarks/work_weights.py: 16,000 run-steps; x 1.5, rounded up)
-MULTISTART_WORK_PER_START = 25_000.0
+# An L-BFGS-B descent from one start, per dimension: a few hundred Python-level evaluations of about 100 µs each
+# (measured by benchmarks/work_weights.py: 0.7-1.1 million run-steps; x 1.5, rounded up)
+MULTISTART_WORK_PER_START = 1_700_000.0
 
 
 def refine_minima(landscape: Landscape, guesses: np.ndarray, iterations: int = 60) -> tuple[Minimum, ...]:

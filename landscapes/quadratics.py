@@ -130,9 +130,9 @@ class QuadraticBasins(Landscape):
         bowls = len(centres)
         self._rows_per_block = max(1, BLOCK_ELEMENTS // (bowls * self.dim))
         # A run-step takes every bowl: measured by benchmarks/work_weights.py, in closed-form run-steps, 1.0 for two
-        # bowls in the plane, 2.2, 4.9 and 20 for 5, 12 and 50; off the plane 4.9, 3.8 and 8.1 for 5 bowls in 1, 3
-        # and 10 dimensions, 61 for 50 bowls in 10 (rounded up here)
-        self.step_cost = max(1.0, 0.5 * bowls) if self.dim == 2 else bowls * (1.0 + 0.2 * self.dim)
+        # bowls in the plane, 2.2, 4.9 and 20 for 5, 12 and 50; off the plane 2.2, 4.6 and 11 for 5 bowls in 1, 3
+        # and 10 dimensions, 10 for 12 in 6, 63 for 50 in 10 (rounded up here)
+        self.step_cost = max(1.0, 0.5 * bowls) if self.dim == 2 else bowls * (0.3 + 0.26 * self.dim)
         self._centre_columns = centres.T[:, :, None]  # (d, K, 1): coordinate i of every centre as a column
         self._depth_column = self.depths[:, None]  # (K, 1)
         self._entries = self.hessians[:, :, :, None]  # (K, d, d, 1): entry (i, j) of every A_k as a (K, 1) column
