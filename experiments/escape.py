@@ -33,9 +33,10 @@ CONFIDENCE = 0.95
 # Runs advanced together. Measured (benchmarks/work_weights.py prints it): run-steps per second peak at 10,000-20,000
 # runs; fewer do not amortise a step's fixed cost, more spill the step's temporaries out of the CPU's caches.
 CHUNK_RUNS = 20_000
-# Chunks run on several cores (threads) once a request has this many run-steps (gradient evaluations x runs):
-# measured by benchmarks/work_weights.py, below it the threads' start and the shared caches cost what they save.
-PARALLEL_MIN_RUN_STEPS = 4_000_000
+# Chunks run on several cores (threads) once a request has this many run-steps (gradient evaluations x runs).
+# Measured (benchmarks/work_weights.py; Adam+CM, two_basin, 200 steps, 2 cores, idle): two threads take 40,000 runs
+# 1.24 times as fast as one, 100,000 1.23 and 400,000 1.30 times; 20,000 runs (two chunks of 10,000) 0.86 times.
+PARALLEL_MIN_RUN_STEPS = 8_000_000
 PARALLEL_MIN_CHUNK = 5_000  # a request split across cores keeps at least this many runs in a chunk
 
 # The basin's nearest edge is searched along rays, at radii on a geometric ladder and then between two rungs.
@@ -261,8 +262,11 @@ def run_to_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, 
     `workers` threads take chunks at once (None: every core, once the request is large enough to pay, see
     chunk_threads; 1: one after another). Threads rather than processes: NumPy releases the GIL for its arithmetic,
     nothing is pickled (an Optimizer built from closures cannot be), and no process inherits its host's state (a
-    Streamlit server's). The results are the same bit for bit however the runs are chunked and whichever chunk
-    finishes first: each run's arithmetic is its own, and its random streams are named by its row (run_ids).
+    Streamlit server's). Measured on 2 idle cores, processes (spawned, the landscape and optimizer rebuilt from
+    their specs) took 400,000 runs x 200 steps 1.6 times as fast as one core, threads 1.3 times, but processes lose
+    below about 100,000 runs (their start costs 0.6 s). The results are the same bit for bit however the runs are
+    chunked and whichever chunk finishes first: each run's arithmetic is its own, and its random streams are named
+    by its row (run_ids).
     """
     n, dim = starts.shape
     ends = EndPoints(np.empty((n, dim)), np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8))
