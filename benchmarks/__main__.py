@@ -1,4 +1,5 @@
-"""`python -m benchmarks` (what `make bench` runs): every speed, ratio and wall time of issue 6, then the targets.
+"""`python -m benchmarks` (what `make bench` runs): every speed and ratio, the escape measurement's speed, the wall
+times, then the targets (benchmarks/targets.py).
 
 Exit status 1 if a target is missed. `--quick` measures only N = 100 without PyTorch (a smoke run, no targets).
 """
@@ -12,8 +13,8 @@ import sys
 
 import numpy as np
 
-from benchmarks import speed, wall_times
-from benchmarks.targets import Verdict, speed_verdicts, wall_verdicts
+from benchmarks import escape_speed, speed, wall_times
+from benchmarks.targets import TARGET_RUNS, Verdict, escape_verdicts, speed_verdicts, wall_verdicts
 
 
 def number(value: float | None, digits: int = 3) -> str:
@@ -28,6 +29,29 @@ def print_speed(s: speed.Speed) -> None:
     print(f"ratio {s.optimizer} {s.landscape} {s.n_runs} vs_torch_loop={number(s.ratio('torch_loop'), 4)} "
           f"vs_torch_batched={number(s.ratio('torch_batched'), 3)} vs_numpy_limit={number(s.ratio('numpy_limit'), 3)}",
           flush=True)
+
+
+def print_table(speeds: list[speed.Speed]) -> None:
+    """The N = 10,000 cases side by side: run-steps per second and cmx's ratio to each baseline."""
+    print(f"# at N = {TARGET_RUNS:,}: run-steps/s of cmx, the NumPy limit, batched PyTorch and the PyTorch loop; "
+          "cmx's ratio to each (the PyTorch loop's is reported, not judged)")
+    print(f"{'optimizer':12} {'landscape':16} {'cmx':>8} {'limit':>8} {'batched':>8} {'loop':>8} {'vs_limit':>8} "
+          f"{'vs_batched':>10} {'vs_loop':>8}")
+    for s in speeds:
+        if s.n_runs == TARGET_RUNS:
+            print(f"{s.optimizer:12} {s.landscape:16} {number(s.cmx):>8} {number(s.numpy_limit):>8} "
+                  f"{number(s.torch_batched):>8} {number(s.torch_loop):>8} {number(s.ratio('numpy_limit')):>8} "
+                  f"{number(s.ratio('torch_batched')):>10} {number(s.ratio('torch_loop'), 4):>8}")
+
+
+def print_escape(case: escape_speed.EscapeSpeed) -> None:
+    print(f"escape {escape_speed.LANDSCAPE} {escape_speed.OPTIMIZER} {case.runs} runs x {case.steps} steps: "
+          f"run-steps/s one core={number(case.run_steps / case.serial)} "
+          f"every core={number(case.run_steps / case.parallel)} "
+          f"(seconds: whole {number(case.serial)}, {number(case.parallel)} on every core; optimizer loop "
+          f"{number(case.loop)}, starts {number(case.starts)}, end basins {number(case.ends)})")
+    print(f"escape outside_loop_share={number(case.outside_share, 2)} "
+          f"basin_steps_per_point={number(case.basin_steps_per_point, 3)}", flush=True)
 
 
 def header(with_torch: bool) -> None:
@@ -52,12 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     speeds = speed.measure_all(with_torch, print_speed, (100,) if args.quick else speed.RUN_COUNTS)
     if args.quick:
         return 0
+    print_table(speeds)
+    case = escape_speed.measure_escape_case()
+    print_escape(case)
+    million_seconds, million_mb, note = escape_speed.measure_million()
+    print(f"wall million_run_escape {number(million_seconds)} s, peak resident {number(million_mb)} MB  {note}",
+          flush=True)
     walls = wall_times.measure_all(lambda name, secs, note: print(f"wall {name} {number(secs, 3)} s  {note}",
                                                                     flush=True))
-    verdicts: list[Verdict] = speed_verdicts(speeds) + wall_verdicts(walls)
+    verdicts: list[Verdict] = (speed_verdicts(speeds) + escape_verdicts(case, million_seconds, million_mb)
+                               + wall_verdicts(walls))
     for verdict in verdicts:
         print(verdict.line())
     missed = [v for v in verdicts if not v.met]
+    print(f"# load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"targets met: {len(verdicts) - len(missed)} of {len(verdicts)}")
     return 1 if missed else 0
 

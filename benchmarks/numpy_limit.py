@@ -62,6 +62,76 @@ def quadratic_grad(A: np.ndarray, c: np.ndarray):
     return lambda X: (X - c) @ A
 
 
+def two_basin_grad(sharpness: float, depth: float, tau: float):
+    """two_basin's gradient (N, 2) -> (N, 2) in cmx's arithmetic, written out for its two bowls (sharp: centre
+    (-1, 0), curvature `sharpness`; flat: centre (1, 0), curvature 1, depth -`depth`): u_k = -q_k / tau, the softmax
+    weights w_k from both exps (raised to -700 where exp is slow), g = w_0 s (x - c_0) + w_1 (x - c_1)."""
+    flat_depth = -depth
+
+    def grad(X: np.ndarray) -> np.ndarray:
+        y = X[:, 1]
+        sharp_x = X[:, 0] + 1.0
+        flat_x = X[:, 0] - 1.0
+        sharp_gx = sharp_x * sharpness
+        sharp_gy = y * sharpness
+        u0 = sharp_x * sharp_gx
+        u0 += y * sharp_gy
+        u0 *= 0.5
+        u0 /= -tau
+        u1 = np.square(flat_x)
+        u1 += np.square(y)
+        u1 *= 0.5
+        u1 += flat_depth
+        u1 /= -tau
+        top = np.maximum(u0, u1)
+        for u in (u0, u1):
+            u -= top
+            np.maximum(u, -700.0, out=u)
+            np.exp(u, out=u)
+        total = u0 + u1
+        u0 /= total
+        u1 /= total
+        g = np.empty_like(X)
+        np.add(u0 * sharp_gx, u1 * flat_x, out=g[:, 0])
+        np.add(u0 * sharp_gy, u1 * y, out=g[:, 1])
+        return g
+
+    return grad
+
+
+def quadratic_basins_grad(centres: np.ndarray, hessians: np.ndarray, depths: np.ndarray, tau: float):
+    """The gradient (N, 2) -> (N, 2) of -tau log Σ_k exp(-q_k / tau), q_k = depth_k + ½ (x-c_k)ᵀ A_k (x-c_k), in the
+    plane, by cmx's algorithm: slot-major (K, N) arrays, one per coordinate, each operation over every bowl."""
+    cx, cy = centres[:, 0, None], centres[:, 1, None]
+    a, b, c = hessians[:, 0, 0, None], hessians[:, 0, 1, None], hessians[:, 1, 1, None]
+    shift = depths[:, None] / tau
+
+    def grad(X: np.ndarray) -> np.ndarray:
+        dx = X[:, 0] - cx
+        dy = X[:, 1] - cy
+        gx = a * dx
+        gx += b * dy
+        gy = b * dx
+        gy += c * dy
+        u = dx * gx
+        dy *= gy
+        u += dy
+        u *= -0.5 / tau
+        u -= shift
+        u -= u.max(axis=0)
+        np.maximum(u, -700.0, out=u)
+        np.exp(u, out=u)
+        u /= u.sum(axis=0)
+        gx *= u
+        gy *= u
+        g = np.empty((X.shape[0], 2))
+        np.sum(gx, axis=0, out=g[:, 0])
+        np.sum(gy, axis=0, out=g[:, 1])
+        return g
+
+    return grad
+
+
 def adam(grad, x0: np.ndarray, steps: int, lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
          rho: float | None = None) -> np.ndarray:
     """Final points (N, d) of Adam (torch.optim.Adam's arithmetic); with `rho`, Adam+SAM."""

@@ -18,7 +18,7 @@ from experiments.run import run
 from landscapes import build_landscape
 
 OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
-LANDSCAPES = ("ackley", "goldstein_price", "quadratic:dim=8")
+LANDSCAPES = ("ackley", "goldstein_price", "quadratic:dim=8", "two_basin", "random_basins")
 RUN_COUNTS = (1, 100, 10_000)
 STEPS = 500
 LR = 0.01
@@ -58,14 +58,22 @@ def starts_in_domain(landscape, n_runs: int) -> np.ndarray:
     return np.random.default_rng(0).uniform(landscape.domain.low, landscape.domain.high, (n_runs, landscape.dim))
 
 
+def limit_gradient(landscape) -> Callable[[np.ndarray], np.ndarray]:
+    """The hand-written closed-form gradient of the NumPy limit for this landscape."""
+    if landscape.name == "ackley":
+        return numpy_limit.ackley_grad
+    if landscape.name == "goldstein_price":
+        return numpy_limit.goldstein_price_grad
+    if landscape.name == "two_basin":
+        return numpy_limit.two_basin_grad(landscape.params["sharpness"], landscape.params["depth"], landscape.tau)
+    if landscape.name == "random_basins":
+        return numpy_limit.quadratic_basins_grad(landscape.centres, landscape.hessians, landscape.depths, landscape.tau)
+    return numpy_limit.quadratic_grad(landscape.A, landscape.c)
+
+
 def limit_runner(optimizer: str, landscape) -> Callable[[np.ndarray, int], np.ndarray]:
     """The hand-written NumPy loop for this optimizer and landscape: (starts, steps) -> final points."""
-    if landscape.name == "ackley":
-        grad = numpy_limit.ackley_grad
-    elif landscape.name == "goldstein_price":
-        grad = numpy_limit.goldstein_price_grad
-    else:
-        grad = numpy_limit.quadratic_grad(landscape.A, landscape.c)
+    grad = limit_gradient(landscape)
     loop = numpy_limit.adam_cm if optimizer.endswith("cm") else numpy_limit.adam
     rho = RHO if "sam" in optimizer else None
     return lambda starts, steps: loop(grad, starts, steps, LR, rho=rho)
@@ -78,6 +86,8 @@ def torch_function(landscape):
         return tb.ackley
     if landscape.name == "goldstein_price":
         return tb.goldstein_price
+    if landscape.name in ("two_basin", "random_basins"):
+        return tb.quadratic_basins(landscape.centres, landscape.hessians, landscape.depths, landscape.tau)
     return tb.quadratic(landscape.A, landscape.c)
 
 
@@ -114,7 +124,7 @@ def timed_methods(optimizer: str, landscape_spec: str, n_runs: int, with_torch: 
     spec = f"{optimizer}:lr={LR}" + (f",rho={RHO}" if "sam" in optimizer else "")
     limit = limit_runner(optimizer, landscape)
     work = n_runs * STEPS
-    methods = {"cmx": (lambda: run(landscape_spec, spec, starts, STEPS, record="final"), work),
+    methods = {"cmx": (lambda: run(landscape_spec, spec, starts, STEPS, record="final", max_work=None), work),
                "numpy_limit": (lambda: limit(starts, STEPS), work)}
     setting = None
     if with_torch and optimizer in BATCHED:

@@ -39,6 +39,18 @@ def quadratic(A: np.ndarray, c: np.ndarray):
     return f
 
 
+def quadratic_basins(centres: np.ndarray, hessians: np.ndarray, depths: np.ndarray, tau: float):
+    """-tau log Σ_k exp(-q_k / tau), q_k = depth_k + ½ (x-c_k)ᵀ A_k (x-c_k), per row (two_basin, random_basins)."""
+    C, A, depth = (torch.from_numpy(a) for a in (centres, hessians, depths))
+
+    def f(X: torch.Tensor) -> torch.Tensor:
+        D = X[:, None, :] - C
+        q = depth + 0.5 * torch.einsum("nkd,kde,nke->nk", D, A, D)
+        return -tau * torch.logsumexp(-q / tau, dim=1)
+
+    return f
+
+
 class AdamCM(torch.optim.Optimizer):
     """Adam with critical momenta over parameters that form one run (../shared/SPEC.md §2, the authors' arithmetic).
 

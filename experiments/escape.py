@@ -2,15 +2,20 @@
 
 A run escapes basin B when the basin of its final point is not B; a run that stops early (diverged, or an undefined
 gradient) is counted as such, never as escaped. Only end points are kept, and runs advance in chunks of at most
-CHUNK_RUNS, so memory is O(N d) whatever the number of steps and does not grow with a chunk's trajectories.
+CHUNK_RUNS, so memory is O(N d) whatever the number of steps and does not grow with a chunk's trajectories; a large
+request takes its chunks on every core at once (`run_to_ends`), with the same results bit for bit.
 """
 
 from __future__ import annotations
 
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import binomtest
+from scipy.special import ndtri
 
 from experiments import work
 from experiments.basins import assign_basins, final_basins
@@ -25,7 +30,14 @@ SEED = Field("seed", "int", 0, "seed of the random starts", low=0, high=2**32 - 
 SPREAD = Field("spread", "float", 0.5, "starts lie within this fraction of the distance from the minimum to its "
                                          "basin's nearest edge", low=0.0, high=1.0, low_open=True)
 CONFIDENCE = 0.95
-CHUNK_RUNS = 100_000  # runs advanced together: large enough to amortise each step's overhead, small enough for memory
+# Runs advanced together. Measured (benchmarks/work_weights.py prints it): run-steps per second peak at 10,000-20,000
+# runs; fewer do not amortise a step's fixed cost, more spill the step's temporaries out of the CPU's caches.
+CHUNK_RUNS = 20_000
+# Chunks run on several cores (threads) once a request has this many run-steps (gradient evaluations x runs).
+# Measured (benchmarks/work_weights.py; Adam+CM, two_basin, 200 steps, 2 cores, idle): two threads take 40,000 runs
+# 1.24 times as fast as one, 100,000 1.23 and 400,000 1.30 times; 20,000 runs (two chunks of 10,000) 0.86 times.
+PARALLEL_MIN_RUN_STEPS = 8_000_000
+PARALLEL_MIN_CHUNK = 5_000  # a request split across cores keeps at least this many runs in a chunk
 
 # The basin's nearest edge is searched along rays, at radii on a geometric ladder and then between two rungs.
 LADDER_RUNGS, LADDER_RATIO, BRACKET_POINTS, RAYS_2D, RANDOM_RAYS = 24, 2**0.5, 16, 32, 32
@@ -121,13 +133,22 @@ def _uniform_ball(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The Wilson score interval for a binomial proportion (scipy's), exactly 0 (1) at its end when k = 0 (k = n)."""
+    """The Wilson score interval for a binomial proportion, exactly 0 (1) at its end when k = 0 (k = n).
+
+    scipy.stats.binomtest(k, n).proportion_ci(method="wilson")'s arithmetic (Newcombe 1998), operation for operation,
+    so the bounds are scipy's bit for bit; written out because importing scipy.stats costs `cmx escape` 0.4 s.
+    """
     if not 0 <= successes <= trials or trials < 1:
         raise ValueError(f"need 0 <= successes <= trials and trials >= 1 (got {successes}, {trials})")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1) (got {confidence})")
-    interval = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(interval.low), float(interval.high)
+    k, n = int(successes), int(trials)
+    p = k / n
+    z = ndtri(0.5 + 0.5 * confidence)
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * math.sqrt(4 * n * p * (1 - p) + z**2)
+    return 0.0 if k == 0 else float(center - delta), 1.0 if k == n else float(center + delta)
 
 
 @dataclass(frozen=True)
@@ -156,29 +177,34 @@ class EscapeResult:
 
 def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int, draw_starts: bool) -> work.Work:
     """Everything an escape experiment costs: the minima, the search for the basin's edge and the draws of starts
-    (each assigned to its basin), the runs, and the basin of every end point."""
+    (each assigned to its basin), the runs, and the basin of every end point (runs started near a minimum end near
+    one, or on their way to another: the weight for points near a minimum is measured on such end points too)."""
     parts = [work.setup_work(landscape)]
     if draw_starts:
         probes = len(edge_search_rays(landscape.dim)) * (LADDER_RUNGS + BRACKET_POINTS)
+        drawn = 2 * max(runs, 16)
         parts += [work.basin_work(landscape, probes, "finding the basin's edge"),
-                  work.basin_work(landscape, 2 * max(runs, 16), "drawing starts inside the basin")]
+                  work.basin_work(landscape, drawn, "drawing starts inside the basin", near_minimum=True)]
     else:
         parts.append(work.basin_work(landscape, runs, "checking the starts lie in the basin"))
     chunk = min(runs, CHUNK_RUNS)
+    at_once = chunk_threads(runs, steps * optimizer.grad_evals_per_step, None)  # chunks in flight together
     parts += [work.Work(work.run_work(landscape, optimizer, runs, steps, 0).parts,
                         held_bytes=float(runs) * (3 * landscape.dim + 4) * work.FLOAT_BYTES,
-                        peak_bytes=work.run_work(landscape, optimizer, chunk, steps, 2).bytes),
-              work.basin_work(landscape, runs, "assigning the end points' basins", batch=chunk)]
+                        peak_bytes=at_once * work.run_work(landscape, optimizer, chunk, steps, 2).bytes),
+              work.basin_work(landscape, runs, "assigning the end points' basins", batch=chunk * at_once,
+                              near_minimum=True)]
     return work.total(parts)
 
 
 def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
                       runs: int = 1000, steps: int = 500, seed: int = 0, max_work: int | None = work.DEFAULT_MAX_WORK,
-                      spread: float = 0.5, starts: object = None) -> EscapeResult:
+                      spread: float = 0.5, starts: object = None, workers: int | None = None) -> EscapeResult:
     """Run `optimizer` from `runs` seeded starts inside `basin` for `steps` steps and count the escapes.
 
     `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); every one must
-    lie in the basin. The whole request is checked against `max_work` before anything runs.
+    lie in the basin. The whole request is checked against `max_work` before anything runs. `workers`: threads for
+    the runs' chunks (run_to_ends; None: chosen by the request's size).
     """
     surface = as_landscape(landscape)
     method = as_optimizer(optimizer)
@@ -197,24 +223,88 @@ def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, ba
         outside = int(np.count_nonzero(assign_basins(surface, starts) != index))
         if outside:
             raise SpecError(f"starts must lie in basin {index} of {surface.spec} ({outside} of {runs} do not)")
-    return measure_escape(surface, method, index, starts, steps)
+    return measure_escape(surface, method, index, starts, steps, workers)
 
 
-def measure_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray,
-                   steps: int) -> EscapeResult:
-    """Run checked starts (inside `basin`) in chunks of CHUNK_RUNS, keeping only end points, and count the escapes."""
+class EndPoints(NamedTuple):
+    """Where N runs ended: final points (N, d), final losses (N,), basins (N,) (experiments.basins codes) and stop
+    reasons (N,) (experiments.run codes)."""
+
+    final: np.ndarray
+    final_losses: np.ndarray
+    basins: np.ndarray
+    reasons: np.ndarray
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def chunk_threads(runs: int, evals: int, workers: int | None) -> int:
+    """How many threads take a request's chunks: `workers` if given, else every available core once the request has
+    PARALLEL_MIN_RUN_STEPS run-steps (`evals` gradient evaluations per run) and enough runs for two chunks."""
+    if workers is not None:
+        return max(1, int(workers))
+    if runs * evals < PARALLEL_MIN_RUN_STEPS or runs < 2 * PARALLEL_MIN_CHUNK:
+        return 1
+    return available_cores()
+
+
+def run_to_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, steps: int,
+                workers: int | None = None) -> EndPoints:
+    """Advance checked starts (N, d) `steps` steps in chunks of at most CHUNK_RUNS, keeping only where each run
+    ended: memory O(N d).
+
+    `workers` threads take chunks at once (None: every core, once the request is large enough to pay, see
+    chunk_threads; 1: one after another). Threads rather than processes: NumPy releases the GIL for its arithmetic,
+    nothing is pickled (an Optimizer built from closures cannot be), and no process inherits its host's state (a
+    Streamlit server's). Measured on 2 idle cores, processes (spawned, the landscape and optimizer rebuilt from
+    their specs) took 400,000 runs x 200 steps 1.6 times as fast as one core, threads 1.3 times, but processes lose
+    below about 100,000 runs (their start costs 0.6 s). The results are the same bit for bit however the runs are
+    chunked and whichever chunk finishes first: each run's arithmetic is its own, and its random streams are named
+    by its row (run_ids).
+    """
     n, dim = starts.shape
-    final = np.empty((n, dim))
-    final_losses = np.empty(n)
-    basins = np.empty(n, dtype=np.int64)
-    reasons = np.empty(n, dtype=np.int8)
+    ends = EndPoints(np.empty((n, dim)), np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8))
     keep = recorded_step_indices(steps, "final")
-    for low in range(0, n, CHUNK_RUNS):
-        rows = slice(low, min(low + CHUNK_RUNS, n))
+    threads = chunk_threads(n, steps * optimizer.grad_evals_per_step, workers)
+    size = CHUNK_RUNS if threads == 1 else min(CHUNK_RUNS, max(PARALLEL_MIN_CHUNK, -(-n // threads)))
+    landscape.minima  # found once, before any thread needs them
+
+    def advance_chunk(low: int) -> None:
+        rows = slice(low, min(low + size, n))
         chunk = advance(landscape, optimizer, starts[rows], steps, keep, np.arange(rows.start, rows.stop))
-        final[rows], final_losses[rows] = chunk.final, chunk.final_losses
-        basins[rows], reasons[rows] = final_basins(landscape, chunk), chunk.stop_reason
-    return summarise_escape(landscape, optimizer, basin, starts, final, final_losses, basins, reasons, steps)
+        ends.final[rows], ends.final_losses[rows] = chunk.final, chunk.final_losses
+        ends.basins[rows], ends.reasons[rows] = final_basins(landscape, chunk), chunk.stop_reason
+
+    lows = range(0, n, size)
+    if threads == 1 or len(lows) == 1:
+        for low in lows:
+            advance_chunk(low)
+        return ends
+    with ThreadPoolExecutor(max_workers=min(threads, len(lows)), thread_name_prefix="cmx-chunks") as pool:
+        futures = [pool.submit(advance_chunk, low) for low in lows]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:  # an error or an interrupt: drop the chunks not started; the pool waits for the rest
+            for future in futures:
+                future.cancel()
+            raise
+    return ends
+
+
+def measure_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, steps: int,
+                   workers: int | None = None) -> EscapeResult:
+    """Run checked starts (inside `basin`) in chunks, keeping only end points (run_to_ends, which `workers` is
+    passed to), and count the escapes."""
+    ends = run_to_ends(landscape, optimizer, starts, steps, workers)
+    return summarise_escape(landscape, optimizer, basin, starts, ends.final, ends.final_losses, ends.basins,
+                            ends.reasons, steps)
 
 
 def summarise_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, final: np.ndarray,

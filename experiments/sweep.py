@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 
 from experiments import work
-from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN, final_basins
-from experiments.escape import RUNS, SEED, SPREAD, escape_work, measure_escape, resolve_basin, starts_in_basin
+from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
+from experiments.escape import (RUNS, SEED, SPREAD, escape_work, measure_escape, resolve_basin, run_to_ends,
+                                starts_in_basin)
 from experiments.metrics import largest_eigenvalue
-from experiments.run import DIVERGED, UNDEFINED, advance, as_landscape, as_optimizer, as_steps, recorded_step_indices
+from experiments.run import DIVERGED, UNDEFINED, as_landscape, as_optimizer, as_steps
 from experiments.starts import uniform_starts
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
@@ -250,10 +251,9 @@ def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int) -> d
                    "ci_high": found.ci_high, "flatter_fraction": found.flatter_fraction}
         final, losses, basins = found.final, found.final_losses, found.final_basins
     else:
-        result = advance(landscape, job.optimizer, starts, job.steps, recorded_step_indices(job.steps, "final"))
-        final, losses, basins = result.final, result.final_losses, final_basins(landscape, result)
-        columns = {"runs": result.n_runs, "diverged": int(np.sum(result.stop_reason == DIVERGED)),
-                   "undefined": int(np.sum(result.stop_reason == UNDEFINED))}
+        final, losses, basins, reasons = run_to_ends(landscape, job.optimizer, starts, job.steps)
+        columns = {"runs": len(starts), "diverged": int(np.sum(reasons == DIVERGED)),
+                   "undefined": int(np.sum(reasons == UNDEFINED))}
     return {**columns, **summarise_finals(landscape, starts, final, losses, basins)}
 
 

@@ -26,12 +26,22 @@ APP_REQUEST_BYTES = 512 * 1024**2  # the same in the app, where many sessions sh
 MIN_BATCH = 100
 FLOAT_BYTES = 8
 
-# Measured weights (benchmarks/work_weights.py): run-steps of work per unit of each part.
-BASIN_STEPS_PER_POINT = 120.0  # assigning one 2-D point to its basin, as run-steps of the same landscape
-BASIN_HESSIAN_DIM_WEIGHT = 0.08  # ... times (1 + weight d^3) while the flow uses Hessians (d <= 16)
-BASIN_LINEAR_DIM_WEIGHT = 6.0  # ... times (1 + weight d) above that (plain gradient steps, more of them)
-FRAME_WORK = 150_000.0  # drawing one GIF frame (matplotlib blit and palette quantisation)
-PIXEL_WORK = 2.0  # one grid point of a landscape picture or a contour (f and the contour bookkeeping)
+# Measured weights (benchmarks/work_weights.py prints them; each is its largest measurement x 1.5, rounded up):
+# run-steps of work per unit of each part, a run-step being one optimizer step of one run on the same landscape.
+# Assigning one point to its basin depends on the landscape (Rosenbrock's curved valley takes the descent hundreds of
+# iterations; the quadratic basins prove most points at once) and on where the point lies: anywhere in the domain (a
+# grid point, or the end of a run started anywhere) or near a minimum (an escape measurement's starts and end points).
+BASIN_STEPS_PER_POINT = {"goldstein_price": 3300.0, "ackley": 4100.0, "himmelblau": 3200.0, "rastrigin": 2200.0,
+                         "six_hump_camel": 500.0, "rosenbrock": 7200.0, "beale": 4500.0, "quadratic": 4.5,
+                         "two_basin": 360.0, "random_basins": 380.0, "custom": 980.0}
+BASIN_STEPS_NEAR_MINIMUM = {"goldstein_price": 2000.0, "ackley": 8100.0, "himmelblau": 1800.0, "rastrigin": 1700.0,
+                            "six_hump_camel": 350.0, "rosenbrock": 6100.0, "beale": 910.0, "quadratic": 6.0,
+                            "two_basin": 140.0, "random_basins": 83.0, "custom": 520.0}
+BASIN_STEPS_OTHER = 7200.0  # a landscape not measured: the largest of all
+BASIN_HESSIAN_DIM_WEIGHT = 0.13  # ... times (1 + weight d) in 3 to 16 dimensions (the descent's Hessians)
+BASIN_LINEAR_DIM_WEIGHT = 0.002  # ... times (1 + weight d) above (plain gradient steps; a run-step costs more there)
+FRAME_WORK = 340_000.0  # drawing one GIF frame (matplotlib blit and palette quantisation)
+PIXEL_WORK = 41.0  # one grid point of a landscape picture or a contour (f and matplotlib's contouring)
 
 
 @dataclass(frozen=True)
@@ -102,11 +112,15 @@ def run_work(landscape, optimizer, runs: int, steps: int, recorded: int) -> Work
                 peak_bytes=float(runs) * per_run_state * FLOAT_BYTES)
 
 
-def basin_work(landscape, points: int, what: str = "basin assignment", batch: int | None = None) -> Work:
-    """Assigning `points` points to the basin their gradient flow ends in, `batch` of them at a time (all)."""
+def basin_work(landscape, points: int, what: str = "basin assignment", batch: int | None = None,
+               near_minimum: bool = False) -> Work:
+    """Assigning `points` points to the basin their gradient flow ends in, `batch` of them at a time (all); points
+    `near_minimum` are starts drawn inside a basin, the others may lie anywhere."""
     d = landscape.dim
-    scale = (1 + BASIN_HESSIAN_DIM_WEIGHT * d**3) if d <= 16 else (1 + BASIN_LINEAR_DIM_WEIGHT * d)
-    units = float(points) * BASIN_STEPS_PER_POINT * scale * landscape.step_cost
+    scale = 1.0 if d <= 2 else (1 + BASIN_HESSIAN_DIM_WEIGHT * d) if d <= 16 else (1 + BASIN_LINEAR_DIM_WEIGHT * d)
+    per_point = (BASIN_STEPS_NEAR_MINIMUM if near_minimum else BASIN_STEPS_PER_POINT).get(landscape.name,
+                                                                                          BASIN_STEPS_OTHER)
+    units = float(points) * per_point * scale * landscape.step_cost
     at_once = float(points if batch is None else min(batch, points))
     transient = at_once * (d * d + 12 * d) * FLOAT_BYTES * (4 if d <= 16 else 1)
     return Work(((what, units),), held_bytes=float(points) * 8, peak_bytes=transient)

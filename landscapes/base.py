@@ -165,10 +165,17 @@ class Landscape:
         """Hook for subclasses to name minima; the lowest (and any tied with it) are called "global" by default."""
         return minima
 
+    def certified_basins(self, X: np.ndarray) -> np.ndarray:
+        """Hook for subclasses that can prove, without following it, which listed minimum a point's gradient flow
+        ends in: (N,) index into `minima`, -1 where not proven (here: everywhere). experiments.basins asks first."""
+        return np.full(self.points(X).shape[0], -1, dtype=np.int64)
+
 
 REFINE_ITERATIONS = 60
 MULTISTART_STARTS = 64
-MULTISTART_WORK_PER_START = 30_000.0  # an L-BFGS-B descent from one start: a few hundred Python-level evaluations
+# An L-BFGS-B descent from one start, per dimension: a few hundred Python-level evaluations of about 100 µs each
+# (measured by benchmarks/work_weights.py: 0.7-1.1 million run-steps; x 1.5, rounded up)
+MULTISTART_WORK_PER_START = 1_700_000.0
 
 
 def refine_minima(landscape: Landscape, guesses: np.ndarray, iterations: int = 60) -> tuple[Minimum, ...]:

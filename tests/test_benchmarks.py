@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from benchmarks import numpy_limit
-from benchmarks.speed import LANDSCAPES, LR, OPTIMIZERS, RHO, limit_runner, starts_in_domain
+from benchmarks.escape_speed import measure_escape_case
+from benchmarks.speed import LANDSCAPES, LR, OPTIMIZERS, RHO, Speed, limit_gradient, limit_runner, starts_in_domain
+from benchmarks.targets import numpy_limit_bound, speed_verdicts
 from experiments.run import run
 from landscapes import build_landscape
 
@@ -36,6 +38,19 @@ def test_numpy_limit_quadratic_gradient_equals_the_landscapes(spec):
     shifted = numpy_limit.quadratic_grad(landscape.A, landscape.c + 0.5)
     np.testing.assert_allclose(numpy_limit.quadratic_grad(landscape.A, landscape.c)(X), landscape.grad(X), rtol=1e-13)
     np.testing.assert_allclose(shifted(X), (X - landscape.c - 0.5) @ landscape.A, rtol=1e-13)
+
+
+@pytest.mark.parametrize("spec", ["two_basin", "two_basin:sharpness=16,depth=-0.5,tau=0.02",
+                                  "two_basin:sharpness=10000,tau=0.005", "random_basins",
+                                  "random_basins:basins=9,tau=0.3,seed=3"])
+def test_numpy_limit_quadratic_basins_gradients_equal_the_landscapes(spec):
+    landscape = build_landscape(spec)
+    X = starts_in_domain(landscape, 2000)
+    g = landscape.grad(X)
+    if landscape.name == "two_basin":  # cmx's arithmetic, written out: the same bits
+        np.testing.assert_array_equal(limit_gradient(landscape)(X), g)
+    else:
+        np.testing.assert_allclose(limit_gradient(landscape)(X), g, rtol=1e-12, atol=1e-12 * np.abs(g).max())
 
 
 @pytest.mark.parametrize("steps", [1, 2, 40])
@@ -70,3 +85,20 @@ def test_torch_batched_takes_cmx_steps(optimizer, landscape_spec, implementation
     starts = starts_in_domain(landscape, 20)
     batched = torch_batched(optimizer, torch_function(landscape), starts, 30, LR, RHO, implementation)
     np.testing.assert_allclose(batched, cmx_final(optimizer, landscape_spec, starts, 30), rtol=0, atol=1e-10)
+
+
+def test_the_escape_case_accounts_for_its_parts():
+    case = measure_escape_case(runs=3000, steps=20, rounds=1)
+    assert case.run_steps == 60_000 and 0 < case.loop < case.serial and case.ends > 0 and case.starts > 0
+    assert 0 < case.outside_share < 1 and case.basin_steps_per_point > 0
+
+
+def test_the_numpy_limit_targets_are_issue_11s_on_the_escape_surfaces_and_the_torch_loop_is_not_judged():
+    assert numpy_limit_bound("adam_cm", "two_basin") == numpy_limit_bound("adam_sam", "random_basins") == 0.67
+    assert numpy_limit_bound("adam_cm", "ackley") == 0.5 and numpy_limit_bound("adam", "ackley") == 0.67
+    speeds = [Speed("adam", "two_basin", 10_000, cmx=3.0, numpy_limit=4.0, torch_loop=1.0, torch_batched=1.0),
+              Speed("adam_cm", "two_basin", 10_000, cmx=2.0, numpy_limit=4.0, torch_loop=1e9, torch_batched=None),
+              Speed("adam", "two_basin", 100, cmx=1.0, numpy_limit=4.0, torch_loop=1e9, torch_batched=9.0)]
+    verdicts = {v.what: v.met for v in speed_verdicts(speeds)}
+    assert verdicts == {"adam two_basin 10000 vs_torch_batched": True, "adam two_basin 10000 vs_numpy_limit": True,
+                        "adam_cm two_basin 10000 vs_numpy_limit": False}

@@ -10,8 +10,11 @@ from scipy.differentiate import hessian as fd_hessian, jacobian as fd_jacobian
 from landscapes import LANDSCAPES, Quadratic, build_landscape
 from specs import SpecError
 
-SPECS = ["goldstein_price", "ackley", "ackley:dim=3", "quadratic", "quadratic:dim=5,lambda_min=0.1,lambda_max=100,seed=3",
-         "random_basins", "random_basins:basins=3,dim=3,seed=7", "two_basin", "two_basin:sharpness=64,depth=-0.5",
+SPECS = ["goldstein_price", "ackley", "ackley:dim=3", "quadratic",
+         "quadratic:dim=5,lambda_min=0.1,lambda_max=100,seed=3", "random_basins", "random_basins:basins=3,dim=3,seed=7",
+         "two_basin", "two_basin:sharpness=64,depth=-0.5", "two_basin:sharpness=10000,tau=0.005",
+         "two_basin:sharpness=1,depth=1.5,tau=1", "random_basins:dim=1,seed=2",
+         "random_basins:basins=12,lambda_max=1000,tau=0.3,seed=5",
          "rosenbrock", "himmelblau", "rastrigin", "rastrigin:dim=3", "six_hump_camel", "beale"]
 BUILT = {spec: build_landscape(spec) for spec in SPECS}
 
@@ -196,3 +199,84 @@ def test_high_dimensional_landscapes_list_their_minima_quickly(spec, count):
     assert len(landscape.minima) == count
     assert landscape.global_minimum.value == pytest.approx(0.0, abs=1e-12)
     np.testing.assert_allclose(landscape.global_minimum.location, np.zeros(landscape.dim), atol=1e-12)
+
+
+# -- the quadratic basins' closed forms -------------------------------------------------------------------------------
+def einsum_form(landscape, X):
+    """f, gradient and Hessian of a QuadraticBasins in the (N, K, d) einsum form with scipy's softmax: the reference
+    arithmetic that the closed forms keep bit for bit in the plane with two bowls."""
+    from scipy.special import softmax
+
+    D = X[:, None, :] - landscape.centres[None, :, :]
+    G = np.einsum("kde,nke->nkd", landscape.hessians, D)
+    q = landscape.depths + 0.5 * np.sum(D * G, axis=2)
+    low = np.min(q, axis=1, keepdims=True)
+    f = (low - landscape.tau * np.log(np.sum(np.exp((low - q) / landscape.tau), axis=1, keepdims=True)))[:, 0]
+    w = softmax(-q / landscape.tau, axis=1)
+    g = np.einsum("nk,nkd->nd", w, G)
+    spread = np.einsum("nk,nkd,nke->nde", w, G, G) - g[:, :, None] * g[:, None, :]
+    return f, g, np.einsum("nk,kde->nde", w, landscape.hessians) - spread / landscape.tau
+
+
+def probe_points(landscape, count: int = 4000) -> np.ndarray:
+    """Domain points, far points where every exp but one underflows, the centres, and points next to them."""
+    rng = np.random.default_rng(11)
+    low, high = landscape.domain.low, landscape.domain.high
+    near = landscape.centres[rng.integers(0, 2, 300)] + rng.normal(0, 1e-7, (300, 2))
+    return np.concatenate([rng.uniform(low, high, (count, landscape.dim)), rng.uniform(30 * low, 30 * high, (500, 2)),
+                           landscape.centres, near, np.array([m.location for m in landscape.minima])])
+
+
+@pytest.mark.parametrize("spec", ["two_basin", "two_basin:sharpness=16", "two_basin:sharpness=64,depth=-0.5",
+                                  "two_basin:sharpness=10000,tau=0.005", "two_basin:sharpness=1,depth=1.5,tau=1"])
+def test_two_basin_closed_forms_are_the_einsum_form_bit_for_bit(spec):
+    # the escape tables quote Adam+SAM's final losses, which amplify any change in a last bit
+    landscape = build_landscape(spec)
+    X = probe_points(landscape)
+    with np.errstate(all="ignore"):
+        f, g, H = einsum_form(landscape, X)
+    np.testing.assert_array_equal(landscape.f(X), f)
+    np.testing.assert_array_equal(landscape.grad(X), g)
+    np.testing.assert_array_equal(landscape.hessian(X), H)
+
+
+@pytest.mark.parametrize("spec", ["random_basins", "random_basins:basins=50", "random_basins:basins=50,dim=10",
+                                  "random_basins:basins=4,dim=5,tau=1"])
+def test_quadratic_basins_closed_forms_equal_the_einsum_form(spec):
+    landscape = build_landscape(spec)
+    X = np.random.default_rng(12).uniform(landscape.domain.low, landscape.domain.high, (3000, landscape.dim))
+    f, g, H = einsum_form(landscape, X)
+    np.testing.assert_allclose(landscape.f(X), f, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(landscape.grad(X), g, rtol=1e-11, atol=1e-11 * np.abs(g).max())
+    np.testing.assert_allclose(landscape.hessian(X), H, rtol=1e-9, atol=1e-9 * np.abs(H).max())
+
+
+def test_the_smooth_minimum_stays_finite_and_exact_where_one_bowl_rules():
+    landscape = build_landscape("two_basin:sharpness=10000,tau=0.005")
+    sharp, flat = landscape.centres
+    X = np.array([flat, sharp, [50.0, 40.0], [-1e150, 3e149], flat + [1e-300, 0.0]])
+    with np.errstate(all="ignore"):
+        f, g, _ = einsum_form(landscape, X)
+    assert np.all(np.isfinite(landscape.f(X))) and np.all(np.isfinite(landscape.grad(X)))
+    np.testing.assert_array_equal(landscape.f(X), f)
+    # at the flat centre the sharp bowl's weight underflows to exactly 0: so does the gradient
+    np.testing.assert_array_equal(landscape.grad(X[:1]), [[0.0, 0.0]])
+    np.testing.assert_array_equal(landscape.grad(X), g)
+
+
+def test_many_bowls_are_taken_in_blocks_of_rows_as_in_one():
+    landscape = build_landscape("random_basins:basins=50,dim=10")
+    X = np.random.default_rng(13).uniform(-4, 4, (3 * landscape._rows_per_block + 5, 10))
+    middle = slice(landscape._rows_per_block - 3, landscape._rows_per_block + 4)  # across a block boundary
+    for method in (landscape.f, landscape.grad, landscape.hessian):
+        np.testing.assert_array_equal(method(X)[middle], method(X[middle]))
+
+
+def test_the_certified_levels_of_two_basin_follow_its_geometry():
+    # the proven region of the sharp bowl covers most of its basin, whose edge lies 2 / (sqrt(s) + 1) from its centre
+    for sharpness in (1.0, 16.0, 1000.0):
+        landscape = build_landscape(f"two_basin:sharpness={sharpness},tau=0.01")
+        levels, owners = landscape.certificates
+        sharp = landscape.minimum_index("sharp")
+        radius = np.sqrt(2 * levels[owners == sharp][0] / sharpness)
+        assert 0.7 < radius / (2 / (np.sqrt(sharpness) + 1)) < 1.0

@@ -1,0 +1,223 @@
+"""`python -m benchmarks.work_weights`: measure the weights of the work model and print them.
+
+Each part of a request is timed against the seconds of a run-step on the same surface (one Adam step of one run at
+N = 10,000 runs), which is what experiments/work.py converts every part to; the constants there, in
+landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step cost) and experiments/escape.py (chunks and
+threads) are set from this output, rounded up. It takes a few minutes; every figure is the best of a few repeats.
+Last, a few real requests are timed against what the model predicts at UNIT_SECONDS a run-step.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Callable
+
+import numpy as np
+
+from experiments import escape, work
+from experiments.allocator import keep_freed_memory
+from experiments.basins import assign_basins
+from experiments.run import as_optimizer, run
+from landscapes import build_landscape
+from landscapes.base import MULTISTART_WORK_PER_START, Landscape, multistart_minima
+from landscapes.classic import Himmelblau
+
+RUNS, STEPS = 10_000, 60
+UNIT_SECONDS = 30e-9  # the work model's run-step on a closed-form surface (README: about 30 ns on the 2-core machine)
+# Every landscape in the plane, at its defaults and at settings that make its basins slower to assign (the weight of a
+# name is the largest over its specs): extreme curvature, many bowls, moderate smoothing. (At the far ends of two
+# ranges assignment runs over its count, see the README: the widest smoothing, tau near 1, where the quadratic basins
+# prove little, and Rosenbrock's steepest valley, b = 10^4.)
+PLANE_BASIN_SURFACES = ("goldstein_price", "ackley", "himmelblau", "rastrigin", "six_hump_camel", "rosenbrock", "beale",
+                        "quadratic", "two_basin", "two_basin:tau=0.2", "two_basin:sharpness=10000,tau=0.005",
+                        "two_basin:sharpness=1,depth=-1.5", "random_basins", "random_basins:basins=50",
+                        "random_basins:tau=0.2", "custom")
+PLANE_POINTS = 20_000  # points assigned at once: a large request's cost per point (a small one pays a fixed part)
+DIM_POINTS = 2_000  # the same in higher dimensions, against the same landscape in the plane at as many points
+HESSIAN_DIMS, LINEAR_DIMS = (3, 5, 8, 12, 16), (20, 50, 100)
+MARGIN = 1.5  # a weight is its largest measurement times this, rounded up to two significant digits
+# The quadratic family's run-step against a closed-form one: it grows with the bowls and the dimension (the model is
+# max(1, 0.5 K) in the plane and K (0.3 + 0.26 d) off it, landscapes/quadratics.py) and, for one bowl, with d².
+# The other surfaces' step costs are printed too, for comparison (a run-step of Ackley grows with d as well).
+STEP_COSTS = ("two_basin", "random_basins", "random_basins:basins=12", "random_basins:basins=50",
+              "random_basins:dim=1", "random_basins:dim=3", "random_basins:dim=10", "random_basins:basins=12,dim=6",
+              "random_basins:basins=50,dim=10", "quadratic:dim=8", "quadratic:dim=50", "quadratic:dim=200",
+              "quadratic:dim=1000", "six_hump_camel", "beale", "rosenbrock", "ackley:dim=20", "ackley:dim=100",
+              "rastrigin:dim=100", "custom")
+CHUNKS = (2_500, 5_000, 10_000, 20_000, 50_000, 100_000)
+PARALLEL_RUNS = (5_000, 10_000, 20_000, 40_000, 100_000)
+
+
+def best_seconds(fn: Callable[[], object], repeats: int = 3) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def domain_points(landscape: Landscape, count: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(landscape.domain.low, landscape.domain.high, (count, landscape.dim))
+
+
+def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS) -> float:
+    """Seconds of one Adam run-step on this surface at `runs` runs (fewer in high dimensions: 2 * 10^6 floats)."""
+    runs = min(runs, 2_000_000 // landscape.dim)
+    starts = domain_points(landscape, runs)
+    return best_seconds(lambda: run(landscape, "adam:lr=0.01", starts, steps, record="final", max_work=None)) / (
+        runs * steps)
+
+
+def basin_steps_per_point(landscape: Landscape, X: np.ndarray) -> float:
+    """Seconds to assign the points X to their basins, per point, in run-steps of the same surface."""
+    landscape.minima
+    return best_seconds(lambda: assign_basins(landscape, X), 2) / len(X) / run_step_seconds(landscape)
+
+
+def near_minimum_points(landscape: Landscape, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starts as an escape measurement draws them, at the widest spread, around the sharpest and the lowest minimum,
+    and where Adam+CM takes them in 200 steps (the end points an escape measurement assigns)."""
+    basins = {escape.resolve_basin(landscape, "sharpest"), 0}
+    starts = np.concatenate([escape.starts_in_basin(landscape, b, count // len(basins), 0, spread=1.0)
+                             for b in basins])
+    ends = run(landscape, "adam_cm:lr=0.05", starts, 200, record="final", max_work=None)
+    return starts, ends.final[~ends.stopped]
+
+
+def rounded_up(value: float) -> float:
+    """value x MARGIN, rounded up to two significant digits."""
+    value *= MARGIN
+    step = 10.0 ** (math.floor(math.log10(value)) - 1)
+    return math.ceil(value / step) * step
+
+
+def main() -> None:
+    keep_freed_memory()
+    print(f"# work weights: seconds of each part / seconds of an Adam run-step on the same surface at N = {RUNS:,}; "
+          f"{os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    unit = np.mean([run_step_seconds(build_landscape(spec)) for spec in ("goldstein_price", "ackley")])
+    print(f"run-step on a closed-form surface (Goldstein-Price, Ackley): {unit * 1e9:.1f} ns "
+          f"(the model assumes {UNIT_SECONDS * 1e9:.0f} ns)", flush=True)
+
+    anywhere: dict[str, float] = {}
+    near: dict[str, float] = {}
+    for spec in PLANE_BASIN_SURFACES:
+        landscape = build_landscape(spec)
+        domain = basin_steps_per_point(landscape, domain_points(landscape, PLANE_POINTS, seed=1))
+        starts, ends = (basin_steps_per_point(landscape, X) for X in near_minimum_points(landscape, PLANE_POINTS))
+        print(f"basin assignment, {spec}: run-steps per point anywhere in the domain {domain:.0f}, started near a "
+              f"minimum {starts:.0f}, ended there {ends:.0f}", flush=True)
+        anywhere[landscape.name] = max(anywhere.get(landscape.name, 0.0), domain)
+        near[landscape.name] = max(near.get(landscape.name, 0.0), starts, ends)
+    print("BASIN_STEPS_PER_POINT = {" + ", ".join(f'"{k}": {rounded_up(v):g}' for k, v in anywhere.items()) + "}")
+    print("BASIN_STEPS_NEAR_MINIMUM = {" + ", ".join(f'"{k}": {rounded_up(v):g}' for k, v in near.items()) + "}")
+    print(f"BASIN_STEPS_OTHER = {rounded_up(max(anywhere.values())):g} (the largest)")
+
+    plane_at = {name: basin_steps_per_point(build_landscape(name), domain_points(build_landscape(name), DIM_POINTS))
+                for name in ("ackley", "rastrigin")}  # the reference, at as many points as the others
+    hessian, linear = [], []
+    for dims, into in ((HESSIAN_DIMS, hessian), (LINEAR_DIMS, linear)):
+        for d in dims:
+            for name in ("ackley", "rastrigin"):
+                landscape = build_landscape(f"{name}:dim={d}")
+                ratio = basin_steps_per_point(landscape, domain_points(landscape, DIM_POINTS)) / plane_at[name]
+                into.append((d, name, ratio))
+                print(f"basin assignment, {name}:dim={d}: {ratio:.2f} x in the plane", flush=True)
+    print(f"BASIN_HESSIAN_DIM_WEIGHT = {rounded_up(max(max((r - 1) / d for d, _, r in hessian), 1e-3)):g} (scale "
+          f"1 + w d in 3 to 16 dimensions; now {work.BASIN_HESSIAN_DIM_WEIGHT:g})")
+    print(f"BASIN_LINEAR_DIM_WEIGHT = {rounded_up(max(max((r - 1) / d for d, _, r in linear), 1e-3)):g} (scale "
+          f"1 + w d above; now {work.BASIN_LINEAR_DIM_WEIGHT:g})", flush=True)
+
+    goldstein = build_landscape("goldstein_price")
+    step = run_step_seconds(goldstein)
+    frame_count = 40
+    results = {"adam": run(goldstein, "adam:lr=0.01", domain_points(goldstein, 8), 200, record=5)}
+    from export.gif import trajectory_gif
+
+    frame = best_seconds(lambda: trajectory_gif(goldstein, results, frames=frame_count), 2) / frame_count
+    print(f"FRAME_WORK = {rounded_up(frame / step):g} (one GIF frame; now {work.FRAME_WORK:g})", flush=True)
+    from matplotlib.figure import Figure
+
+    from export.figures import draw_landscape
+
+    pixel = best_seconds(lambda: draw_landscape(Figure().subplots(), goldstein), 2) / 160**2
+    print(f"PIXEL_WORK = {rounded_up(pixel / step):g} (one grid point of a contour picture; now {work.PIXEL_WORK:g})")
+
+    class UnlistedHimmelblau(Himmelblau):
+        """Himmelblau without its known minima: the multistart finds them."""
+
+        minimum_guesses = Landscape.minimum_guesses
+
+    unlisted = UnlistedHimmelblau()
+    starts = 16
+    per_start = best_seconds(lambda: multistart_minima(unlisted, starts, 0), 2) / starts
+    print(f"MULTISTART_WORK_PER_START = {rounded_up(per_start / run_step_seconds(unlisted) / unlisted.dim):g} (an "
+          f"L-BFGS-B descent per dimension; now {MULTISTART_WORK_PER_START:g})", flush=True)
+
+    print("step costs (a run-step here / one on a closed-form surface):")
+    for spec in STEP_COSTS:
+        landscape = build_landscape(spec)
+        print(f"  {spec}: {run_step_seconds(landscape) / unit:.2f} (the model counts {landscape.step_cost:g})",
+              flush=True)
+
+    two_basin = build_landscape("two_basin:sharpness=16")
+    method = as_optimizer("adam_cm:lr=0.05")
+    for chunk in CHUNKS:
+        starts = domain_points(two_basin, chunk)
+        seconds = best_seconds(lambda: run(two_basin, method, starts, 200, record="final", max_work=None), 2)
+        print(f"chunk of {chunk:,} runs: {chunk * 200 / seconds / 1e6:.1f} M run-steps/s (Adam+CM, two_basin)",
+              flush=True)
+    print(f"CHUNK_RUNS: the fastest above (now {escape.CHUNK_RUNS:,})")
+    for runs in PARALLEL_RUNS:
+        starts = domain_points(two_basin, runs)
+        serial = best_seconds(lambda: escape.run_to_ends(two_basin, method, starts, 200, workers=1), 2)
+        threads = best_seconds(lambda: escape.run_to_ends(two_basin, method, starts, 200,
+                                                          workers=escape.available_cores()), 2)
+        print(f"{runs:,} runs x 200 steps: one core {serial:.2f} s, {escape.available_cores()} threads "
+              f"{threads:.2f} s: x{serial / threads:.2f}", flush=True)
+    print(f"PARALLEL_MIN_RUN_STEPS: where the threads first pay (now {escape.PARALLEL_MIN_RUN_STEPS:,})")
+
+    print(f"requests against the model at {UNIT_SECONDS * 1e9:.0f} ns a run-step (measured / predicted):")
+    for name, request, predicted in checked_requests():
+        seconds = best_seconds(request, 1)
+        print(f"  {name}: {seconds:.2f} s / {predicted * UNIT_SECONDS:.2f} s = "
+              f"{seconds / (predicted * UNIT_SECONDS):.2f}", flush=True)
+
+
+def checked_requests() -> list[tuple[str, Callable[[], object], float]]:
+    """(name, the request, its predicted work in run-steps), each on a fresh landscape (its minima counted)."""
+    from experiments.basin_map import basin_map, basin_map_work
+    from experiments.escape import escape_experiment, escape_work
+    from experiments.sweep import sweep
+
+    def fresh(spec: str) -> Landscape:
+        return build_landscape(spec)
+
+    requests = []
+    for spec, optimizer, runs in (("two_basin:sharpness=16", "adam_cm:lr=0.05", 20_000),
+                                  ("random_basins:basins=50,dim=10", "adam:lr=0.05", 2_000),
+                                  ("goldstein_price", "adam_sam:lr=0.01", 5_000)):
+        method = as_optimizer(optimizer)
+        predicted = escape_work(fresh(spec), method, runs, 200, True).units
+        requests.append((f"escape {spec} {optimizer} {runs:,} runs x 200",
+                         lambda spec=spec, method=method, runs=runs: escape_experiment(
+                             fresh(spec), method, "sharpest", runs=runs, steps=200, max_work=None), predicted))
+    for spec in ("two_basin", "himmelblau", "custom"):
+        method = as_optimizer("adam:lr=0.05")
+        predicted = basin_map_work(fresh(spec), method, 60, 300).units
+        requests.append((f"basin map {spec} 60 x 60, 300 steps",
+                         lambda spec=spec, method=method: basin_map(fresh(spec), method, 60, 300, max_work=None),
+                         predicted))
+    predicted = sum(work.run_work(fresh("goldstein_price"), as_optimizer(o), 2000, 300, 2).units
+                    + work.basin_work(fresh("goldstein_price"), 2000).units for o in ("adam", "adam_cm"))
+    requests.append(("sweep final goldstein_price adam, adam_cm 2,000 runs x 300",
+                     lambda: sweep(fresh("goldstein_price"), ["adam", "adam_cm"], runs=2000, steps=300,
+                                   measure="final", max_work=None), predicted))
+    return requests
+
+
+if __name__ == "__main__":
+    main()
