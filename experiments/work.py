@@ -121,8 +121,11 @@ def basin_work(landscape, points: int, what: str = "basin assignment", batch: in
     per_point = (BASIN_STEPS_NEAR_MINIMUM if near_minimum else BASIN_STEPS_PER_POINT).get(landscape.name,
                                                                                           BASIN_STEPS_OTHER)
     units = float(points) * per_point * scale * landscape.step_cost
-    at_once = float(points if batch is None else min(batch, points))
-    transient = at_once * (d * d + 12 * d) * FLOAT_BYTES * (4 if d <= 16 else 1)
+    from experiments.basins import ASSIGN_BLOCK, HESSIAN_MAX_DIM  # basins builds on this module: imported on use
+
+    at_once = float(min(points, ASSIGN_BLOCK) if batch is None else min(batch, points, ASSIGN_BLOCK))
+    per_point_bytes = (4 * d * d + 12 * d) if d <= HESSIAN_MAX_DIM else 12 * d  # Hessians only up to that dimension
+    transient = at_once * per_point_bytes * FLOAT_BYTES
     return Work(((what, units),), held_bytes=float(points) * 8, peak_bytes=transient)
 
 

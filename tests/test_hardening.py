@@ -89,7 +89,7 @@ def test_a_single_optimizer_spec_or_an_array_of_values_is_accepted_by_sweep():
     lambda: basin_map(TWO_BASIN, "adam", resolution=1000),
     lambda: flow_map(TWO_BASIN, resolution=1000),
     lambda: sweep(TWO_BASIN, ["adam", "adam_cm"], "lr", list(np.geomspace(1e-3, 1, 100)), runs=100_000),
-    lambda: escape_experiment(QUADRATIC_200, "adam", runs=10, steps=1),
+    lambda: escape_experiment(QUADRATIC_200, "adam", basin=0, runs=10**6, steps=100),
     lambda: escape_experiment("custom:formula=sin(3*x)*cos(3*y)", "adam", basin=0, runs=10**6, steps=1),
 ])
 def test_expensive_requests_are_refused_before_they_start(call):

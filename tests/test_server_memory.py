@@ -19,12 +19,12 @@ SPECS = ["adam", "adam_sam", "adam_cm", "adam_sam_cm", "adam_cg", "momentum", "s
 
 
 def heavy_links() -> list[dict]:
-    """Distinct links that each take most of the session's default work cap (2 x 10^7 run-steps)."""
+    """Distinct links that each take about half the session's default work cap (10^8 run-steps)."""
     links = []
     for k, lr in enumerate((0.011, 0.012, 0.013, 0.014)):
         optimizers = [f"{name}:lr={lr}" + (",top_c=20" if i == 7 else "") for i, name in enumerate(SPECS)]
         links.append({"page": "explorer", "landscape": "two_basin", "optimizer": optimizers, "starts": "random",
-                      "runs": "1000", "steps": str(900 + k), "seed": str(k)})
+                      "runs": "1000", "steps": str(4000 + k), "seed": str(k)})
     links.append({"page": "escape", "landscape": "two_basin", "runs": "20000", "steps": "200", "axis": "sharpness",
                   "values": "4,16", "optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05"]})
     links.append({"page": "basins", "landscape": "himmelblau", "resolution": "150", "steps": "200",

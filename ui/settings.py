@@ -15,7 +15,7 @@ import streamlit as st
 from experiments.work import DEFAULT_MAX_WORK, MAX_WORK
 from specs import SpecError
 
-SESSION_DEFAULT_WORK = 20_000_000  # about ten seconds of runs on a small machine
+SESSION_DEFAULT_WORK = DEFAULT_MAX_WORK  # about 3 s of work at the measured 30 ns a run-step (experiments.work)
 
 
 @dataclass(frozen=True)
