@@ -1,4 +1,4 @@
-"""The Escape lab and Basin map pages through AppTest: what they show (human labels, formatted tables, the figures'
+"""The Escape lab and Basin map pages through AppTest: what they show (human labels, formatted tables, the charts'
 axes, keys and colours), that controls change the results and the link restores the view, that bad input keeps every
 setting and the last view, and that a result is computed once: a revisit or a display change never recomputes it."""
 
@@ -9,6 +9,7 @@ import json
 import re
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from experiments.sweep import _starts
@@ -16,6 +17,7 @@ from export import palette
 from export.figures import basin_colormap, basin_key
 from landscapes import build_landscape
 from tests.test_app import app, assert_clean, shown, widget
+from ui import drawing
 from ui.pages import basin_map as basin_page
 from ui.pages import escape_lab
 from ui.url_state import UrlReader
@@ -36,6 +38,29 @@ def link_of(at) -> dict:
 
 def figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def charts(at) -> list[dict]:
+    """Each Vega-Lite chart on the page: its spec, with the rows Streamlit sent beside it back in `data.values`."""
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        spec["data"] = {"values": pa.ipc.open_stream(chart.proto.data.data).read_pandas().to_dict("records")}
+        found.append(spec)
+    return found
+
+
+def tick_texts(axis: dict) -> list[str]:
+    """The label of each tick of an axis drawn by ui.drawing.vega_ticks, in the order of its values."""
+    texts = json.loads(axis["labelExpr"].partition("][indexof(")[0] + "]")
+    values = json.loads(axis["labelExpr"].partition("indexof(")[2].rpartition(", datum.value")[0])
+    assert values == axis["values"]
+    return texts
+
+
+def layer(chart: dict, mark: str) -> dict:
+    [found] = [part for part in chart["layer"] if part["mark"]["type"] == mark]
+    return found
 
 
 def escape_view(at) -> escape_lab.EscapeView:
@@ -59,8 +84,9 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
     assert_clean(at)
     assert not at.error
     labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
-    [curve] = figures(at)
-    assert [trace["name"] for trace in curve["data"]] == labels  # one legend entry per optimizer
+    [curve] = charts(at)
+    assert curve["encoding"]["color"]["scale"]["domain"] == labels  # one legend entry per optimizer
+    assert list(dict.fromkeys(row["optimizer"] for row in curve["data"]["values"])) == labels
     assert list(dict.fromkeys(rows(at)["optimizer"])) == labels
     assert sample_selector(at).options == [f"{label} at sharpness = {value}" for label in labels for value in (4, 16)]
     assert sample_selector(at).value == (2, 1)  # Adam+CM where it escapes and the others do not
@@ -71,20 +97,48 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
 
 def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the_palettes_colours():
     at = app(ESCAPE)
-    [curve] = figures(at)
-    axis = curve["layout"]["xaxis"]
-    assert axis["type"] == "log" and axis["tickvals"] == [4, 16] and axis["ticktext"] == ["4", "16"]
+    [curve] = charts(at)
+    x = curve["encoding"]["x"]
+    assert x["scale"]["type"] == "log" and x["axis"]["values"] == [4, 16] and tick_texts(x["axis"]) == ["4", "16"]
+    styles = palette.styles_for(["adam", "adam_sam", "adam_cm"])
+    assert curve["encoding"]["color"]["scale"]["range"] == [style.colour for style in styles]
+    assert layer(curve, "line")["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [15, 7.5], [1, 0]]
+    bars = layer(curve, "errorbar")["encoding"]
+    assert (bars["y"]["field"], bars["y2"]["field"]) == ("low", "high")
+    assert layer(curve, "point")["encoding"]["y"]["field"] == "rate"
     table = escape_view(at).table
-    for k, (trace, style) in enumerate(zip(curve["data"], palette.styles_for(["adam", "adam_sam", "adam_cm"]))):
-        assert trace["line"]["color"] == style.colour and trace["error_y"]["color"] == style.colour
+    drawn = curve["data"]["values"]
+    for k in range(3):
         mine = [row for row in table.rows if row["optimizer"] == table.rows[k]["optimizer"]]
-        assert trace["error_y"]["array"] == [row["ci_high"] - row["escape_rate"] for row in mine]
-        assert trace["error_y"]["arrayminus"] == [row["escape_rate"] - row["ci_low"] for row in mine]
-    cm_at_16 = curve["data"][2]["customdata"][1]
-    assert "sharpness = 16" in cm_at_16 and re.search(r"escaped \d+ of 30", cm_at_16)
-    assert re.search(r"escape rate [\d.]+% \(95% interval [\d.]+% to [\d.]+%\)", cm_at_16)
-    assert all(bar > 0 for trace in curve["data"] for bar in
-               [up + down for up, down in zip(trace["error_y"]["array"], trace["error_y"]["arrayminus"])])
+        shown_rows = [row for row in drawn if row["optimizer"] == curve["encoding"]["color"]["scale"]["domain"][k]]
+        assert [row["value"] for row in shown_rows] == [4, 16]
+        assert [(row["rate"], row["low"], row["high"]) for row in shown_rows] == [
+            (row["escape_rate"], row["ci_low"], row["ci_high"]) for row in mine]
+    assert all(row["high"] > row["low"] for row in drawn)  # every rate has a bar, at 0 and 1 too
+    assert layer(curve, "point")["encoding"]["tooltip"] == [
+        {"field": "optimizer", "title": "optimizer"}, {"field": "value_text", "title": "sharpness"},
+        {"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
+        {"field": "escaped", "title": "escaped"}]
+    cm_at_16 = drawn[5]
+    assert cm_at_16["optimizer"] == "Adam+CM (lr=0.05)" and cm_at_16["value_text"] == "16"
+    assert re.fullmatch(r"\d+ of 30", cm_at_16["escaped"]) and PERCENT.match(cm_at_16["rate_text"])
+    assert re.fullmatch(r"\S+% to \S+%", cm_at_16["interval"])
+    assert curve["usermeta"] == drawing.VEGA_SVG  # its text is text in the page
+
+
+def test_a_categorical_axis_or_none_draws_dots_side_by_side_with_their_bars():
+    at = app({**ESCAPE, "axis": "first_step", "values": "hold, step"})
+    assert_clean(at)
+    [curve] = charts(at)
+    assert curve["encoding"]["x"]["sort"] == ["hold", "step"] and curve["encoding"]["x"]["type"] == "nominal"
+    assert {part["mark"]["type"] for part in curve["layer"]} == {"errorbar", "point"}  # no line between choices
+    assert all(part["encoding"]["xOffset"]["field"] == "optimizer" for part in curve["layer"])
+    values = curve["data"]["values"]
+    assert [row["value_text"] for row in values[:2]] == ["has no first_step: the same runs at every value"] * 2
+    assert [row["value"] for row in values[4:6]] == ["hold", "step"]
+    [single] = charts(app({**ESCAPE, "axis": "none"}))
+    assert single["encoding"]["x"]["field"] == "optimizer" and len(single["data"]["values"]) == 3
+    assert "value_text" not in single["data"]["values"][0]
 
 
 def test_the_escape_table_is_formatted_for_people():
@@ -126,9 +180,9 @@ def test_switching_the_sweep_axis_relabels_the_curve_the_table_and_the_sample_se
     options = sample_selector(at).options
     assert options[0] == "Adam at lr = 0.0125" and len(options) == 15
     assert not any("sharpness" in option for option in options)
-    [curve] = figures(at)
-    assert [trace["name"] for trace in curve["data"]] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
-    assert curve["layout"]["xaxis"]["ticktext"] == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
+    [curve] = charts(at)
+    assert curve["encoding"]["color"]["scale"]["domain"] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
+    assert tick_texts(curve["encoding"]["x"]["axis"]) == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
     assert "lr" in rows(at).columns
 
 
@@ -146,7 +200,7 @@ def test_choosing_a_sample_reruns_only_the_player_and_the_link_which_names_it():
     assert "sample" not in at.query_params  # the default is not written out
     sample_selector(at).set_value((0, 0)).run()
     assert at.query_params["sample"] == "0,0"
-    assert not at.sidebar and not at.title and not at.dataframe and not at.get("plotly_chart")  # nothing else ran
+    assert not at.sidebar and not at.title and not at.dataframe and not at.get("vega_lite_chart")  # nothing else ran
     [link] = at.code
     assert "sample=0%2C0" in link.value  # the Link popover names the configuration shown
     assert sample_selector(at).value == (0, 0)

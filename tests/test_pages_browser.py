@@ -2,8 +2,8 @@
 values, the basin key is in view, an optimizer kind (or a basin) has one colour on screen and in the PNG download,
 choosing a sample reruns only its fragment, and the first figure's time with results cached.
 
-Screenshots go to test-artifacts/ (git-ignored). Waits on Streamlit's `data-test-script-state`, on plotly's drawn
-figure and on the player's `data-drawn`, never on a fixed sleep.
+Screenshots go to test-artifacts/ (git-ignored). Waits on Streamlit's `data-test-script-state`, on each page's drawn
+chart and on the player's `data-drawn`, never on a fixed sleep.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamli
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
-FIGURE = ".js-plotly-plot .main-svg"  # a plotly figure, drawn
+CURVE = '[data-testid="stVegaLiteChart"] svg'  # a Vega-Lite chart, drawn as SVG (ui.drawing.VEGA_SVG)
+DOTS = "g.mark-symbol.role-mark path"  # a Vega-Lite chart's dots (the legend's are role-legend-symbol)
+DRAWN = {"escape": f"{CURVE} {DOTS}",  # the escape curve's dots, drawn
+         "basins": ".js-plotly-plot .main-svg"}
 LINKS = {"escape": {"page": "escape", "runs": "60", "steps": "120", "values": "2, 4, 8, 16, 32"},
          "basins": {"page": "basins", "resolution": "24", "steps": "120"}}
 WIDTHS = (1400, 800)
@@ -45,6 +48,19 @@ CUT_TEXT = """() => {
         if (overflowing && (style.overflowX !== 'visible' || style.textOverflow === 'ellipsis'))
             out.push('cut: ' + text.slice(0, 50));
         else if (lines > 2 && text.length / lines < 4) out.push('a letter a line: ' + text);
+    }
+    return out;
+}"""
+# Text of a chart drawn outside its SVG, or shortened by Vega ('…'). A glyph box is the font's whole line, so a
+# rotated title's box may pass the edge by its line spacing while its letters do not: 3 px of slack.
+CUT_CHART_TEXT = """svg => {
+    const edge = svg.getBoundingClientRect(), out = [];
+    for (const text of svg.querySelectorAll('text')) {
+        const box = text.getBoundingClientRect(), content = text.textContent.trim();
+        if (!content) continue;
+        if (box.left < edge.left - 3 || box.right > edge.right + 3 || box.top < edge.top - 3
+            || box.bottom > edge.bottom + 3) out.push('outside: ' + content);
+        if (content.endsWith('…')) out.push('shortened: ' + content);
     }
     return out;
 }"""
@@ -72,16 +88,20 @@ def link(server: str, name: str, **changes: str) -> str:
 
 
 def open_page(browser, url: str, width: int, height: int = 1000):
-    """A new tab showing `url`, once the script has finished and the first figure (and a player) is drawn."""
+    """A new tab showing `url`, once the script has finished and the first chart (and a player) is drawn."""
     page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
     page.goto(url)
     settled(page)
     return page
 
 
+def page_name(page) -> str:
+    return parse_qs(urlparse(page.url).query)["page"][0]
+
+
 def settled(page) -> None:
     page.wait_for_selector(IDLE, timeout=300_000)
-    page.wait_for_selector(FIGURE, timeout=120_000)
+    page.wait_for_selector(DRAWN[page_name(page)], timeout=120_000)
     if page.locator(".cmxp").count():
         page.wait_for_selector(".cmxp[data-drawn]", timeout=120_000)
 
@@ -142,8 +162,9 @@ def test_nothing_is_cut_and_figures_use_the_width(browser, server, name, width):
             assert button.inner_text().strip() or button.get_attribute("title")  # text, not a bare icon
         main = content_width(page)
         if name == "escape":
-            curve = page.locator(".js-plotly-plot").first.bounding_box()
-            assert curve["width"] >= 0.97 * main
+            curve = page.locator(CURVE).first
+            assert curve.bounding_box()["width"] >= 0.97 * main
+            assert curve.evaluate(CUT_CHART_TEXT) == []
         else:  # small multiples of one size, side by side when they fit, never squeezed
             boxes = [chart.bounding_box() for chart in page.locator(".js-plotly-plot").all()]
             assert len(boxes) == 3 and all(box["width"] >= 290 for box in boxes)
@@ -155,11 +176,18 @@ def test_nothing_is_cut_and_figures_use_the_width(browser, server, name, width):
 def test_the_curves_ticks_are_the_swept_values(browser, server):
     page = open_page(browser, link(server, "escape"), 1400)
     try:
-        ticks = page.locator(".js-plotly-plot").first.locator(".xtick text").all_text_contents()
+        curve = page.locator(CURVE).first
+        ticks = curve.locator('g.role-axis[aria-label^="X-axis"] .role-axis-label text').all_text_contents()
         values = parse_qs(urlparse(page.url).query)["values"][0]
         assert ticks == [value.strip() for value in values.split(",")]
-        legend = page.locator(".js-plotly-plot").first.locator(".legendtext").all_text_contents()
+        assert curve.locator('g.role-axis[aria-label^="Y-axis"] .role-axis-label text').all_text_contents() == [
+            "0%", "20%", "40%", "60%", "80%", "100%"]
+        legend = curve.locator(".role-legend-label text").all_text_contents()
         assert legend == ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
+        # an error bar at every dot, 0 and 100% included: a rule per rate and two caps
+        assert curve.locator(DOTS).count() == 15
+        assert curve.locator("g.mark-rule.role-mark line").count() == 15
+        assert curve.locator("g.mark-rect.role-mark path").count() == 30
     finally:
         page.close()
 
@@ -181,12 +209,14 @@ def test_the_basin_key_is_in_view_and_names_every_basin(browser, server, width):
 def test_an_optimizer_kind_has_one_colour_on_screen_and_in_the_png(browser, server):
     page = open_page(browser, link(server, "escape"), 1400)
     try:
-        curve = page.locator(".js-plotly-plot").first
-        names = curve.locator(".legendtext").all_text_contents()
-        strokes = [css_to_rgb(line.evaluate("e => getComputedStyle(e).stroke"))
-                   for line in curve.locator(".scatterlayer .trace path.js-line").all()]
+        curve = page.locator(CURVE).first
+        names = curve.locator(".role-legend-label text").all_text_contents()
+        lines = curve.locator("g.mark-line path").all()
+        strokes = [css_to_rgb(line.evaluate("e => getComputedStyle(e).stroke")) for line in lines]
         expected = palette.styles_for(["adam", "adam_sam", "adam_cm"])
         assert [tuple(rgb) for rgb in strokes] == [tuple(hex_to_rgb(style.colour)) for style in expected], names
+        dashes = [line.evaluate("e => getComputedStyle(e).strokeDasharray") for line in lines]
+        assert dashes[1] == "15px, 7.5px" and dashes[0] == dashes[2] == "1px, 0px"  # Adam+SAM dashed, as in the PNG
         png = download_png(page, "figure PNG")
         for name, rgb in zip(names, strokes):
             assert pixels_near(png, rgb) >= 40, f"{name}'s colour {rgb} is not in the PNG"
@@ -261,12 +291,12 @@ def test_marking_the_starts_carried_out_reruns_only_the_maps(browser, server):
 
 
 def first_figure_seconds(browser, url: str) -> float:
-    """Seconds from navigation to the first plotly figure drawn, in a new tab."""
+    """Seconds from navigation to the first chart drawn, in a new tab."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         start = time.monotonic()
         page.goto(url, wait_until="commit")
-        page.wait_for_selector(FIGURE, timeout=300_000)
+        page.wait_for_selector(DRAWN[parse_qs(urlparse(url).query)["page"][0]], timeout=300_000)
         seconds = time.monotonic() - start
         page.wait_for_selector(IDLE, timeout=300_000)
         assert_no_error(page)
