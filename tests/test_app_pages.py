@@ -5,16 +5,20 @@ setting and the last view, and that a result is computed once: a revisit or a di
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from PIL import Image
+from streamlit.runtime.media_file_storage import MediaFileKind
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from experiments.sweep import _starts
 from export import palette
-from export.figures import basin_colormap, basin_key
+from export.figures import basin_key, basin_map_figure
 from landscapes import build_landscape
 from tests.test_app import app, assert_clean, shown, widget
 from ui import drawing
@@ -34,10 +38,6 @@ def rows(at):
 
 def link_of(at) -> dict:
     return {key: at.query_params[key] for key in at.query_params}
-
-
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def charts(at) -> list[dict]:
@@ -327,21 +327,64 @@ def test_basin_map_table_is_percentages_with_basin_names_as_columns():
     assert ((totals - 100).abs() < 0.1).all()
 
 
+def map_view(at) -> basin_page.MapView:
+    """The view the Basin map draws (its exact maps)."""
+    return at.session_state[f"_{basin_page.PAGE}.shown"][1]
+
+
+def map_pictures(at) -> list[str]:
+    """The address of each map picture on the page, in order (the key's swatches are SVG, written into the page)."""
+    return [url for image in at.get("image") for url in image.value if url.endswith(".png")]
+
+
+def address(picture: bytes) -> str:
+    """Where AppTest's media store serves `picture` (the address names a hash of the bytes)."""
+    storage = MemoryMediaFileStorage("/mock/media")
+    return storage.get_url(storage.load_and_get_id(picture, "image/png", MediaFileKind.MEDIA))
+
+
+def near(image: np.ndarray, colour: str, tolerance: int = 2) -> int:
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(image[..., :3].astype(int) - rgb).max(axis=-1) <= tolerance).sum())
+
+
 def test_each_map_spans_the_domain_with_equal_axes_minima_as_stars_and_the_palettes_basin_colours():
     at = app(BASINS)
+    view = map_view(at)
     surface = build_landscape("goldstein_price")
-    maps = figures(at)
-    assert len(maps) == 3
-    colours = list(basin_colormap(len(surface.minima))[0].colors)
-    for figure in maps:
-        layout = figure["layout"]
-        assert layout["xaxis"]["range"] == [surface.domain.low[0], surface.domain.high[0]]
-        assert layout["yaxis"]["range"] == [surface.domain.low[1], surface.domain.high[1]]
-        assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
-        heatmap, contours, minima = figure["data"]
-        assert contours["mode"] == "lines" and None in contours["x"]  # every contour line, one after another
-        assert [stop[1] for stop in heatmap["colorscale"][::2]] == colours
-        assert minima["marker"]["symbol"] == "star" and "f=3 global" in minima["text"]
+    key = {code: colour for code, colour, _ in basin_key(surface)}
+    assert map_pictures(at) == [address(basin_page.map_picture(view, index)) for index in range(3)]
+    for index, found in enumerate(view.maps):
+        ax = basin_page.map_figure(view, index).axes[0]
+        assert ax.get_xlim() == (surface.domain.low[0], surface.domain.high[0])
+        assert ax.get_ylim() == (surface.domain.low[1], surface.domain.high[1])
+        assert ax.get_aspect() == 1 and (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
+        [grid] = ax.images
+        np.testing.assert_array_equal(grid.get_array(), found.basins)
+        assert [grid.cmap(grid.norm(code))[:3] for code in range(4)] == [
+            tuple(int(key[code][i:i + 2], 16) / 255 for i in (1, 3, 5)) for code in range(4)]
+        assert len([line for line in ax.lines if line.get_marker() == "*"]) == 4
+        assert "f=3 global" in [text.get_text() for text in ax.texts]
+        picture = np.asarray(Image.open(io.BytesIO(basin_page.map_picture(view, index))).convert("RGB"))
+        assert picture.shape[1] == 2 * basin_page.MAP_WIDTH  # twice the width shown: sharp on any screen
+        codes, counts = np.unique(found.basins, return_counts=True)
+        for code, count in zip(codes, counts):  # each basin's colour covers about its share of the picture
+            assert near(picture, key[int(code)]) >= 0.2 * count / found.basins.size * picture[..., 0].size, code
+
+
+def test_the_maps_on_screen_are_the_png_downloads_panels():
+    view = map_view(app(BASINS))
+    download = basin_map_figure(list(view.maps), view.surface, titles=view.title_lines())
+    for index, panel in enumerate(download.axes):
+        shown_ax = basin_page.map_figure(view, index).axes[0]
+        np.testing.assert_array_equal(shown_ax.images[0].get_array(), panel.images[0].get_array())
+        assert shown_ax.images[0].get_extent() == panel.images[0].get_extent()
+        assert list(shown_ax.collections[0].levels) == list(panel.collections[0].levels)  # the same contour lines
+        assert [(text.get_text(), text.xy, text.get_ha()) for text in shown_ax.texts] == [
+            (text.get_text(), text.xy, text.get_ha()) for text in panel.texts]
+        assert (shown_ax.get_xlim(), shown_ax.get_ylim()) == (panel.get_xlim(), panel.get_ylim())
+    right = [text for text in download.axes[0].texts if text.xy[0] > 0]
+    assert right and all(text.get_ha() == "right" for text in right)  # labelled towards the middle, inside the map
 
 
 def test_basin_map_follows_the_landscape_an_optimizer_and_a_hyperparameter():
@@ -403,37 +446,21 @@ def test_marking_the_starts_carried_out_is_a_display_change_in_the_link(monkeypa
     original = basin_page.basin_map
     monkeypatch.setattr(basin_page, "basin_map", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     at = app(BASINS)
-    computed = len(calls)
+    computed, before = len(calls), map_pictures(at)
     widget(at, "bm.left").set_value(True).run()
     assert_clean(at)
     assert at.query_params["left"] == "true" and len(calls) == computed
     assert not at.sidebar and not at.dataframe and "left=true" in at.code[0].value  # only the maps and the link ran
-    flow, *optimizers = figures(at)
-    assert len(flow["data"]) == 3  # the flow's map is the reference: nothing washed out
-    for figure, found in zip(optimizers, at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[1:]):
-        wash = figure["data"][1]
-        reference = at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[0].basins
-        assert np.array_equal(np.array(wash["z"]) == 1, found.basins == reference)
+    view = map_view(at)
+    after = map_pictures(at)
+    assert after[0] == before[0] and after[1:] != before[1:]  # the flow's map is the reference: nothing washed out
+    assert after == [address(basin_page.map_picture(view, index, left=True)) for index in range(3)]
+    for index, found in enumerate(view.maps[1:], start=1):
+        _, wash = basin_page.map_figure(view, index, left=True).axes[0].images
+        stayed = found.basins == view.maps[0].basins
+        assert stayed.any() and np.array_equal(wash.get_array()[..., 3] > 0, stayed)
     again = app(link_of(at))
     assert widget(again, "bm.left").value is True
-
-
-def test_the_maps_contour_lines_are_at_the_png_figures_levels():
-    from matplotlib.figure import Figure
-
-    from export.figures import CONTOUR_LEVELS, landscape_grid
-    from ui import compute
-
-    surface = build_landscape("goldstein_price")  # coloured on a log scale: log10(f - min + 1)
-    lines = compute.contour_lines(surface.spec, 80).astype(float)
-    points = lines[np.isfinite(lines).all(axis=1)]
-    xs, ys, shown = landscape_grid(surface, 80)
-    levels = Figure().subplots().contour(xs, ys, shown, levels=CONTOUR_LEVELS).levels
-    on_screen = np.log10(surface.f(points) - compute.surface_grid(surface.spec, 80).floor + 1)
-    span = float(shown.max() - shown.min())
-    nearest = np.abs(on_screen[:, None] - np.asarray(levels)[None, :]).min(axis=1)
-    assert len(points) > 1000 and np.median(nearest) < 0.01 * span
-    assert surface.domain.contains(points).all()
 
 
 def test_a_landscape_without_the_default_basin_or_axis_opens_without_a_notice():
