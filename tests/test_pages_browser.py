@@ -1,6 +1,7 @@
-"""The Escape lab and the Basin map in a real Chromium: nothing cut at 1400 and 800 px, the curve's ticks are the swept
-values, the basin key is in view, an optimizer kind (or a basin) has one colour on screen and in the PNG download,
-choosing a sample reruns only its fragment, and the first figure's time with results cached.
+"""The Escape lab, the Basin map and Learn's chart in a real Chromium: nothing cut at 1400 and 800 px, the curve's ticks
+are the swept values, the basin key is in view, an optimizer kind (or a basin) has one colour on screen and in the PNG
+download, choosing a sample reruns only its fragment, no page loads plotly, and the first figure's time with results
+cached.
 
 Screenshots go to test-artifacts/ (git-ignored). Waits on Streamlit's `data-test-script-state`, on each page's drawn
 chart and on the player's `data-drawn`, never on a fixed sleep.
@@ -28,9 +29,9 @@ CURVE = '[data-testid="stVegaLiteChart"] svg'  # a Vega-Lite chart, drawn as SVG
 DOTS = "g.mark-symbol.role-mark path"  # a Vega-Lite chart's dots (the legend's are role-legend-symbol)
 MAPS = 'img[alt^="basin map"]'  # the Basin map's pictures
 MAPS_LOADED = f"() => [...document.querySelectorAll('{MAPS}')].every(image => image.complete && image.naturalWidth)"
-DRAWN = {"escape": f"{CURVE} {DOTS}", "basins": MAPS}  # the first chart of each page, drawn
+DRAWN = {"escape": f"{CURVE} {DOTS}", "basins": MAPS, "learn": f"{CURVE} {DOTS}"}  # each page's first chart, drawn
 LINKS = {"escape": {"page": "escape", "runs": "60", "steps": "120", "values": "2, 4, 8, 16, 32"},
-         "basins": {"page": "basins", "resolution": "24", "steps": "120"}}
+         "basins": {"page": "basins", "resolution": "24", "steps": "120"}, "learn": {"page": "learn"}}
 WIDTHS = (1400, 800)
 CACHED_FIGURE_SECONDS = 20.0  # loose: the target is 3 s on a desktop; a shared CI machine only has to be near it
 # Text that must be read whole: widget labels, buttons, captions, tabs, paragraphs and headings, the value shown in a
@@ -252,6 +253,45 @@ def test_a_basin_has_one_colour_on_screen_and_in_the_png(browser, server):
         assert all(pixels_near(image, hex_to_rgb(style.colour)) == 0 for image in shown for style in optimizers)
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_kick_chart_is_whole_and_in_each_kinds_colour(browser, server, width):
+    from ui.pages.learn import KICK_STEPS, KICK_VARIANTS
+
+    page = open_page(browser, link(server, "learn"), width)
+    try:
+        assert_no_error(page)
+        chart = page.locator(CURVE).first
+        assert chart.bounding_box()["width"] >= 0.97 * content_width(page)
+        assert chart.evaluate(CUT_CHART_TEXT) == []
+        assert chart.locator(".role-legend-label text").all_text_contents() == [label for label, _ in KICK_VARIANTS]
+        ticks = chart.locator('g.role-axis[aria-label^="X-axis"] .role-axis-label text').all_text_contents()
+        assert ticks == [str(step) for step in range(1, KICK_STEPS + 1)]
+        strokes = [line.evaluate("e => getComputedStyle(e).stroke") for line in chart.locator("g.mark-line path").all()]
+        expected = palette.styles_for([palette.kind_of(spec) for _, spec in KICK_VARIANTS])
+        assert [tuple(css_to_rgb(stroke)) for stroke in strokes] == [tuple(hex_to_rgb(s.colour)) for s in expected]
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name, own", [("escape", "ArrowVegaLiteChart"), ("basins", "/media/"),
+                                       ("learn", "ArrowVegaLiteChart")])
+def test_no_page_with_flat_charts_loads_plotly(browser, server, name, own):
+    """Plotly's chunk is 4.7 MB the browser loads and evaluates before its first figure; these pages need none of it.
+    A fresh context has an empty cache, so every file the page uses is requested."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        page.goto(link(server, name))
+        settled(page)
+        assert_no_error(page)
+        assert any(own in url for url in requested), requested  # the chart's own files were seen
+        assert [url for url in requested if "PlotlyChart" in url] == []
+    finally:
+        context.close()
 
 
 def fragment_reruns(page) -> list[str]:

@@ -475,7 +475,7 @@ def escape_spec(view: EscapeView) -> dict:
     if view.knob is None:
         x: dict[str, Any] = {"field": "optimizer", "type": "nominal", "sort": labels, "title": None,
                              "axis": {"labels": False, "ticks": False}}
-    elif view.numeric:
+    elif view.numeric:  # an explicit domain: Streamlit builds the view before it inserts the rows
         ticks = sorted(set(view.values))
         x = {"field": "value", "type": "quantitative", "title": view.symbol + (" (log scale)" if view.log else ""),
              "scale": {"type": "log" if view.log else "linear", "domain": [ticks[0], ticks[-1]], "nice": False,
