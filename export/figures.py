@@ -25,6 +25,7 @@ from specs import SpecError
 LANDSCAPE_COLOURMAP = LinearSegmentedColormap.from_list("cmx_landscape", ["#FFFFFF", "#D9DEE4", "#8E98A3"])
 CONTOUR_LINE_COLOUR = "#5C6670"
 CONTOUR_LEVELS = 15  # contour lines over a landscape (matplotlib's nicely rounded levels for this many)
+WASH = (1.0, 1.0, 1.0, 0.75)  # white at 75% over the starts of a basin map that are not the point
 
 
 def require_2d(landscape: Landscape, what: str) -> None:
@@ -57,13 +58,15 @@ def shown_values(values: np.ndarray, log: bool) -> np.ndarray:
         return np.log10(values - np.nanmin(values) + 1.0)
 
 
-def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resolution: int = 160) -> None:
-    """Contours of the landscape on `ax` (filled, or lines only), its minima as stars with their values."""
+def draw_landscape(ax: Axes, landscape: Landscape, filled: bool = True, resolution: int = 160,
+                   inward: bool = False) -> None:
+    """Contours of the landscape on `ax` (filled, or lines only), its minima as stars with their values (labelled
+    towards the middle with `inward`)."""
     xs, ys, Z = landscape_grid(landscape, resolution)
     if filled:
         ax.contourf(xs, ys, Z, levels=30, cmap=LANDSCAPE_COLOURMAP)
     ax.contour(xs, ys, Z, levels=CONTOUR_LEVELS, colors=CONTOUR_LINE_COLOUR, linewidths=0.4, alpha=0.6)
-    draw_minima(ax, landscape)
+    draw_minima(ax, landscape, inward)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
@@ -89,8 +92,10 @@ def minimum_label(landscape: Landscape, index: int) -> str:
     return " ".join(parts)
 
 
-def draw_minima(ax: Axes, landscape: Landscape) -> None:
-    """Every listed minimum inside the domain as ★, labelled with its name and value."""
+def draw_minima(ax: Axes, landscape: Landscape, inward: bool = False) -> None:
+    """Every listed minimum inside the domain as ★, labelled with its name and value: to its right, or with `inward`
+    towards the middle of the domain (a label then stays inside the axes instead of widening the figure's margin)."""
+    middle = (landscape.domain.low[0] + landscape.domain.high[0]) / 2
     for index, minimum in enumerate(landscape.minima):
         if not landscape.domain.contains(minimum.location[None])[0]:
             continue
@@ -98,9 +103,10 @@ def draw_minima(ax: Axes, landscape: Landscape) -> None:
         ax.plot([x], [y], palette.MINIMUM_MARKER, color="white", markeredgecolor="black", markersize=11,
                 linestyle="none", zorder=5)
         if len(landscape.minima) <= 12:
-            ax.annotate(minimum_label(landscape, index), (x, y), textcoords="offset points", xytext=(6, 5),
-                        fontsize=7, zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                                                    "alpha": 0.8})
+            left = inward and x > middle
+            ax.annotate(minimum_label(landscape, index), (x, y), textcoords="offset points",
+                        xytext=(-6 if left else 6, 5), ha="right" if left else "left", fontsize=7, zorder=6,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
 def grid_figure(count: int, width: float = 3.6, height: float = 3.4, most_columns: int = 4
@@ -230,19 +236,29 @@ def basin_key(landscape: Landscape) -> list[tuple[int, str, str]]:
     return key
 
 
+def draw_basin_map(ax: Axes, found, landscape: Landscape, washed: np.ndarray | None = None) -> None:
+    """One basin map on `ax`: the grid coloured by the basin each start ended in, the landscape's contour lines over
+    it, the domain with equal axes, minima as stars with their values; `washed` (one flag per start, as the grid)
+    lightens the starts it marks, so that the others stand out."""
+    cmap, norm = basin_colormap(len(landscape.minima))
+    dx = (found.xs[1] - found.xs[0]) / 2 if len(found.xs) > 1 else 0.5
+    dy = (found.ys[1] - found.ys[0]) / 2 if len(found.ys) > 1 else 0.5
+    extent = (found.xs[0] - dx, found.xs[-1] + dx, found.ys[0] - dy, found.ys[-1] + dy)
+    ax.imshow(found.basins, origin="lower", cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
+    if washed is not None:
+        wash = np.zeros((*found.basins.shape, 4))
+        wash[washed] = WASH
+        ax.imshow(wash, origin="lower", interpolation="nearest", extent=extent)
+    draw_landscape(ax, landscape, filled=False, inward=True)
+
+
 def basin_map_figure(maps: list, landscape: Landscape, titles: list[str] | None = None) -> Figure:
     """One panel per basin map (titled by `titles`, else by its optimizer): the grid coloured by the basin each start
     ended in, contour lines over it, minima as stars with their values, and a key naming each basin."""
     require_2d(landscape, "a basin map")
-    count = len(landscape.minima)
-    cmap, norm = basin_colormap(count)
     figure, axes = grid_figure(len(maps))
     for ax, found, title in zip(axes, maps, titles or [found.optimizer for found in maps]):
-        dx = (found.xs[1] - found.xs[0]) / 2 if len(found.xs) > 1 else 0.5
-        dy = (found.ys[1] - found.ys[0]) / 2 if len(found.ys) > 1 else 0.5
-        ax.imshow(found.basins, origin="lower", cmap=cmap, norm=norm, interpolation="nearest",
-                  extent=(found.xs[0] - dx, found.xs[-1] + dx, found.ys[0] - dy, found.ys[-1] + dy))
-        draw_landscape(ax, landscape, filled=False)
+        draw_basin_map(ax, found, landscape)
         ax.set_title(title, fontsize=9)
     shown = {int(code) for found in maps for code in np.unique(found.basins)}
     handles = [Patch(facecolor=colour, edgecolor="black", linewidth=0.4, label=text)

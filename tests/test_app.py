@@ -3,12 +3,17 @@ restores the view, and bad links fall back to defaults with a notice."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from export import palette
+from ui.pages import learn
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -245,6 +250,21 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     assert at.title[0].value == "Learn"
     assert len(at.expander) >= 7
     assert at.latex
+    assert not at.get("plotly_chart")  # the page's one chart is Vega-Lite, which ships with Streamlit
+    [kick] = at.get("vega_lite_chart")
+    spec = json.loads(kick.proto.spec)
+    labels = [label for label, _ in learn.KICK_VARIANTS]
+    colour = spec["encoding"]["color"]["scale"]
+    assert colour["domain"] == labels
+    assert colour["range"] == [style.colour for style in palette.styles_for(["adam"] + ["adam_cm"] * 4)]
+    [line, dots] = spec["layer"]
+    assert line["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [1, 0], *[learn.KNOB_DASH] * 3]
+    assert spec["encoding"]["x"]["axis"]["values"] == list(range(1, learn.KICK_STEPS + 1))
+    rows = pa.ipc.open_stream(kick.proto.data.data).read_pandas()
+    lengths = rows.pivot(index="step", columns="variant", values="length")[labels]
+    np.testing.assert_allclose(lengths.to_numpy(), learn.kick_table().to_numpy())
+    assert lengths.loc[2, labels[1]] == pytest.approx(7.44, abs=0.01)  # the authors' kick
+    assert [entry["field"] for entry in dots["encoding"]["tooltip"]] == ["variant", "step", "length"]
     [demo] = [b for b in at.button if b.key == "learn.demo.sharp-basin"]
     demo.click().run()
     assert_clean(at)

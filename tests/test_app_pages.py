@@ -1,21 +1,27 @@
-"""The Escape lab and Basin map pages through AppTest: what they show (human labels, formatted tables, the figures'
+"""The Escape lab and Basin map pages through AppTest: what they show (human labels, formatted tables, the charts'
 axes, keys and colours), that controls change the results and the link restores the view, that bad input keeps every
 setting and the last view, and that a result is computed once: a revisit or a display change never recomputes it."""
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
 
 import numpy as np
+import pyarrow as pa
 import pytest
+from PIL import Image
+from streamlit.runtime.media_file_storage import MediaFileKind
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from experiments.sweep import _starts
 from export import palette
-from export.figures import basin_colormap, basin_key
+from export.figures import basin_key, basin_map_figure
 from landscapes import build_landscape
 from tests.test_app import app, assert_clean, shown, widget
+from ui import drawing
 from ui.pages import basin_map as basin_page
 from ui.pages import escape_lab
 from ui.url_state import UrlReader
@@ -34,8 +40,27 @@ def link_of(at) -> dict:
     return {key: at.query_params[key] for key in at.query_params}
 
 
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+def charts(at) -> list[dict]:
+    """Each Vega-Lite chart on the page: its spec, with the rows Streamlit sent beside it back in `data.values`."""
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        spec["data"] = {"values": pa.ipc.open_stream(chart.proto.data.data).read_pandas().to_dict("records")}
+        found.append(spec)
+    return found
+
+
+def tick_texts(axis: dict) -> list[str]:
+    """The label of each tick of an axis drawn by ui.drawing.vega_ticks, in the order of its values."""
+    texts = json.loads(axis["labelExpr"].partition("][indexof(")[0] + "]")
+    values = json.loads(axis["labelExpr"].partition("indexof(")[2].rpartition(", datum.value")[0])
+    assert values == axis["values"]
+    return texts
+
+
+def layer(chart: dict, mark: str) -> dict:
+    [found] = [part for part in chart["layer"] if part["mark"]["type"] == mark]
+    return found
 
 
 def escape_view(at) -> escape_lab.EscapeView:
@@ -59,8 +84,9 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
     assert_clean(at)
     assert not at.error
     labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
-    [curve] = figures(at)
-    assert [trace["name"] for trace in curve["data"]] == labels  # one legend entry per optimizer
+    [curve] = charts(at)
+    assert curve["encoding"]["color"]["scale"]["domain"] == labels  # one legend entry per optimizer
+    assert list(dict.fromkeys(row["optimizer"] for row in curve["data"]["values"])) == labels
     assert list(dict.fromkeys(rows(at)["optimizer"])) == labels
     assert sample_selector(at).options == [f"{label} at sharpness = {value}" for label in labels for value in (4, 16)]
     assert sample_selector(at).value == (2, 1)  # Adam+CM where it escapes and the others do not
@@ -71,20 +97,48 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
 
 def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the_palettes_colours():
     at = app(ESCAPE)
-    [curve] = figures(at)
-    axis = curve["layout"]["xaxis"]
-    assert axis["type"] == "log" and axis["tickvals"] == [4, 16] and axis["ticktext"] == ["4", "16"]
+    [curve] = charts(at)
+    x = curve["encoding"]["x"]
+    assert x["scale"]["type"] == "log" and x["axis"]["values"] == [4, 16] and tick_texts(x["axis"]) == ["4", "16"]
+    styles = palette.styles_for(["adam", "adam_sam", "adam_cm"])
+    assert curve["encoding"]["color"]["scale"]["range"] == [style.colour for style in styles]
+    assert layer(curve, "line")["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [15, 7.5], [1, 0]]
+    bars = layer(curve, "errorbar")["encoding"]
+    assert (bars["y"]["field"], bars["y2"]["field"]) == ("low", "high")
+    assert layer(curve, "point")["encoding"]["y"]["field"] == "rate"
     table = escape_view(at).table
-    for k, (trace, style) in enumerate(zip(curve["data"], palette.styles_for(["adam", "adam_sam", "adam_cm"]))):
-        assert trace["line"]["color"] == style.colour and trace["error_y"]["color"] == style.colour
+    drawn = curve["data"]["values"]
+    for k in range(3):
         mine = [row for row in table.rows if row["optimizer"] == table.rows[k]["optimizer"]]
-        assert trace["error_y"]["array"] == [row["ci_high"] - row["escape_rate"] for row in mine]
-        assert trace["error_y"]["arrayminus"] == [row["escape_rate"] - row["ci_low"] for row in mine]
-    cm_at_16 = curve["data"][2]["customdata"][1]
-    assert "sharpness = 16" in cm_at_16 and re.search(r"escaped \d+ of 30", cm_at_16)
-    assert re.search(r"escape rate [\d.]+% \(95% interval [\d.]+% to [\d.]+%\)", cm_at_16)
-    assert all(bar > 0 for trace in curve["data"] for bar in
-               [up + down for up, down in zip(trace["error_y"]["array"], trace["error_y"]["arrayminus"])])
+        shown_rows = [row for row in drawn if row["optimizer"] == curve["encoding"]["color"]["scale"]["domain"][k]]
+        assert [row["value"] for row in shown_rows] == [4, 16]
+        assert [(row["rate"], row["low"], row["high"]) for row in shown_rows] == [
+            (row["escape_rate"], row["ci_low"], row["ci_high"]) for row in mine]
+    assert all(row["high"] > row["low"] for row in drawn)  # every rate has a bar, at 0 and 1 too
+    assert layer(curve, "point")["encoding"]["tooltip"] == [
+        {"field": "optimizer", "title": "optimizer"}, {"field": "value_text", "title": "sharpness"},
+        {"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
+        {"field": "escaped", "title": "escaped"}]
+    cm_at_16 = drawn[5]
+    assert cm_at_16["optimizer"] == "Adam+CM (lr=0.05)" and cm_at_16["value_text"] == "16"
+    assert re.fullmatch(r"\d+ of 30", cm_at_16["escaped"]) and PERCENT.match(cm_at_16["rate_text"])
+    assert re.fullmatch(r"\S+% to \S+%", cm_at_16["interval"])
+    assert curve["usermeta"] == drawing.VEGA_SVG  # its text is text in the page
+
+
+def test_a_categorical_axis_or_none_draws_dots_side_by_side_with_their_bars():
+    at = app({**ESCAPE, "axis": "first_step", "values": "hold, step"})
+    assert_clean(at)
+    [curve] = charts(at)
+    assert curve["encoding"]["x"]["sort"] == ["hold", "step"] and curve["encoding"]["x"]["type"] == "nominal"
+    assert {part["mark"]["type"] for part in curve["layer"]} == {"errorbar", "point"}  # no line between choices
+    assert all(part["encoding"]["xOffset"]["field"] == "optimizer" for part in curve["layer"])
+    values = curve["data"]["values"]
+    assert [row["value_text"] for row in values[:2]] == ["has no first_step: the same runs at every value"] * 2
+    assert [row["value"] for row in values[4:6]] == ["hold", "step"]
+    [single] = charts(app({**ESCAPE, "axis": "none"}))
+    assert single["encoding"]["x"]["field"] == "optimizer" and len(single["data"]["values"]) == 3
+    assert "value_text" not in single["data"]["values"][0]
 
 
 def test_the_escape_table_is_formatted_for_people():
@@ -126,9 +180,9 @@ def test_switching_the_sweep_axis_relabels_the_curve_the_table_and_the_sample_se
     options = sample_selector(at).options
     assert options[0] == "Adam at lr = 0.0125" and len(options) == 15
     assert not any("sharpness" in option for option in options)
-    [curve] = figures(at)
-    assert [trace["name"] for trace in curve["data"]] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
-    assert curve["layout"]["xaxis"]["ticktext"] == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
+    [curve] = charts(at)
+    assert curve["encoding"]["color"]["scale"]["domain"] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
+    assert tick_texts(curve["encoding"]["x"]["axis"]) == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
     assert "lr" in rows(at).columns
 
 
@@ -146,7 +200,7 @@ def test_choosing_a_sample_reruns_only_the_player_and_the_link_which_names_it():
     assert "sample" not in at.query_params  # the default is not written out
     sample_selector(at).set_value((0, 0)).run()
     assert at.query_params["sample"] == "0,0"
-    assert not at.sidebar and not at.title and not at.dataframe and not at.get("plotly_chart")  # nothing else ran
+    assert not at.sidebar and not at.title and not at.dataframe and not at.get("vega_lite_chart")  # nothing else ran
     [link] = at.code
     assert "sample=0%2C0" in link.value  # the Link popover names the configuration shown
     assert sample_selector(at).value == (0, 0)
@@ -273,21 +327,64 @@ def test_basin_map_table_is_percentages_with_basin_names_as_columns():
     assert ((totals - 100).abs() < 0.1).all()
 
 
+def map_view(at) -> basin_page.MapView:
+    """The view the Basin map draws (its exact maps)."""
+    return at.session_state[f"_{basin_page.PAGE}.shown"][1]
+
+
+def map_pictures(at) -> list[str]:
+    """The address of each map picture on the page, in order (the key's swatches are SVG, written into the page)."""
+    return [url for image in at.get("image") for url in image.value if url.endswith(".png")]
+
+
+def address(picture: bytes) -> str:
+    """Where AppTest's media store serves `picture` (the address names a hash of the bytes)."""
+    storage = MemoryMediaFileStorage("/mock/media")
+    return storage.get_url(storage.load_and_get_id(picture, "image/png", MediaFileKind.MEDIA))
+
+
+def near(image: np.ndarray, colour: str, tolerance: int = 2) -> int:
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(image[..., :3].astype(int) - rgb).max(axis=-1) <= tolerance).sum())
+
+
 def test_each_map_spans_the_domain_with_equal_axes_minima_as_stars_and_the_palettes_basin_colours():
     at = app(BASINS)
+    view = map_view(at)
     surface = build_landscape("goldstein_price")
-    maps = figures(at)
-    assert len(maps) == 3
-    colours = list(basin_colormap(len(surface.minima))[0].colors)
-    for figure in maps:
-        layout = figure["layout"]
-        assert layout["xaxis"]["range"] == [surface.domain.low[0], surface.domain.high[0]]
-        assert layout["yaxis"]["range"] == [surface.domain.low[1], surface.domain.high[1]]
-        assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
-        heatmap, contours, minima = figure["data"]
-        assert contours["mode"] == "lines" and None in contours["x"]  # every contour line, one after another
-        assert [stop[1] for stop in heatmap["colorscale"][::2]] == colours
-        assert minima["marker"]["symbol"] == "star" and "f=3 global" in minima["text"]
+    key = {code: colour for code, colour, _ in basin_key(surface)}
+    assert map_pictures(at) == [address(basin_page.map_picture(view, index)) for index in range(3)]
+    for index, found in enumerate(view.maps):
+        ax = basin_page.map_figure(view, index).axes[0]
+        assert ax.get_xlim() == (surface.domain.low[0], surface.domain.high[0])
+        assert ax.get_ylim() == (surface.domain.low[1], surface.domain.high[1])
+        assert ax.get_aspect() == 1 and (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
+        [grid] = ax.images
+        np.testing.assert_array_equal(grid.get_array(), found.basins)
+        assert [grid.cmap(grid.norm(code))[:3] for code in range(4)] == [
+            tuple(int(key[code][i:i + 2], 16) / 255 for i in (1, 3, 5)) for code in range(4)]
+        assert len([line for line in ax.lines if line.get_marker() == "*"]) == 4
+        assert "f=3 global" in [text.get_text() for text in ax.texts]
+        picture = np.asarray(Image.open(io.BytesIO(basin_page.map_picture(view, index))).convert("RGB"))
+        assert picture.shape[1] == 2 * basin_page.MAP_WIDTH  # twice the width shown: sharp on any screen
+        codes, counts = np.unique(found.basins, return_counts=True)
+        for code, count in zip(codes, counts):  # each basin's colour covers about its share of the picture
+            assert near(picture, key[int(code)]) >= 0.2 * count / found.basins.size * picture[..., 0].size, code
+
+
+def test_the_maps_on_screen_are_the_png_downloads_panels():
+    view = map_view(app(BASINS))
+    download = basin_map_figure(list(view.maps), view.surface, titles=view.title_lines())
+    for index, panel in enumerate(download.axes):
+        shown_ax = basin_page.map_figure(view, index).axes[0]
+        np.testing.assert_array_equal(shown_ax.images[0].get_array(), panel.images[0].get_array())
+        assert shown_ax.images[0].get_extent() == panel.images[0].get_extent()
+        assert list(shown_ax.collections[0].levels) == list(panel.collections[0].levels)  # the same contour lines
+        assert [(text.get_text(), text.xy, text.get_ha()) for text in shown_ax.texts] == [
+            (text.get_text(), text.xy, text.get_ha()) for text in panel.texts]
+        assert (shown_ax.get_xlim(), shown_ax.get_ylim()) == (panel.get_xlim(), panel.get_ylim())
+    right = [text for text in download.axes[0].texts if text.xy[0] > 0]
+    assert right and all(text.get_ha() == "right" for text in right)  # labelled towards the middle, inside the map
 
 
 def test_basin_map_follows_the_landscape_an_optimizer_and_a_hyperparameter():
@@ -349,37 +446,21 @@ def test_marking_the_starts_carried_out_is_a_display_change_in_the_link(monkeypa
     original = basin_page.basin_map
     monkeypatch.setattr(basin_page, "basin_map", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     at = app(BASINS)
-    computed = len(calls)
+    computed, before = len(calls), map_pictures(at)
     widget(at, "bm.left").set_value(True).run()
     assert_clean(at)
     assert at.query_params["left"] == "true" and len(calls) == computed
     assert not at.sidebar and not at.dataframe and "left=true" in at.code[0].value  # only the maps and the link ran
-    flow, *optimizers = figures(at)
-    assert len(flow["data"]) == 3  # the flow's map is the reference: nothing washed out
-    for figure, found in zip(optimizers, at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[1:]):
-        wash = figure["data"][1]
-        reference = at.session_state[f"_{basin_page.PAGE}.shown"][1].maps[0].basins
-        assert np.array_equal(np.array(wash["z"]) == 1, found.basins == reference)
+    view = map_view(at)
+    after = map_pictures(at)
+    assert after[0] == before[0] and after[1:] != before[1:]  # the flow's map is the reference: nothing washed out
+    assert after == [address(basin_page.map_picture(view, index, left=True)) for index in range(3)]
+    for index, found in enumerate(view.maps[1:], start=1):
+        _, wash = basin_page.map_figure(view, index, left=True).axes[0].images
+        stayed = found.basins == view.maps[0].basins
+        assert stayed.any() and np.array_equal(wash.get_array()[..., 3] > 0, stayed)
     again = app(link_of(at))
     assert widget(again, "bm.left").value is True
-
-
-def test_the_maps_contour_lines_are_at_the_png_figures_levels():
-    from matplotlib.figure import Figure
-
-    from export.figures import CONTOUR_LEVELS, landscape_grid
-    from ui import compute
-
-    surface = build_landscape("goldstein_price")  # coloured on a log scale: log10(f - min + 1)
-    lines = compute.contour_lines(surface.spec, 80).astype(float)
-    points = lines[np.isfinite(lines).all(axis=1)]
-    xs, ys, shown = landscape_grid(surface, 80)
-    levels = Figure().subplots().contour(xs, ys, shown, levels=CONTOUR_LEVELS).levels
-    on_screen = np.log10(surface.f(points) - compute.surface_grid(surface.spec, 80).floor + 1)
-    span = float(shown.max() - shown.min())
-    nearest = np.abs(on_screen[:, None] - np.asarray(levels)[None, :]).min(axis=1)
-    assert len(points) > 1000 and np.median(nearest) < 0.01 * span
-    assert surface.domain.contains(points).all()
 
 
 def test_a_landscape_without_the_default_basin_or_axis_opens_without_a_notice():

@@ -19,13 +19,11 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-from contourpy import contour_generator
-from matplotlib.ticker import MaxNLocator
 
 from experiments.metrics import run_measurements as measure_runs
 from experiments.run import RunResult, run
 from experiments.teaching import REPLAY_STEPS, TeachingTrace, teaching_trace
-from export.figures import CONTOUR_LEVELS, shown_values
+from export.figures import shown_values
 from export.player.payload import basin_tracks
 from export.player.picture import Picture, landscape_picture
 from landscapes import LANDSCAPES, Landscape
@@ -166,21 +164,6 @@ def surface_grid(spec: str, resolution: int = GRID_RESOLUTION) -> SurfaceGrid:
     floor = float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
     log = surface.color_scale == "log"
     return SurfaceGrid(xs, ys, values, shown_values(values, log), log, floor)
-
-
-@cached
-def contour_lines(spec: str, resolution: int = GRID_RESOLUTION) -> np.ndarray:
-    """(M, 2) float32 points of the landscape's contour lines at the levels of the PNG figures, line after line with a
-    row of NaN between them: one plotly line trace draws them all, and the browser computes nothing."""
-    grid = surface_grid(spec, resolution)
-    shown = np.ma.masked_invalid(grid.shown)
-    if not shown.count():
-        return np.zeros((0, 2), dtype=np.float32)
-    low, high = float(shown.min()), float(shown.max())
-    levels = [level for level in MaxNLocator(CONTOUR_LEVELS + 1).tick_values(low, high) if low < level < high]
-    generator = contour_generator(grid.xs, grid.ys, shown)
-    lines = [np.vstack([line, [[np.nan, np.nan]]]) for level in levels for line in generator.lines(level)]
-    return np.concatenate(lines).astype(np.float32) if lines else np.zeros((0, 2), dtype=np.float32)
 
 
 @dataclass(frozen=True)

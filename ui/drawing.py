@@ -1,9 +1,12 @@
-"""Plotly figures for the app's static charts: the 3-D surface with the paths over it. (Trajectories animate in
-the trajectory player, export.player; escape curves and basin maps are drawn by their pages.)"""
+"""How the app draws its charts. Flat charts (the escape curve, the kick law) are Vega-Lite specs: Vega-Lite ships
+inside Streamlit's frontend, where plotly is a 4.7 MB chunk the browser must load and evaluate before its first figure.
+The 3-D surface with the paths over it is a plotly figure, loaded only when a visitor picks that view. (Trajectories
+animate in the trajectory player, export.player; basin maps are pictures drawn by export.figures.)"""
 
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +19,11 @@ from export import palette
 from export.figures import LANDSCAPE_COLOURMAP
 from ui.compute import DrawnRuns, SurfaceGrid
 
+VEGA_SVG = {"embedOptions": {"renderer": "svg"}}  # a spec's usermeta: drawn as SVG, whose text tests can read
+VEGA_FIT_WIDTH = {"type": "fit-x", "contains": "padding"}  # the chart fills the width; `height` is the plot's alone
+LEGEND_CHARACTER_PIXELS = 7.5  # a legend label's width per character at the app's font (generous, so none is cut)
+LEGEND_ENTRY_PIXELS = 50  # a legend entry's symbol and the gaps around it
+LEGEND_LINE_AREA = 600  # a legend's line sample: Vega sizes symbols by area, this is a line about 24 pixels long
 SMALL = 64  # arrays shorter than this go as JSON lists (cheaper to encode than plotly's binary form)
 LIFT = 0.015  # paths are drawn this fraction of the surface's height above it, so the surface never hides them
 COLOUR_STOPS = 9
@@ -34,6 +42,27 @@ class Prepared(go.Figure):
 
     def to_dict(self) -> dict:
         return self._prepared
+
+
+def vega_dash(style: palette.Style, line_width: float) -> list[float]:
+    """The palette's dash (on/off lengths in line widths) as Vega's strokeDash in pixels; [1, 0], solid, without one."""
+    return [length * line_width for length in style.dash] or [1, 0]
+
+
+def vega_ticks(values: Sequence[float], texts: Sequence[str]) -> dict:
+    """Axis properties for ticks exactly at `values`, labelled with `texts` (each tick looks its text up)."""
+    values_json, texts_json = (json.dumps(list(items), ensure_ascii=False) for items in (values, texts))
+    return {"values": list(values), "labelExpr": f"{texts_json}[indexof({values_json}, datum.value)]"}
+
+
+def vega_legend(labels: Sequence[str], lines: bool) -> dict:
+    """A legend above the chart, whole labels in as many columns as fit the plot's width (Vega never wraps a legend
+    by itself, and cuts a label at 160 pixels unless told otherwise); a line sample per entry when `lines` (its dash
+    too when the dash encodes the same field with this legend), else a dot."""
+    entry = LEGEND_CHARACTER_PIXELS * max(map(len, labels)) + LEGEND_ENTRY_PIXELS
+    return {"title": None, "orient": "top", "labelLimit": 0, "symbolType": "stroke" if lines else "circle",
+            "symbolStrokeWidth": 2.5, "symbolSize": LEGEND_LINE_AREA if lines else 100,
+            "columns": {"expr": f"clamp(floor(width / {entry:g}), 1, {len(labels)})"}}
 
 
 @dataclass(frozen=True)

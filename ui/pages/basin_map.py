@@ -8,23 +8,23 @@ revisit recomputes none; only the maps not yet computed are counted against the 
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from matplotlib.figure import Figure
 
 from experiments import work
 from experiments.basin_map import RESOLUTION, BasinMap, basin_map, basin_map_work, flow_map
 from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
-from export.figures import CONTOUR_LINE_COLOUR, basin_colormap, basin_key, basin_map_figure, minimum_label, percent
+from export.figures import basin_key, basin_map_figure, draw_basin_map, percent
 from export.labels import optimizer_labels
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS
 from specs import Field
-from ui import compute, drawing, literal, url_sync
+from ui import compute, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.settings import Settings
@@ -38,11 +38,9 @@ GRID = Field("resolution", "int", 40, "grid points along each axis", low=2, high
 STEPS = Field("steps", "int", 300, "steps of every run", low=1, high=1_000_000)
 LEFT = Field("left", "bool", False, "mark the starts each optimizer carried out of their own basin")
 FLOW_TITLE = ("gradient flow", "the landscape's own basins")
-LABELLED_MINIMA = 12  # minima are named on the maps up to this many (as in the PNG)
-FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 13, "color": "#31333F"}  # the app's text
 MAP_WIDTH = 300  # pixels: three maps side by side at 1400 px, one per row at 800 px, never squeezed
-WASH = "rgba(255, 255, 255, 0.75)"  # over the starts that stayed in their own basin, with `left`
-CONTOUR_RESOLUTION = 80  # the landscape's contour lines over each map, as in the PNG (drawn from a coarser grid)
+MAP_INCHES = 2.5  # a map picture's width: shown MAP_WIDTH pixels wide an inch is 120 pixels (7-point text is 12)
+PICTURE_DPI = 2 * MAP_WIDTH / MAP_INCHES  # twice the pixels shown: sharp on a high-density screen too
 PNG_DPI = 150
 LINKS_PART, MAPS_PART = "basins-links", "basins-maps"  # the page's fragments, rerun by key
 SWATCH = ('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect x="0.5" y="0.5" width="15" height="15" '
@@ -147,72 +145,35 @@ def compute_view(state: MapState, max_work: int) -> MapView:
     return MapView(surface, tuple(found), (FLOW_TITLE, *map(title_parts, labels)))
 
 
-def key_names(surface: Landscape) -> dict[int, str]:
-    """basin code -> the key's text (a run stopped where the gradient is undefined counts as stopped)."""
-    names = {code: text for code, _, text in basin_key(surface)}
-    names[UNDEFINED_BASIN] = names[DIVERGED_BASIN]
-    return names
+def map_figure(view: MapView, index: int, left: bool = False) -> Figure:
+    """One map drawn as each panel of the PNG download is (export.figures.draw_basin_map: the basin colours, the
+    landscape's contour lines, the domain with equal axes, minima as ★ with their values). With `left`, an optimizer's
+    map washes out the starts that end in the basin gradient flow takes them to, so the ones it carried out stand
+    out."""
+    found, flow = view.maps[index], view.maps[0]
+    low, high = view.surface.domain.low, view.surface.domain.high
+    # as tall as the domain is for its width (the axes are equal), within reason: a thin domain gets white space
+    aspect = min(max(float(high[1] - low[1]) / float(high[0] - low[0]), 0.5), 2.0)
+    figure = Figure(figsize=(MAP_INCHES, MAP_INCHES * aspect), layout="constrained")
+    ax = figure.subplots()
+    draw_basin_map(ax, found, view.surface, washed=found.basins == flow.basins if left and index > 0 else None)
+    ax.set_xlabel("x", fontsize=8)
+    ax.set_ylabel("y", fontsize=8)
+    ax.tick_params(labelsize=7)
+    return figure
 
 
-def map_figure(view: MapView, index: int, left: bool = False) -> dict:
-    """One map, drawn as its PNG panel: the grid in the basin colours of export.palette, the landscape's contour lines,
-    the domain's own box with equal axes, and the minima as ★ with their values. With `left`, an optimizer's map washes
-    out the starts that end in the basin gradient flow takes them to, so the ones it carried out stand out."""
-    surface, found = view.surface, view.maps[index]
-    colours = list(basin_colormap(len(surface.minima))[0].colors)  # one per code, from UNDEFINED_BASIN up
-    scale = [[(k + edge) / len(colours), colour] for k, colour in enumerate(colours) for edge in (0, 1)]
-    names = key_names(surface)
-    ends = np.array([names.get(code, "") for code in range(UNDEFINED_BASIN, UNDEFINED_BASIN + len(colours))],
-                    dtype=object)[found.basins - UNDEFINED_BASIN]
-    traces: list[dict] = [{"type": "heatmap", "x": found.xs.tolist(), "y": found.ys.tolist(),
-                           "z": found.basins.tolist(), "zmin": UNDEFINED_BASIN - 0.5,
-                           "zmax": UNDEFINED_BASIN - 0.5 + len(colours), "colorscale": scale, "showscale": False,
-                           "customdata": ends.tolist(),
-                           "hovertemplate": "start (%{x:.3g}, %{y:.3g})<br>ends in %{customdata}<extra></extra>"}]
-    if left and index > 0:
-        stayed = found.basins == view.maps[0].basins
-        traces.append({"type": "heatmap", "x": traces[0]["x"], "y": traces[0]["y"],
-                       "z": np.where(stayed, 1, None).tolist(), "colorscale": [[0, WASH], [1, WASH]],
-                       "showscale": False, "hoverinfo": "skip"})
-    lines = compute.contour_lines(surface.spec, CONTOUR_RESOLUTION)
-    traces.append({"type": "scatter", "mode": "lines", "x": drawn(lines[:, 0], surface),
-                   "y": drawn(lines[:, 1], surface), "line": {"color": CONTOUR_LINE_COLOUR, "width": 0.6},
-                   "opacity": 0.6, "hoverinfo": "skip", "connectgaps": False})
-    inside = [i for i, m in enumerate(surface.minima) if surface.domain.contains(m.location[None])[0]]
-    if inside:
-        traces.append({"type": "scatter", "mode": "markers+text" if len(surface.minima) <= LABELLED_MINIMA
-                       else "markers",
-                       "x": [float(surface.minima[i].location[0]) for i in inside],
-                       "y": [float(surface.minima[i].location[1]) for i in inside],
-                       "text": [minimum_label(surface, i) for i in inside], "customdata": [names[i] for i in inside],
-                       "textposition": [label_side(surface, i) for i in inside], "cliponaxis": False,
-                       "textfont": {"size": 12, "color": "#000000"},
-                       "marker": {"symbol": "star", "size": 15, "color": "#FFFFFF",
-                                  "line": {"color": "#000000", "width": 1.2}},
-                       "hovertemplate": "minimum %{customdata}<extra></extra>"})
-    low, high = surface.domain.low, surface.domain.high
-    axis = {"showgrid": False, "zeroline": False, "constrain": "domain", "constraintoward": "top", "automargin": True,
-            "ticks": "outside", "linecolor": "#8E98A3", "mirror": True}
-    return {"data": traces,
-            "layout": {"height": MAP_WIDTH, "margin": {"l": 10, "r": 10, "t": 6, "b": 10}, "font": FONT,
-                       "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF",
-                       "xaxis": {**axis, "range": [float(low[0]), float(high[0])], "title": {"text": "x"}},
-                       "yaxis": {**axis, "range": [float(low[1]), float(high[1])], "title": {"text": "y"},
-                                 "scaleanchor": "x", "scaleratio": 1},
-                       "showlegend": False, "hovermode": "closest"}}
-
-
-def drawn(coordinates: np.ndarray, surface: Landscape) -> list:
-    """Coordinates for the browser: to 5 digits of the domain's width (a pixel is far coarser), null between lines."""
-    width = float(np.max(surface.domain.high - surface.domain.low))
-    decimals = 5 - math.floor(math.log10(width))
-    return np.where(np.isfinite(coordinates), np.round(coordinates.astype(np.float64), decimals), None).tolist()
-
-
-def label_side(surface: Landscape, index: int) -> str:
-    """Where a minimum's label goes: towards the middle of the domain, so that it stays inside the map."""
-    middle = (surface.domain.low[0] + surface.domain.high[0]) / 2
-    return "top left" if surface.minima[index].location[0] > middle else "top right"
+def map_picture(view: MapView, index: int, left: bool = False) -> bytes:
+    """The PNG of `map_figure` the page shows, kept in the shared cache: a revisit or the switch turned back draws
+    nothing."""
+    found = view.maps[index]
+    key = (found.landscape, found.optimizer, found.basins.shape, found.steps, left and index > 0)
+    picture = compute.stored("basin map pictures", key)
+    if picture is None:
+        out = io.BytesIO()
+        map_figure(view, index, left).savefig(out, format="png", dpi=PICTURE_DPI, metadata={"Software": None})
+        picture = compute.store("basin map pictures", key, out.getvalue())
+    return picture
 
 
 def shown_codes(view: MapView) -> set[int]:
@@ -298,5 +259,5 @@ def maps(state: MapState, view: MapView) -> None:
             with st.container(width=MAP_WIDTH, gap=None):
                 literal.bold(name)
                 literal.caption(detail)
-                st.plotly_chart(drawing.Prepared(map_figure(view, index, left)), key=f"{PREFIX}.map{index}",
-                                config={"displaylogo": False}, theme=None)
+                st.image(map_picture(view, index, left), width="stretch",
+                         alt=f"basin map of {view.title_lines()[index]}")

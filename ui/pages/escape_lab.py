@@ -55,9 +55,9 @@ SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimi
 CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
 LINKS_PART, SAMPLE_PART = "escape-links", "escape-sample"  # the page's fragments, rerun by key
 SAMPLE_RUNS = BASIN_RUNS  # every run the player shows has a basin track, so its status line says which escaped
-FONT = {"family": "Source Sans, Source Sans Pro, sans-serif", "size": 15, "color": "#31333F"}  # the app's, larger
-GRID_COLOUR = "#E6E9EF"
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
+CURVE_HEIGHT = 400  # pixels, the plot without its legend
+ERROR_CAP = 10  # pixels, the width of an error bar's caps
 PNG_DPI = 150
 COLUMN_HELP = {
     "escape rate": "runs that ended in another basin, of all runs (a run that diverged never counts as escaped)",
@@ -356,6 +356,11 @@ class EscapeView:
     def axis(self) -> str | None:
         return self.knob.name if self.knob else None
 
+    @property
+    def numeric(self) -> bool:
+        """The swept knob is a number: the curve has a continuous axis and lines."""
+        return self.knob is not None and self.knob.kind in ("int", "float")
+
     def row(self, k: int, v: int) -> dict:
         return self.table.rows[v * len(self.labels) + k]
 
@@ -439,67 +444,67 @@ def significant(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else "—"
 
 
-def dash_pattern(style: palette.Style) -> str:
-    """The palette's dash (on/off lengths in line widths) in plotly's pixels: '15px,7.5px'; 'solid' without one."""
-    return ",".join(f"{length * LINE_WIDTH:g}px" for length in style.dash) or "solid"
+def curve_rows(view: EscapeView) -> list[dict]:
+    """One row per optimizer and swept value, as the escape curve draws it: the rate and its interval, and the texts
+    its tooltip shows."""
+    out = []
+    for k, label in enumerate(view.labels):
+        for row in view.rows_of(k):
+            entry: dict[str, Any] = {"optimizer": label, "rate": row["escape_rate"], "low": row["ci_low"],
+                                     "high": row["ci_high"], "rate_text": percent(row["escape_rate"]),
+                                     "interval": f"{percent(row['ci_low'])} to {percent(row['ci_high'])}",
+                                     "escaped": f"{row['escaped']} of {row['runs']}"
+                                                + (f", {row['diverged']} diverged" if row["diverged"] else "")}
+            if view.knob is not None:
+                entry["value"] = row[view.axis] if view.numeric else view.value_text(row[view.axis])
+                entry["value_text"] = (f"has no {view.symbol}: the same runs at every value" if k in view.lacking
+                                       else view.value_text(row[view.axis]))
+            out.append(entry)
+    return out
 
 
-def hover_text(view: EscapeView, k: int, row: dict) -> str:
-    lines = [view.labels[k]]
-    if view.knob is not None:
-        lines.append(f"has no {view.symbol}: the same runs at every value" if k in view.lacking
-                     else f"{view.symbol} = {view.value_text(row[view.axis])}")
-    lines.append(f"escape rate {percent(row['escape_rate'])} (95% interval {percent(row['ci_low'])} to "
-                 f"{percent(row['ci_high'])})")
-    lines.append(f"escaped {row['escaped']} of {row['runs']}" + (f", {row['diverged']} diverged" if row["diverged"]
-                                                                  else ""))
-    return "<br>".join(lines)
-
-
-def escape_figure(view: EscapeView) -> dict:
-    """Escape rate against the swept value, one line per optimizer in its palette colour and dash, each rate with its
-    95% interval as an error bar (visible at 0 and 1); dots side by side when the knob is not a number or nothing is
-    swept."""
-    numeric = view.knob is not None and view.knob.kind in ("int", "float")
-    traces = []
-    for k, (label, style) in enumerate(zip(view.labels, view.styles)):
-        rows = view.rows_of(k)
-        if numeric:
-            rows.sort(key=lambda row: row[view.axis])
-        rate = [row["escape_rate"] for row in rows]
-        trace = {"name": label, "y": rate, "customdata": [hover_text(view, k, row) for row in rows],
-                 "hovertemplate": "%{customdata}<extra></extra>",
-                 "error_y": {"type": "data", "symmetric": False, "color": style.colour, "thickness": 1.5, "width": 6,
-                             "array": [row["ci_high"] - row["escape_rate"] for row in rows],
-                             "arrayminus": [row["escape_rate"] - row["ci_low"] for row in rows]}}
-        trace |= {"type": "scatter", "marker": {"color": style.colour, "size": 10}}
-        if numeric:
-            trace |= {"mode": "lines+markers", "x": [row[view.axis] for row in rows],
-                      "line": {"color": style.colour, "width": LINE_WIDTH, "dash": dash_pattern(style)}}
-        else:  # a rate of 0 stays visible as a dot, where a bar would vanish
-            x = [view.value_text(row[view.axis]) for row in rows] if view.knob is not None else [label]
-            trace |= {"mode": "markers", "x": x}
-        traces.append(trace)
+def escape_spec(view: EscapeView) -> dict:
+    """Escape rate against the swept value as a Vega-Lite spec: one line per optimizer in its palette colour and dash,
+    each rate with its 95% interval as an error bar (visible at 0 and 1), ticks at the swept values; dots side by side
+    when the knob is not a number or nothing is swept."""
+    labels = list(view.labels)
+    optimizer = {"field": "optimizer", "type": "nominal", "sort": labels,
+                 "legend": drawing.vega_legend(labels, view.numeric)}  # colour and dash: one legend
+    colour = {**optimizer, "scale": {"domain": labels, "range": [style.colour for style in view.styles]}}
+    tooltip = [{"field": "optimizer", "title": "optimizer"}]
     if view.knob is None:
-        xaxis: dict[str, Any] = {"showticklabels": False, "title": {"text": ""}}
+        x: dict[str, Any] = {"field": "optimizer", "type": "nominal", "sort": labels, "title": None,
+                             "axis": {"labels": False, "ticks": False}}
+    elif view.numeric:  # an explicit domain: Streamlit builds the view before it inserts the rows
+        ticks = sorted(set(view.values))
+        x = {"field": "value", "type": "quantitative", "title": view.symbol + (" (log scale)" if view.log else ""),
+             "scale": {"type": "log" if view.log else "linear", "domain": [ticks[0], ticks[-1]], "nice": False,
+                       "padding": 24},
+             "axis": {**drawing.vega_ticks(ticks, [view.value_text(value) for value in ticks]), "grid": True}}
     else:
-        xaxis = {"title": {"text": view.symbol + (" (log scale)" if view.log else "")}}
-        if numeric:
-            ticks = sorted(set(view.values))
-            xaxis |= {"type": "log" if view.log else "linear", "tickmode": "array", "tickvals": ticks,
-                      "ticktext": [view.value_text(value) for value in ticks]}
-        else:
-            xaxis |= {"type": "category"}
-    return {"data": traces,
-            "layout": {"height": 440, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "font": FONT,
-                       "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF",
-                       "yaxis": {"title": {"text": "escape rate (95% interval)"}, "range": [-0.04, 1.04],
-                                 "tickformat": ".0%", "zeroline": False, "automargin": True,
-                                 "gridcolor": GRID_COLOUR},
-                       "xaxis": {**xaxis, "automargin": True, "gridcolor": GRID_COLOUR},
-                       "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-                       "scattermode": "group", "scattergap": 0.5, "hovermode": "closest",
-                       "hoverlabel": {"align": "left"}}}
+        x = {"field": "value", "type": "nominal", "title": view.symbol, "axis": {"labelAngle": 0},
+             "sort": [view.value_text(value) for value in view.values]}
+    if view.knob is not None:
+        tooltip.append({"field": "value_text", "title": view.symbol})
+    tooltip += [{"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
+                {"field": "escaped", "title": "escaped"}]
+    scale = {"domain": [-0.04, 1.04], "nice": False, "zero": False}  # room for a dot at 0 or 1 and its bar
+    rate = {"field": "rate", "type": "quantitative", "scale": scale, "title": "escape rate (95% interval)",
+            "axis": {"format": ".0%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}}
+    side_by_side = {} if view.numeric else {"xOffset": {"field": "optimizer", "type": "nominal", "sort": labels}}
+    layers: list[dict] = [
+        {"mark": {"type": "errorbar", "ticks": {"size": ERROR_CAP}, "thickness": 1.5},
+         "encoding": {"y": {**rate, "field": "low"}, "y2": {"field": "high"}, **side_by_side}},
+        {"mark": {"type": "point", "filled": True, "size": 90, "opacity": 1},
+         "encoding": {"y": rate, "tooltip": tooltip, **side_by_side}}]
+    if view.numeric:
+        dashes = {**optimizer, "scale": {"domain": labels,
+                                         "range": [drawing.vega_dash(style, LINE_WIDTH) for style in view.styles]}}
+        layers.insert(0, {"mark": {"type": "line", "strokeWidth": LINE_WIDTH},
+                          "encoding": {"y": rate, "strokeDash": dashes}})
+    return {"data": {"values": curve_rows(view)}, "height": CURVE_HEIGHT, "autosize": drawing.VEGA_FIT_WIDTH,
+            "usermeta": drawing.VEGA_SVG,
+            "encoding": {"x": x, "color": colour}, "layer": layers}
 
 
 def people_table(view: EscapeView) -> pd.DataFrame:
@@ -655,8 +660,7 @@ def render(settings: Settings) -> None:
     state, view = shown
     literal.caption(summary(state))
     links(state, view)
-    st.plotly_chart(drawing.Prepared(escape_figure(view)), key=f"{PREFIX}.curve", config={"displaylogo": False},
-                    theme=None)
+    st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
     st.subheader("Sample trajectories")

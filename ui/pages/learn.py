@@ -4,6 +4,8 @@ The numbers come from experiments.theory (docs/theory.md derives them); the page
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -66,6 +68,8 @@ KICK_VARIANTS = (("Adam", "adam"), ("Adam+CM (the authors' arithmetic)", "adam_c
                  ("Adam+CM, v of the step's direction (second_moment=direction)", "adam_cm:second_moment=direction"),
                  ("Adam+CM, v of the gradient (second_moment=gradient)", "adam_cm:second_moment=gradient"))
 KICK_STEPS = 12
+KICK_HEIGHT = 340  # pixels, the plot without its legend
+KNOB_DASH = [8, 4]  # pixels: the variants that change a knob of Adam+CM
 BUFFER_SIZES = (1, 2, 5, 10)  # from C = 16 on the first unstable window is too weak to hold a run (theory.md)
 
 
@@ -97,17 +101,31 @@ def stability_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def kick_figure(table: pd.DataFrame) -> dict:
-    kinds = [palette.kind_of(spec) for _, spec in KICK_VARIANTS]
-    styles = palette.styles_for(kinds)
-    traces = [{"type": "scatter", "mode": "lines+markers", "name": label, "x": list(table.index),
-               "y": [float(v) for v in table[label]], "line": {"color": style.colour, "width": 2,
-                                                              "dash": "dash" if k > 1 else "solid"}}
-              for k, (label, style) in enumerate(zip(table.columns, styles))]
-    return {"data": traces, "layout": {"height": 360, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-                                       "xaxis": {"title": {"text": "step"}, "dtick": 1},
-                                       "yaxis": {"title": {"text": "step length / lr (per coordinate)"}},
-                                       "legend": {"orientation": "h", "y": -0.25}}}
+def kick_spec(table: pd.DataFrame) -> dict:
+    """The step lengths of every variant as a Vega-Lite spec: one line per variant in its kind's colour, the variants
+    that change a knob dashed, a tick at every step, each step's length in a tooltip."""
+    labels = list(table.columns)
+    styles = palette.styles_for([palette.kind_of(spec) for _, spec in KICK_VARIANTS])
+    dashes = [[1, 0] if k <= 1 else KNOB_DASH for k in range(len(labels))]
+    rows = [{"variant": label, "step": int(step), "length": float(length)}
+            for label in labels for step, length in table[label].items()]
+    variant = {"field": "variant", "type": "nominal", "sort": labels, "legend": drawing.vega_legend(labels, True)}
+    steps = list(table.index)
+    lowest, highest = min(row["length"] for row in rows), max(row["length"] for row in rows)
+    # explicit domains: Streamlit builds the view before it inserts the rows, and Vega warns of an empty extent
+    x = {"field": "step", "type": "quantitative", "title": "step", "scale": {"domain": [steps[0], steps[-1]]},
+         "axis": {"values": steps, "format": "d"}}
+    y = {"field": "length", "type": "quantitative", "title": "step length / lr (per coordinate)",
+         "scale": {"domain": [min(0, math.floor(lowest)), math.ceil(highest)]}}
+    return {"data": {"values": rows}, "height": KICK_HEIGHT, "autosize": drawing.VEGA_FIT_WIDTH,
+            "usermeta": drawing.VEGA_SVG,
+            "encoding": {"x": x, "y": y, "color": {**variant, "scale": {"domain": labels,
+                                                                        "range": [s.colour for s in styles]}}},
+            "layer": [{"mark": {"type": "line", "strokeWidth": 2},
+                       "encoding": {"strokeDash": {**variant, "scale": {"domain": labels, "range": dashes}}}},
+                      {"mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
+                       "encoding": {"tooltip": [{"field": "variant"}, {"field": "step"},
+                                                {"field": "length", "title": "step length / lr", "format": ".3f"}]}}]}
 
 
 def demos() -> None:
@@ -130,7 +148,7 @@ def theory() -> None:
         "alone. A run leaves a basin whose edge is nearer than that kick. The knobs first_step, bias_correction and "
         "second_moment each remove part of it (docs/theory.md); the Escape lab measures what is left.")
     table = kick_table()
-    st.plotly_chart(drawing.Prepared(kick_figure(table)), key="learn.kick", config={"displaylogo": False})
+    st.vega_lite_chart(kick_spec(table), key="learn.kick", width="stretch")
     st.dataframe(table.round(3), key="learn.kick_table")
     literal.paragraph(
         "Its minima are less stable. Near a minimum of curvature h with the preconditioner settled, the update is "
