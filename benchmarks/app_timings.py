@@ -83,7 +83,8 @@ COUNT_RUNS = """() => {
         if (app.getAttribute('data-test-script-state') === 'running') window.__cmxRuns += 1;
     }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now()))))"
+NEXT_FRAME = ("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => "
+              "done(performance.now()))))")
 
 
 def explorer_first_figure(browser, url: str) -> float:

@@ -19,7 +19,7 @@ import numpy as np
 
 from benchmarks.speed import seconds
 from experiments.basins import assign_basins
-from experiments.escape import CHUNK_RUNS, escape_experiment, resolve_basin, starts_in_basin
+from experiments.escape import CHUNK_RUNS, escape_experiment, resolve_basin, run_to_ends, starts_in_basin
 from experiments.run import advance, as_optimizer, recorded_step_indices
 from landscapes import build_landscape
 
@@ -99,3 +99,23 @@ def measure_million() -> tuple[float | None, float | None, str]:
     if measured["returncode"] != 0:
         return None, None, f"(cmx {' '.join(MILLION)} failed: {measured['error']})"
     return measured["seconds"], measured["peak_kib"] * 1024 / 1e6, note
+
+
+DEFAULT_ESCAPE = ("two_basin", ("adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05", "adam_sam_cm:lr=0.05"), 1000,
+                  200)  # what the default `cmx escape` measures
+
+
+def measure_escape_time_bookkeeping(rounds: int = 5) -> float:
+    """Seconds the escape times (issue 14: each run's first exit, checked on a ladder of steps) add to the default
+    `cmx escape`'s runs: its four optimizers' runs with and without the exit watcher, best of `rounds`."""
+    spec, optimizers, runs, steps = DEFAULT_ESCAPE
+    landscape = build_landscape(spec)
+    basin = resolve_basin(landscape, "sharp")
+    starts = starts_in_basin(landscape, basin, runs, 0)
+    methods = [as_optimizer(name) for name in optimizers]
+
+    def measured(watched: int | None) -> float:
+        return min(seconds(lambda: [run_to_ends(landscape, m, starts, steps, 1, watched) for m in methods])
+                   for _ in range(rounds))
+
+    return measured(basin) - measured(None)

@@ -7,8 +7,8 @@ is timed by wall clock, best of a few repeats taken in turn so that all methods 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -22,6 +22,7 @@ ESCAPE_SURFACE_OPTIMIZERS = ("adam", "adam_sam", "adam_cm")
 WALL_SECONDS = {"cmx_escape": 1.5, "explorer": 0.5}
 BASIN_STEPS_PER_POINT = 20.0  # starts drawn and checked plus end points assigned, per run, in optimizer steps
 MILLION_SECONDS, MILLION_PEAK_MB = 60.0, 1000.0
+ESCAPE_TIME_SHARE = 0.2  # issue 14: escape times cost at most a fifth of the default cmx escape
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,8 @@ def escape_verdicts(case: EscapeSpeed | None, million_seconds: float | None,
 
 def wall_verdicts(walls: dict[str, float | None]) -> list[Verdict]:
     return [Verdict(f"wall {name}", walls.get(name), bound, False) for name, bound in WALL_SECONDS.items()]
+
+
+def bookkeeping_verdicts(seconds: float | None, escape_wall: float | None) -> list[Verdict]:
+    share = None if seconds is None or not escape_wall else seconds / escape_wall
+    return [Verdict("escape times' share of the default cmx escape", share, ESCAPE_TIME_SHARE, False)]

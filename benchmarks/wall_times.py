@@ -10,8 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 # name -> the command's arguments after `cmx`, with {out} standing for a temporary folder
 COMMANDS = {
@@ -50,33 +50,21 @@ def time_command(arguments: list[str], repeats: int) -> tuple[float | None, str]
 
 
 def explorer_seconds() -> float:
-    """Seconds the Explorer page computes at its opening state before it draws, with every cache cleared: its
-    trajectories, teaching replays, surface grid, minima and per-run measurements (what ui/pages/explorer.py's
-    render calls, in that order), in a warm process as in a running app."""
+    """Seconds the Explorer page computes at its opening state before it draws, with every cache cleared: its runs,
+    the followed run's replay, the basin tracks, the landscape's minima and picture, and the player's payload
+    (ui/pages/explorer.py's compute_view), in a warm process as in a running app."""
     import streamlit as st
     import streamlit.logger
 
     streamlit.logger.set_log_level("error")  # outside a running app every cached function warns: no runtime
 
     from experiments.work import DEFAULT_MAX_WORK
-    from ui import compute
     from ui.pages import explorer
     from ui.url_state import UrlReader
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    st.cache_resource.clear()  # the landscapes and the results cache
     start = time.perf_counter()
-    state = explorer.read_state(UrlReader({}))
-    surface = compute.landscape(state.landscape_spec)
-    starts = explorer.start_points(state, surface)
-    key = tuple(map(tuple, starts))
-    for spec in state.optimizer_specs():
-        compute.trajectories(state.landscape_spec, spec, key, state.steps, DEFAULT_MAX_WORK)
-    compute.surface_grid(state.landscape_spec)
-    surface.minima
-    for spec in state.optimizer_specs():
-        if state.overlays:
-            compute.teaching(state.landscape_spec, spec, key[min(state.overlay_run, len(key) - 1)], state.steps)
+    explorer.compute_view(explorer.read_state(UrlReader({})), DEFAULT_MAX_WORK)
     return time.perf_counter() - start
 
 

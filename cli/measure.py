@@ -20,7 +20,10 @@ from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
 from specs import SpecError
 
 SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction",
-                "final_loss_median", "steps")
+                "median_escape_step", "out_by_2", "out_by_10", "converged_fraction", "early_step_mean", "steps")
+SHOWN_EXTRA = ("predicted_out_by_2", "late_escaped", "late_runs", "late_escape_rate", "late_ci_low", "late_ci_high",
+               "matched_lr")
+TABLE_FORMATS = ("csv",)
 
 
 def parse_sweeps(texts: list[str] | None) -> dict[str, list[str]]:
@@ -52,25 +55,37 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
 def _sweep_from(args: argparse.Namespace, measure: str) -> SweepTable:
     out = output_path(args.out, "--out") if args.out not in (None, "-") else None
     plot = output_path(args.plot, "--plot", IMAGE_FORMATS) if args.plot else None
+    survival = output_path(args.survival, "--survival", TABLE_FORMATS + IMAGE_FORMATS) if args.survival else None
+    if measure != "escape" and (survival or args.after is not None or args.match_step or args.predict):
+        raise SpecError("--survival, --after, --match-step and --predict measure escapes: use them with "
+                        "--measure escape (or cmx escape)")
     landscape = landscape_from(args)
     optimizers = optimizers_from(args)
     axes = parse_sweeps(args.sweep)
     with progress_bar(f"cmx {args.command}") as bar:
         table = sweep(landscape, optimizers, axes or None, runs=args.runs, steps=args.steps, seed=args.seed,
                       basin=args.basin, measure=measure, equalise_grad_evals=args.equal_grad_evals, progress=bar,
-                      max_work=args.max_work, spread=args.spread)
+                      max_work=args.max_work, spread=args.spread, after=args.after, match_step=args.match_step,
+                      predict=args.predict)
     if args.out == "-":
         write_output(table.to_csv(), None)
     else:
         if out is not None:
             write_output(table.to_csv(), out)
-        shown = SHOWN_ESCAPE if measure == "escape" else None
+        shown = (*SHOWN_ESCAPE, *(c for c in SHOWN_EXTRA if c in table.columns)) if measure == "escape" else None
         write_output(table.to_text(("optimizer", *axes, *shown) if shown else None), None)
     if plot is not None:
         from export.figures import escape_curve_figure, phase_figure  # matplotlib only when a plot is asked for
 
         figure = phase_figure(table, *axes) if len(axes) == 2 else escape_curve_figure(table, next(iter(axes), None))
         save_figure(figure, plot)
+    if survival is not None:
+        if survival.suffix.lower().lstrip(".") in TABLE_FORMATS:
+            write_output(table.survival.to_csv(), survival)
+        else:
+            from export.figures import survival_figure
+
+            save_figure(survival_figure(table.survival, list(axes)), survival)
     return table
 
 
@@ -101,6 +116,16 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
                         help="give every optimizer the same gradient evaluations: SAM variants take steps/2 steps")
     parser.add_argument("--out", help="write the table as CSV to this file ('-': CSV on stdout instead of the table)")
     parser.add_argument("--plot", help="draw escape rate with 95%% intervals to this image (.png, .pdf, .svg, ...)")
+    parser.add_argument("--survival", help="escape: the share of runs still in the basin at every checked step, with "
+                                           "95%% bands, as CSV (.csv) or drawn (.png, .pdf, .svg, ...)")
+    parser.add_argument("--after", type=int,
+                        help="escape: also count escapes only among runs still in their basin at this step")
+    parser.add_argument("--match-step", metavar="OPTIMIZER",
+                        help="escape: also run every optimizer without a memory buffer (adam, adam_sam, sgd, ...) at "
+                             "the lr whose mean step over the first 20 steps equals this one's (e.g. adam_cm): "
+                             "escape at equal step length")
+    parser.add_argument("--predict", action="store_true",
+                        help="escape: add the kick law's predicted share out after two steps (Adam+CM rows)")
     add_work_limit_argument(parser)
 
 

@@ -8,19 +8,29 @@ request takes its chunks on every core at once (`run_to_ends`), with the same re
 
 from __future__ import annotations
 
-import math
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import ndtri
 
 from experiments import work
 from experiments.basins import assign_basins, final_basins
-from experiments.run import (DIVERGED, UNDEFINED, RunResult, advance, as_landscape, as_optimizer, as_starts, as_steps,
-                             recorded_step_indices)
+from experiments.intervals import wilson_interval
+from experiments.run import (
+    DIVERGED,
+    UNDEFINED,
+    advance,
+    as_landscape,
+    as_optimizer,
+    as_starts,
+    as_steps,
+    recorded_step_indices,
+)
+from experiments.survival import Survival, kaplan_meier
+from experiments.watch import NOT_YET, Exits, StepLengths, Tail, check_steps
 from landscapes import Landscape
 from optimizers import Optimizer
 from specs import Field, SpecError
@@ -29,7 +39,7 @@ RUNS = Field("runs", "int", 1000, "number of runs", low=1, high=10_000_000)
 SEED = Field("seed", "int", 0, "seed of the random starts", low=0, high=2**32 - 1)
 SPREAD = Field("spread", "float", 0.5, "starts lie within this fraction of the distance from the minimum to its "
                                          "basin's nearest edge", low=0.0, high=1.0, low_open=True)
-CONFIDENCE = 0.95
+CONVERGED_FRACTION = 0.0025  # of the domain's width: 0.01 on Goldstein-Price's box
 # Runs advanced together. Measured (benchmarks/work_weights.py prints it): run-steps per second peak at 10,000-20,000
 # runs; fewer do not amortise a step's fixed cost, more spill the step's temporaries out of the CPU's caches.
 CHUNK_RUNS = 20_000
@@ -111,7 +121,7 @@ def starts_in_basin(landscape: Landscape, basin: int, runs: int, seed: int, spre
     verified to lie in the basin (a draw that does not is replaced by the next one). Seeded: same seed, same starts."""
     runs, seed, spread = RUNS.check(runs), SEED.check(seed), SPREAD.check(spread)
     centre = landscape.minima[basin].location
-    radius = spread * basin_core_radius(landscape, basin)
+    radius = spread * core_radius(landscape, basin)
     rng = np.random.default_rng(seed)
     kept: list[np.ndarray] = []
     count = 0
@@ -130,25 +140,6 @@ def _uniform_ball(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:
     directions = rng.standard_normal((count, dim))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     return directions * rng.uniform(0.0, 1.0, count)[:, None] ** (1.0 / dim)
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The Wilson score interval for a binomial proportion, exactly 0 (1) at its end when k = 0 (k = n).
-
-    scipy.stats.binomtest(k, n).proportion_ci(method="wilson")'s arithmetic (Newcombe 1998), operation for operation,
-    so the bounds are scipy's bit for bit; written out because importing scipy.stats costs `cmx escape` 0.4 s.
-    """
-    if not 0 <= successes <= trials or trials < 1:
-        raise ValueError(f"need 0 <= successes <= trials and trials >= 1 (got {successes}, {trials})")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1) (got {confidence})")
-    k, n = int(successes), int(trials)
-    p = k / n
-    z = ndtri(0.5 + 0.5 * confidence)
-    denom = 2 * (n + z**2)
-    center = (2 * n * p + z**2) / denom
-    delta = z / denom * math.sqrt(4 * n * p * (1 - p) + z**2)
-    return 0.0 if k == 0 else float(center - delta), 1.0 if k == n else float(center + delta)
 
 
 @dataclass(frozen=True)
@@ -173,6 +164,12 @@ class EscapeResult:
     final_basins: np.ndarray  # (N,)
     grad_evals: int  # per run (the budget: steps x gradient evaluations per step)
     final_losses: np.ndarray  # (N,)
+    stop_steps: np.ndarray  # (N,) the step a diverged or undefined run stopped at (experiments.watch.NOT_YET: none)
+    exit_steps: np.ndarray  # (N,) first checked step out of the start basin (NOT_YET: never)
+    survival: Survival  # the share still in the start basin against the step, with its 95% band
+    early_steps: np.ndarray  # (N,) mean step length over the escape window (experiments.watch.EARLY_WINDOW)
+    mean_steps: np.ndarray  # (N,) mean step length over the run
+    converged: np.ndarray  # (N,) bool: ended at its basin's minimum and stayed there (see `converged`)
 
 
 def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int, draw_starts: bool) -> work.Work:
@@ -227,13 +224,21 @@ def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, ba
 
 
 class EndPoints(NamedTuple):
-    """Where N runs ended: final points (N, d), final losses (N,), basins (N,) (experiments.basins codes) and stop
-    reasons (N,) (experiments.run codes)."""
+    """Where N runs ended and how they went (each (N,) unless said): final points (N, d), final losses, basins
+    (experiments.basins codes), stop reasons (experiments.run codes) and the step each stopped at (NOT_YET if it ran
+    every step), the first checked step at which each run was out of its start basin (NOT_YET if never, or if no
+    basin was watched), the mean step length over the escape window and over the run, and the farthest each moved
+    over its last steps."""
 
     final: np.ndarray
     final_losses: np.ndarray
     basins: np.ndarray
     reasons: np.ndarray
+    stop_steps: np.ndarray
+    exit_steps: np.ndarray
+    early_steps: np.ndarray
+    mean_steps: np.ndarray
+    tail_motion: np.ndarray
 
 
 def available_cores() -> int:
@@ -255,9 +260,10 @@ def chunk_threads(runs: int, evals: int, workers: int | None) -> int:
 
 
 def run_to_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, steps: int,
-                workers: int | None = None) -> EndPoints:
+                workers: int | None = None, basin: int | None = None) -> EndPoints:
     """Advance checked starts (N, d) `steps` steps in chunks of at most CHUNK_RUNS, keeping only where each run
-    ended: memory O(N d).
+    ended and what the watchers note on the way (experiments.watch: its effective step and its last motion, and
+    with a `basin`, when it first left it): memory O(N d).
 
     `workers` threads take chunks at once (None: every core, once the request is large enough to pay, see
     chunk_threads; 1: one after another). Threads rather than processes: NumPy releases the GIL for its arithmetic,
@@ -269,17 +275,31 @@ def run_to_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, 
     by its row (run_ids).
     """
     n, dim = starts.shape
-    ends = EndPoints(np.empty((n, dim)), np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8))
+    ends = EndPoints(np.empty((n, dim)), np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8),
+                     np.empty(n, dtype=np.int64), np.full(n, NOT_YET, dtype=np.int64), np.empty(n), np.empty(n),
+                     np.empty(n))
     keep = recorded_step_indices(steps, "final")
     threads = chunk_threads(n, steps * optimizer.grad_evals_per_step, workers)
     size = CHUNK_RUNS if threads == 1 else min(CHUNK_RUNS, max(PARALLEL_MIN_CHUNK, -(-n // threads)))
-    landscape.minima  # found once, before any thread needs them
+    _ = landscape.minima  # found once, before any thread needs them
+    checks, core = (check_steps(steps), core_radius(landscape, basin)) if basin is not None else (None, 0.0)
 
     def advance_chunk(low: int) -> None:
         rows = slice(low, min(low + size, n))
-        chunk = advance(landscape, optimizer, starts[rows], steps, keep, np.arange(rows.start, rows.stop))
+        count = rows.stop - rows.start
+        lengths, tail = StepLengths(count), Tail(count, steps, tail_length(steps))
+        exits = Exits(landscape, basin, core, checks, count) if basin is not None else None
+        watchers = (lengths, tail) if exits is None else (lengths, tail, exits)
+        chunk = advance(landscape, optimizer, starts[rows], steps, keep, np.arange(rows.start, rows.stop), watchers)
+        if exits is not None:
+            exits.finish()
         ends.final[rows], ends.final_losses[rows] = chunk.final, chunk.final_losses
         ends.basins[rows], ends.reasons[rows] = final_basins(landscape, chunk), chunk.stop_reason
+        ends.stop_steps[rows] = chunk.stopped_at  # -1 (NOT_YET) for a run that took every step
+        ends.early_steps[rows], ends.mean_steps[rows] = lengths.means(steps)
+        ends.tail_motion[rows] = tail.motion
+        if exits is not None:
+            ends.exit_steps[rows] = exits.exit_steps
 
     lows = range(0, n, size)
     if threads == 1 or len(lows) == 1:
@@ -302,14 +322,14 @@ def measure_escape(landscape: Landscape, optimizer: Optimizer, basin: int, start
                    workers: int | None = None) -> EscapeResult:
     """Run checked starts (inside `basin`) in chunks, keeping only end points (run_to_ends, which `workers` is
     passed to), and count the escapes."""
-    ends = run_to_ends(landscape, optimizer, starts, steps, workers)
-    return summarise_escape(landscape, optimizer, basin, starts, ends.final, ends.final_losses, ends.basins,
-                            ends.reasons, steps)
+    return summarise_escape(landscape, optimizer, basin, starts, run_to_ends(landscape, optimizer, starts, steps,
+                                                                              workers, basin), steps)
 
 
-def summarise_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, final: np.ndarray,
-                     final_losses: np.ndarray, basins: np.ndarray, reasons: np.ndarray, steps: int) -> EscapeResult:
-    """The escape counts, interval, destinations and flatter fraction of finished runs started in `basin`."""
+def summarise_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, ends: EndPoints,
+                     steps: int) -> EscapeResult:
+    """The escape counts, interval, destinations, flatter fraction and escape times of runs started in `basin`."""
+    final, final_losses, basins, reasons = ends.final, ends.final_losses, ends.basins, ends.reasons
     stopped = reasons != 0
     escapers = ~stopped & (basins != basin)
     n, escaped = len(basins), int(escapers.sum())
@@ -319,13 +339,39 @@ def summarise_escape(landscape: Landscape, optimizer: Optimizer, basin: int, sta
     landed = basins >= 0
     flatter = np.zeros(n, dtype=bool)
     flatter[landed] = sharpness[basins[landed]] < sharpness[basin]
+    survival = kaplan_meier(ends.exit_steps, ends.stop_steps, check_steps(steps) if steps else np.array([0]))
     return EscapeResult(landscape.spec, optimizer.spec, basin, n, escaped, int(np.sum(reasons == DIVERGED)),
                         int(np.sum(reasons == UNDEFINED)), escaped / n, low, high,
                         {int(k): int(c) for k, c in zip(where, counts)}, float(flatter.mean()), starts, final, basins,
-                        steps * optimizer.grad_evals_per_step, final_losses)
+                        steps * optimizer.grad_evals_per_step, final_losses, ends.stop_steps, ends.exit_steps, survival,
+                        ends.early_steps, ends.mean_steps, converged(landscape, final, basins, ends.tail_motion))
 
 
-def escape_from_result(landscape: Landscape, optimizer: Optimizer, basin: int, result: RunResult) -> EscapeResult:
-    """The escape summary of runs already taken (started inside `basin`)."""
-    return summarise_escape(landscape, optimizer, basin, result.starts, result.final, result.final_losses,
-                            final_basins(landscape, result), result.stop_reason, result.steps)
+def tail_length(steps: int) -> int:
+    """The steps over which a run's motion decides whether it converged: the last tenth, at least 10."""
+    return max(10, steps // 10)
+
+
+def converged(landscape: Landscape, final: np.ndarray, basins: np.ndarray, tail_motion: np.ndarray) -> np.ndarray:
+    """(N,) bool: the run ended within CONVERGED_FRACTION of the domain's width of its basin's listed minimum and
+    moved no more than that over its last steps (a run still swinging, or still travelling, has not converged)."""
+    tolerance = CONVERGED_FRACTION * float(np.max(landscape.domain.high - landscape.domain.low))
+    out = np.zeros(len(basins), dtype=bool)
+    landed = basins >= 0
+    if landed.any():
+        minima = np.array([m.location for m in landscape.minima])
+        near = np.linalg.norm(final[landed] - minima[basins[landed]], axis=1) <= tolerance
+        out[landed] = near & (tail_motion[landed] <= tolerance)
+    return out
+
+
+_CORE_RADII: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def core_radius(landscape: Landscape, basin: int) -> float:
+    """basin_core_radius, found once per landscape object and basin (the escape experiment draws its starts with it
+    and watches for exits with it)."""
+    radii = _CORE_RADII.setdefault(landscape, {})
+    if basin not in radii:
+        radii[basin] = basin_core_radius(landscape, basin)
+    return radii[basin]

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from experiments.escape import CONFIDENCE, wilson_interval
+from experiments.intervals import CONFIDENCE, wilson_interval
 
 NO_EVENT = -1
-SHARES_AT = (2, 10, 100)  # the steps whose share out every escape table reports
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,13 @@ class Survival:
 
     def share_out(self, step: int) -> float:
         return 1.0 - self.at(step)
+
+    def restricted_mean(self, horizon: int) -> float:
+        """The mean escape step with every escape later than `horizon` counted at `horizon` (the restricted mean
+        survival time, the area under S from 0 to the horizon): a mean that censored runs cannot make infinite."""
+        edges = np.concatenate([[0], self.steps[self.steps < horizon], [horizon]])
+        heights = np.concatenate([[1.0], self.survival[self.steps < horizon]])
+        return float(np.sum(heights * np.diff(edges)))
 
     def median_escape_step(self) -> float:
         """The first checked step where S <= 1/2 (nan when at least half the runs never leave)."""

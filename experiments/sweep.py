@@ -21,22 +21,44 @@ import numpy as np
 
 from experiments import work
 from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
-from experiments.escape import (RUNS, SEED, SPREAD, escape_work, measure_escape, resolve_basin, run_to_ends,
-                                starts_in_basin)
+from experiments.escape import (
+    RUNS,
+    SEED,
+    SPREAD,
+    converged,
+    escape_work,
+    measure_escape,
+    resolve_basin,
+    run_to_ends,
+    starts_in_basin,
+)
+from experiments.matched import MATCH_RUNS, matched_step, matching_work
 from experiments.metrics import largest_eigenvalue
 from experiments.run import DIVERGED, UNDEFINED, as_landscape, as_optimizer, as_steps
 from experiments.starts import uniform_starts
+from experiments.survival import Survival, late_escape
+from experiments.watch import EARLY_WINDOW, SHARES_AT
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
-from specs import SpecError
+from specs import Field, SpecError
 
 MEASURES = ("escape", "final")
 MAX_VALUES = 100  # values of one axis of a sweep
 MAX_AXES = 2
+AFTER = Field("after", "int", 0, "count escapes only among runs still in their basin at this step", low=0,
+              high=10_000_000)
 MAX_OPTIMIZERS = 32
 GLOBAL_TOLERANCE = 1e-9  # a minimum is global when its value is within this (relative) of the lowest
-SUMMARY_COLUMNS = ("global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median", "distance_median")
-ESCAPE_COLUMNS = ("runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high", "flatter_fraction")
+SUMMARY_COLUMNS = ("converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
+                   "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median",
+                   "early_step_mean", "step_mean")
+ESCAPE_COLUMNS = ("runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high", "flatter_fraction",
+                  "median_escape_step", "mean_escape_step", *(f"out_by_{t}" for t in SHARES_AT))
+LATE_COLUMNS = ("after", "late_escaped", "late_runs", "late_escape_rate", "late_ci_low", "late_ci_high")
+PREDICT_COLUMNS = ("predicted_out_by_2",)
+PREDICT_LOG2_POINTS = 12  # 4096 low-discrepancy starts: the predicted share to about 0.5%
+MATCH_COLUMNS = ("matched_to", "matched_lr", "early_step_of_reference")
+CURVE_COLUMNS = ("step", "in_basin", "in_basin_low", "in_basin_high", "at_risk")
 FINAL_COLUMNS = ("runs", "diverged", "undefined")
 TRAILER_COLUMNS = ("steps", "grad_evals", "landscape", "optimizer_spec")
 
@@ -47,6 +69,7 @@ class SweepTable:
 
     columns: tuple[str, ...]
     rows: tuple[dict, ...]
+    survival: SweepTable | None = None  # escape only: each row's S(t) at the checked steps, one row per step
 
     def to_csv(self) -> str:
         """The table as CSV; floats are written exactly (repr), so the file reads back bit for bit."""
@@ -133,7 +156,8 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
           runs: int = 500, steps: int = 500, seed: int = 0,
           basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
           progress: Callable[[float], None] | None = None, max_work: int | None = work.DEFAULT_MAX_WORK,
-          spread: float = 0.5) -> SweepTable:
+          spread: float = 0.5, after: int | None = None, match_step: str | None = None,
+          predict: bool = False) -> SweepTable:
     """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
 
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
@@ -143,6 +167,15 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     `equalise_grad_evals`, `steps` is a budget of gradient evaluations: an optimizer using k per step (SAM: 2)
     takes steps // k steps.
     `progress(fraction_done)` is called as the work completes. The whole sweep is checked against `max_work` first.
+    With `after` (escape only), each row also counts the escapes among the runs still in their basin at that step.
+    With `match_step` (escape only; the name or spec of one of `optimizers`), every optimizer without a memory
+    buffer (no top_c: Adam, Adam+SAM, SGD, momentum) also
+    runs at the lr whose mean step over the escape window equals that optimizer's, from the same starts
+    (experiments.matched), in rows labelled "NAME at REFERENCE's step" with the lr found.
+    With `predict` (escape only), Adam+CM rows also give the kick law's predicted share out after two steps
+    (experiments.theory.kicked_out_share; nan for optimizers the law does not cover).
+    An escape sweep's `survival` holds every row's survival curve (the share still in the basin at each checked
+    step, with its 95% band).
     """
     if measure not in MEASURES:
         raise SpecError(f"measure must be one of {', '.join(MEASURES)} (got {str(measure)[:40]})")
@@ -151,8 +184,17 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     if not isinstance(equalise_grad_evals, (bool, np.bool_)):
         raise SpecError(f"equalise_grad_evals must be true or false (got {type(equalise_grad_evals).__name__})")
     runs, steps, seed, spread = RUNS.check(runs), as_steps(steps), SEED.check(seed), SPREAD.check(spread)
+    if after is not None:
+        if measure != "escape":
+            raise SpecError("after counts late escapes: it needs the escape measure")
+        after = AFTER.check(after)
     base_landscape = as_landscape(landscape)
     base_optimizers = _optimizer_list(optimizers)
+    reference = _reference(base_optimizers, match_step, measure) if match_step is not None else None
+    if not isinstance(predict, (bool, np.bool_)):
+        raise SpecError(f"predict must be true or false (got {type(predict).__name__})")
+    if predict and measure != "escape":
+        raise SpecError("predict gives the kick law's share out after two steps: it needs the escape measure")
     axes = _axes(axis, values)
     kinds = {name: _axis_kind(base_landscape, base_optimizers, name) for name in axes}
     axes = {name: [_axis_field(base_landscape, base_optimizers, kinds[name], name).check(v) for v in given]
@@ -162,6 +204,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     surfaces: dict[str, Landscape] = {}
     jobs: dict[tuple[str, str, int], _Job] = {}
     plan = []  # (given optimizer, {axis: value}, job key)
+    matches = []  # (given optimizer, {axis: value}, reference's job key, target's job)
     for combination in itertools.product(*axes.values()):
         point = dict(zip(axes, combination))
         on_landscape = {name: v for name, v in point.items() if kinds[name] == "landscape"}
@@ -169,6 +212,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
         if on_landscape:
             surface = LANDSCAPES.build({"name": base_landscape.name, **base_landscape.params, **on_landscape})
         surface = surfaces.setdefault(surface.spec, surface)
+        keys = {}
         for given in base_optimizers:
             method = given
             on_optimizer = {name: v for name, v in point.items() if kinds[name] == "optimizer" and name in given.params}
@@ -178,36 +222,106 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
             key = (surface.spec, method.spec, job_steps)
             jobs.setdefault(key, _Job(surface, method, job_steps))
             plan.append((given, point, key))
-    costs = {key: _job_work(job, measure, runs) for key, job in jobs.items()}
-    request = work.total([work.setup_work(s) for s in surfaces.values()] + list(costs.values()))
+            keys[given.spec] = key
+        if reference is not None:
+            matches += [(given, point, keys[reference.spec], jobs[keys[given.spec]]) for given in base_optimizers
+                        if given.spec != reference.spec and _memoryless(given)]
+    costs = {key: _job_work(job, measure, runs, predict) for key, job in jobs.items()}
+    match_costs = [work.total([matching_work(job.landscape, job.optimizer, runs, EARLY_WINDOW),
+                               _job_work(job, measure, runs, predict)]) for *_, job in matches]
+    request = work.total([work.setup_work(s) for s in surfaces.values()] + list(costs.values()) + match_costs)
     if max_work is not None:
         work.check(request, max_work)
     report = progress or (lambda fraction: None)
     report(0.0)
     done, results, starts = 0.0, {}, {}
     total_units = request.units or 1.0
-    for key, job in jobs.items():
+
+    def measured(key: tuple[str, str, int], job: _Job, cost: float) -> None:
+        nonlocal done
         spec = job.landscape.spec
         if spec not in starts:
             starts[spec] = _starts(job.landscape, measure, basin, runs, seed, spread)
-        results[key] = _measure(job, starts[spec], measure, basin)
-        done += costs[key].units
+        if key not in results:
+            results[key] = _measure(job, starts[spec], measure, basin, after, spread if predict else None)
+        done += cost
         report(min(done / total_units, 1.0))
-    rows = []
-    for given, point, key in plan:
+
+    for key, job in jobs.items():
+        measured(key, job, costs[key].units)
+    matched_rows = []
+    for (given, point, reference_key, target), cost in zip(matches, match_costs):
+        found = matched_step(target.landscape, jobs[reference_key].optimizer, target.optimizer,
+                             starts[target.landscape.spec][:MATCH_RUNS], EARLY_WINDOW)
+        key = (target.landscape.spec, found.optimizer.spec, target.steps)
+        jobs.setdefault(key, _Job(target.landscape, found.optimizer, target.steps))
+        measured(key, jobs[key], cost.units)
+        matched_rows.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec,
+                                                 "matched_lr": found.lr,
+                                                 "early_step_of_reference": found.reference_step}))
+    rows, curves = [], []
+    unmatched = {"matched_to": "", "matched_lr": math.nan, "early_step_of_reference": math.nan}
+    for given, point, key, matching in [(*entry, unmatched) for entry in plan] + matched_rows:
         label = {"optimizer": given.spec}
         swept_here = {name: None for name in point if kinds[name] == "optimizer"}
-        if swept_here:  # the swept values live in their own columns: the label shows the rest
-            label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **swept_here)
+        if swept_here or matching is not unmatched:  # swept values and matched lrs live in their own columns
+            drop = {**swept_here, **({"lr": None} if matching is not unmatched else {})}
+            label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **drop)
+        if matching is not unmatched:
+            label["optimizer"] += f" at {reference.name}'s step"
         label.update(point)
         job = jobs[key]
-        rows.append({**label, **results[key], "steps": job.steps,
-                     "grad_evals": job.steps * job.optimizer.grad_evals_per_step, "landscape": job.landscape.spec,
-                     "optimizer_spec": job.optimizer.spec})
+        columns, survival = results[key]
+        trailer = {"steps": job.steps, "grad_evals": job.steps * job.optimizer.grad_evals_per_step,
+                   "landscape": job.landscape.spec, "optimizer_spec": job.optimizer.spec}
+        rows.append({**label, **columns, **(matching if reference is not None else {}), **trailer})
+        if survival is not None:
+            curves += [{**label, **_curve_point(survival, k), **trailer} for k in range(len(survival.steps))]
     middle = ESCAPE_COLUMNS if measure == "escape" else FINAL_COLUMNS
+    if predict:
+        middle = (*middle, *PREDICT_COLUMNS)
+    if measure == "escape" and after is not None:
+        middle = (*middle, *LATE_COLUMNS)
+    if reference is not None:
+        middle = (*middle, *MATCH_COLUMNS)
     columns = ("optimizer", *axes, *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
     report(1.0)
-    return SweepTable(columns, tuple(rows))
+    survival_table = SweepTable(("optimizer", *axes, *CURVE_COLUMNS, *TRAILER_COLUMNS), tuple(curves)) \
+        if measure == "escape" else None
+    return SweepTable(columns, tuple(rows), survival_table)
+
+
+def _kick_applies(optimizer: Optimizer) -> bool:
+    from experiments.theory import kick_applies  # theory imports scipy.stats and .signal (0.4 s): only when asked
+
+    return kick_applies(optimizer)
+
+
+def _reference(optimizers: list[Optimizer], match_step: object, measure: str) -> Optimizer:
+    """The optimizer whose early step the others are matched to, named by its name or spec."""
+    if measure != "escape":
+        raise SpecError("match_step compares escapes at equal step length: it needs the escape measure")
+    wanted = str(match_step).strip()
+    found = [m for m in optimizers if wanted in (m.name, m.spec)]
+    if len(found) != 1:
+        given = ", ".join(m.spec for m in optimizers)
+        how = "is given more than once" if found else "is not among the optimizers"
+        raise SpecError(f"match_step {wanted[:40]} {how} (given: {given[:200]})")
+    if not any(m is not found[0] and _memoryless(m) for m in optimizers):
+        raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (adam, "
+                        "adam_sam, sgd or momentum)")
+    return found[0]
+
+
+def _memoryless(optimizer: Optimizer) -> bool:
+    """An optimizer the matched-step control runs: one with an lr and no buffer of past momenta."""
+    return "lr" in optimizer.params and "top_c" not in optimizer.params
+
+
+def _curve_point(survival: Survival, k: int) -> dict:
+    return {"step": int(survival.steps[k]), "in_basin": float(survival.survival[k]),
+            "in_basin_low": float(survival.low[k]), "in_basin_high": float(survival.high[k]),
+            "at_risk": int(survival.at_risk[k])}
 
 
 def _axis_kind(landscape: Landscape, optimizers: list[Optimizer], axis: str) -> str:
@@ -227,9 +341,12 @@ def _axis_field(landscape: Landscape, optimizers: list[Optimizer], kind: str, ax
     return next(OPTIMIZERS.entry(m.name).field(axis) for m in optimizers if axis in m.params)
 
 
-def _job_work(job: _Job, measure: str, runs: int) -> work.Work:
+def _job_work(job: _Job, measure: str, runs: int, predict: bool) -> work.Work:
     if measure == "escape":
-        return escape_work(job.landscape, job.optimizer, runs, job.steps, draw_starts=True)
+        found = escape_work(job.landscape, job.optimizer, runs, job.steps, draw_starts=True)
+        if predict and _kick_applies(job.optimizer):
+            found += work.basin_work(job.landscape, 2**PREDICT_LOG2_POINTS, "the kick law's kicked points")
+        return found
     return work.total([work.run_work(job.landscape, job.optimizer, runs, job.steps, 2),
                        work.basin_work(job.landscape, runs, "assigning the end points' basins")])
 
@@ -241,34 +358,67 @@ def _starts(landscape: Landscape, measure: str, basin: str | int, runs: int, see
     return uniform_starts(landscape.domain.low, landscape.domain.high, runs, seed)
 
 
-def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int) -> dict:
-    """The row's measured columns for one optimizer on one landscape."""
+def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int, after: int | None,
+             predict_spread: float | None) -> tuple[dict, Survival | None]:
+    """The row's measured columns for one optimizer on one landscape, and its survival curve (escape only); with
+    `predict_spread`, the kick law's share out after two steps for starts drawn with that spread."""
     landscape = job.landscape
     if measure == "escape":
         found = measure_escape(landscape, job.optimizer, resolve_basin(landscape, basin), starts, job.steps)
+        survival = found.survival
         columns = {"runs": found.runs, "escaped": found.escaped, "diverged": found.diverged,
                    "undefined": found.undefined, "escape_rate": found.escape_rate, "ci_low": found.ci_low,
-                   "ci_high": found.ci_high, "flatter_fraction": found.flatter_fraction}
-        final, losses, basins = found.final, found.final_losses, found.final_basins
+                   "ci_high": found.ci_high, "flatter_fraction": found.flatter_fraction,
+                   "median_escape_step": survival.median_escape_step(),
+                   "mean_escape_step": survival.restricted_mean(job.steps),
+                   **{f"out_by_{t}": survival.share_out(t) if t <= job.steps else math.nan for t in SHARES_AT}}
+        if predict_spread is not None:
+            columns["predicted_out_by_2"] = math.nan
+            if _kick_applies(job.optimizer):
+                from experiments.theory import kicked_out_share
+
+                columns["predicted_out_by_2"] = kicked_out_share(landscape, job.optimizer, basin, predict_spread,
+                                                                 PREDICT_LOG2_POINTS)
+        if after is not None:
+            late, counted, rate, low, high = late_escape(found.exit_steps, found.stop_steps, after)
+            columns.update({"after": after, "late_escaped": late, "late_runs": counted, "late_escape_rate": rate,
+                            "late_ci_low": low, "late_ci_high": high})
+        ends = (found.final, found.final_losses, found.final_basins, found.converged, found.early_steps,
+                found.mean_steps)
     else:
-        final, losses, basins, reasons = run_to_ends(landscape, job.optimizer, starts, job.steps)
-        columns = {"runs": len(starts), "diverged": int(np.sum(reasons == DIVERGED)),
-                   "undefined": int(np.sum(reasons == UNDEFINED))}
-    return {**columns, **summarise_finals(landscape, starts, final, losses, basins)}
+        found = run_to_ends(landscape, job.optimizer, starts, job.steps)
+        columns = {"runs": len(starts), "diverged": int(np.sum(found.reasons == DIVERGED)),
+                   "undefined": int(np.sum(found.reasons == UNDEFINED))}
+        ends = (found.final, found.final_losses, found.basins,
+                converged(landscape, found.final, found.basins, found.tail_motion), found.early_steps,
+                found.mean_steps)
+        survival = None
+    return {**columns, **summarise_finals(landscape, starts, *ends)}, survival
 
 
 def summarise_finals(landscape: Landscape, starts: np.ndarray, final: np.ndarray, losses: np.ndarray,
-                     basins: np.ndarray) -> dict:
-    """Where the runs that did not stop early ended: the fraction at a global minimum (of all runs), and the mean
-    and median final loss, median largest Hessian eigenvalue and median distance from the start (nan if none)."""
+                     basins: np.ndarray, converged_runs: np.ndarray, early_steps: np.ndarray,
+                     mean_steps: np.ndarray) -> dict:
+    """Where the runs ended and how they went: the fractions converged and at a global minimum (of all runs); over
+    the runs that did not stop early, the mean and median final loss, the median largest Hessian eigenvalue at the
+    minimum reached (its listed value, for runs that reached a listed basin) and at the end point itself (a run still
+    moving is not at its minimum), the median distance from the start, and the mean step length over the escape
+    window and over the run (nan where no run counts)."""
     landed = basins >= 0
     at_global = np.zeros(len(basins), dtype=bool)
     at_global[landed] = is_global(landscape)[basins[landed]]
     alive = (basins != DIVERGED_BASIN) & (basins != UNDEFINED_BASIN)
-    if not alive.any():
-        return {"global_fraction": 0.0, **{c: math.nan for c in SUMMARY_COLUMNS[1:]}}
-    return {"global_fraction": float(at_global.mean()),
-            "final_loss_mean": float(np.mean(losses[alive])),
-            "final_loss_median": float(np.median(losses[alive])),
-            "sharpness_median": float(np.median(largest_eigenvalue(landscape, final[alive]))),
-            "distance_median": float(np.median(np.linalg.norm(final[alive] - starts[alive], axis=1)))}
+    listed = np.array([m.sharpness for m in landscape.minima])
+
+    def median(values: np.ndarray) -> float:
+        return float(np.median(values)) if values.size else math.nan
+
+    return {"converged_fraction": float(np.mean(converged_runs)),
+            "global_fraction": float(at_global.mean()),
+            "final_loss_mean": float(np.mean(losses[alive])) if alive.any() else math.nan,
+            "final_loss_median": median(losses[alive]),
+            "reached_minimum_sharpness_median": median(listed[basins[landed]]) if len(listed) else math.nan,
+            "end_point_sharpness_median": median(largest_eigenvalue(landscape, final[alive])),
+            "distance_median": median(np.linalg.norm(final[alive] - starts[alive], axis=1)),
+            "early_step_mean": float(np.mean(early_steps[alive])) if alive.any() else math.nan,
+            "step_mean": float(np.mean(mean_steps[alive])) if alive.any() else math.nan}

@@ -155,9 +155,15 @@ def two_basin_edge_distance(landscape: Landscape | str) -> float:
     return (4.0 - 2.0 * depth) / (2.0 + math.sqrt(4.0 + (s - 1.0) * (4.0 - 2.0 * depth)))
 
 
+def kick_applies(optimizer: Optimizer | str) -> bool:
+    """Whether the kick law covers `optimizer`: Adam+CM or Adam+SAM+CM holding its first step, without noise."""
+    method = as_optimizer(optimizer)
+    return method.name in CM_NAMES and method.params["first_step"] == "hold" and method.params["noise"] == 0
+
+
 def _held_kick(method: Optimizer) -> float:
     """K_2 of an Adam+CM that holds its first step; refuses anything else in one sentence."""
-    if method.name not in CM_NAMES or method.params["first_step"] != "hold" or method.params["noise"] > 0:
+    if not kick_applies(method):
         raise SpecError(f"the two-step kick needs adam_cm or adam_sam_cm with first_step=hold and no noise (got "
                         f"{method.spec})")
     return float(constant_gradient_steps(method, 2)[1])

@@ -17,13 +17,19 @@ from landscapes import Landscape
 from optimizers.base import row_norms
 
 NOT_YET = -1
+SHARES_AT = (2, 10, 100)  # the steps whose share of runs out of their basin every escape table reports
+FLUSH_POINTS = 100_000  # points beyond a basin's core gathered before they are assigned together
 EARLY_WINDOW = 20  # the escape window: where Adam+CM's long early steps fall (docs/theory.md)
 
 
 def check_steps(steps: int) -> np.ndarray:
-    """The steps at which basin membership is checked: every step up to 20, every 5th up to 200, every 25th after,
-    and the last; so the share out by steps 2, 10 and 100 is exact."""
-    schedule = np.concatenate([np.arange(1, 21), np.arange(25, 201, 5), np.arange(225, steps + 1, 25), [steps]])
+    """The steps at which basin membership is checked: 1 to 5, then about a quarter further each time (a geometric
+    ladder: an escape time is known to within a quarter of itself), with 2, 10 and 100 (whose shares out every table
+    reports) and the last step always among them. A membership check costs a basin assignment of the runs beyond the
+    basin's core; 22 checks over 200 steps keep the bookkeeping a small part of a run."""
+    top = max(steps, 5)
+    ladder = np.round(np.geomspace(5, top, max(2, int(np.log(top / 5) / np.log(1.25)) + 1)))
+    schedule = np.concatenate([np.arange(1, 6), ladder, list(SHARES_AT), [steps]]).astype(int)
     return np.unique(schedule[(schedule >= 1) & (schedule <= steps)])
 
 
@@ -31,8 +37,10 @@ class Exits:
     """The first checked step at which each run's point lies outside its start basin (NOT_YET if it never did).
 
     A point within `core_radius` of the basin's minimum lies in the basin (the radius is the distance to the basin's
-    nearest edge, experiments.escape.basin_core_radius), so only points beyond it are assigned; a run that has left
-    is not checked again (the escape time is a first passage).
+    nearest edge, experiments.escape.basin_core_radius), so only points beyond it need a basin assignment. Those
+    are gathered and assigned together (FLUSH_POINTS at a time, and the rest by `finish`): one assignment of many
+    points costs a fraction of many small ones. The escape time is a first passage: a run that left and came back
+    still left at that step.
     """
 
     def __init__(self, landscape: Landscape, basin: int, core_radius: float, checks: np.ndarray, runs: int) -> None:
@@ -41,17 +49,31 @@ class Exits:
         self.core_radius = core_radius
         self.checks = frozenset(int(t) for t in checks)
         self.exit_steps = np.full(runs, NOT_YET, dtype=np.int64)
+        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (step, rows, points) beyond the core
+        self._pending_points = 0
 
     def observe(self, t: int, before: np.ndarray, after: np.ndarray, alive: np.ndarray) -> None:
         if t not in self.checks:
             return
         looking = np.flatnonzero(alive & (self.exit_steps == NOT_YET))
-        if looking.size == 0:
-            return
-        beyond = looking[row_norms(after[looking] - self.centre) > self.core_radius]
+        beyond = looking[row_norms(after[looking] - self.centre) > self.core_radius] if looking.size else looking
         if beyond.size:
-            out = assign_basins(self.landscape, after[beyond]) != self.basin
-            self.exit_steps[beyond[out]] = t
+            self._pending.append((t, beyond, after[beyond]))
+            self._pending_points += beyond.size
+            if self._pending_points >= FLUSH_POINTS:
+                self.finish()
+
+    def finish(self) -> None:
+        """Assign the gathered points and keep, per run, the first step found outside the basin."""
+        if not self._pending:
+            return
+        steps = np.concatenate([np.full(len(rows), t) for t, rows, _ in self._pending])
+        rows = np.concatenate([rows for _, rows, _ in self._pending])
+        out = assign_basins(self.landscape, np.concatenate([points for _, _, points in self._pending])) != self.basin
+        self._pending, self._pending_points = [], 0
+        first = np.where(self.exit_steps == NOT_YET, np.iinfo(np.int64).max, self.exit_steps)
+        np.minimum.at(first, rows[out], steps[out])  # per run, the earliest step found outside
+        self.exit_steps = np.where(first == np.iinfo(np.int64).max, NOT_YET, first)
 
 
 class StepLengths:
@@ -61,9 +83,13 @@ class StepLengths:
         self.window = window
         self.early = np.zeros(runs)
         self.total = np.zeros(runs)
+        self._step: np.ndarray | None = None  # scratch for each step's displacement
 
     def observe(self, t: int, before: np.ndarray, after: np.ndarray, alive: np.ndarray) -> None:
-        length = row_norms(after - before)  # 0 for a stopped run: its point is frozen
+        if self._step is None or self._step.shape != after.shape:
+            self._step = np.empty_like(after)
+        np.subtract(after, before, out=self._step)  # 0 for a stopped run: its point is frozen
+        length = row_norms(self._step)
         self.total += length
         if t <= self.window:
             self.early += length

@@ -65,8 +65,9 @@ class Style:
 
 
 def kind_of(spec: str) -> str:
-    """The optimizer kind (registry name) of a spec string: 'adam_cm:lr=0.1' -> 'adam_cm'."""
-    return spec.partition(":")[0].strip()
+    """The optimizer kind (registry name) a label starts with: 'adam_cm:lr=0.1' -> 'adam_cm', and a sweep's
+    'adam at adam_cm's step' -> 'adam'."""
+    return spec.partition(":")[0].strip().partition(" ")[0]
 
 
 def shade(colour: str, occurrence: int) -> str:

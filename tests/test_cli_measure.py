@@ -17,8 +17,10 @@ from cli.measure import parse_sweep
 from specs import SpecError
 
 COLUMNS = ["optimizer", "sharpness", "runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high",
-           "flatter_fraction", "global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median",
-           "distance_median", "steps", "grad_evals", "landscape", "optimizer_spec"]
+           "flatter_fraction", "median_escape_step", "mean_escape_step", "out_by_2", "out_by_10", "out_by_100",
+           "converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
+           "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median", "early_step_mean",
+           "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec"]
 
 
 def cmx(*args: str) -> subprocess.CompletedProcess:
@@ -53,7 +55,7 @@ def test_a_final_sweep_prints_loss_and_sharpness_summaries(capsys):
     assert main(["sweep", "--landscape", "himmelblau", "--optimizers", "adam,momentum:lr=0.001", "--sweep",
                  "lr=0.01,0.02", "--runs", "10", "--steps", "20"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split()
-    assert header[:4] == ["optimizer", "lr", "runs", "diverged"] and "sharpness_median" in header
+    assert header[:4] == ["optimizer", "lr", "runs", "diverged"] and "end_point_sharpness_median" in header
 
 
 def test_cmx_basins_writes_a_png_and_the_share_of_each_basin(tmp_path, capsys):
@@ -158,3 +160,26 @@ def test_a_sweep_of_zero_steps_reports_its_start_points():
     fractions = []
     table = sweep("two_basin", ["adam"], runs=4, steps=0, progress=fractions.append)
     assert table.rows[0]["escaped"] == 0 and fractions[-1] == 1.0
+
+
+def test_cmx_escape_writes_survival_curves_as_csv_and_as_a_picture(tmp_path):
+    table, picture = tmp_path / "s.csv", tmp_path / "s.png"
+    out = cmx("escape", "--optimizers", "adam,adam_cm", "--runs", "40", "--steps", "20", "--after", "5",
+              "--match-step", "adam_cm", "--predict", "--survival", str(table))
+    assert out.returncode == 0, out.stderr
+    header = out.stdout.splitlines()[0].split()
+    assert {"median_escape_step", "out_by_2", "predicted_out_by_2", "late_escape_rate", "matched_lr"} <= set(header)
+    assert "adam at adam_cm's step" in out.stdout
+    rows = list(csv.DictReader(table.open()))
+    assert list(rows[0])[:6] == ["optimizer", "step", "in_basin", "in_basin_low", "in_basin_high", "at_risk"]
+    assert {r["optimizer"] for r in rows} == {"adam:lr=0.05", "adam_cm:lr=0.05", "adam at adam_cm's step"}
+    assert main(["escape", "--optimizers", "adam,adam_cm", "--runs", "40", "--steps", "20", "--sweep",
+                 "sharpness=4,16", "--survival", str(picture)]) == 0
+    assert Image.open(picture).format == "PNG"
+
+
+@pytest.mark.parametrize("flag", [["--after", "5"], ["--predict"], ["--match-step", "adam_cm"],
+                                  ["--survival", "s.csv"]])
+def test_escape_only_flags_are_refused_on_a_final_sweep_in_one_line(flag):
+    out = cmx("sweep", "--runs", "10", "--steps", "10", *flag)
+    assert out.returncode == 2 and "measure escapes" in out.stderr and len(out.stderr.strip().splitlines()) == 1

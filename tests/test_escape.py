@@ -10,8 +10,8 @@ from scipy.stats import binomtest
 
 from experiments.basins import assign_basins
 from experiments.basins import DIVERGED_BASIN as DIVERGED
-from experiments.escape import (basin_core_radius, escape_experiment, resolve_basin, starts_in_basin,
-                                wilson_interval)
+from experiments.escape import basin_core_radius, escape_experiment, resolve_basin, starts_in_basin
+from experiments.intervals import wilson_interval
 from landscapes import build_landscape
 from specs import SpecError
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from experiments.escape import wilson_interval
+from experiments.intervals import wilson_interval
 from experiments.survival import NO_EVENT, kaplan_meier, late_escape
 
 CHECKS = np.arange(1, 11)

@@ -14,8 +14,10 @@ from landscapes import build_landscape
 from specs import SpecError
 
 ESCAPE_COLUMNS = ("optimizer", "sharpness", "runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high",
-                  "flatter_fraction", "global_fraction", "final_loss_mean", "final_loss_median", "sharpness_median",
-                  "distance_median", "steps", "grad_evals", "landscape", "optimizer_spec")
+                  "flatter_fraction", "median_escape_step", "mean_escape_step", "out_by_2", "out_by_10", "out_by_100",
+                  "converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
+                  "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median", "early_step_mean",
+                  "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec")
 
 
 def small(**overrides) -> SweepTable:
@@ -36,9 +38,10 @@ def test_an_escape_sweep_has_the_documented_columns_and_one_row_per_optimizer_an
 
 def test_a_final_sweep_summarises_where_runs_from_all_over_the_domain_end():
     table = sweep("goldstein_price", ["adam:lr=0.01"], "lr", [0.005, 0.01], runs=30, steps=50, measure="final")
-    assert table.columns == ("optimizer", "lr", "runs", "diverged", "undefined", "global_fraction", "final_loss_mean",
-                             "final_loss_median", "sharpness_median", "distance_median", "steps", "grad_evals",
-                             "landscape", "optimizer_spec")
+    assert table.columns == ("optimizer", "lr", "runs", "diverged", "undefined", "converged_fraction",
+                             "global_fraction", "final_loss_mean", "final_loss_median",
+                             "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median",
+                             "early_step_mean", "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec")
     assert [r["optimizer"] for r in table.rows] == ["adam", "adam"]  # the swept lr lives in its own column
     assert [r["optimizer_spec"] for r in table.rows] == ["adam:lr=0.005", "adam:lr=0.01"]
     assert all(r["final_loss_median"] >= 3.0 - 1e-9 for r in table.rows)  # Goldstein-Price's global minimum is 3

@@ -525,7 +525,7 @@ def people_table(view: EscapeView) -> pd.DataFrame:
             entry |= {"ended in a flatter basin": percent(row["flatter_fraction"]),
                       "ended at a global minimum": percent(row["global_fraction"]),
                       "median final loss": significant(row["final_loss_median"]),
-                      "median λmax at the end": significant(row["sharpness_median"]),
+                      "median λmax at the end": significant(row["end_point_sharpness_median"]),
                       "median distance travelled": significant(row["distance_median"]),
                       "steps": int(row["steps"]), "gradient evaluations": int(row["grad_evals"])}
             rows.append(entry)
