@@ -20,7 +20,7 @@ from optimizers import OPTIMIZERS, Optimizer
 from specs import SpecError
 
 BISECTIONS = 24  # halvings of the log-lr bracket: to about 1e-7 of the lr, far below what a table shows
-BRACKET_DOUBLINGS = 40
+BRACKET_DOUBLINGS = 20  # a factor of a million either way of the reference's lr: beyond any step a table compares
 LR_FIELD_RANGE = (1e-12, 1e4)
 MATCH_RUNS = 1000  # starts a sweep matches on: the mean step over 1000 runs x 20 steps is steady to well under 1%
 

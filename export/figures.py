@@ -307,32 +307,35 @@ def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "esca
 
 def survival_figure(curves: SweepTable, axes: Sequence[str] = ()) -> Figure:
     """The share of runs still in their start basin against the step (a sweep's `survival` table): one panel per
-    combination of swept values, a line per optimizer with its 95% band, the step on a log scale (the checks climb
-    geometrically; step 0, where every run is in, is drawn too)."""
+    combination of swept values (draw_survival)."""
     panels = list(dict.fromkeys(tuple(row[a] for a in axes) for row in curves.rows)) or [()]
     figure, grid = grid_figure(len(panels), width=3.9, height=3.2)
-    names = list(dict.fromkeys(row["optimizer"] for row in curves.rows))
-    styles = dict(zip(names, palette.styles_for([palette.kind_of(str(n)) for n in names])))
     for ax, panel in zip(grid, panels):
-        for name in names:
-            rows = [r for r in curves.rows if r["optimizer"] == name and tuple(r[a] for a in axes) == panel]
-            if not rows:
-                continue
-            step = np.array([0] + [r["step"] for r in rows], dtype=float)
-            share = np.array([1.0] + [r["in_basin"] for r in rows])
-            low = np.array([1.0] + [r["in_basin_low"] for r in rows])
-            high = np.array([1.0] + [r["in_basin_high"] for r in rows])
-            style = styles[name]
-            ax.step(step, share, where="post", color=style.colour, linestyle=style.matplotlib_linestyle,
-                    linewidth=1.5, label=str(name))
-            ax.fill_between(step, low, high, step="post", color=style.colour, alpha=0.15, linewidth=0)
-        ax.set_xscale("symlog", linthresh=1.0)  # step 0 (everyone in) on the linear part, then geometric
-        ax.set_xlim(left=0)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel("step")
-        ax.set_ylabel("share still in the basin")
-        ax.grid(alpha=0.3)
+        rows = SweepTable(curves.columns, tuple(r for r in curves.rows if tuple(r[a] for a in axes) == panel))
+        draw_survival(ax, rows)
         ax.set_title(", ".join(f"{a} = {v:g}" if _is_number(v) else f"{a} = {v}" for a, v in zip(axes, panel))
                      or (curves.rows[0]["landscape"] if curves.rows else ""), fontsize=8)
-        ax.legend(fontsize=6)
     return figure
+
+
+def draw_survival(ax: Axes, curves: SweepTable, labels: dict[str, str] | None = None) -> None:
+    """Survival curves on `ax`: a line per optimizer with its 95% band, from step 0 (every run in) on a log-like
+    step axis (the checks climb geometrically)."""
+    names = list(dict.fromkeys(row["optimizer"] for row in curves.rows))
+    styles = dict(zip(names, palette.styles_for([palette.kind_of(str(n)) for n in names])))
+    for name in names:
+        rows = [r for r in curves.rows if r["optimizer"] == name]
+        step = np.array([0] + [r["step"] for r in rows], dtype=float)
+        share, low, high = (np.array([1.0] + [r[c] for r in rows]) for c in ("in_basin", "in_basin_low",
+                                                                              "in_basin_high"))
+        style = styles[name]
+        ax.step(step, share, where="post", color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5,
+                label=(labels or {}).get(str(name), str(name)))
+        ax.fill_between(step, low, high, step="post", color=style.colour, alpha=0.15, linewidth=0)
+    ax.set_xscale("symlog", linthresh=1.0)  # step 0 on the linear part, then geometric
+    ax.set_xlim(left=0)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("step")
+    ax.set_ylabel("share still in the basin (95% band)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6)

@@ -1,4 +1,6 @@
-"""The paper-style toy study behind `cmx figures`: (a)-(e) as PNG figures and CSV tables, seeded end to end."""
+"""The toy study behind `cmx figures`, seeded end to end, as PNG figures and CSV tables: (a)-(e) the paper's toy
+figures, (f)-(i) what explains the escape (step length against memory, the lr x sharpness phase diagram with the kick
+law, variants and baselines, gradient noise)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,23 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from experiments.escape import converged, tail_length
 from experiments.metrics import run_measurements
 from experiments.run import RunResult, run
 from experiments.starts import uniform_starts
 from experiments.sweep import SweepTable, is_global, sweep
 from experiments.work import DEFAULT_MAX_WORK
 from export import palette
-from export.figures import draw_escape_curve, draw_landscape, draw_paths, grid_figure, styles_of, trajectories_figure
+from export.figures import (
+    draw_escape_curve,
+    draw_landscape,
+    draw_paths,
+    draw_survival,
+    grid_figure,
+    phase_figure,
+    styles_of,
+    trajectories_figure,
+)
 from landscapes import Landscape, build_landscape
 from optimizers import OPTIMIZERS
 
@@ -36,15 +48,33 @@ class StudySize:
     lrs: tuple[float, ...]  # one panel of (c) each
     top_c: tuple[int, ...]  # buffer sizes in (e)
     depth: tuple[float, ...]  # flat-basin depths in (e) (negative: shallower than the sharp basin)
+    converge_steps: int  # steps in (d): long enough for most runs to settle, so sharpness is read at a minimum
+    phase_lrs: tuple[float, ...]  # the lr axis of the phase diagram (g)
+    phase_runs: int  # runs per cell of (g) and (i)
+    noise: tuple[float, ...]  # gradient-noise sigmas of (i)
+    noise_sharpness: tuple[float, ...]  # sharpnesses of (i)
+    noise_steps: int  # steps of (i): the budget escape times are censored at
     dpi: int = 100
     contour: int = 160  # contour grid resolution
 
 
 FULL = StudySize(6, 300, 500, 1000, 200, (1, 2, 4, 8, 16, 32, 64), (0.02, 0.05, 0.1), (1, 2, 5, 10, 20),
-                 (-1.0, -0.5, 0.0, 0.5))
-QUICK = StudySize(2, 12, 40, 40, 40, (2, 16), (0.05,), (2, 5), (-0.5, 0.5), dpi=40, contour=40)
+                 (-1.0, -0.5, 0.0, 0.5), 3000, (0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2), 300,
+                 (0.0, 1.0, 3.0, 10.0, 30.0), (2, 8, 32), 1000)
+QUICK = StudySize(2, 12, 40, 40, 40, (2, 16), (0.05,), (2, 5), (-0.5, 0.5), 300, (0.02, 0.1), 20, (0.0, 3.0), (2, 16),
+                  40, dpi=40, contour=40)
 EXPLORE_LR = {"goldstein_price": 0.01, "ackley": 0.05}  # per landscape: a step that suits its scale
 ABLATION_LR, ABLATION_SHARPNESS = 0.05, 16  # (e): the depth panel's setting, where CM escapes the sharp basin
+# (f): Adam+CM as the authors wrote it, and the knobs that shorten its early steps (docs/theory.md, section 1): K_2 is
+# the second step in units of lr under a constant gradient
+STEP_VARIANTS = {"adam_cm": "authors' arithmetic (K_2 = 7.44)",
+                 "adam_cm:bias_correction=momentum": "bias-correct m only (K_2 = 1.96)",
+                 "adam_cm:second_moment=direction": "v of the step's direction (K_2 = 1.41)",
+                 "adam_cm:first_step=step,second_moment=direction": "no hold, v of the direction (steps of 1 lr)"}
+VARIANTS = ("adam", "adam_cm", "adam_cg", "adam_cm:replacement=legacy_slot0", "sgd", "momentum")  # (h)
+DECAYS = (0.0, 0.7, 0.9, 0.99)  # (h): the buffer's priority decay lambda
+NOISE_LR = 0.01  # (i): far below the kick's escape lr at these sharpnesses, so any escape is the noise's
+NOISE_OPTIMIZERS = ("adam", "adam_cm", "sgd")
 
 
 def _runs_table(landscape: Landscape, results: dict[str, RunResult]) -> SweepTable:
@@ -144,7 +174,7 @@ def study_escape(size: StudySize, progress: Callable[[float], None] | None = Non
     rows: list[dict] = []
     for k, (ax, lr) in enumerate(zip(axes, size.lrs)):
         table = sweep("two_basin", [f"{name}:lr={lr}" for name in STUDY_OPTIMIZERS], "sharpness",
-                      list(size.sharpness), runs=size.runs, steps=size.steps, seed=0, max_work=max_work,
+                      list(size.sharpness), runs=size.runs, steps=size.steps, seed=0, max_work=max_work, predict=True,
                       progress=None if progress is None else (lambda f, k=k: progress((k + f) / len(size.lrs))))
         table = _with_lr_column(table, lr)
         columns, rows = table.columns, rows + list(table.rows)
@@ -157,29 +187,54 @@ def study_escape(size: StudySize, progress: Callable[[float], None] | None = Non
 
 def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None,
                              max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
-    """(d) Goldstein-Price: final sharpness (largest Hessian eigenvalue) against path length, every run."""
+    """(d) Goldstein-Price after converge_steps: which minima the runs reach, and the sharpness there, counted only
+    for runs that converged (an end point still moving says nothing about the minimum it is heading for)."""
     landscape = landscape or build_landscape("goldstein_price")
-    results = _explore(landscape, size.explore_runs, size.explore_steps, 3, max_work)
-    runs = _runs_table(landscape, results)
+    results = _explore(landscape, size.explore_runs, size.converge_steps, 3, max_work)
+    listed = np.array([m.sharpness for m in landscape.minima])
+    columns = ("optimizer", "runs", "converged", "converged_fraction", *(f"at_minimum_{k}" for k in
+               range(len(listed))), "reached_sharpness_median", "end_point_sharpness_median", "path_length_median",
+               "steps")
+    rows = []
+    figure = Figure(figsize=(11.0, 4.2), layout="constrained")
+    scatter, bars = figure.subplots(1, 2)
     colours = {name: style.colour for name, style in styles_of(results).items()}
-    figure = Figure(figsize=(6.4, 4.4), layout="constrained")
-    ax = figure.subplots()
-    for name in results:
-        mine = [r for r in runs.rows if r["optimizer"] == name and not r["diverged"]]
-        x = np.array([r["path_length"] for r in mine])
-        y = np.array([r["sharpness"] for r in mine])
-        ax.scatter(x, y, s=8, color=colours[name], alpha=0.35, linewidths=0)
-        if len(mine):
-            ax.plot(np.median(x), np.median(y), "D", color=colours[name], markeredgecolor="black", markersize=8,
-                    label=f"{name} (median)")
-    ax.set_yscale("log")
-    ax.set_xlabel("path length (distance travelled)")
-    ax.set_ylabel("largest Hessian eigenvalue at the end")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    ax.set_title(f"(d) goldstein_price, lr {EXPLORE_LR['goldstein_price']}, {size.explore_runs} starts, "
-                 f"{size.explore_steps} steps", fontsize=10)
-    return figure, runs
+    width = 0.8 / len(results)
+    for k, (name, result) in enumerate(results.items()):
+        measured = run_measurements(landscape, result)
+        tail = tail_length(size.converge_steps)
+        motion = np.max(np.linalg.norm(result.positions[-tail:] - result.positions[-tail - 1], axis=2), axis=0)
+        settled = converged(landscape, result.final, measured["basin"], motion) & ~result.stopped
+        reached = listed[measured["basin"][settled]]
+        counts = np.bincount(measured["basin"][settled], minlength=len(listed))
+        rows.append({"optimizer": name, "runs": result.n_runs, "converged": int(settled.sum()),
+                     "converged_fraction": float(settled.mean()),
+                     **{f"at_minimum_{j}": int(c) for j, c in enumerate(counts)},
+                     "reached_sharpness_median": float(np.median(reached)) if settled.any() else float("nan"),
+                     "end_point_sharpness_median": float(np.median(measured["sharpness"][settled]))
+                     if settled.any() else float("nan"),
+                     "path_length_median": float(np.median(measured["path_length"][settled]))
+                     if settled.any() else float("nan"), "steps": size.converge_steps})
+        scatter.scatter(measured["path_length"][settled], measured["sharpness"][settled], s=8, color=colours[name],
+                        alpha=0.35, linewidths=0, label=f"{name}: {settled.mean():.0%} converged")
+        bars.bar(np.arange(len(listed)) + (k - (len(results) - 1) / 2) * width, counts / result.n_runs, width,
+                 color=colours[name], label=name)
+    if any(row["converged"] for row in rows):
+        scatter.set_yscale("log")
+    scatter.set_xlabel("path length (distance travelled)")
+    scatter.set_ylabel("largest Hessian eigenvalue at the end")
+    scatter.grid(alpha=0.3)
+    scatter.legend(fontsize=7)
+    scatter.set_title("converged runs only", fontsize=9)
+    bars.set_xticks(np.arange(len(listed)), [f"f = {m.value:.3g}\nλmax {m.sharpness:.3g}" for m in landscape.minima],
+                    fontsize=7)
+    bars.set_ylabel("share of runs converged there")
+    bars.grid(alpha=0.3, axis="y")
+    bars.legend(fontsize=7)
+    bars.set_title("the minima the runs settle in", fontsize=9)
+    figure.suptitle(f"(d) goldstein_price, lr {EXPLORE_LR['goldstein_price']}, {size.explore_runs} starts, "
+                    f"{size.converge_steps} steps", fontsize=10)
+    return figure, SweepTable(columns, tuple(rows))
 
 
 def study_ablations(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
@@ -209,6 +264,87 @@ def study_ablations(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) ->
     return figure, tables
 
 
+def study_step_length(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK
+                      ) -> tuple[Figure, dict[str, SweepTable]]:
+    """(f) Memory or step length: Adam+CM and the knobs that shorten its early steps, against Adam and Adam+SAM run
+    at the lr that matches Adam+CM's mean step over the first 20 steps; with the survival curves at sharpness 16."""
+    optimizers = [f"{name},lr={ABLATION_LR}" if ":" in name else f"{name}:lr={ABLATION_LR}"
+                  for name in (*STEP_VARIANTS, "adam", "adam_sam")]
+    table = sweep("two_basin", optimizers, "sharpness", list(size.sharpness), runs=size.runs, steps=size.steps,
+                  max_work=max_work, match_step=optimizers[0])
+    labels = {OPTIMIZERS.build(spec).spec: text for spec, text in zip(optimizers, STEP_VARIANTS.values())}
+    figure = Figure(figsize=(15.0, 4.4), layout="constrained")
+    curve, survival, steps = figure.subplots(1, 3)
+    draw_escape_curve(curve, table, "sharpness", labels=labels)
+    curve.set_title(f"escape rate, lr {ABLATION_LR} (matched rows: the lr giving Adam+CM's early step)", fontsize=8)
+    shown = ABLATION_SHARPNESS if ABLATION_SHARPNESS in size.sharpness else size.sharpness[-1]
+    picked = SweepTable(table.survival.columns, tuple(r for r in table.survival.rows if r["sharpness"] == shown))
+    draw_survival(survival, picked, labels)
+    survival.set_title(f"share still in the sharp basin, sharpness {shown:g}", fontsize=8)
+    at = [r for r in table.rows if r["sharpness"] == shown]
+    names = [r["optimizer"] for r in at]
+    styles = palette.styles_for([palette.kind_of(n) for n in names])
+    steps.barh(np.arange(len(at)), [r["early_step_mean"] / ABLATION_LR for r in at], color=[s.colour for s in styles])
+    steps.set_yticks(np.arange(len(at)), [labels.get(n, n) for n in names], fontsize=6)
+    steps.set_xlabel("mean step over the first 20 steps, in units of lr 0.05")
+    steps.grid(alpha=0.3, axis="x")
+    steps.set_title(f"early step length, sharpness {shown:g}", fontsize=8)
+    figure.suptitle(f"(f) memory or step length? two_basin, {size.runs} runs, {size.steps} steps", fontsize=10)
+    return figure, {"": table, "_survival": table.survival}
+
+
+def kick_boundary(sharpness: tuple[float, ...], lrs: tuple[float, ...], optimizer: str = "adam_cm"
+                  ) -> list[tuple[float, float]]:
+    """(lr, sharpness) points of the kick law's escape lr on two_basin (theory.kick_escape_lr), inside the lr axis."""
+    from experiments.theory import kick_escape_lr
+
+    points = [(kick_escape_lr(f"two_basin:sharpness={s}", optimizer), float(s)) for s in sharpness]
+    return [(lr, s) for lr, s in points if min(lrs) <= lr <= max(lrs)]
+
+
+def study_phase(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(g) Escape rate over lr and sharpness, Adam and Adam+CM, with the kick law's boundary: above it the second
+    step reaches the basin's edge from next to the minimum."""
+    table = sweep("two_basin", ["adam", "adam_cm"], {"lr": list(size.phase_lrs), "sharpness": list(size.sharpness)},
+                  runs=size.phase_runs, steps=size.steps, max_work=max_work)
+    figure = phase_figure(table, "lr", "sharpness",
+                          boundaries={"adam_cm": kick_boundary(size.sharpness, size.phase_lrs)})
+    figure.suptitle(f"(g) escape rate on two_basin: {size.phase_runs} runs a cell, {size.steps} steps; dashed: the "
+                    "kick law's escape lr", fontsize=9)
+    return figure, table
+
+
+def study_variants(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+    """(h) Critical gradients against critical momenta, the publication-time buffer rule, SGD and momentum, and the
+    priority decay lambda, against sharpness."""
+    given = [f"{name},lr={ABLATION_LR}" if ":" in name else f"{name}:lr={ABLATION_LR}" for name in VARIANTS]
+    tables = {"": sweep("two_basin", given, "sharpness", list(size.sharpness), runs=size.runs, steps=size.steps,
+                        max_work=max_work)}
+    decays = [f"adam_cm:lr={ABLATION_LR},decay={d}" for d in DECAYS]
+    tables["_decay"] = _with_parameter(sweep("two_basin", decays, "sharpness", list(size.sharpness), runs=size.runs,
+                                             steps=size.steps, max_work=max_work), "decay")
+    figure = Figure(figsize=(12.0, 4.2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    draw_escape_curve(left, tables[""], "sharpness")
+    left.set_title(f"variants and baselines, lr {ABLATION_LR}", fontsize=9)
+    draw_escape_curve(right, tables["_decay"], "sharpness", series="decay")
+    right.set_title(f"priority decay λ (adam_cm, lr {ABLATION_LR})", fontsize=9)
+    figure.suptitle(f"(h) two_basin: {size.runs} runs, {size.steps} steps each", fontsize=10)
+    return figure, tables
+
+
+def study_noise(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(i) Escape driven by gradient noise: the mean escape step (restricted to the step budget: a run that never
+    leaves counts the budget) over noise sigma and sharpness, at an lr too small for the kick."""
+    table = sweep("two_basin", [f"{name}:lr={NOISE_LR}" for name in NOISE_OPTIMIZERS],
+                  {"noise": list(size.noise), "sharpness": list(size.noise_sharpness)}, runs=size.phase_runs,
+                  steps=size.noise_steps, max_work=max_work)
+    figure = phase_figure(table, "noise", "sharpness", value="mean_escape_step")
+    figure.suptitle(f"(i) mean escape step under gradient noise (lr {NOISE_LR}, {size.phase_runs} runs a cell, "
+                    f"censored at {size.noise_steps} steps)", fontsize=9)
+    return figure, table
+
+
 def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
     names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
     styles = dict(zip(names, palette.styles_for([palette.kind_of(name) for name in names])))
@@ -224,7 +360,7 @@ def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
 
 def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
                 max_work: int | None = DEFAULT_MAX_WORK) -> list[Path]:
-    """Run the toy study and write (a)-(e) as PNG + CSV into out_dir (created if missing); returns the paths.
+    """Run the toy study and write (a)-(i) as PNG + CSV into out_dir (created if missing); returns the paths.
 
     Everything is seeded and the PNGs carry no timestamp or version, so two runs write identical bytes.
     """
@@ -251,12 +387,24 @@ def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[fl
     figure, table = study_exploration(size, max_work)
     save("b_ackley_exploration", figure, {"": table})
     report(0.1)
-    figure, table = study_escape(size, lambda f: report(0.1 + 0.55 * f), max_work)
+    figure, table = study_escape(size, lambda f: report(0.1 + 0.3 * f), max_work)
     save("c_escape_vs_sharpness", figure, {"": table})
     figure, table = study_sharpness_distance(size, goldstein_price, max_work)
     save("d_sharpness_vs_distance", figure, {"": table})
-    report(0.7)
+    report(0.5)
     figure, tables = study_ablations(size, max_work)
     save("e_ablations", figure, {f"_{name}": table for name, table in tables.items()})
+    report(0.6)
+    figure, tables = study_step_length(size, max_work)
+    save("f_memory_vs_step_length", figure, tables)
+    report(0.7)
+    figure, table = study_phase(size, max_work)
+    save("g_phase_lr_sharpness", figure, {"": table})
+    report(0.8)
+    figure, tables = study_variants(size, max_work)
+    save("h_variants", figure, tables)
+    report(0.9)
+    figure, table = study_noise(size, max_work)
+    save("i_noise", figure, {"": table})
     report(1.0)
     return written

@@ -21,7 +21,10 @@ from specs import SpecError
 STUDY_FILES = ["a_goldstein_price_trajectories.png", "a_goldstein_price_trajectories.csv", "b_ackley_exploration.png",
                "b_ackley_exploration.csv", "c_escape_vs_sharpness.png", "c_escape_vs_sharpness.csv",
                "d_sharpness_vs_distance.png", "d_sharpness_vs_distance.csv", "e_ablations.png",
-               "e_ablations_priority.csv", "e_ablations_buffer.csv", "e_ablations_depth.csv"]
+               "e_ablations_priority.csv", "e_ablations_buffer.csv", "e_ablations_depth.csv",
+               "f_memory_vs_step_length.png", "f_memory_vs_step_length.csv", "f_memory_vs_step_length_survival.csv",
+               "g_phase_lr_sharpness.png", "g_phase_lr_sharpness.csv", "h_variants.png", "h_variants.csv",
+               "h_variants_decay.csv", "i_noise.png", "i_noise.csv"]
 
 
 def test_each_optimizer_kind_keeps_its_colour_and_repeats_get_distinct_shades():
@@ -93,7 +96,6 @@ def test_a_formula_with_undefined_regions_is_drawn_with_those_regions_blank():
     assert len(ax.collections) > 0  # the contours were drawn (and no RuntimeWarning escaped)
 
 
-@pytest.mark.slow
 def read_table(path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -115,6 +117,7 @@ def assert_same_table(written: list[dict], committed: list[dict], name: str) -> 
                 assert number == pytest.approx(expected, rel=1e-9, abs=1e-12, nan_ok=True), f"regenerate {name}: {key}"
 
 
+@pytest.mark.slow
 def test_the_committed_study_tables_are_what_cmx_figures_writes_today(tmp_path):
     """The README's "What we found" quotes docs/figures: those tables must still be what the code computes."""
     from pathlib import Path
