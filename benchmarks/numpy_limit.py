@@ -12,7 +12,7 @@ import numpy as np
 
 def ackley_grad(X: np.ndarray) -> np.ndarray:
     """Ackley's gradient (N, d) -> (N, d); sin and cos of 2πx from one tan of the exactly reduced half angle."""
-    n, d = X.shape
+    d = X.shape[1]
     ones = np.ones(d)
     r = np.sqrt(np.square(X) @ ones / d)
     cone = np.exp(-0.2 * r)

@@ -10,7 +10,23 @@ from landscapes.quadratics import Quadratic, QuadraticBasins, RandomBasins, TwoB
 from landscapes.registry import LANDSCAPES, build_landscape
 
 __all__ = [
-    "AUTOGRAD_LOCK", "Domain", "Landscape", "Minimum", "LANDSCAPES", "build_landscape", "Ackley", "Beale",
-    "GoldsteinPrice", "Himmelblau", "Rastrigin", "Rosenbrock", "SixHumpCamel", "Quadratic", "QuadraticBasins",
-    "RandomBasins", "TwoBasin", "Custom", "formula_function",
+    "AUTOGRAD_LOCK",
+    "LANDSCAPES",
+    "Ackley",
+    "Beale",
+    "Custom",
+    "Domain",
+    "GoldsteinPrice",
+    "Himmelblau",
+    "Landscape",
+    "Minimum",
+    "Quadratic",
+    "QuadraticBasins",
+    "RandomBasins",
+    "Rastrigin",
+    "Rosenbrock",
+    "SixHumpCamel",
+    "TwoBasin",
+    "build_landscape",
+    "formula_function",
 ]

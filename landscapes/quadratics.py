@@ -9,9 +9,8 @@ from typing import NamedTuple
 import autograd.numpy as anp
 import numpy as np
 
-from specs import SpecError
-
 from landscapes.base import Landscape, Minimum, box
+from specs import SpecError
 
 
 def random_rotation(dim: int, rng: np.random.Generator) -> np.ndarray:

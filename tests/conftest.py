@@ -1,7 +1,19 @@
-"""Shared test settings: hypothesis without deadlines (CI machines are slow and shared)."""
+"""Shared test settings: hypothesis without deadlines (CI machines are slow and shared), and the browser tests' app
+server."""
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.browser_support import ROOT, require_chromium, streamlit_server
 
 settings.register_profile("default", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("default")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`streamlit run app.py` on a free port for one test module; its URL."""
+    require_chromium()
+    with streamlit_server(ROOT / "app.py") as url:
+        yield url

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from export.gif import frame_rows, trajectory_gif
 from experiments.run import run
+from export.gif import frame_rows, trajectory_gif
 from landscapes import build_landscape
 from specs import SpecError
 

@@ -102,7 +102,7 @@ def test_the_log_slider_and_the_exact_box_stay_in_step_and_show_the_value_used()
     assert widget(at, "ex.O1.adam_sam.lr").value == pytest.approx(0.002)
     widget(at, "ex.O1.adam_sam.lr").set_value(0.0031).run()
     slider = widget(at, "ex.O1.adam_sam.lr.scale")
-    assert slider.value == 0.0031 and 0.0031 in slider.options or "0.0031" in slider.options
+    assert (slider.value == 0.0031 and 0.0031 in slider.options) or "0.0031" in slider.options
     assert "adam_sam:lr=0.0031" in at.query_params["optimizer"]
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from experiments.basin_map import FLOW, basin_map, flow_map, grid_starts
-from experiments.basins import assign_basins
 from experiments.basins import DIVERGED_BASIN as DIVERGED
+from experiments.basins import assign_basins
 from landscapes import build_landscape
 from specs import SpecError
 

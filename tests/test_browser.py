@@ -1,24 +1,16 @@
 """The app in a real browser: `streamlit run app.py` and Chromium driven by Playwright.
 
-Waits on Streamlit's own `data-test-script-state`, never on a fixed sleep. The server fixture here is shared by the
-other browser tests.
+Waits on Streamlit's own `data-test-script-state`, never on a fixed sleep. The `server` fixture (the app on a free
+port, one per test module) lives in conftest.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server
+from tests.browser_support import IDLE, launch
 
 pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    with streamlit_server(ROOT / "app.py") as url:
-        yield url
 
 
 def assert_no_error(page) -> None:

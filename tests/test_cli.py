@@ -60,7 +60,8 @@ def test_listing_commands_show_parameters_and_defaults(command):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "--landscape", "ackley", "--optimizer", "adam:lr=-1", "--start", "0,1"], "lr must be a number in (0, 10000]"),
+    (["run", "--landscape", "ackley", "--optimizer", "adam:lr=-1", "--start", "0,1"],
+     "lr must be a number in (0, 10000]"),
     (["run", "--landscape", "volcano", "--optimizer", "adam", "--start", "0,1"], "unknown landscape 'volcano'"),
     (["run", "--landscape", "ackley", "--optimizer", "adam", "--start", "0,1,2"], "--start must be 2 comma-separated"),
     (["run", "--landscape", "ackley", "--optimizer", "adam", "--start", "a,b"], "--start must be 2 comma-separated"),

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from experiments.basins import assign_basins
 from experiments.basins import DIVERGED_BASIN as DIVERGED
+from experiments.basins import assign_basins
 from experiments.escape import basin_core_radius, escape_experiment, resolve_basin, starts_in_basin
 from experiments.intervals import wilson_interval
 from landscapes import build_landscape

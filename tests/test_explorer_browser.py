@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE
-from tests.test_browser import server  # noqa: F401  (the server fixture)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -10,13 +10,13 @@ import pytest
 from matplotlib.figure import Figure
 
 from experiments.basin_map import basin_map, flow_map
-from export import palette
-from export.figures import basin_map_figure, escape_curve_figure, trajectories_figure
-from study.toy import QUICK, write_study
 from experiments.run import run
 from experiments.sweep import sweep
+from export import palette
+from export.figures import basin_map_figure, escape_curve_figure, trajectories_figure
 from landscapes import build_landscape
 from specs import SpecError
+from study.toy import QUICK, write_study
 
 STUDY_FILES = ["a_goldstein_price_trajectories.png", "a_goldstein_price_trajectories.csv", "b_ackley_exploration.png",
                "b_ackley_exploration.csv", "c_escape_vs_sharpness.png", "c_escape_vs_sharpness.csv",

@@ -10,7 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli import main
 from experiments.run import run
@@ -212,7 +213,8 @@ def test_the_cli_refuses_a_bad_formula_in_one_line(capsys):
     (f"x**{MAX_EXPONENT + 1}", f"formula: the exponent {MAX_EXPONENT + 1} in 'x ** {MAX_EXPONENT + 1}' is too large"),
     ("1e16 * x", "formula: the number 1e16 is too large; numbers must be at most 1e+15 in size"),
     ("", "formula must not be empty"),
-    ("x" * (MAX_LENGTH + 1), f"formula must be text of at most {MAX_LENGTH} characters (got {MAX_LENGTH + 1} characters)"),
+    ("x" * (MAX_LENGTH + 1),
+     f"formula must be text of at most {MAX_LENGTH} characters (got {MAX_LENGTH + 1} characters)"),
     ("+".join(["x"] * (MAX_DEPTH + 1)), f"formula: nested more than {MAX_DEPTH} operations deep"),
     ("+".join(["x*y"] * (MAX_OPERATIONS // 2)) + "+x+y", f"formula: more than {MAX_OPERATIONS} operations"),
 ])

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from optimizers import OPTIMIZERS, adam_cm, adam_sam_cm, build_optimizer
 from optimizers import critical_buffer as cb
@@ -278,7 +279,7 @@ def test_legacy_slot0_refuses_a_second_replacement_rule_in_one_sentence(name, pr
         build_optimizer(f"{name}:replacement=legacy_slot0,priority={priority}")
     assert str(error.value) == message
     builder = adam_cm if name == "adam_cm" else adam_sam_cm
-    with pytest.raises(SpecError, match="^replacement=legacy_slot0 overwrites"):
+    with pytest.raises(SpecError, match=r"^replacement=legacy_slot0 overwrites"):
         builder(replacement="legacy_slot0", priority=priority)
 
 

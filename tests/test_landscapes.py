@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-from scipy.differentiate import hessian as fd_hessian, jacobian as fd_jacobian
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.differentiate import hessian as fd_hessian
+from scipy.differentiate import jacobian as fd_jacobian
 
 from landscapes import LANDSCAPES, Quadratic, build_landscape
 from specs import SpecError
@@ -254,7 +256,7 @@ def test_quadratic_basins_closed_forms_equal_the_einsum_form(spec):
 def test_the_smooth_minimum_stays_finite_and_exact_where_one_bowl_rules():
     landscape = build_landscape("two_basin:sharpness=10000,tau=0.005")
     sharp, flat = landscape.centres
-    X = np.array([flat, sharp, [50.0, 40.0], [-1e150, 3e149], flat + [1e-300, 0.0]])
+    X = np.array([flat, sharp, [50.0, 40.0], [-1e150, 3e149], flat + np.array([1e-300, 0.0])])
     with np.errstate(all="ignore"):
         f, g, _ = einsum_form(landscape, X)
     assert np.all(np.isfinite(landscape.f(X))) and np.all(np.isfinite(landscape.grad(X)))

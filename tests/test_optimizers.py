@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiments.run import run
 from optimizers import OPTIMIZERS, adam, adam_cg, adam_cm, adam_sam, build_optimizer, momentum, sam, sgd

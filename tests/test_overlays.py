@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.teaching import teaching_trace
 from experiments.run import run
+from experiments.teaching import teaching_trace
 from landscapes import build_landscape
 from optimizers.sam import ascent_offset
 from specs import SpecError

@@ -311,7 +311,7 @@ def test_hover_names_the_nearest_run_and_the_status_reads_the_basin_tracks(brows
         lines = page.locator(".cmxp-status li").all_inner_texts()
         tracks = {s["label"]: decode(s["basins"], "<i2", (s["recorded"], s["basin_runs"])) for s in payload["series"]}
         names = payload["basin_names"]
-        for line, (label, track) in zip(lines, tracks.items()):
+        for line, track in zip(lines, tracks.values()):
             stayed = int(np.sum(track[-1] == track[0]))
             if stayed:
                 assert f"{stayed} run{'s' if stayed > 1 else ''} in {names[track[0, 0]]}" in line

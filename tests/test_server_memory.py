@@ -11,7 +11,6 @@ import psutil
 import pytest
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE
-from tests.test_browser import server  # noqa: F401  (the server fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CEILING = 1024**3  # what the README promises: the server stays under 1 GB
@@ -40,7 +39,7 @@ def server_process(url: str) -> psutil.Process:
     raise AssertionError(f"no process listens on {port}")
 
 
-def test_heavy_links_keep_the_server_under_its_ceiling(server):  # noqa: F811
+def test_heavy_links_keep_the_server_under_its_ceiling(server):
     from playwright.sync_api import sync_playwright
 
     process = server_process(server)

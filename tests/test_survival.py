@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiments.intervals import wilson_interval
 from experiments.survival import NO_EVENT, kaplan_meier, late_escape
@@ -40,13 +41,14 @@ def test_greenwood_log_log_band_by_hand():
     found = kaplan_meier(exits, np.full(10, NO_EVENT), CHECKS)
     s, variance = 0.7, 3 / (10 * 7)
     spread = 1.959963984540054 * math.sqrt(variance) / abs(math.log(s))
-    assert found.low[0] == pytest.approx(s ** math.exp(spread)) and found.high[0] == pytest.approx(s ** math.exp(-spread))
+    assert found.low[0] == pytest.approx(s ** math.exp(spread))
+    assert found.high[0] == pytest.approx(s ** math.exp(-spread))
 
 
 def test_before_any_escape_the_band_is_the_wilson_interval_of_the_runs_at_risk():
     found = kaplan_meier(np.full(50, NO_EVENT), np.full(50, NO_EVENT), CHECKS)
     assert (found.survival == 1).all()
-    low, high = wilson_interval(50, 50)
+    low, _ = wilson_interval(50, 50)
     assert found.low[0] == pytest.approx(low) and found.high[0] == 1.0
     assert math.isnan(found.median_escape_step())
 

@@ -13,11 +13,11 @@ from experiments.sweep import SweepTable, sweep
 from landscapes import build_landscape
 from specs import SpecError
 
-ESCAPE_COLUMNS = ("optimizer", "sharpness", "runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low", "ci_high",
-                  "flatter_fraction", "median_escape_step", "mean_escape_step", "out_by_2", "out_by_10", "out_by_100",
-                  "converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
-                  "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median", "early_step_mean",
-                  "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec")
+ESCAPE_COLUMNS = ("optimizer", "sharpness", "runs", "escaped", "diverged", "undefined", "escape_rate", "ci_low",
+                  "ci_high", "flatter_fraction", "median_escape_step", "mean_escape_step", "out_by_2", "out_by_10",
+                  "out_by_100", "converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
+                  "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median",
+                  "early_step_mean", "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec")
 
 
 def small(**overrides) -> SweepTable:

@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from experiments import theory
 from experiments.escape import basin_core_radius, resolve_basin, starts_in_basin
@@ -269,5 +270,5 @@ def test_the_radius_on_two_basin_is_the_bowls():
 
 
 def test_the_radius_law_is_refused_for_adam():
-    with pytest.raises(SpecError, match="^the radius law is Adam\\+CM's: Adam crosses its edge in bursts"):
+    with pytest.raises(SpecError, match=r"^the radius law is Adam\+CM's: Adam crosses its edge in bursts"):
         theory.predicted_radius_per_lr("adam")

@@ -17,7 +17,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli import main
 from experiments.run import EVERY, STEPS, run
@@ -262,7 +263,7 @@ BAD_STARTS = st.one_of(
 @given(starts=BAD_STARTS)
 @settings(max_examples=150)
 def test_starts_of_the_wrong_shape_or_not_finite_are_refused(starts):
-    with pytest.raises(SpecError, match="^starts must be"):
+    with pytest.raises(SpecError, match=r"^starts must be"):
         run("himmelblau", "sgd", starts, 1)
 
 

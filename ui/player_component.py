@@ -85,7 +85,8 @@ def player(payload: Mapping[str, Any], key: str = "player",
     send_image = has_image and image_key not in sent
     data = dict(payload) if send_image else without_image(payload)
     clicked = _noop if on_click is None else partial(_clicked, key, list(payload["landscape"]["box"]), on_click)
-    result = _component()(key=key, data=data, on_click_change=clicked, on_need_image_change=partial(_forget_images, key))
+    result = _component()(key=key, data=data, on_click_change=clicked,
+                          on_need_image_change=partial(_forget_images, key))
     if send_image:
         sent.add(image_key)
     click = valid_click(result.click, payload["landscape"]["box"])
