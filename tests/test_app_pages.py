@@ -84,7 +84,7 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
     assert_clean(at)
     assert not at.error
     labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     assert curve["encoding"]["color"]["scale"]["domain"] == labels  # one legend entry per optimizer
     assert list(dict.fromkeys(row["optimizer"] for row in curve["data"]["values"])) == labels
     assert list(dict.fromkeys(rows(at)["optimizer"])) == labels
@@ -97,7 +97,7 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
 
 def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the_palettes_colours():
     at = app(ESCAPE)
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     x = curve["encoding"]["x"]
     assert x["scale"]["type"] == "log" and x["axis"]["values"] == [4, 16] and tick_texts(x["axis"]) == ["4", "16"]
     styles = palette.styles_for(["adam", "adam_sam", "adam_cm"])
@@ -126,17 +126,85 @@ def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the
     assert curve["usermeta"] == drawing.VEGA_SVG  # its text is text in the page
 
 
+CURVE_POINT = ("step", "in_basin", "in_basin_low", "in_basin_high", "at_risk")
+
+
+def exact_curves(table, value) -> list[list[tuple]]:
+    """Each optimizer's points of table.survival at sharpness `value`, straight from the sweep's survival table."""
+    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
+    return [[tuple(point[c] for c in CURVE_POINT) for point in table.survival.rows
+             if point["optimizer"] == name and point["sharpness"] == value] for name in names]
+
+
+def drawn_curves(chart: dict) -> list[list[tuple]]:
+    """Each optimizer's points as the survival plot draws them after step 0, in the legend's order."""
+    drawn, labels = chart["data"]["values"], chart["encoding"]["color"]["scale"]["domain"]
+    return [[(row["step"], row["share"], row["low"], row["high"], row["at_risk"]) for row in drawn
+             if row["optimizer"] == label and row["step"] > 0] for label in labels]
+
+
+def test_the_survival_plot_draws_the_sweeps_curves_a_line_and_a_band_per_optimizer_in_the_palettes_styles():
+    at = app(ESCAPE)
+    assert_clean(at)
+    _, survival = charts(at)
+    labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
+    colour = survival["encoding"]["color"]
+    assert colour["scale"]["domain"] == labels
+    assert colour["scale"]["range"] == [style.colour for style in palette.styles_for(["adam", "adam_sam", "adam_cm"])]
+    assert layer(survival, "line")["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [15, 7.5], [1, 0]]
+    band = layer(survival, "area")["encoding"]
+    assert (band["y"]["field"], band["y2"]["field"]) == ("low", "high")
+    assert survival["encoding"]["x"]["scale"]["type"] == "symlog"
+    assert widget(at, "es.survival").value == 1  # the player's value: where Adam+CM escapes and the others do not
+    assert drawn_curves(survival) == exact_curves(escape_view(at).table, 16.0)
+    drawn = survival["data"]["values"]
+    assert all(0 <= row["low"] <= row["share"] <= row["high"] <= 1 for row in drawn)
+    starts = [row for row in drawn if row["step"] == 0]
+    assert len(starts) == 3 and all(row["share"] == 1 and row["at_risk"] == 30 for row in starts)
+    assert [tip["field"] for tip in layer(survival, "point")["encoding"]["tooltip"]] == [
+        "optimizer", "step", "share_text", "band", "at_risk_text"]
+    cm = [row for row in drawn if row["optimizer"] == labels[2]]
+    assert cm[-1]["share"] < 1 and re.fullmatch(r"\d+ of 30 runs", cm[-1]["at_risk_text"])
+    assert re.fullmatch(r"\S+% to \S+%", cm[-1]["band"]) and PERCENT.match(cm[-1]["share_text"])
+
+
+def test_choosing_a_survival_value_reruns_only_its_plot_and_the_link_which_names_it():
+    at = app(ESCAPE)
+    assert "survival" not in at.query_params
+    assert widget(at, "es.survival").options == ["sharpness = 4", "sharpness = 16"]
+    widget(at, "es.survival").set_value(0).run()
+    assert_clean(at)
+    assert at.query_params["survival"] == "0"
+    assert not at.sidebar and not at.dataframe and not at.title  # only the plot and the link ran
+    [survival] = charts(at)
+    assert drawn_curves(survival) == exact_curves(escape_view(at).table, 4.0)
+    again = app(link_of(at))
+    assert widget(again, "es.survival").value == 0 and link_of(again) == link_of(at)
+    assert drawn_curves(charts(again)[1]) == exact_curves(escape_view(again).table, 4.0)
+
+
+def test_the_survival_csv_is_every_rows_curve_exactly_each_labelled():
+    view = escape_view(app(ESCAPE))
+    lines = escape_lab.labelled_survival_csv(view).splitlines()
+    exact = view.table.survival.to_csv().splitlines()
+    assert lines[0] == "label," + exact[0]
+    assert [line.partition(",")[2] for line in lines[1:]] == exact[1:]  # every point, in order, bit for bit
+    labels = [line.partition(",")[0] for line in lines[1:]]
+    assert labels[0] == "Adam (lr=0.05) at sharpness = 4" and labels[-1] == "Adam+CM (lr=0.05) at sharpness = 16"
+    assert len(set(labels)) == 6
+
+
 def test_a_categorical_axis_or_none_draws_dots_side_by_side_with_their_bars():
     at = app({**ESCAPE, "axis": "first_step", "values": "hold, step"})
     assert_clean(at)
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     assert curve["encoding"]["x"]["sort"] == ["hold", "step"] and curve["encoding"]["x"]["type"] == "nominal"
     assert {part["mark"]["type"] for part in curve["layer"]} == {"errorbar", "point"}  # no line between choices
     assert all(part["encoding"]["xOffset"]["field"] == "optimizer" for part in curve["layer"])
     values = curve["data"]["values"]
     assert [row["value_text"] for row in values[:2]] == ["has no first_step: the same runs at every value"] * 2
     assert [row["value"] for row in values[4:6]] == ["hold", "step"]
-    [single] = charts(app({**ESCAPE, "axis": "none"}))
+    single, _ = charts(app({**ESCAPE, "axis": "none"}))
     assert single["encoding"]["x"]["field"] == "optimizer" and len(single["data"]["values"]) == 3
     assert "value_text" not in single["data"]["values"][0]
 
@@ -145,6 +213,12 @@ def test_the_escape_table_is_formatted_for_people():
     at = app(ESCAPE)
     table = rows(at)
     assert list(table.columns[:6]) == ["optimizer", "sharpness", "escape rate", "95% interval", "escaped", "diverged"]
+    assert list(table.columns[6:10]) == ["median escape step", "mean escape step", "out by step 2", "out by step 10"]
+    assert "out by step 100" not in table.columns  # 60 steps: no run reached step 100
+    exact = escape_view(at).table.rows
+    assert list(table["out by step 2"]) == [escape_lab.percent(row["out_by_2"]) for row in exact]
+    assert list(table["mean escape step"]) == [f"{row['mean_escape_step']:.3g}" for row in exact]
+    assert table["median escape step"].str.match(SIGNIFICANT).all() and "—" in set(table["median escape step"])
     assert list(table["sharpness"]) == ["4", "4", "4", "16", "16", "16"]
     assert table["escape rate"].str.match(PERCENT).all(), table["escape rate"]
     assert table["95% interval"].str.fullmatch(r"\S+% to \S+%").all()
@@ -180,7 +254,7 @@ def test_switching_the_sweep_axis_relabels_the_curve_the_table_and_the_sample_se
     options = sample_selector(at).options
     assert options[0] == "Adam at lr = 0.0125" and len(options) == 15
     assert not any("sharpness" in option for option in options)
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     assert curve["encoding"]["color"]["scale"]["domain"] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
     assert tick_texts(curve["encoding"]["x"]["axis"]) == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
     assert "lr" in rows(at).columns
@@ -236,10 +310,11 @@ def test_escape_lab_link_round_trip():
 
 
 def test_escape_lab_bad_link_values_fall_back_with_notices():
-    at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3", "sample": "x"})
+    at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3", "sample": "x",
+              "survival": "-1"})
     assert_clean(at)
     notices = " ".join(shown(w) for w in at.warning)
-    for fragment in ("basin", "axis", "runs", "sample"):
+    for fragment in ("basin", "axis", "runs", "sample", "survival='-1'"):
         assert fragment in notices
     assert widget(at, "es.axis").value == "sharpness"
 

@@ -1,6 +1,7 @@
 """Escape lab: how often each optimizer leaves the basin its runs start in, swept over one knob: the rates with their
-95% Wilson intervals, a table for people (the exact CSV is a download), and one configuration's first runs in the
-trajectory player.
+95% Wilson intervals, when the runs leave (each configuration's survival curve: the share still in the basin against
+the step), a table for people (the exact CSVs are downloads), and one configuration's first runs in the trajectory
+player.
 
 The sweep is computed in the full run, kept in the shared cache under everything that decides it, so a revisit or a
 display change never runs it again; the sample player is a fragment, so choosing another configuration reruns only it.
@@ -20,7 +21,7 @@ import streamlit as st
 from experiments import work
 from experiments.escape import escape_work, resolve_basin, starts_in_basin
 from experiments.run import RunResult, recorded_step_indices
-from experiments.sweep import SweepTable, sweep
+from experiments.sweep import CURVE_COLUMNS, SweepTable, sweep
 from export import palette
 from export.figures import basin_key, escape_curve_figure, minimum_label, percent
 from export.labels import optimizer_labels, parameter_symbol
@@ -52,11 +53,15 @@ EQUALISE = Field("equalise", "bool", False, "give every optimizer the same numbe
 BASIN = Field("basin", "text", "sharp", "the basin the runs start in", max_length=20)
 AXIS = Field("axis", "text", "sharpness", "the knob swept", max_length=40)
 SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimizer k at value v", max_length=20)
+SURVIVAL = Field("survival", "text", "", "the swept value whose survival curves are shown: its index", max_length=20)
 CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
-LINKS_PART, SAMPLE_PART = "escape-links", "escape-sample"  # the page's fragments, rerun by key
+SURVIVAL_CHOICE = f"{PREFIX}.survival.choice"  # the swept value whose survival curves are shown (None: the default)
+LINKS_PART, SAMPLE_PART, SURVIVAL_PART = "escape-links", "escape-sample", "escape-survival"  # fragments, rerun by key
 SAMPLE_RUNS = BASIN_RUNS  # every run the player shows has a basin track, so its status line says which escaped
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
 CURVE_HEIGHT = 400  # pixels, the plot without its legend
+SURVIVAL_HEIGHT = 320  # pixels, the survival plot without its legend
+BAND_OPACITY = 0.15  # a survival curve's 95% band, in its optimizer's colour
 ERROR_CAP = 10  # pixels, the width of an error bar's caps
 PNG_DPI = 150
 COLUMN_HELP = {
@@ -64,6 +69,13 @@ COLUMN_HELP = {
     "95% interval": "the Wilson score interval: where the true escape rate lies with 95% confidence",
     "escaped": "runs that ended in another basin, of the runs made",
     "diverged": "runs that stopped early: the point stopped being finite or left the domain far behind",
+    "median escape step": "the first checked step by which half the runs had left the basin (—: fewer than half left)",
+    "mean escape step": "the mean step at which runs left, a run still inside at the last step counted there (the "
+                        "area under the survival curve)",
+    "out by step 2": "share of runs out of the basin by step 2 (Kaplan-Meier: a run that stopped early counts until "
+                     "it stopped)",
+    "out by step 10": "share of runs out of the basin by step 10",
+    "out by step 100": "share of runs out of the basin by step 100 (—: fewer steps were run)",
     "ended in a flatter basin": "runs that ended in a basin with a smaller largest Hessian eigenvalue",
     "ended at a global minimum": "runs that ended in the basin of a lowest minimum",
     "median final loss": "of the runs that did not stop early",
@@ -135,6 +147,15 @@ def parse_sample(text: str) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
+def parse_index(text: str, name: str) -> int | None:
+    """'3' -> 3, a small non-negative integer; '' -> None; SpecError otherwise."""
+    if not text:
+        return None
+    if not (text.isascii() and text.strip().isdigit() and len(text.strip()) <= 4):
+        raise SpecError(f"{name} must be a whole number, the index of a swept value (got {text!r})")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class EscapeState:
     landscape: tuple[str, dict[str, Any]]
@@ -147,6 +168,7 @@ class EscapeState:
     seed: int
     equalise: bool
     sample: tuple[int, int] | None = None  # (optimizer, value) chosen for the player; None: the view's default
+    survival: int | None = None  # the swept value whose survival curves are shown; None: the view's default
 
     @property
     def landscape_spec(self) -> str:
@@ -172,6 +194,8 @@ class EscapeState:
                 out[field.name] = field.format(value)
         if self.sample is not None:
             out["sample"] = f"{self.sample[0]},{self.sample[1]}"
+        if self.survival is not None:
+            out["survival"] = str(self.survival)
         return out
 
 
@@ -210,9 +234,16 @@ def read_state(reader: UrlReader) -> EscapeState:
         reader.notices.append(f"The link's sample={sample_text!r} was not used: {error}. The player shows the "
                               "default configuration.")
         sample = None
+    survival_text = reader.field("survival", SURVIVAL)
+    try:
+        survival = parse_index(survival_text, "survival")
+    except SpecError as error:
+        reader.notices.append(f"The link's survival={survival_text!r} was not used: {error}. The survival curves "
+                              "show the default value.")
+        survival = None
     return EscapeState(landscape, basin, tuple(optimizers), axis, values or "", reader.field("runs", RUNS),
                        reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE),
-                       sample)
+                       sample, survival)
 
 
 def put_state(state: EscapeState) -> None:
@@ -220,7 +251,7 @@ def put_state(state: EscapeState) -> None:
     put_slots(PREFIX, state.optimizers)
     for key, value in (("basin", state.basin), ("axis", state.axis), ("values", state.values), ("runs", state.runs),
                        ("steps", state.steps), ("seed", state.seed), ("equalise", state.equalise),
-                       ("sample.choice", state.sample)):
+                       ("sample.choice", state.sample), ("survival.choice", state.survival)):
         st.session_state[f"{PREFIX}.{key}"] = value
 
 
@@ -235,7 +266,7 @@ def current_values(landscape: tuple[str, dict[str, Any]], optimizers: list[tuple
 def _reset_values(knobs: dict[str, Field], centres: dict[str, Any]) -> None:
     """A new axis: its values around the knob's current one, and the player back to the sweep's telling sample."""
     axis = st.session_state[f"{PREFIX}.axis"]
-    st.session_state[CHOICE] = None
+    st.session_state[CHOICE] = st.session_state[SURVIVAL_CHOICE] = None
     st.session_state[f"{PREFIX}.values"] = (values_text(knobs[axis], default_values(knobs[axis], centres.get(axis)))
                                             if axis in knobs else "")
 
@@ -334,7 +365,8 @@ def controls() -> tuple[EscapeState | None, list[str]]:
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
-                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE)), []
+                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE),
+                       st.session_state.get(SURVIVAL_CHOICE)), []
 
 
 @dataclass(frozen=True)
@@ -351,6 +383,7 @@ class EscapeView:
     lacking: frozenset[int]  # optimizers without the swept hyperparameter: one configuration at every value
     log: bool  # the x axis is logarithmic
     default_sample: tuple[int, int]  # what the player shows until a configuration is chosen
+    curves: tuple[tuple[dict, ...], ...] = ()  # each row's survival curve (its rows of table.survival), row by row
 
     @property
     def axis(self) -> str | None:
@@ -388,6 +421,24 @@ class EscapeView:
         k = min(k, len(self.labels) - 1)
         return (k, 0) if k in self.lacking else (k, min(v, len(self.values) - 1))
 
+    @property
+    def cell_count(self) -> int:
+        """How many swept values (combinations of them) the sweep ran: each optimizer has a row at each."""
+        return len(self.table.rows) // len(self.labels)
+
+    def cell_label(self, v: int) -> str:
+        """'sharpness = 16': the swept value v in words ('' when nothing is swept)."""
+        return f"{self.symbol} = {self.value_text(self.values[v])}" if self.knob is not None else ""
+
+    def shown_cell(self, chosen: int | None) -> int:
+        """The swept value whose survival curves are shown: the chosen one (within this sweep), else the player's
+        default configuration's."""
+        return min(chosen, self.cell_count - 1) if chosen is not None else self.default_sample[1]
+
+    def curve(self, k: int, v: int) -> tuple[dict, ...]:
+        """Optimizer k's survival curve at swept value v: its rows of table.survival."""
+        return self.curves[v * len(self.labels) + k]
+
     def png_labels(self) -> dict[str, str]:
         """The PNG's labels, keyed as escape_curve_figure groups the rows (by the table's "optimizer" column)."""
         return {self.row(k, 0)["optimizer"]: label for k, label in enumerate(self.labels)}
@@ -409,6 +460,23 @@ def cached_sweep(landscape: str, optimizers: tuple[str, ...], axis: str | None, 
     return table
 
 
+def row_curves(table: SweepTable) -> tuple[tuple[dict, ...], ...]:
+    """Each row's survival curve, in the rows' order: table.survival holds the curves one after another, each's
+    checked steps ascending, so a curve ends where the step falls back or the configuration changes."""
+    found: list[tuple[dict, ...]] = []
+    start = 0
+    points = table.survival.rows if table.survival is not None else ()
+    key = [column for column in table.survival.columns if column not in CURVE_COLUMNS] if points else []
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i]["step"] <= points[i - 1]["step"] or any(
+                points[i][c] != points[i - 1][c] for c in key):
+            found.append(tuple(points[start:i]))
+            start = i
+    if len(found) != len(table.rows):
+        raise SpecError(f"the sweep's survival table has {len(found)} curves for {len(table.rows)} rows")
+    return tuple(found)
+
+
 def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     """The sweep (cached whole) and how to show it: labels without the swept hyperparameter, the palette's styles,
     the axis, and the sample the player opens on."""
@@ -427,7 +495,8 @@ def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     symbol = knob_symbol(state.landscape[0], knob.name) if knob is not None else ""
     teaching = default_follow([OPTIMIZERS.build({"name": name, **params}) for name, params in state.optimizers])
     default = (teaching, telling_value(table, len(specs), teaching))
-    return EscapeView(table, knob, symbol, values, tuple(labels), tuple(styles), lacking, log, default)
+    return EscapeView(table, knob, symbol, values, tuple(labels), tuple(styles), lacking, log, default,
+                      row_curves(table))
 
 
 def telling_value(table: SweepTable, count: int, k: int) -> int:
@@ -507,9 +576,71 @@ def escape_spec(view: EscapeView) -> dict:
             "encoding": {"x": x, "color": colour}, "layer": layers}
 
 
+def survival_rows(view: EscapeView, v: int) -> list[dict]:
+    """Each optimizer's survival curve at swept value v as the survival plot draws it: step 0 (every run inside,
+    `start`), then table.survival's rows, with the texts the tooltip shows."""
+    out = []
+    for k, label in enumerate(view.labels):
+        curve = view.curve(k, v)
+        runs = view.row(k, v)["runs"]
+        first = {"step": 0, "in_basin": 1.0, "in_basin_low": 1.0, "in_basin_high": 1.0, "at_risk": runs}
+        for point in (first, *curve):
+            out.append({"optimizer": label, "step": point["step"], "share": point["in_basin"],
+                        "low": point["in_basin_low"], "high": point["in_basin_high"], "at_risk": point["at_risk"],
+                        "start": point is first, "share_text": percent(point["in_basin"]),
+                        "band": f"{percent(point['in_basin_low'])} to {percent(point['in_basin_high'])}",
+                        "at_risk_text": f"{point['at_risk']} of {runs} runs"})
+    return out
+
+
+def step_ticks(last: int) -> list[int]:
+    """0, 1, 2, 5, 10, 20, 50, ... up to `last`, and `last` itself: ticks for a symlog step axis."""
+    ticks, decade = [0], 1
+    while decade <= last:
+        ticks += [t for t in (decade, 2 * decade, 5 * decade) if t <= last]
+        decade *= 10
+    if last - ticks[-1] > 0.3 * last:  # the last step, unless a tick is near it already
+        ticks.append(last)
+    return ticks
+
+
+def survival_spec(view: EscapeView, v: int) -> dict:
+    """The share of runs still in their start basin against the step, at swept value v, as a Vega-Lite spec: a line
+    per optimizer in its palette colour and dash (a step function: the share changes at checked steps), its 95% band
+    shaded, a dot at each checked step with its tooltip, the step on a symlog axis (0, then geometric)."""
+    labels = list(view.labels)
+    optimizer = {"field": "optimizer", "type": "nominal", "sort": labels, "legend": drawing.vega_legend(labels, True)}
+    colour = {**optimizer, "scale": {"domain": labels, "range": [style.colour for style in view.styles]}}
+    dashes = {**optimizer, "scale": {"domain": labels,
+                                     "range": [drawing.vega_dash(style, LINE_WIDTH) for style in view.styles]}}
+    last = max(int(view.row(k, v)["steps"]) for k in range(len(labels)))
+    ticks = step_ticks(last)
+    x = {"field": "step", "type": "quantitative", "title": "step (symlog scale)",
+         "scale": {"type": "symlog", "constant": 1, "domain": [0, last], "nice": False},
+         "axis": {"values": ticks, "format": "d", "grid": True}}
+    share = {"field": "share", "type": "quantitative", "title": "share still in the basin (95% band)",
+             "scale": {"domain": [0, 1], "nice": False},
+             "axis": {"format": ".0%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}}
+    tooltip = [{"field": "optimizer", "title": "optimizer"}, {"field": "step", "title": "step"},
+               {"field": "share_text", "title": "still in the basin"}, {"field": "band", "title": "95% band"},
+               {"field": "at_risk_text", "title": "at risk (inside and running)"}]
+    layers = [
+        {"mark": {"type": "area", "interpolate": "step-after", "opacity": BAND_OPACITY},
+         "encoding": {"y": {**share, "field": "low"}, "y2": {"field": "high"}}},
+        {"mark": {"type": "line", "interpolate": "step-after", "strokeWidth": LINE_WIDTH},
+         "encoding": {"y": share, "strokeDash": dashes}},
+        {"transform": [{"filter": "!datum.start"}],
+         "mark": {"type": "point", "filled": True, "size": 30, "opacity": 0.8},
+         "encoding": {"y": share, "tooltip": tooltip}}]
+    return {"data": {"values": survival_rows(view, v)}, "height": SURVIVAL_HEIGHT,
+            "autosize": drawing.VEGA_FIT_WIDTH, "usermeta": drawing.VEGA_SVG,
+            "encoding": {"x": x, "color": colour}, "layer": layers}
+
+
 def people_table(view: EscapeView) -> pd.DataFrame:
     """The sweep for reading: human labels, rates as percentages, counts as integers, 3 significant digits."""
     undefined = any(row["undefined"] for row in view.table.rows)
+    long_runs = any(math.isfinite(row["out_by_100"]) for row in view.table.rows)
     rows = []
     for v in range(len(view.values)):
         for k, label in enumerate(view.labels):
@@ -522,6 +653,11 @@ def people_table(view: EscapeView) -> pd.DataFrame:
                       "escaped": f"{row['escaped']} of {row['runs']}", "diverged": int(row["diverged"])}
             if undefined:
                 entry["gradient undefined"] = int(row["undefined"])
+            entry |= {"median escape step": significant(row["median_escape_step"]),
+                      "mean escape step": significant(row["mean_escape_step"]),
+                      "out by step 2": percent(row["out_by_2"]), "out by step 10": percent(row["out_by_10"])}
+            if long_runs:
+                entry["out by step 100"] = percent(row["out_by_100"])
             entry |= {"ended in a flatter basin": percent(row["flatter_fraction"]),
                       "ended at a global minimum": percent(row["global_fraction"]),
                       "median final loss": significant(row["final_loss_median"]),
@@ -537,6 +673,14 @@ def labelled_csv(view: EscapeView) -> str:
     count = len(view.labels)
     rows = tuple({"label": view.sample_label((i % count, i // count)), **row} for i, row in enumerate(view.table.rows))
     return SweepTable(("label", *view.table.columns), rows).to_csv()
+
+
+def labelled_survival_csv(view: EscapeView) -> str:
+    """Every row's survival curve (table.survival, exact) with the row's human label first."""
+    count = len(view.labels)
+    rows = tuple({"label": view.sample_label((i % count, i // count)), **point}
+                 for i, curve in enumerate(view.curves) for point in curve)
+    return SweepTable(("label", *view.table.survival.columns), rows).to_csv()
 
 
 def curve_png(view: EscapeView) -> bytes:
@@ -624,6 +768,27 @@ def sample_player(state: EscapeState, view: EscapeView, max_work: int) -> None:
     player(payload, key=f"{PREFIX}.player")
 
 
+def _choose_survival() -> None:
+    """A swept value chosen for the survival plot: rerun the plot and the link (which names it), nothing else."""
+    st.session_state[SURVIVAL_CHOICE] = st.session_state[f"{PREFIX}.survival"]
+    st.rerun([LINKS_PART, SURVIVAL_PART])
+
+
+@st.fragment(key=SURVIVAL_PART)
+def survival_plot(view: EscapeView) -> None:
+    """The survival curves at one swept value, chosen beside them: its own fragment, so choosing another value
+    reruns only this part and the link."""
+    key = f"{PREFIX}.survival"
+    shown = view.shown_cell(st.session_state.get(SURVIVAL_CHOICE))
+    if view.cell_count > 1:
+        if st.session_state.get(key) != shown:
+            st.session_state[key] = shown
+        shown = st.selectbox("survival curves at", list(range(view.cell_count)), key=key,
+                             format_func=view.cell_label, on_change=_choose_survival,
+                             help="the swept value whose runs' escape times the plot shows")
+    st.vega_lite_chart(survival_spec(view, shown), key=f"{PREFIX}.survival_curve", width="stretch")
+
+
 def summary(state: EscapeState) -> str:
     surface = compute.landscape(state.landscape_spec)
     index = resolve_basin(surface, state.basin)
@@ -636,7 +801,8 @@ def summary(state: EscapeState) -> str:
 def links(state: EscapeState, view: EscapeView) -> None:
     """The link of what is shown (the settings that ran and the configuration the player shows) and the downloads: a
     fragment, rerun with the player's when another configuration is chosen."""
-    params = replace(state, sample=st.session_state.get(CHOICE)).params()
+    params = replace(state, sample=st.session_state.get(CHOICE), survival=st.session_state.get(SURVIVAL_CHOICE)
+                     ).params()
     if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a choice since the run
         url_sync.write_link(params)
     with st.container(horizontal=True, gap="small"):
@@ -644,6 +810,10 @@ def links(state: EscapeState, view: EscapeView) -> None:
         st.download_button("table CSV", lambda: labelled_csv(view), "escape-rates.csv", "text/csv",
                            icon=":material/download:", key=f"{PREFIX}.csv", on_click="ignore",
                            help="every column of the sweep with exact floats, each row labelled")
+        st.download_button("survival CSV", lambda: labelled_survival_csv(view), "escape-survival.csv", "text/csv",
+                           icon=":material/download:", key=f"{PREFIX}.survival_csv", on_click="ignore",
+                           help="every configuration's share still in the basin at each checked step, with its "
+                                "95% band and the runs at risk, exact floats, each row labelled")
         st.download_button("figure PNG", lambda: curve_png(view), "escape-curve.png", "image/png",
                            icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
                            help="the escape curve, in the same colours and labels")
@@ -663,5 +833,10 @@ def render(settings: Settings) -> None:
     st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
+    st.subheader("When runs leave")
+    literal.caption("The share of runs still inside their start basin at each step, with its 95% band (Kaplan-Meier: "
+                    "a run that diverged leaves the count where it stopped). Membership is checked at steps that "
+                    "grow geometrically.")
+    survival_plot(view)
     st.subheader("Sample trajectories")
     sample_player(state, view, settings.max_work)
