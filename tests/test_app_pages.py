@@ -371,6 +371,163 @@ def test_a_sweep_over_the_work_limit_is_refused_before_it_runs_and_the_last_view
     assert shown_sweep(at) == before and widget(at, "es.runs").value == 31
 
 
+PHASE = {**ESCAPE, "axis2": "lr", "values2": "0.02, 0.05, 0.1"}
+LABELS = ["Adam", "Adam+SAM", "Adam+CM"]  # lr is swept: the labels leave it out
+
+
+def cells_of(chart: dict) -> list[dict]:
+    return [row for row in chart["data"]["values"] if row["kind"] == "cell"]
+
+
+def kick_of(chart: dict) -> list[dict]:
+    return [row for row in chart["data"]["values"] if row["kind"] == "kick"]
+
+
+def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values():
+    at = app(PHASE)
+    assert_clean(at)
+    assert not at.error and not at.warning
+    assert widget(at, "es.axis2").value == "lr" and widget(at, "es.values2").value == "0.02, 0.05, 0.1"
+    phase, _ = charts(at)  # the phase diagram replaces the escape curve; the survival curves follow
+    assert phase["facet"]["field"] == "optimizer" and phase["facet"]["sort"] == LABELS  # a panel per optimizer
+    assert {part["mark"]["type"] for part in phase["spec"]["layer"]} >= {"rect", "text"}
+    cells = cells_of(phase)
+    assert sorted((row["optimizer"], row["x_text"], row["y_text"]) for row in cells) == sorted(
+        (label, x, y) for label in LABELS for x in ("4", "16") for y in ("0.02", "0.05", "0.1"))
+    table = escape_view(at).table
+    assert len(table.rows) == 18
+    for row in table.rows:
+        [cell] = [c for c in cells if c["optimizer"] == LABELS[["adam", "adam_sam", "adam_cm"].index(row["optimizer"])]
+                  and c["x"] == row["sharpness"] and c["y"] == row["lr"]]
+        assert cell["shade"] == row["escape_rate"] and cell["x_low"] < cell["x"] < cell["x_high"]
+        assert cell["interval"] == f"{escape_lab.percent(row['ci_low'])} to {escape_lab.percent(row['ci_high'])}"
+        assert cell["escaped"].startswith(f"{row['escaped']} of 30")
+    [tooltip] = {json.dumps(part["encoding"]["tooltip"]) for part in phase["spec"]["layer"]
+                 if part["mark"]["type"] == "rect"}
+    assert [tip["title"] for tip in json.loads(tooltip)] == [
+        "optimizer", "sharpness", "lr", "escape rate", "95% interval", "escaped", "median escape step",
+        "mean escape step"]
+    assert {"sharpness", "lr"} <= set(rows(at).columns) and len(rows(at)) == 18
+    assert widget(at, "es.survival").options[0] == "sharpness = 4, lr = 0.02"
+    assert sample_selector(at).options[0] == "Adam at sharpness = 4, lr = 0.02"
+    again = app(link_of(at))
+    assert link_of(again) == link_of(at) and rows(again).equals(rows(at))
+
+
+def test_the_kick_laws_boundary_is_drawn_for_adam_cm_on_two_basin_over_lr_and_sharpness():
+    from experiments.theory import kick_escape_lr
+
+    at = app(PHASE)
+    phase, _ = charts(at)
+    kick = kick_of(phase)
+    assert {row["optimizer"] for row in kick} == {"Adam+CM"}  # neither Adam nor Adam+SAM has a kick
+    assert [(row["x"], row["y"]) for row in kick] == [
+        (s, kick_escape_lr(f"two_basin:sharpness={s}", "adam_cm:lr=0.05")) for s in (4, 16)]
+    assert any(part["mark"]["type"] == "line" for part in phase["spec"]["layer"])
+    assert any("kick law" in shown(caption) for caption in at.caption)
+    flipped = charts(app({**ESCAPE, "axis": "lr", "values": "0.02, 0.05, 0.1", "axis2": "sharpness",
+                          "values2": "4, 16"}))[0]  # lr across, sharpness up: the same law, its axes swapped
+    assert [(row["x"], row["y"]) for row in kick_of(flipped)] == [(y, x) for x, y in
+                                                                     [(row["x"], row["y"]) for row in kick]]
+
+
+@pytest.mark.parametrize("change", [
+    {"optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05,first_step=step"]},  # the first step is not held
+    {"optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05,noise=0.01"]},  # noisy gradients
+    {"axis2": "top_c", "values2": "1, 5"},  # not lr against sharpness
+    {"axis": "depth", "values": "0, 0.5"},  # lr against the depth
+])
+def test_the_kick_laws_boundary_is_absent_where_the_law_does_not_apply(change):
+    at = app({**PHASE, **change})
+    assert_clean(at)
+    assert not at.warning
+    phase, _ = charts(at)
+    assert cells_of(phase) and not kick_of(phase)
+    assert all(part["mark"]["type"] != "line" for part in phase["spec"]["layer"])
+    assert not any("kick law" in shown(caption) for caption in at.caption)
+
+
+def test_the_phase_diagrams_measure_is_chosen_beside_it_and_named_in_the_link():
+    at = app(PHASE)
+    assert "cells" not in at.query_params  # the default is not written out
+    widget(at, "es.cells").set_value("median_escape_step").run()
+    assert_clean(at)
+    assert at.query_params["cells"] == "median_escape_step"
+    assert not at.sidebar and not at.dataframe  # only the diagram and the link ran
+    [phase] = charts(at)
+    table = escape_view(at).table
+    medians = [row["median_escape_step"] for row in table.rows]
+    assert sorted(row["shade"] for row in cells_of(phase) if row["shade"] is not None and row["shade"] == row["shade"]
+                  ) == sorted(m for m in medians if m == m)
+    assert any(m != m for m in medians)  # some never reached half: their cells are undefined (grey)
+    coloured = [part for part in phase["spec"]["layer"] if "color" in part["encoding"]
+                and part["encoding"]["color"].get("field") == "shade"]
+    assert coloured[0]["encoding"]["color"]["legend"]["title"].startswith("median escape step")
+    again = app(link_of(at))
+    assert widget(again, "es.cells").value == "median_escape_step"
+
+
+BAD_PHASE_LINKS = [
+    ({"axis2": "warp"}, "axis2"),  # an unknown knob
+    ({"axis2": "sharpness"}, "axis2"),  # the first axis twice
+    ({"axis": "none", "axis2": "lr"}, "axis2"),  # a second axis without a first
+    ({"values2": ", ".join(str(0.01 * (i + 1)) for i in range(25))}, "values2"),  # too many values
+    ({"values2": "nan, 0.05"}, "values2"),
+    ({"values2": "0.05, inf"}, "values2"),
+]
+
+
+@pytest.mark.parametrize("change, key", BAD_PHASE_LINKS)
+def test_a_bad_phase_link_is_refused_in_one_sentence_without_a_traceback(change, key):
+    at = app({**PHASE, **change})
+    assert_clean(at)
+    assert not at.error
+    [notice] = [shown(w) for w in at.warning]
+    assert notice.startswith(f"The link's {key}=") and notice.endswith(".")
+    assert not re.search(r"[.;:] [A-Z]", notice.removesuffix(".")), notice  # one sentence
+    assert "Traceback" not in notice and "Error" not in notice
+    if key == "axis2":
+        assert widget(at, "es.axis").value == ("none" if change.get("axis") == "none" else "sharpness")
+        assert "axis2" not in at.query_params
+    else:
+        assert widget(at, "es.values2").value == "0.0125, 0.025, 0.05, 0.1, 0.2"  # around the optimizers' lr
+        assert at.query_params["values2"] == "0.0125, 0.025, 0.05, 0.1, 0.2"
+
+
+def test_markdown_in_a_phase_link_is_shown_as_text():
+    at = app({**PHASE, "values2": "**bold** [a](https://example.com) :red[x]"})
+    assert_clean(at)
+    [warning] = at.warning
+    assert "**bold** [a](https:\u200b//example.com) :red[x]" in shown(warning)  # the address is not a link
+    assert "**bold**" not in warning.value and "](" not in warning.value and ":red[" not in warning.value
+    at = app({**PHASE, "axis2": "_lr_ <b>"})
+    [warning] = at.warning
+    assert "'_lr_ <b>'" in shown(warning) and "_lr_" not in warning.value
+
+
+def test_a_phase_sweep_over_the_work_limit_is_refused_whole_and_the_last_view_stays():
+    from experiments.sweep import sweep
+    from specs import SpecError
+
+    lrs = [0.0125, 0.025, 0.05, 0.1, 0.2]  # the second axis's default values around lr = 0.05
+    needed = {}
+    for name, axes in (("one", {"sharpness": [4, 16]}), ("two", {"sharpness": [4, 16], "lr": lrs})):
+        with pytest.raises(SpecError) as refused:
+            sweep("two_basin", ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"], axes, runs=30, steps=53,
+                  max_work=1)
+        needed[name] = int(re.search(r"about ([\d,]+) run-steps", str(refused.value))[1].replace(",", ""))
+    limit = 2 * needed["one"]
+    assert needed["two"] > limit  # every combination counts: one sharpness axis fits, five lrs across it do not
+    at = app({**ESCAPE, "steps": "53"})  # steps no other test uses: the phase sweep is not cached yet
+    before = shown_sweep(at)
+    widget(at, "settings.max_work").set_value(limit).run()
+    widget(at, "es.axis2").set_value("lr").run()
+    assert_clean(at)
+    assert any(f"about {needed['two']:,} run-steps" in shown(e) and f"more than the limit of {limit:,}" in shown(e)
+               for e in at.error)
+    assert shown_sweep(at) == before and widget(at, "es.axis2").value == "lr"
+
+
 # -- Basin map -----------------------------------------------------------------------------------------------------
 
 def captions(at) -> list[str]:
