@@ -375,12 +375,21 @@ PHASE = {**ESCAPE, "axis2": "lr", "values2": "0.02, 0.05, 0.1"}
 LABELS = ["Adam", "Adam+SAM", "Adam+CM"]  # lr is swept: the labels leave it out
 
 
-def cells_of(chart: dict) -> list[dict]:
-    return [row for row in chart["data"]["values"] if row["kind"] == "cell"]
+def phase_panels(at) -> list[dict]:
+    """The phase diagram's panels, a Vega-Lite chart per optimizer (the survival plot follows them)."""
+    return [chart for chart in charts(at) if chart["data"]["values"] and "kind" in chart["data"]["values"][0]]
 
 
-def kick_of(chart: dict) -> list[dict]:
-    return [row for row in chart["data"]["values"] if row["kind"] == "kick"]
+def cells_of(panels: list[dict]) -> list[dict]:
+    return [row for panel in panels for row in panel["data"]["values"] if row["kind"] == "cell"]
+
+
+def kick_of(panels: list[dict]) -> list[dict]:
+    return [row for panel in panels for row in panel["data"]["values"] if row["kind"] == "kick"]
+
+
+def marks(panel: dict) -> list[str]:
+    return [part["mark"]["type"] for part in panel["layer"]]
 
 
 def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values():
@@ -388,10 +397,12 @@ def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values
     assert_clean(at)
     assert not at.error and not at.warning
     assert widget(at, "es.axis2").value == "lr" and widget(at, "es.values2").value == "0.02, 0.05, 0.1"
-    phase, _ = charts(at)  # the phase diagram replaces the escape curve; the survival curves follow
-    assert phase["facet"]["field"] == "optimizer" and phase["facet"]["sort"] == LABELS  # a panel per optimizer
-    assert {part["mark"]["type"] for part in phase["spec"]["layer"]} >= {"rect", "text"}
-    cells = cells_of(phase)
+    panels = phase_panels(at)  # the phase diagram replaces the escape curve; the survival curves follow
+    assert len(charts(at)) == 4 and charts(at)[-1]["encoding"]["x"]["field"] == "step"
+    assert [panel["title"]["text"] for panel in panels] == LABELS  # a panel per optimizer
+    assert all(set(marks(panel)) >= {"rect", "text"} for panel in panels)
+    assert all({row["optimizer"] for row in panel["data"]["values"]} == {panel["title"]["text"]} for panel in panels)
+    cells = cells_of(panels)
     assert sorted((row["optimizer"], row["x_text"], row["y_text"]) for row in cells) == sorted(
         (label, x, y) for label in LABELS for x in ("4", "16") for y in ("0.02", "0.05", "0.1"))
     table = escape_view(at).table
@@ -402,7 +413,7 @@ def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values
         assert cell["shade"] == row["escape_rate"] and cell["x_low"] < cell["x"] < cell["x_high"]
         assert cell["interval"] == f"{escape_lab.percent(row['ci_low'])} to {escape_lab.percent(row['ci_high'])}"
         assert cell["escaped"].startswith(f"{row['escaped']} of 30")
-    [tooltip] = {json.dumps(part["encoding"]["tooltip"]) for part in phase["spec"]["layer"]
+    [tooltip] = {json.dumps(part["encoding"]["tooltip"]) for panel in panels for part in panel["layer"]
                  if part["mark"]["type"] == "rect"}
     assert [tip["title"] for tip in json.loads(tooltip)] == [
         "optimizer", "sharpness", "lr", "escape rate", "95% interval", "escaped", "median escape step",
@@ -418,15 +429,15 @@ def test_the_kick_laws_boundary_is_drawn_for_adam_cm_on_two_basin_over_lr_and_sh
     from experiments.theory import kick_escape_lr
 
     at = app(PHASE)
-    phase, _ = charts(at)
-    kick = kick_of(phase)
+    panels = phase_panels(at)
+    kick = kick_of(panels)
     assert {row["optimizer"] for row in kick} == {"Adam+CM"}  # neither Adam nor Adam+SAM has a kick
     assert [(row["x"], row["y"]) for row in kick] == [
         (s, kick_escape_lr(f"two_basin:sharpness={s}", "adam_cm:lr=0.05")) for s in (4, 16)]
-    assert any(part["mark"]["type"] == "line" for part in phase["spec"]["layer"])
+    assert ["line" in marks(panel) for panel in panels] == [False, False, True]
     assert any("kick law" in shown(caption) for caption in at.caption)
-    flipped = charts(app({**ESCAPE, "axis": "lr", "values": "0.02, 0.05, 0.1", "axis2": "sharpness",
-                          "values2": "4, 16"}))[0]  # lr across, sharpness up: the same law, its axes swapped
+    flipped = phase_panels(app({**ESCAPE, "axis": "lr", "values": "0.02, 0.05, 0.1", "axis2": "sharpness",
+                                "values2": "4, 16"}))  # lr across, sharpness up: the same law, its axes swapped
     assert [(row["x"], row["y"]) for row in kick_of(flipped)] == [(y, x) for x, y in
                                                                      [(row["x"], row["y"]) for row in kick]]
 
@@ -441,9 +452,9 @@ def test_the_kick_laws_boundary_is_absent_where_the_law_does_not_apply(change):
     at = app({**PHASE, **change})
     assert_clean(at)
     assert not at.warning
-    phase, _ = charts(at)
-    assert cells_of(phase) and not kick_of(phase)
-    assert all(part["mark"]["type"] != "line" for part in phase["spec"]["layer"])
+    panels = phase_panels(at)
+    assert len(cells_of(panels)) == len(escape_view(at).table.rows) and not kick_of(panels)
+    assert not any("line" in marks(panel) for panel in panels)
     assert not any("kick law" in shown(caption) for caption in at.caption)
 
 
@@ -454,13 +465,14 @@ def test_the_phase_diagrams_measure_is_chosen_beside_it_and_named_in_the_link():
     assert_clean(at)
     assert at.query_params["cells"] == "median_escape_step"
     assert not at.sidebar and not at.dataframe  # only the diagram and the link ran
-    [phase] = charts(at)
+    panels = charts(at)
+    assert len(panels) == 3  # the diagram's panels alone
     table = escape_view(at).table
     medians = [row["median_escape_step"] for row in table.rows]
-    assert sorted(row["shade"] for row in cells_of(phase) if row["shade"] is not None and row["shade"] == row["shade"]
+    assert sorted(row["shade"] for row in cells_of(panels) if row["shade"] is not None and row["shade"] == row["shade"]
                   ) == sorted(m for m in medians if m == m)
     assert any(m != m for m in medians)  # some never reached half: their cells are undefined (grey)
-    coloured = [part for part in phase["spec"]["layer"] if "color" in part["encoding"]
+    coloured = [part for part in panels[0]["layer"] if "color" in part["encoding"]
                 and part["encoding"]["color"].get("field") == "shade"]
     assert coloured[0]["encoding"]["color"]["legend"]["title"].startswith("median escape step")
     again = app(link_of(at))

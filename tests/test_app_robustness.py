@@ -3,6 +3,7 @@ reruns, and two sessions computing at once."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import random
@@ -13,11 +14,12 @@ import tracemalloc
 import psutil
 import pytest
 import streamlit
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
-from tests.test_app import app, assert_clean, table, widget
+from tests.test_app import app, assert_clean, widget
 from ui.pages.explorer import START_LABELS, VIEW_LABELS
 
 RADIO_LABELS = {"ex.starts": START_LABELS, "ex.view": VIEW_LABELS}
@@ -98,10 +100,8 @@ def test_random_control_values_never_raise(seed):
 def _rss() -> int:
     """Resident memory after a garbage collection, with freed heap handed back to the system where glibc allows."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
     return psutil.Process().memory_info().rss
 
 
@@ -136,8 +136,8 @@ def test_two_sessions_computing_at_once_get_what_each_gets_alone():
     from ui.pages import explorer
     from ui.url_state import UrlReader
 
-    links = [{"page": "explorer", "steps": "61", "landscape": "ackley", "optimizer": ["adam_cm:lr=0.07", "adam_sam:lr=0.07"],
-              "starts": "random", "runs": "25", "seed": "3"},
+    links = [{"page": "explorer", "steps": "61", "landscape": "ackley",
+              "optimizer": ["adam_cm:lr=0.07", "adam_sam:lr=0.07"], "starts": "random", "runs": "25", "seed": "3"},
              {"page": "explorer", "steps": "63", "landscape": "two_basin:sharpness=20",
               "optimizer": ["adam_cm:lr=0.05", "adam_sam_cm:lr=0.05"], "starts": "random", "runs": "25",
               "noise": "0.2", "seed": "4"},

@@ -71,8 +71,8 @@ LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in li
 CURVE_HEIGHT = 400  # pixels, the plot without its legend
 SURVIVAL_HEIGHT = 320  # pixels, the survival plot without its legend
 BAND_OPACITY = 0.15  # a survival curve's 95% band, in its optimizer's colour
-PANEL_SIZE = 200  # pixels, each optimizer's panel of a phase diagram
-PHASE_COLUMNS = 3  # panels side by side, at most
+PANEL_SIZE = 170  # pixels, the plot of each optimizer's panel of a phase diagram
+PANEL_WIDTH, PANEL_HEIGHT = PANEL_SIZE + 90, PANEL_SIZE + 170  # the whole panel: its axes, title and legend too
 ERROR_CAP = 10  # pixels, the width of an error bar's caps
 PNG_DPI = 150
 COLUMN_HELP = {
@@ -894,12 +894,11 @@ def phase_axis(field: Field, symbol: str, values: tuple, numeric: bool, log: boo
             "axis": {**drawing.vega_ticks([float(t) for t in ticks], [texts(t) for t in ticks]), "grid": False}}
 
 
-def phase_spec(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> dict:
-    """The phase diagram as a Vega-Lite spec: a panel per optimizer, a rect per combination of the two swept values
-    coloured by `measure` (bright: more escapes, or sooner; grey: undefined), its value written inside, the escape
-    rate with its 95% interval, the counts and both escape steps in its tooltip; the kick law's boundary drawn over
-    the panels it applies to."""
-    labels = list(view.labels)
+def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> list[dict]:
+    """The phase diagram as a Vega-Lite spec per optimizer (panels of one size, laid side by side as the width
+    allows): a rect per combination of the two swept values coloured by `measure` on one scale for all (bright: more
+    escapes, or sooner; grey: undefined), its value written inside, the escape rate with its 95% interval, the counts
+    and both escape steps in its tooltip; the kick law's boundary drawn over the panels it applies to."""
     x = phase_axis(view.knob, view.symbol, view.values, view.numeric, view.log, view.value_text, "x")
     y = phase_axis(view.knob2, view.symbol2, view.values2, view.numeric2, view.log2, view.value_text2, "y")
     spans = {}
@@ -925,14 +924,15 @@ def phase_spec(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
         {"transform": [{"filter": "datum.kind === 'cell' && isValid(datum.shade)"}], "mark": {"type": "rect"},
          "encoding": {**spans["x"], **spans["y"], "tooltip": tooltip,
                       "color": {"field": "shade", "type": "quantitative", "scale": colour_scale,
-                                "legend": {**legend, "orient": "top", "gradientLength": 200}}}},
+                                "legend": {**legend, "orient": "top", "gradientLength": 150}}}},
         {"transform": cells, "mark": {"type": "text", "fontSize": 11},
          "encoding": {"x": x, "y": y, "text": {"field": "cell_text"}, "tooltip": tooltip,
                       "color": {"condition": {"test": "datum.dark", "value": "#FFFFFF"}, "value": "#000000"}}}]
+    kick = [{"filter": "datum.kind === 'kick'"}]
+    kick_layers: list[dict] = []
     if boundary:
-        kick = [{"filter": "datum.kind === 'kick'"}]
         line = {"x": x, "y": y, "order": {"field": "y" if view.axis == "lr" else "x", "type": "quantitative"}}
-        layers += [
+        kick_layers = [
             {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#FFFFFF", "strokeWidth": 5},
              "encoding": line},
             {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#000000", "strokeWidth": 2,
@@ -941,11 +941,11 @@ def phase_spec(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
                                          "size": 40},
              "encoding": {"x": x, "y": y, "tooltip": [{"field": "optimizer", "title": "optimizer"},
                                                       {"field": "kick_text", "title": "kick law"}]}}]
-    return {"data": {"values": phase_rows(view, measure, boundary)}, "usermeta": drawing.VEGA_SVG,
-            "facet": {"field": "optimizer", "type": "nominal", "sort": labels, "title": None,
-                      "header": {"labelLimit": 0, "labelFontSize": 13}},
-            "columns": min(len(labels), PHASE_COLUMNS),
-            "spec": {"width": PANEL_SIZE, "height": PANEL_SIZE, "layer": layers}}
+    rows = phase_rows(view, measure, boundary)
+    return [{"data": {"values": [row for row in rows if row["optimizer"] == label]}, "usermeta": drawing.VEGA_SVG,
+             "title": {"text": label, "fontSize": 13, "fontWeight": "normal", "limit": 0},
+             "width": PANEL_SIZE, "height": PANEL_SIZE, "layer": layers + (kick_layers if k in boundary else [])}
+            for k, label in enumerate(view.labels)]
 
 
 def people_table(view: EscapeView) -> pd.DataFrame:
@@ -1127,7 +1127,9 @@ def phase_diagram(state: EscapeState, view: EscapeView) -> None:
                            help="the escape rate, or when runs left: the median escape step (the first checked step "
                                 "by which half had left) or the mean (a run still inside counted at the last step)")
     boundary = kick_boundary(view, state.basin)
-    st.vega_lite_chart(phase_spec(view, measure, boundary), key=f"{PREFIX}.phase", width="content")
+    with st.container(horizontal=True, gap="medium"):  # a panel per optimizer, wrapping to the next line as needed
+        for k, spec in enumerate(phase_specs(view, measure, boundary)):
+            st.vega_lite_chart(spec, key=f"{PREFIX}.phase.{k}", width=PANEL_WIDTH, height=PANEL_HEIGHT)
     if boundary:
         literal.caption("Dashed: the kick law's boundary. Above that lr, Adam+CM's held second step (K2 lr per "
                         "coordinate) carries a run from next to the minimum past the basin's nearest edge in two "
@@ -1174,7 +1176,7 @@ def links(state: EscapeState, view: EscapeView) -> None:
 def render(settings: Settings) -> None:
     st.title("Escape lab")
     st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a run that diverges never "
-               "counts as escaped). Error bars are 95% Wilson intervals.")
+               "counts as escaped). Escape rates come with 95% Wilson intervals: error bars, or in a cell's tooltip.")
     shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
                                 lambda state: compute_view(state, settings.max_work))
     if shown is None:
