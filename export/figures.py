@@ -269,6 +269,11 @@ def basin_map_figure(maps: list, landscape: Landscape, titles: list[str] | None 
     return figure
 
 
+def _tick(value: object) -> str:
+    """A swept value as a tick's text: a number to 6 significant digits, a choice as it is."""
+    return f"{value:g}" if _is_number(value) else str(value)
+
+
 def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "escape_rate",
                  boundaries: dict[str, list[tuple[float, float]]] | None = None) -> Figure:
     """One heatmap per optimizer of `value` (escape rate by default) over two swept axes, each cell labelled with its
@@ -295,8 +300,8 @@ def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "esca
                 py = np.interp([p[1] for p in points], ys, np.arange(len(ys)))
                 ax.plot(px, py, "--", color="white", linewidth=1.5, label="kick law")
                 ax.legend(fontsize=6, loc="upper left")
-        ax.set_xticks(np.arange(len(xs)), [f"{v:g}" for v in xs], fontsize=6, rotation=45)
-        ax.set_yticks(np.arange(len(ys)), [f"{v:g}" for v in ys], fontsize=6)
+        ax.set_xticks(np.arange(len(xs)), [_tick(v) for v in xs], fontsize=6, rotation=45)
+        ax.set_yticks(np.arange(len(ys)), [_tick(v) for v in ys], fontsize=6)
         ax.set_xlabel(x_axis)
         ax.set_ylabel(y_axis)
         ax.set_title(name, fontsize=8)

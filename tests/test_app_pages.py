@@ -84,7 +84,7 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
     assert_clean(at)
     assert not at.error
     labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     assert curve["encoding"]["color"]["scale"]["domain"] == labels  # one legend entry per optimizer
     assert list(dict.fromkeys(row["optimizer"] for row in curve["data"]["values"])) == labels
     assert list(dict.fromkeys(rows(at)["optimizer"])) == labels
@@ -97,7 +97,7 @@ def test_escape_lab_speaks_in_human_labels_everywhere():
 
 def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the_palettes_colours():
     at = app(ESCAPE)
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     x = curve["encoding"]["x"]
     assert x["scale"]["type"] == "log" and x["axis"]["values"] == [4, 16] and tick_texts(x["axis"]) == ["4", "16"]
     styles = palette.styles_for(["adam", "adam_sam", "adam_cm"])
@@ -126,17 +126,85 @@ def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the
     assert curve["usermeta"] == drawing.VEGA_SVG  # its text is text in the page
 
 
+CURVE_POINT = ("step", "in_basin", "in_basin_low", "in_basin_high", "at_risk")
+
+
+def exact_curves(table, value) -> list[list[tuple]]:
+    """Each optimizer's points of table.survival at sharpness `value`, straight from the sweep's survival table."""
+    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
+    return [[tuple(point[c] for c in CURVE_POINT) for point in table.survival.rows
+             if point["optimizer"] == name and point["sharpness"] == value] for name in names]
+
+
+def drawn_curves(chart: dict) -> list[list[tuple]]:
+    """Each optimizer's points as the survival plot draws them after step 0, in the legend's order."""
+    drawn, labels = chart["data"]["values"], chart["encoding"]["color"]["scale"]["domain"]
+    return [[(row["step"], row["share"], row["low"], row["high"], row["at_risk"]) for row in drawn
+             if row["optimizer"] == label and row["step"] > 0] for label in labels]
+
+
+def test_the_survival_plot_draws_the_sweeps_curves_a_line_and_a_band_per_optimizer_in_the_palettes_styles():
+    at = app(ESCAPE)
+    assert_clean(at)
+    _, survival = charts(at)
+    labels = ["Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"]
+    colour = survival["encoding"]["color"]
+    assert colour["scale"]["domain"] == labels
+    assert colour["scale"]["range"] == [style.colour for style in palette.styles_for(["adam", "adam_sam", "adam_cm"])]
+    assert layer(survival, "line")["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [15, 7.5], [1, 0]]
+    band = layer(survival, "area")["encoding"]
+    assert (band["y"]["field"], band["y2"]["field"]) == ("low", "high")
+    assert survival["encoding"]["x"]["scale"]["type"] == "symlog"
+    assert widget(at, "es.survival").value == 1  # the player's value: where Adam+CM escapes and the others do not
+    assert drawn_curves(survival) == exact_curves(escape_view(at).table, 16.0)
+    drawn = survival["data"]["values"]
+    assert all(0 <= row["low"] <= row["share"] <= row["high"] <= 1 for row in drawn)
+    starts = [row for row in drawn if row["step"] == 0]
+    assert len(starts) == 3 and all(row["share"] == 1 and row["at_risk"] == 30 for row in starts)
+    assert [tip["field"] for tip in layer(survival, "point")["encoding"]["tooltip"]] == [
+        "optimizer", "step", "share_text", "band", "at_risk_text"]
+    cm = [row for row in drawn if row["optimizer"] == labels[2]]
+    assert cm[-1]["share"] < 1 and re.fullmatch(r"\d+ of 30 runs", cm[-1]["at_risk_text"])
+    assert re.fullmatch(r"\S+% to \S+%", cm[-1]["band"]) and PERCENT.match(cm[-1]["share_text"])
+
+
+def test_choosing_a_survival_value_reruns_only_its_plot_and_the_link_which_names_it():
+    at = app(ESCAPE)
+    assert "survival" not in at.query_params
+    assert widget(at, "es.survival").options == ["sharpness = 4", "sharpness = 16"]
+    widget(at, "es.survival").set_value(0).run()
+    assert_clean(at)
+    assert at.query_params["survival"] == "0"
+    assert not at.sidebar and not at.dataframe and not at.title  # only the plot and the link ran
+    [survival] = charts(at)
+    assert drawn_curves(survival) == exact_curves(escape_view(at).table, 4.0)
+    again = app(link_of(at))
+    assert widget(again, "es.survival").value == 0 and link_of(again) == link_of(at)
+    assert drawn_curves(charts(again)[1]) == exact_curves(escape_view(again).table, 4.0)
+
+
+def test_the_survival_csv_is_every_rows_curve_exactly_each_labelled():
+    view = escape_view(app(ESCAPE))
+    lines = escape_lab.labelled_survival_csv(view).splitlines()
+    exact = view.table.survival.to_csv().splitlines()
+    assert lines[0] == "label," + exact[0]
+    assert [line.partition(",")[2] for line in lines[1:]] == exact[1:]  # every point, in order, bit for bit
+    labels = [line.partition(",")[0] for line in lines[1:]]
+    assert labels[0] == "Adam (lr=0.05) at sharpness = 4" and labels[-1] == "Adam+CM (lr=0.05) at sharpness = 16"
+    assert len(set(labels)) == 6
+
+
 def test_a_categorical_axis_or_none_draws_dots_side_by_side_with_their_bars():
     at = app({**ESCAPE, "axis": "first_step", "values": "hold, step"})
     assert_clean(at)
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     assert curve["encoding"]["x"]["sort"] == ["hold", "step"] and curve["encoding"]["x"]["type"] == "nominal"
     assert {part["mark"]["type"] for part in curve["layer"]} == {"errorbar", "point"}  # no line between choices
     assert all(part["encoding"]["xOffset"]["field"] == "optimizer" for part in curve["layer"])
     values = curve["data"]["values"]
     assert [row["value_text"] for row in values[:2]] == ["has no first_step: the same runs at every value"] * 2
     assert [row["value"] for row in values[4:6]] == ["hold", "step"]
-    [single] = charts(app({**ESCAPE, "axis": "none"}))
+    single, _ = charts(app({**ESCAPE, "axis": "none"}))
     assert single["encoding"]["x"]["field"] == "optimizer" and len(single["data"]["values"]) == 3
     assert "value_text" not in single["data"]["values"][0]
 
@@ -145,6 +213,12 @@ def test_the_escape_table_is_formatted_for_people():
     at = app(ESCAPE)
     table = rows(at)
     assert list(table.columns[:6]) == ["optimizer", "sharpness", "escape rate", "95% interval", "escaped", "diverged"]
+    assert list(table.columns[6:10]) == ["median escape step", "mean escape step", "out by step 2", "out by step 10"]
+    assert "out by step 100" not in table.columns  # 60 steps: no run reached step 100
+    exact = escape_view(at).table.rows
+    assert list(table["out by step 2"]) == [escape_lab.percent(row["out_by_2"]) for row in exact]
+    assert list(table["mean escape step"]) == [f"{row['mean_escape_step']:.3g}" for row in exact]
+    assert table["median escape step"].str.match(SIGNIFICANT).all() and "—" in set(table["median escape step"])
     assert list(table["sharpness"]) == ["4", "4", "4", "16", "16", "16"]
     assert table["escape rate"].str.match(PERCENT).all(), table["escape rate"]
     assert table["95% interval"].str.fullmatch(r"\S+% to \S+%").all()
@@ -180,7 +254,7 @@ def test_switching_the_sweep_axis_relabels_the_curve_the_table_and_the_sample_se
     options = sample_selector(at).options
     assert options[0] == "Adam at lr = 0.0125" and len(options) == 15
     assert not any("sharpness" in option for option in options)
-    [curve] = charts(at)
+    curve, _ = charts(at)  # the escape curve, then the survival curves
     assert curve["encoding"]["color"]["scale"]["domain"] == ["Adam", "Adam+SAM", "Adam+CM"]  # lr is the axis now
     assert tick_texts(curve["encoding"]["x"]["axis"]) == ["0.0125", "0.025", "0.05", "0.1", "0.2"]
     assert "lr" in rows(at).columns
@@ -236,10 +310,11 @@ def test_escape_lab_link_round_trip():
 
 
 def test_escape_lab_bad_link_values_fall_back_with_notices():
-    at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3", "sample": "x"})
+    at = app({**ESCAPE, "basin": "nowhere", "axis": "warp", "values": "a,b", "runs": "-3", "sample": "x",
+              "survival": "-1"})
     assert_clean(at)
     notices = " ".join(shown(w) for w in at.warning)
-    for fragment in ("basin", "axis", "runs", "sample"):
+    for fragment in ("basin", "axis", "runs", "sample", "survival='-1'"):
         assert fragment in notices
     assert widget(at, "es.axis").value == "sharpness"
 
@@ -294,6 +369,175 @@ def test_a_sweep_over_the_work_limit_is_refused_before_it_runs_and_the_last_view
     assert_clean(at)
     assert any("more than the limit of 1,000" in shown(e) for e in at.error)
     assert shown_sweep(at) == before and widget(at, "es.runs").value == 31
+
+
+PHASE = {**ESCAPE, "axis2": "lr", "values2": "0.02, 0.05, 0.1"}
+LABELS = ["Adam", "Adam+SAM", "Adam+CM"]  # lr is swept: the labels leave it out
+
+
+def phase_panels(at) -> list[dict]:
+    """The phase diagram's panels, a Vega-Lite chart per optimizer (the survival plot follows them)."""
+    return [chart for chart in charts(at) if chart["data"]["values"] and "kind" in chart["data"]["values"][0]]
+
+
+def cells_of(panels: list[dict]) -> list[dict]:
+    return [row for panel in panels for row in panel["data"]["values"] if row["kind"] == "cell"]
+
+
+def kick_of(panels: list[dict]) -> list[dict]:
+    return [row for panel in panels for row in panel["data"]["values"] if row["kind"] == "kick"]
+
+
+def marks(panel: dict) -> list[str]:
+    return [part["mark"]["type"] for part in panel["layer"]]
+
+
+def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values():
+    at = app(PHASE)
+    assert_clean(at)
+    assert not at.error and not at.warning
+    assert widget(at, "es.axis2").value == "lr" and widget(at, "es.values2").value == "0.02, 0.05, 0.1"
+    panels = phase_panels(at)  # the phase diagram replaces the escape curve; the survival curves follow
+    assert len(charts(at)) == 4 and charts(at)[-1]["encoding"]["x"]["field"] == "step"
+    assert [panel["title"]["text"] for panel in panels] == LABELS  # a panel per optimizer
+    assert all(set(marks(panel)) >= {"rect", "text"} for panel in panels)
+    assert all({row["optimizer"] for row in panel["data"]["values"]} == {panel["title"]["text"]} for panel in panels)
+    cells = cells_of(panels)
+    assert sorted((row["optimizer"], row["x_text"], row["y_text"]) for row in cells) == sorted(
+        (label, x, y) for label in LABELS for x in ("4", "16") for y in ("0.02", "0.05", "0.1"))
+    table = escape_view(at).table
+    assert len(table.rows) == 18
+    for row in table.rows:
+        [cell] = [c for c in cells if c["optimizer"] == LABELS[["adam", "adam_sam", "adam_cm"].index(row["optimizer"])]
+                  and c["x"] == row["sharpness"] and c["y"] == row["lr"]]
+        assert cell["shade"] == row["escape_rate"] and cell["x_low"] < cell["x"] < cell["x_high"]
+        assert cell["interval"] == f"{escape_lab.percent(row['ci_low'])} to {escape_lab.percent(row['ci_high'])}"
+        assert cell["escaped"].startswith(f"{row['escaped']} of 30")
+    [tooltip] = {json.dumps(part["encoding"]["tooltip"]) for panel in panels for part in panel["layer"]
+                 if part["mark"]["type"] == "rect"}
+    assert [tip["title"] for tip in json.loads(tooltip)] == [
+        "optimizer", "sharpness", "lr", "escape rate", "95% interval", "escaped", "median escape step",
+        "mean escape step"]
+    assert {"sharpness", "lr"} <= set(rows(at).columns) and len(rows(at)) == 18
+    assert widget(at, "es.survival").options[0] == "sharpness = 4, lr = 0.02"
+    assert sample_selector(at).options[0] == "Adam at sharpness = 4, lr = 0.02"
+    again = app(link_of(at))
+    assert link_of(again) == link_of(at) and rows(again).equals(rows(at))
+
+
+def test_the_kick_laws_boundary_is_drawn_for_adam_cm_on_two_basin_over_lr_and_sharpness():
+    from experiments.theory import kick_escape_lr
+
+    at = app(PHASE)
+    panels = phase_panels(at)
+    kick = kick_of(panels)
+    assert {row["optimizer"] for row in kick} == {"Adam+CM"}  # neither Adam nor Adam+SAM has a kick
+    assert [(row["x"], row["y"]) for row in kick] == [
+        (s, kick_escape_lr(f"two_basin:sharpness={s}", "adam_cm:lr=0.05")) for s in (4, 16)]
+    assert ["line" in marks(panel) for panel in panels] == [False, False, True]
+    assert any("kick law" in shown(caption) for caption in at.caption)
+    flipped = phase_panels(app({**ESCAPE, "axis": "lr", "values": "0.02, 0.05, 0.1", "axis2": "sharpness",
+                                "values2": "4, 16"}))  # lr across, sharpness up: the same law, its axes swapped
+    assert [(row["x"], row["y"]) for row in kick_of(flipped)] == [(y, x) for x, y in
+                                                                     [(row["x"], row["y"]) for row in kick]]
+
+
+@pytest.mark.parametrize("change", [
+    {"optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05,first_step=step"]},  # the first step is not held
+    {"optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05,noise=0.01"]},  # noisy gradients
+    {"axis2": "top_c", "values2": "1, 5"},  # not lr against sharpness
+    {"axis": "depth", "values": "0, 0.5"},  # lr against the depth
+])
+def test_the_kick_laws_boundary_is_absent_where_the_law_does_not_apply(change):
+    at = app({**PHASE, **change})
+    assert_clean(at)
+    assert not at.warning
+    panels = phase_panels(at)
+    assert len(cells_of(panels)) == len(escape_view(at).table.rows) and not kick_of(panels)
+    assert not any("line" in marks(panel) for panel in panels)
+    assert not any("kick law" in shown(caption) for caption in at.caption)
+
+
+def test_the_phase_diagrams_measure_is_chosen_beside_it_and_named_in_the_link():
+    at = app(PHASE)
+    assert "cells" not in at.query_params  # the default is not written out
+    widget(at, "es.cells").set_value("median_escape_step").run()
+    assert_clean(at)
+    assert at.query_params["cells"] == "median_escape_step"
+    assert not at.sidebar and not at.dataframe  # only the diagram and the link ran
+    panels = charts(at)
+    assert len(panels) == 3  # the diagram's panels alone
+    table = escape_view(at).table
+    medians = [row["median_escape_step"] for row in table.rows]
+    assert sorted(row["shade"] for row in cells_of(panels) if row["shade"] is not None and row["shade"] == row["shade"]
+                  ) == sorted(m for m in medians if m == m)
+    assert any(m != m for m in medians)  # some never reached half: their cells are undefined (grey)
+    coloured = [part for part in panels[0]["layer"] if "color" in part["encoding"]
+                and part["encoding"]["color"].get("field") == "shade"]
+    assert coloured[0]["encoding"]["color"]["legend"]["title"].startswith("median escape step")
+    again = app(link_of(at))
+    assert widget(again, "es.cells").value == "median_escape_step"
+
+
+BAD_PHASE_LINKS = [
+    ({"axis2": "warp"}, "axis2"),  # an unknown knob
+    ({"axis2": "sharpness"}, "axis2"),  # the first axis twice
+    ({"axis": "none", "axis2": "lr"}, "axis2"),  # a second axis without a first
+    ({"values2": ", ".join(str(0.01 * (i + 1)) for i in range(25))}, "values2"),  # too many values
+    ({"values2": "nan, 0.05"}, "values2"),
+    ({"values2": "0.05, inf"}, "values2"),
+]
+
+
+@pytest.mark.parametrize("change, key", BAD_PHASE_LINKS)
+def test_a_bad_phase_link_is_refused_in_one_sentence_without_a_traceback(change, key):
+    at = app({**PHASE, **change})
+    assert_clean(at)
+    assert not at.error
+    [notice] = [shown(w) for w in at.warning]
+    assert notice.startswith(f"The link's {key}=") and notice.endswith(".")
+    assert not re.search(r"[.;:] [A-Z]", notice.removesuffix(".")), notice  # one sentence
+    assert "Traceback" not in notice and "Error" not in notice
+    if key == "axis2":
+        assert widget(at, "es.axis").value == ("none" if change.get("axis") == "none" else "sharpness")
+        assert "axis2" not in at.query_params
+    else:
+        assert widget(at, "es.values2").value == "0.0125, 0.025, 0.05, 0.1, 0.2"  # around the optimizers' lr
+        assert at.query_params["values2"] == "0.0125, 0.025, 0.05, 0.1, 0.2"
+
+
+def test_markdown_in_a_phase_link_is_shown_as_text():
+    at = app({**PHASE, "values2": "**bold** [a](https://example.com) :red[x]"})
+    assert_clean(at)
+    [warning] = at.warning
+    assert "**bold** [a](https:\u200b//example.com) :red[x]" in shown(warning)  # the address is not a link
+    assert "**bold**" not in warning.value and "](" not in warning.value and ":red[" not in warning.value
+    at = app({**PHASE, "axis2": "_lr_ <b>"})
+    [warning] = at.warning
+    assert "'_lr_ <b>'" in shown(warning) and "_lr_" not in warning.value
+
+
+def test_a_phase_sweep_over_the_work_limit_is_refused_whole_and_the_last_view_stays():
+    from experiments.sweep import sweep
+    from specs import SpecError
+
+    lrs = [0.0125, 0.025, 0.05, 0.1, 0.2]  # the second axis's default values around lr = 0.05
+    needed = {}
+    for name, axes in (("one", {"sharpness": [4, 16]}), ("two", {"sharpness": [4, 16], "lr": lrs})):
+        with pytest.raises(SpecError) as refused:
+            sweep("two_basin", ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"], axes, runs=30, steps=53,
+                  max_work=1)
+        needed[name] = int(re.search(r"about ([\d,]+) run-steps", str(refused.value))[1].replace(",", ""))
+    limit = 2 * needed["one"]
+    assert needed["two"] > limit  # every combination counts: one sharpness axis fits, five lrs across it do not
+    at = app({**ESCAPE, "steps": "53"})  # steps no other test uses: the phase sweep is not cached yet
+    before = shown_sweep(at)
+    widget(at, "settings.max_work").set_value(limit).run()
+    widget(at, "es.axis2").set_value("lr").run()
+    assert_clean(at)
+    assert any(f"about {needed['two']:,} run-steps" in shown(e) and f"more than the limit of {limit:,}" in shown(e)
+               for e in at.error)
+    assert shown_sweep(at) == before and widget(at, "es.axis2").value == "lr"
 
 
 # -- Basin map -----------------------------------------------------------------------------------------------------

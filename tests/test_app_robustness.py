@@ -38,7 +38,8 @@ def spec_text():
 
 
 LINK_KEYS = ["page", "landscape", "optimizer", "starts", "points", "runs", "region", "steps", "noise", "seed", "view",
-             "overlays", "run", "basin", "axis", "values", "resolution", "junk"]
+             "overlays", "run", "basin", "axis", "values", "axis2", "values2", "cells", "survival", "resolution",
+             "junk"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

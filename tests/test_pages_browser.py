@@ -32,6 +32,8 @@ MAPS_LOADED = f"() => [...document.querySelectorAll('{MAPS}')].every(image => im
 DRAWN = {"escape": f"{CURVE} {DOTS}", "basins": MAPS, "learn": f"{CURVE} {DOTS}"}  # each page's first chart, drawn
 LINKS = {"escape": {"page": "escape", "runs": "60", "steps": "120", "values": "2, 4, 8, 16, 32"},
          "basins": {"page": "basins", "resolution": "24", "steps": "120"}, "learn": {"page": "learn"}}
+PHASE_LINK = {**LINKS["escape"], "values": "4, 16", "axis2": "lr", "values2": "0.02, 0.05, 0.1"}  # a phase diagram
+CELLS = "g.mark-rect.role-mark path"  # a Vega-Lite chart's rects: the phase diagram's cells
 WIDTHS = (1400, 800)
 CACHED_FIGURE_SECONDS = 20.0  # loose: the target is 3 s on a desktop; a shared CI machine only has to be near it
 # Text that must be read whole: widget labels, buttons, captions, tabs, paragraphs and headings, the value shown in a
@@ -289,6 +291,36 @@ def test_no_page_with_flat_charts_loads_plotly(browser, server, name, own):
         settled(page)
         assert_no_error(page)
         assert any(own in url for url in requested), requested  # the chart's own files were seen
+        assert [url for url in requested if "PlotlyChart" in url] == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_phase_diagram_draws_a_cell_per_optimizer_and_pair_of_values_the_kick_law_and_no_plotly(browser, server,
+                                                                                                      width):
+    context = browser.new_context(viewport={"width": width, "height": 1000})  # an empty cache: every file requested
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        page.goto(f"{server}/?{urlencode(PHASE_LINK)}")
+        page.wait_for_selector(IDLE, timeout=300_000)
+        page.wait_for_selector(f"{CURVE} {CELLS}", timeout=120_000)
+        assert_no_error(page)
+        screenshot(page, f"pages-escape-phase-{width}")
+        panels = page.locator(CURVE).all()[:3]  # a panel per optimizer, then the survival plot
+        titles = [panel.locator(".role-title-text").all_text_contents() for panel in panels]
+        assert titles == [["Adam"], ["Adam+SAM"], ["Adam+CM"]]
+        assert [panel.locator(CELLS).count() for panel in panels] == [2 * 2 * 3] * 3  # 2 x 3 values, grey under colour
+        lines = [panel.locator("g.mark-line.role-mark path").count() for panel in panels]
+        assert lines == [0, 0, 2]  # the kick law's boundary (a dashed line on a white one), in Adam+CM's panel only
+        edge = content_width(page) + page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["x"]
+        for panel in panels:
+            assert panel.evaluate(CUT_CHART_TEXT) == []
+            box = panel.bounding_box()
+            assert box["width"] > 200 and box["x"] + box["width"] <= edge + 40  # whole, inside the main column
+        assert any("ArrowVegaLiteChart" in url for url in requested), requested
         assert [url for url in requested if "PlotlyChart" in url] == []
     finally:
         context.close()

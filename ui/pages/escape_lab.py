@@ -1,6 +1,7 @@
 """Escape lab: how often each optimizer leaves the basin its runs start in, swept over one knob: the rates with their
-95% Wilson intervals, a table for people (the exact CSV is a download), and one configuration's first runs in the
-trajectory player.
+95% Wilson intervals, when the runs leave (each configuration's survival curve: the share still in the basin against
+the step), a table for people (the exact CSVs are downloads), and one configuration's first runs in the trajectory
+player.
 
 The sweep is computed in the full run, kept in the shared cache under everything that decides it, so a revisit or a
 display change never runs it again; the sample player is a fragment, so choosing another configuration reruns only it.
@@ -9,7 +10,9 @@ display change never runs it again; the sample player is a fragment, so choosing
 from __future__ import annotations
 
 import io
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,9 +23,9 @@ import streamlit as st
 from experiments import work
 from experiments.escape import escape_work, resolve_basin, starts_in_basin
 from experiments.run import RunResult, recorded_step_indices
-from experiments.sweep import SweepTable, sweep
+from experiments.sweep import CURVE_COLUMNS, SweepTable, sweep
 from export import palette
-from export.figures import basin_key, escape_curve_figure, minimum_label, percent
+from export.figures import basin_key, escape_curve_figure, minimum_label, percent, phase_figure
 from export.labels import optimizer_labels, parameter_symbol
 from export.player import build_payload
 from export.player.explore import default_follow
@@ -51,12 +54,25 @@ SEED = Field("seed", "int", 0, "seed of the starts", low=0, high=2**32 - 1)
 EQUALISE = Field("equalise", "bool", False, "give every optimizer the same number of gradient evaluations")
 BASIN = Field("basin", "text", "sharp", "the basin the runs start in", max_length=20)
 AXIS = Field("axis", "text", "sharpness", "the knob swept", max_length=40)
+AXIS2 = Field("axis2", "text", NO_AXIS, "a second knob swept: a phase diagram over both", max_length=40)
+CELL_MEASURES = {"escape_rate": "escape rate", "median_escape_step": "median escape step",
+                 "mean_escape_step": "mean escape step"}  # what colours a phase diagram's cells: column -> words
+CELLS = Field("cells", "choice", "escape_rate", "what colours the phase diagram's cells",
+              choices=tuple(CELL_MEASURES))
 SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimizer k at value v", max_length=20)
+SURVIVAL = Field("survival", "text", "", "the swept value whose survival curves are shown: its index", max_length=20)
 CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
-LINKS_PART, SAMPLE_PART = "escape-links", "escape-sample"  # the page's fragments, rerun by key
+SURVIVAL_CHOICE = f"{PREFIX}.survival.choice"  # the swept value whose survival curves are shown (None: the default)
+CELLS_CHOICE = f"{PREFIX}.cells.choice"  # what colours the phase diagram's cells
+LINKS_PART, SAMPLE_PART, SURVIVAL_PART, PHASE_PART = ("escape-links", "escape-sample", "escape-survival",
+                                                      "escape-phase")  # the page's fragments, rerun by key
 SAMPLE_RUNS = BASIN_RUNS  # every run the player shows has a basin track, so its status line says which escaped
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
 CURVE_HEIGHT = 400  # pixels, the plot without its legend
+SURVIVAL_HEIGHT = 320  # pixels, the survival plot without its legend
+BAND_OPACITY = 0.15  # a survival curve's 95% band, in its optimizer's colour
+PANEL_SIZE = 170  # pixels, the plot of each optimizer's panel of a phase diagram
+PANEL_WIDTH, PANEL_HEIGHT = PANEL_SIZE + 90, PANEL_SIZE + 170  # the whole panel: its axes, title and legend too
 ERROR_CAP = 10  # pixels, the width of an error bar's caps
 PNG_DPI = 150
 COLUMN_HELP = {
@@ -64,6 +80,13 @@ COLUMN_HELP = {
     "95% interval": "the Wilson score interval: where the true escape rate lies with 95% confidence",
     "escaped": "runs that ended in another basin, of the runs made",
     "diverged": "runs that stopped early: the point stopped being finite or left the domain far behind",
+    "median escape step": "the first checked step by which half the runs had left the basin (—: fewer than half left)",
+    "mean escape step": "the mean step at which runs left, a run still inside at the last step counted there (the "
+                        "area under the survival curve)",
+    "out by step 2": "share of runs out of the basin by step 2 (Kaplan-Meier: a run that stopped early counts until "
+                     "it stopped)",
+    "out by step 10": "share of runs out of the basin by step 10",
+    "out by step 100": "share of runs out of the basin by step 100 (—: fewer steps were run)",
     "ended in a flatter basin": "runs that ended in a basin with a smaller largest Hessian eigenvalue",
     "ended at a global minimum": "runs that ended in the basin of a lowest minimum",
     "median final loss": "of the runs that did not stop early",
@@ -135,6 +158,15 @@ def parse_sample(text: str) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
+def parse_index(text: str, name: str) -> int | None:
+    """'3' -> 3, a small non-negative integer; '' -> None; SpecError otherwise."""
+    if not text:
+        return None
+    if not (text.isascii() and text.strip().isdigit() and len(text.strip()) <= 4):
+        raise SpecError(f"{name} must be a whole number, the index of a swept value (got {text!r})")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class EscapeState:
     landscape: tuple[str, dict[str, Any]]
@@ -147,6 +179,10 @@ class EscapeState:
     seed: int
     equalise: bool
     sample: tuple[int, int] | None = None  # (optimizer, value) chosen for the player; None: the view's default
+    survival: int | None = None  # the swept value whose survival curves are shown; None: the view's default
+    axis2: str = NO_AXIS  # a second knob swept (a phase diagram over both), or none
+    values2: str = ""
+    cells: str = CELLS.default  # what colours the phase diagram's cells
 
     @property
     def landscape_spec(self) -> str:
@@ -162,16 +198,32 @@ class EscapeState:
         knob = self.knob()
         return parse_values(knob, self.values) if knob else [None]
 
+    def knob2(self) -> Field | None:
+        """The second swept knob's schema field (None: one knob is swept, or none)."""
+        if self.axis2 == NO_AXIS:
+            return None
+        return sweepable_fields(self.landscape[0], [name for name, _ in self.optimizers])[self.axis2]
+
+    def value_list2(self) -> list:
+        knob = self.knob2()
+        return parse_values(knob, self.values2) if knob else [None]
+
     def params(self) -> dict[str, str | list[str]]:
         out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec, "basin": self.basin,
                                            "optimizer": slot_specs(self.optimizers, {}), "axis": self.axis}
         if self.axis != NO_AXIS:
             out["values"] = self.values
+        if self.axis2 != NO_AXIS:
+            out |= {"axis2": self.axis2, "values2": self.values2}
+            if self.cells != CELLS.default:
+                out["cells"] = self.cells
         for field, value in ((RUNS, self.runs), (STEPS, self.steps), (SEED, self.seed), (EQUALISE, self.equalise)):
             if value != field.default:
                 out[field.name] = field.format(value)
         if self.sample is not None:
             out["sample"] = f"{self.sample[0]},{self.sample[1]}"
+        if self.survival is not None:
+            out["survival"] = str(self.survival)
         return out
 
 
@@ -203,6 +255,7 @@ def read_state(reader: UrlReader) -> EscapeState:
             if values is not None:
                 reader.notices.append(f"The link's values={values!r} were not used: {error}. Using {fallback}.")
             values = fallback
+    axis2, values2 = read_second_axis(reader, axis, knobs, current_values(landscape, optimizers))
     sample_text = reader.field("sample", SAMPLE)
     try:
         sample = parse_sample(sample_text)
@@ -210,9 +263,51 @@ def read_state(reader: UrlReader) -> EscapeState:
         reader.notices.append(f"The link's sample={sample_text!r} was not used: {error}. The player shows the "
                               "default configuration.")
         sample = None
+    survival_text = reader.field("survival", SURVIVAL)
+    try:
+        survival = parse_index(survival_text, "survival")
+    except SpecError as error:
+        reader.notices.append(f"The link's survival={survival_text!r} was not used: {error}. The survival curves "
+                              "show the default value.")
+        survival = None
     return EscapeState(landscape, basin, tuple(optimizers), axis, values or "", reader.field("runs", RUNS),
                        reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE),
-                       sample)
+                       sample, survival, axis2, values2, reader.field("cells", CELLS))
+
+
+def read_second_axis(reader: UrlReader, axis: str, knobs: dict[str, Field], centres: dict) -> tuple[str, str]:
+    """The link's second swept knob and its values (a phase diagram), each refused with one sentence when it cannot
+    be used: the page then sweeps the first knob alone, or the second over its default values."""
+    axis2 = reader.field("axis2", AXIS2)
+    if axis2 == NO_AXIS:
+        return NO_AXIS, ""
+    if axis == NO_AXIS:
+        problem = "a second axis needs a first one (axis)"
+    elif axis2 == axis:
+        problem = "it is the first axis already"
+    elif axis2 not in knobs:
+        problem = f"it must be one of {', '.join(k for k in knobs if k != axis)} or {NO_AXIS}"
+    else:
+        problem = ""
+    if problem:
+        alone = f"the page sweeps {axis} alone" if axis != NO_AXIS else "the page sweeps nothing"
+        reader.notices.append(f"The link's axis2={literal_value(axis2)} was not used, as {problem}; {alone}.")
+        return NO_AXIS, ""
+    field = knobs[axis2]
+    given = reader.raw("values2")
+    try:
+        return axis2, values_text(field, parse_values(field, given if given is not None else ""))
+    except SpecError as error:
+        fallback = values_text(field, default_values(field, centres.get(axis2)))
+        if given is not None:
+            reader.notices.append(f"The link's values2={literal_value(given)} were not used, as {error}; the page "
+                                  f"sweeps {axis2} over {fallback}.")
+        return axis2, fallback
+
+
+def literal_value(text: str, limit: int = 60) -> str:
+    """A value from a link as a notice quotes it: repr'd, shortened."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def put_state(state: EscapeState) -> None:
@@ -220,7 +315,8 @@ def put_state(state: EscapeState) -> None:
     put_slots(PREFIX, state.optimizers)
     for key, value in (("basin", state.basin), ("axis", state.axis), ("values", state.values), ("runs", state.runs),
                        ("steps", state.steps), ("seed", state.seed), ("equalise", state.equalise),
-                       ("sample.choice", state.sample)):
+                       ("sample.choice", state.sample), ("survival.choice", state.survival),
+                       ("axis2", state.axis2), ("values2", state.values2), ("cells.choice", state.cells)):
         st.session_state[f"{PREFIX}.{key}"] = value
 
 
@@ -232,12 +328,13 @@ def current_values(landscape: tuple[str, dict[str, Any]], optimizers: list[tuple
     return found
 
 
-def _reset_values(knobs: dict[str, Field], centres: dict[str, Any]) -> None:
-    """A new axis: its values around the knob's current one, and the player back to the sweep's telling sample."""
-    axis = st.session_state[f"{PREFIX}.axis"]
-    st.session_state[CHOICE] = None
-    st.session_state[f"{PREFIX}.values"] = (values_text(knobs[axis], default_values(knobs[axis], centres.get(axis)))
-                                            if axis in knobs else "")
+def _reset_values(knobs: dict[str, Field], centres: dict[str, Any], which: str = "") -> None:
+    """A new axis (`which`: "" the first, "2" the second): its values around the knob's current one, and the
+    player and the survival plot back to the sweep's telling value."""
+    axis = st.session_state[f"{PREFIX}.axis{which}"]
+    st.session_state[CHOICE] = st.session_state[SURVIVAL_CHOICE] = None
+    st.session_state[f"{PREFIX}.values{which}"] = (
+        values_text(knobs[axis], default_values(knobs[axis], centres.get(axis))) if axis in knobs else "")
 
 
 def basin_choices(surface: Landscape) -> list[str]:
@@ -323,6 +420,7 @@ def controls() -> tuple[EscapeState | None, list[str]]:
             except SpecError as error:
                 errors.append(str(error))
                 literal.error(error)
+        axis2, values2 = second_axis_controls(axis, knobs, centres, landscape[0], errors)
         numbers = {}
         for field, label in ((RUNS, "runs per configuration"), (STEPS, "steps"), (SEED, "seed")):
             st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
@@ -334,13 +432,41 @@ def controls() -> tuple[EscapeState | None, list[str]]:
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
-                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE)), []
+                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE),
+                       st.session_state.get(SURVIVAL_CHOICE), axis2, values2,
+                       st.session_state.get(CELLS_CHOICE) or CELLS.default), []
+
+
+def second_axis_controls(axis: str, knobs: dict[str, Field], centres: dict[str, Any], landscape: str,
+                         errors: list[str]) -> tuple[str, str]:
+    """The second swept knob (a phase diagram over both) and its values, offered once a first knob is swept."""
+    if axis == NO_AXIS:
+        return NO_AXIS, ""
+    axes = [NO_AXIS, *(name for name in knobs if name != axis)]
+    if st.session_state.get(f"{PREFIX}.axis2") not in axes:  # the first axis took it, or another landscape's knob
+        st.session_state[f"{PREFIX}.axis2"] = NO_AXIS
+    axis2 = st.selectbox("second axis (phase diagram)", axes, key=f"{PREFIX}.axis2", on_change=_reset_values,
+                         args=(knobs, centres, "2"),
+                         format_func=lambda a: "none: one axis" if a == NO_AXIS else axis_label(landscape, a),
+                         help="sweep a second knob too: every combination runs, shown as a heatmap per optimizer")
+    if axis2 == NO_AXIS:
+        return NO_AXIS, ""
+    if not st.session_state.get(f"{PREFIX}.values2"):
+        _reset_values(knobs, centres, "2")
+    values2 = st.text_input(f"{axis2} values", key=f"{PREFIX}.values2", help=literal.help_text(knobs[axis2].help))
+    try:
+        parse_values(knobs[axis2], values2)
+    except SpecError as error:
+        errors.append(str(error))
+        literal.error(error)
+    return axis2, values2
 
 
 @dataclass(frozen=True)
 class EscapeView:
     """A sweep as the page shows it: the table, what was swept, and a human label and a style per optimizer (k, in
-    the order given; the table's rows run over the values, the optimizers inside)."""
+    the order given). The table's rows run over the swept values (with two axes, every combination: the first
+    axis's values outside, the second's inside), the optimizers inside: a combination is one index v."""
 
     table: SweepTable
     knob: Field | None  # the swept knob (None: nothing swept)
@@ -351,83 +477,174 @@ class EscapeView:
     lacking: frozenset[int]  # optimizers without the swept hyperparameter: one configuration at every value
     log: bool  # the x axis is logarithmic
     default_sample: tuple[int, int]  # what the player shows until a configuration is chosen
+    curves: tuple[tuple[dict, ...], ...] = ()  # each row's survival curve (its rows of table.survival), row by row
+    knob2: Field | None = None  # the second swept knob (a phase diagram), or None
+    symbol2: str = ""
+    values2: tuple = (None,)
+    lacking2: frozenset[int] = frozenset()  # optimizers without the second knob
+    log2: bool = False  # the second axis is logarithmic
 
     @property
     def axis(self) -> str | None:
         return self.knob.name if self.knob else None
 
     @property
+    def axis2(self) -> str | None:
+        return self.knob2.name if self.knob2 else None
+
+    @property
     def numeric(self) -> bool:
         """The swept knob is a number: the curve has a continuous axis and lines."""
         return self.knob is not None and self.knob.kind in ("int", "float")
+
+    @property
+    def numeric2(self) -> bool:
+        return self.knob2 is not None and self.knob2.kind in ("int", "float")
+
+    @property
+    def phase(self) -> bool:
+        """Two knobs are swept: the page draws a phase diagram."""
+        return self.knob2 is not None
 
     def row(self, k: int, v: int) -> dict:
         return self.table.rows[v * len(self.labels) + k]
 
     def rows_of(self, k: int) -> list[dict]:
-        return [self.row(k, v) for v in range(len(self.values))]
+        return [self.row(k, v) for v in range(self.cell_count)]
 
     def value_text(self, value: Any) -> str:
         return self.knob.format(value) if self.knob else ""
 
+    def value_text2(self, value: Any) -> str:
+        return self.knob2.format(value) if self.knob2 else ""
+
+    def indices(self, v: int) -> tuple[int, int]:
+        """Combination v as (index on the first axis, index on the second)."""
+        return divmod(v, len(self.values2))
+
+    def settings(self, k: int, v: int) -> list[str]:
+        """['sharpness = 16', 'lr = 0.05']: the swept values of combination v that optimizer k has."""
+        i, j = self.indices(v)
+        out = []
+        if self.knob is not None and k not in self.lacking:
+            out.append(f"{self.symbol} = {self.value_text(self.values[i])}")
+        if self.knob2 is not None and k not in self.lacking2:
+            out.append(f"{self.symbol2} = {self.value_text2(self.values2[j])}")
+        return out
+
     def sample_label(self, sample: tuple[int, int]) -> str:
         """'Adam+CM (lr=0.05) at sharpness = 16'; an optimizer without the swept knob is named alone."""
         k, v = sample
-        if self.knob is None or k in self.lacking:
-            return self.labels[k]
-        return f"{self.labels[k]} at {self.symbol} = {self.value_text(self.values[v])}"
+        settings = self.settings(k, v)
+        return f"{self.labels[k]} at {', '.join(settings)}" if settings else self.labels[k]
 
     def samples(self) -> list[tuple[int, int]]:
-        """Every configuration the player can show, optimizer by optimizer (one for an optimizer without the knob)."""
-        return [(k, v) for k in range(len(self.labels)) for v in range(len(self.values))
-                if v == 0 or k not in self.lacking]
+        """Every configuration the player can show, optimizer by optimizer (one value of a knob it does not have)."""
+        return [(k, v) for k in range(len(self.labels)) for v in range(self.cell_count)
+                if (self.indices(v)[0] == 0 or k not in self.lacking)
+                and (self.indices(v)[1] == 0 or k not in self.lacking2)]
 
     def shown_sample(self, chosen: tuple[int, int] | None) -> tuple[int, int]:
         """The configuration the player shows: the chosen one (within this sweep), else the default."""
         k, v = chosen if chosen is not None else self.default_sample
         k = min(k, len(self.labels) - 1)
-        return (k, 0) if k in self.lacking else (k, min(v, len(self.values) - 1))
+        i, j = self.indices(min(v, self.cell_count - 1))
+        i, j = (0 if k in self.lacking else i), (0 if k in self.lacking2 else j)
+        return k, i * len(self.values2) + j
+
+    @property
+    def cell_count(self) -> int:
+        """How many swept values (combinations of them) the sweep ran: each optimizer has a row at each."""
+        return len(self.table.rows) // len(self.labels)
+
+    def cell_label(self, v: int) -> str:
+        """'sharpness = 16' (with two axes 'sharpness = 16, lr = 0.05'): the swept values v in words ('' when
+        nothing is swept)."""
+        i, j = self.indices(v)
+        parts = [f"{self.symbol} = {self.value_text(self.values[i])}"] if self.knob is not None else []
+        if self.knob2 is not None:
+            parts.append(f"{self.symbol2} = {self.value_text2(self.values2[j])}")
+        return ", ".join(parts)
+
+    def shown_cell(self, chosen: int | None) -> int:
+        """The swept value whose survival curves are shown: the chosen one (within this sweep), else the player's
+        default configuration's."""
+        return min(chosen, self.cell_count - 1) if chosen is not None else self.default_sample[1]
+
+    def curve(self, k: int, v: int) -> tuple[dict, ...]:
+        """Optimizer k's survival curve at swept value v: its rows of table.survival."""
+        return self.curves[v * len(self.labels) + k]
 
     def png_labels(self) -> dict[str, str]:
         """The PNG's labels, keyed as escape_curve_figure groups the rows (by the table's "optimizer" column)."""
         return {self.row(k, 0)["optimizer"]: label for k, label in enumerate(self.labels)}
 
 
-def cached_sweep(landscape: str, optimizers: tuple[str, ...], axis: str | None, values: tuple, runs: int, steps: int,
-                 seed: int, basin: str, equalise: bool, max_work: int) -> SweepTable:
-    """The sweep, from the shared cache when this exact one has run before (whatever the work limit was then), else
-    checked whole against `max_work` and run with a progress bar."""
-    key = (landscape, optimizers, axis, values, runs, steps, seed, basin, equalise)
+def cached_sweep(landscape: str, optimizers: tuple[str, ...], axes: tuple[tuple[str, tuple], ...], runs: int,
+                 steps: int, seed: int, basin: str, equalise: bool, max_work: int) -> SweepTable:
+    """The sweep over `axes` ((name, values) each: none, one, or two for a phase diagram), from the shared cache when
+    this exact one has run before (whatever the work limit was then), else checked whole against `max_work` (every
+    combination counted) and run with a progress bar."""
+    key = (landscape, optimizers, axes, runs, steps, seed, basin, equalise)
     table = compute.stored("sweeps", key)
     if table is None:
         bar = st.progress(0.0, text="running the sweep…")
-        table = sweep(landscape, list(optimizers), axis, list(values) if axis else None, runs=runs, steps=steps,
-                      seed=seed, basin=basin, equalise_grad_evals=equalise, max_work=max_work,
+        table = sweep(landscape, list(optimizers), {name: list(values) for name, values in axes} or None,
+                      runs=runs, steps=steps, seed=seed, basin=basin, equalise_grad_evals=equalise, max_work=max_work,
                       progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"))
         bar.empty()
         compute.store("sweeps", key, table)
     return table
 
 
+def row_curves(table: SweepTable) -> tuple[tuple[dict, ...], ...]:
+    """Each row's survival curve, in the rows' order: table.survival holds the curves one after another, each's
+    checked steps ascending, so a curve ends where the step falls back or the configuration changes."""
+    found: list[tuple[dict, ...]] = []
+    start = 0
+    points = table.survival.rows if table.survival is not None else ()
+    key = [column for column in table.survival.columns if column not in CURVE_COLUMNS] if points else []
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i]["step"] <= points[i - 1]["step"] or any(
+                points[i][c] != points[i - 1][c] for c in key):
+            found.append(tuple(points[start:i]))
+            start = i
+    if len(found) != len(table.rows):
+        raise SpecError(f"the sweep's survival table has {len(found)} curves for {len(table.rows)} rows")
+    return tuple(found)
+
+
 def compute_view(state: EscapeState, max_work: int) -> EscapeView:
-    """The sweep (cached whole) and how to show it: labels without the swept hyperparameter, the palette's styles,
-    the axis, and the sample the player opens on."""
-    knob = state.knob()
-    values = tuple(state.value_list())
+    """The sweep (cached whole) and how to show it: labels without the swept hyperparameters, the palette's styles,
+    the axes, and the sample the player opens on."""
+    knob, knob2 = state.knob(), state.knob2()
+    values, values2 = tuple(state.value_list()), tuple(state.value_list2())
     specs = tuple(slot_specs(state.optimizers, {}))
-    table = cached_sweep(state.landscape_spec, specs, knob.name if knob else None, values if knob else (),
-                         state.runs, state.steps, state.seed, state.basin, state.equalise, max_work)
-    swept = knob.name if knob is not None and not on_landscape(state.landscape[0], knob.name) else None
-    lacking = frozenset(k for k, (name, _) in enumerate(state.optimizers)
-                        if swept is not None and not has_field(OPTIMIZERS.entry(name), swept))
-    labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key != swept})
+    axes = tuple((field.name, given) for field, given in ((knob, values), (knob2, values2)) if field is not None)
+    table = cached_sweep(state.landscape_spec, specs, axes, state.runs, state.steps, state.seed, state.basin,
+                         state.equalise, max_work)
+    swept = {field.name for field in (knob, knob2)
+             if field is not None and not on_landscape(state.landscape[0], field.name)}
+
+    def lacking(field: Field | None) -> frozenset[int]:
+        return frozenset(k for k, (name, _) in enumerate(state.optimizers)
+                         if field is not None and field.name in swept and not has_field(OPTIMIZERS.entry(name),
+                                                                                         field.name))
+
+    def logarithmic(field: Field | None, given: tuple) -> bool:
+        return field is not None and field.kind == "float" and field.log and all(v > 0 for v in given)
+
+    def symbol(field: Field | None) -> str:
+        return knob_symbol(state.landscape[0], field.name) if field is not None else ""
+
+    labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key not in swept})
                                for name, values_of in state.optimizers])
     styles = palette.styles_for([name for name, _ in state.optimizers])
-    log = knob is not None and knob.kind == "float" and knob.log and all(v > 0 for v in values)
-    symbol = knob_symbol(state.landscape[0], knob.name) if knob is not None else ""
     teaching = default_follow([OPTIMIZERS.build({"name": name, **params}) for name, params in state.optimizers])
     default = (teaching, telling_value(table, len(specs), teaching))
-    return EscapeView(table, knob, symbol, values, tuple(labels), tuple(styles), lacking, log, default)
+    return EscapeView(table, knob, symbol(knob), values, tuple(labels), tuple(styles), lacking(knob),
+                      logarithmic(knob, values), default, row_curves(table), knob2, symbol(knob2), values2,
+                      lacking(knob2), logarithmic(knob2, values2))
 
 
 def telling_value(table: SweepTable, count: int, k: int) -> int:
@@ -507,21 +724,253 @@ def escape_spec(view: EscapeView) -> dict:
             "encoding": {"x": x, "color": colour}, "layer": layers}
 
 
+def survival_rows(view: EscapeView, v: int) -> list[dict]:
+    """Each optimizer's survival curve at swept value v as the survival plot draws it: step 0 (every run inside,
+    `start`), then table.survival's rows, with the texts the tooltip shows."""
+    out = []
+    for k, label in enumerate(view.labels):
+        curve = view.curve(k, v)
+        runs = view.row(k, v)["runs"]
+        first = {"step": 0, "in_basin": 1.0, "in_basin_low": 1.0, "in_basin_high": 1.0, "at_risk": runs}
+        for point in (first, *curve):
+            out.append({"optimizer": label, "step": point["step"], "share": point["in_basin"],
+                        "low": point["in_basin_low"], "high": point["in_basin_high"], "at_risk": point["at_risk"],
+                        "start": point is first, "share_text": percent(point["in_basin"]),
+                        "band": f"{percent(point['in_basin_low'])} to {percent(point['in_basin_high'])}",
+                        "at_risk_text": f"{point['at_risk']} of {runs} runs"})
+    return out
+
+
+def step_ticks(last: int) -> list[int]:
+    """0, 1, 2, 5, 10, 20, 50, ... up to `last`, and `last` itself: ticks for a symlog step axis."""
+    ticks, decade = [0], 1
+    while decade <= last:
+        ticks += [t for t in (decade, 2 * decade, 5 * decade) if t <= last]
+        decade *= 10
+    if last - ticks[-1] > 0.3 * last:  # the last step, unless a tick is near it already
+        ticks.append(last)
+    return ticks
+
+
+def survival_spec(view: EscapeView, v: int) -> dict:
+    """The share of runs still in their start basin against the step, at swept value v, as a Vega-Lite spec: a line
+    per optimizer in its palette colour and dash (a step function: the share changes at checked steps), its 95% band
+    shaded, a dot at each checked step with its tooltip, the step on a symlog axis (0, then geometric)."""
+    labels = list(view.labels)
+    optimizer = {"field": "optimizer", "type": "nominal", "sort": labels, "legend": drawing.vega_legend(labels, True)}
+    colour = {**optimizer, "scale": {"domain": labels, "range": [style.colour for style in view.styles]}}
+    dashes = {**optimizer, "scale": {"domain": labels,
+                                     "range": [drawing.vega_dash(style, LINE_WIDTH) for style in view.styles]}}
+    last = max(int(view.row(k, v)["steps"]) for k in range(len(labels)))
+    ticks = step_ticks(last)
+    x = {"field": "step", "type": "quantitative", "title": "step (symlog scale)",
+         "scale": {"type": "symlog", "constant": 1, "domain": [0, last], "nice": False},
+         "axis": {"values": ticks, "format": "d", "grid": True}}
+    share = {"field": "share", "type": "quantitative", "title": "share still in the basin (95% band)",
+             "scale": {"domain": [0, 1], "nice": False},
+             "axis": {"format": ".0%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}}
+    tooltip = [{"field": "optimizer", "title": "optimizer"}, {"field": "step", "title": "step"},
+               {"field": "share_text", "title": "still in the basin"}, {"field": "band", "title": "95% band"},
+               {"field": "at_risk_text", "title": "at risk (inside and running)"}]
+    layers = [
+        {"mark": {"type": "area", "interpolate": "step-after", "opacity": BAND_OPACITY},
+         "encoding": {"y": {**share, "field": "low"}, "y2": {"field": "high"}}},
+        {"mark": {"type": "line", "interpolate": "step-after", "strokeWidth": LINE_WIDTH},
+         "encoding": {"y": share, "strokeDash": dashes}},
+        {"transform": [{"filter": "!datum.start"}],
+         "mark": {"type": "point", "filled": True, "size": 30, "opacity": 0.8},
+         "encoding": {"y": share, "tooltip": tooltip}}]
+    return {"data": {"values": survival_rows(view, v)}, "height": SURVIVAL_HEIGHT,
+            "autosize": drawing.VEGA_FIT_WIDTH, "usermeta": drawing.VEGA_SVG,
+            "encoding": {"x": x, "color": colour}, "layer": layers}
+
+
+def cell_edges(values: Sequence, log: bool) -> dict[Any, tuple[float, float]]:
+    """Each swept value -> its cell's (low, high) edges on a continuous axis: halfway (geometrically on a log axis)
+    to its neighbours, the outer cells as wide as their inner halves."""
+    ordered = sorted(set(values))
+    to, back = (math.log, math.exp) if log else (float, float)
+    places = [to(value) for value in ordered]
+    if len(places) == 1:
+        half = math.log(2) / 2 if log else (abs(places[0]) / 4 or 0.5)
+        middles = [places[0] - half, places[0] + half]
+    else:
+        inner = [(a + b) / 2 for a, b in itertools.pairwise(places)]
+        middles = [2 * places[0] - inner[0], *inner, 2 * places[-1] - inner[-1]]
+    return {value: (back(middles[i]), back(middles[i + 1])) for i, value in enumerate(ordered)}
+
+
+@compute.cached
+def kick_lr(landscape: str, optimizer: str, basin: str) -> float:
+    """The kick law's lr above which the held second step leaves `basin` from its core (experiments.theory)."""
+    from experiments.theory import kick_escape_lr  # theory imports scipy.stats (0.4 s): only for this diagram
+
+    return kick_escape_lr(landscape, optimizer, basin)
+
+
+def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, float]]]:
+    """Optimizer k -> the kick law's boundary as (first axis, second axis) points, one per swept sharpness: drawn on
+    a phase diagram of lr and sharpness on two_basin, for Adam+CM and Adam+SAM+CM holding their first step without
+    noise (experiments.theory.kick_applies); {} otherwise."""
+    if not view.phase or {view.axis, view.axis2} != {"lr", "sharpness"}:
+        return {}
+    if view.row(0, 0)["landscape"].partition(":")[0] != "two_basin":
+        return {}
+    from experiments.theory import kick_applies
+
+    found: dict[int, list[tuple[float, float]]] = {}
+    for k in range(len(view.labels)):
+        if k in view.lacking | view.lacking2 or not kick_applies(view.row(k, 0)["optimizer_spec"]):
+            continue
+        points = {}
+        for v in range(view.cell_count):
+            row = view.row(k, v)
+            if row["sharpness"] not in points:
+                points[row["sharpness"]] = kick_lr(row["landscape"], row["optimizer_spec"], basin)
+        found[k] = [(lr, s) if view.axis == "lr" else (s, lr) for s, lr in sorted(points.items())]
+    return found
+
+
+def cell_text(measure: str, value: float) -> str:
+    return percent(value) if measure == "escape_rate" else significant(value)
+
+
+def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> list[dict]:
+    """The phase diagram's rows: a cell per optimizer and combination of values (kind "cell": its place, its edges on
+    a continuous axis, the measure that colours it and its tooltip's texts), then the kick law's boundary points
+    (kind "kick")."""
+    edges = cell_edges(view.values, view.log) if view.numeric else {}
+    edges2 = cell_edges(view.values2, view.log2) if view.numeric2 else {}
+    longest = max(int(row["steps"]) for row in view.table.rows)
+    out: list[dict] = []
+    for k, label in enumerate(view.labels):
+        for v in range(view.cell_count):
+            row = view.row(k, v)
+            x, y = row[view.axis], row[view.axis2]
+            shade = row[measure]
+            if measure == "escape_rate":
+                light = shade
+            elif math.isfinite(shade):  # the step scales run from 1 (bright) to the longest run (dark)
+                light = 1 - math.log(max(shade, 1.0)) / math.log(max(longest, 2))
+            else:
+                light = 1.0  # the grey of an undefined cell
+            entry: dict[str, Any] = {
+                "kind": "cell", "optimizer": label, "x_text": view.value_text(x), "y_text": view.value_text2(y),
+                "shade": shade if math.isfinite(shade) else None, "dark": light < 0.6,
+                "cell_text": cell_text(measure, shade),
+                "rate_text": percent(row["escape_rate"]),
+                "interval": f"{percent(row['ci_low'])} to {percent(row['ci_high'])}",
+                "escaped": f"{row['escaped']} of {row['runs']}" + (f", {row['diverged']} diverged"
+                                                                    if row["diverged"] else ""),
+                "median_text": (significant(row["median_escape_step"]) if math.isfinite(row["median_escape_step"])
+                                else f"not reached: fewer than half left by step {row['steps']}"),
+                "mean_text": f"{significant(row['mean_escape_step'])} (a run still in counts {row['steps']})",
+                "kick_text": None}
+            if view.numeric:
+                entry |= {"x": float(x), "x_low": edges[x][0], "x_high": edges[x][1]}
+            if view.numeric2:
+                entry |= {"y": float(y), "y_low": edges2[y][0], "y_high": edges2[y][1]}
+            out.append(entry)
+    for k, points in boundary.items():
+        for x, y in points:
+            lr, sharpness = (x, y) if view.axis == "lr" else (y, x)
+            out.append({"kind": "kick", "optimizer": view.labels[k], "x": float(x), "y": float(y),
+                        "kick_text": f"the second step leaves the basin's core above lr = {lr:.3g} at sharpness "
+                                     f"{sharpness:g}"})
+    return out
+
+
+def phase_axis(field: Field, symbol: str, values: tuple, numeric: bool, log: bool, texts, channel: str) -> dict:
+    """One axis of the phase diagram: continuous with a tick at each swept value (cells spanning their edges), or
+    the values as bands in the order given."""
+    if not numeric:
+        return {"field": f"{channel}_text", "type": "ordinal", "title": symbol,
+                "sort": list(dict.fromkeys(texts(value) for value in values)), "axis": {"labelAngle": 0}}
+    edges = cell_edges(values, log)
+    ticks = sorted(edges)
+    return {"field": channel, "type": "quantitative", "title": symbol + (" (log scale)" if log else ""),
+            "scale": {"type": "log" if log else "linear", "domain": [edges[ticks[0]][0], edges[ticks[-1]][1]],
+                      "nice": False, "zero": False},
+            "axis": {**drawing.vega_ticks([float(t) for t in ticks], [texts(t) for t in ticks]), "grid": False}}
+
+
+def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> list[dict]:
+    """The phase diagram as a Vega-Lite spec per optimizer (panels of one size, laid side by side as the width
+    allows): a rect per combination of the two swept values coloured by `measure` on one scale for all (bright: more
+    escapes, or sooner; grey: undefined), its value written inside, the escape rate with its 95% interval, the counts
+    and both escape steps in its tooltip; the kick law's boundary drawn over the panels it applies to."""
+    x = phase_axis(view.knob, view.symbol, view.values, view.numeric, view.log, view.value_text, "x")
+    y = phase_axis(view.knob2, view.symbol2, view.values2, view.numeric2, view.log2, view.value_text2, "y")
+    spans = {}
+    for channel, axis in (("x", x), ("y", y)):
+        spans[channel] = ({channel: {**axis, "field": f"{channel}_low"}, f"{channel}2": {"field": f"{channel}_high"}}
+                          if axis["type"] == "quantitative" else {channel: axis})
+    if measure == "escape_rate":
+        colour_scale = {"domain": [0, 1], "scheme": "viridis"}
+        legend = {"format": ".0%", "title": "escape rate"}
+    else:
+        longest = max(int(row["steps"]) for row in view.table.rows)
+        colour_scale = {"type": "log", "domain": [1, max(longest, 2)], "scheme": "viridis", "reverse": True}
+        legend = {"format": "d", "title": f"{CELL_MEASURES[measure]} (bright: sooner)"}
+    tooltip = [{"field": "optimizer", "title": "optimizer"}, {"field": "x_text", "title": view.symbol},
+               {"field": "y_text", "title": view.symbol2}, {"field": "rate_text", "title": "escape rate"},
+               {"field": "interval", "title": "95% interval"}, {"field": "escaped", "title": "escaped"},
+               {"field": "median_text", "title": "median escape step"},
+               {"field": "mean_text", "title": "mean escape step"}]
+    cells = [{"filter": "datum.kind === 'cell'"}]
+    layers: list[dict] = [
+        {"transform": cells, "mark": {"type": "rect", "color": palette.UNASSIGNED_COLOUR},
+         "encoding": {**spans["x"], **spans["y"], "tooltip": tooltip}},
+        {"transform": [{"filter": "datum.kind === 'cell' && isValid(datum.shade)"}], "mark": {"type": "rect"},
+         "encoding": {**spans["x"], **spans["y"], "tooltip": tooltip,
+                      "color": {"field": "shade", "type": "quantitative", "scale": colour_scale,
+                                "legend": {**legend, "orient": "top", "gradientLength": 150}}}},
+        {"transform": cells, "mark": {"type": "text", "fontSize": 11},
+         "encoding": {"x": x, "y": y, "text": {"field": "cell_text"}, "tooltip": tooltip,
+                      "color": {"condition": {"test": "datum.dark", "value": "#FFFFFF"}, "value": "#000000"}}}]
+    kick = [{"filter": "datum.kind === 'kick'"}]
+    kick_layers: list[dict] = []
+    if boundary:
+        line = {"x": x, "y": y, "order": {"field": "y" if view.axis == "lr" else "x", "type": "quantitative"}}
+        kick_layers = [
+            {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#FFFFFF", "strokeWidth": 5},
+             "encoding": line},
+            {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#000000", "strokeWidth": 2,
+                                         "strokeDash": [6, 3]}, "encoding": line},
+            {"transform": kick, "mark": {"type": "point", "clip": True, "filled": True, "color": "#000000",
+                                         "size": 40},
+             "encoding": {"x": x, "y": y, "tooltip": [{"field": "optimizer", "title": "optimizer"},
+                                                      {"field": "kick_text", "title": "kick law"}]}}]
+    rows = phase_rows(view, measure, boundary)
+    return [{"data": {"values": [row for row in rows if row["optimizer"] == label]}, "usermeta": drawing.VEGA_SVG,
+             "title": {"text": label, "fontSize": 13, "fontWeight": "normal", "limit": 0},
+             "width": PANEL_SIZE, "height": PANEL_SIZE, "layer": layers + (kick_layers if k in boundary else [])}
+            for k, label in enumerate(view.labels)]
+
+
 def people_table(view: EscapeView) -> pd.DataFrame:
     """The sweep for reading: human labels, rates as percentages, counts as integers, 3 significant digits."""
     undefined = any(row["undefined"] for row in view.table.rows)
+    long_runs = any(math.isfinite(row["out_by_100"]) for row in view.table.rows)
     rows = []
-    for v in range(len(view.values)):
+    for v in range(view.cell_count):
         for k, label in enumerate(view.labels):
             row = view.row(k, v)
             entry: dict[str, Any] = {"optimizer": label}
             if view.knob is not None:
                 entry[view.symbol] = "—" if k in view.lacking else view.value_text(row[view.axis])
+            if view.knob2 is not None:
+                entry[view.symbol2] = "—" if k in view.lacking2 else view.value_text2(row[view.axis2])
             entry |= {"escape rate": percent(row["escape_rate"]),
                       "95% interval": f"{percent(row['ci_low'])} to {percent(row['ci_high'])}",
                       "escaped": f"{row['escaped']} of {row['runs']}", "diverged": int(row["diverged"])}
             if undefined:
                 entry["gradient undefined"] = int(row["undefined"])
+            entry |= {"median escape step": significant(row["median_escape_step"]),
+                      "mean escape step": significant(row["mean_escape_step"]),
+                      "out by step 2": percent(row["out_by_2"]), "out by step 10": percent(row["out_by_10"])}
+            if long_runs:
+                entry["out by step 100"] = percent(row["out_by_100"])
             entry |= {"ended in a flatter basin": percent(row["flatter_fraction"]),
                       "ended at a global minimum": percent(row["global_fraction"]),
                       "median final loss": significant(row["final_loss_median"]),
@@ -539,10 +988,24 @@ def labelled_csv(view: EscapeView) -> str:
     return SweepTable(("label", *view.table.columns), rows).to_csv()
 
 
-def curve_png(view: EscapeView) -> bytes:
+def labelled_survival_csv(view: EscapeView) -> str:
+    """Every row's survival curve (table.survival, exact) with the row's human label first."""
+    count = len(view.labels)
+    rows = tuple({"label": view.sample_label((i % count, i // count)), **point}
+                 for i, curve in enumerate(view.curves) for point in curve)
+    return SweepTable(("label", *view.table.survival.columns), rows).to_csv()
+
+
+def curve_png(view: EscapeView, measure: str = CELLS.default,
+              boundary: dict[int, list[tuple[float, float]]] | None = None) -> bytes:
+    """The escape curve as a PNG; with two swept knobs, the phase diagram of `measure` with the kick law's boundary."""
     out = io.BytesIO()
-    escape_curve_figure(view.table, view.axis, labels=view.png_labels(), log=view.log).savefig(
-        out, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    if view.phase:
+        figure = phase_figure(view.table, view.axis, view.axis2, measure,
+                              {view.row(k, 0)["optimizer"]: points for k, points in (boundary or {}).items()})
+    else:
+        figure = escape_curve_figure(view.table, view.axis, labels=view.png_labels(), log=view.log)
+    figure.savefig(out, format="png", dpi=PNG_DPI, metadata={"Software": None})
     return out.getvalue()
 
 
@@ -624,6 +1087,55 @@ def sample_player(state: EscapeState, view: EscapeView, max_work: int) -> None:
     player(payload, key=f"{PREFIX}.player")
 
 
+def _choose_survival() -> None:
+    """A swept value chosen for the survival plot: rerun the plot and the link (which names it), nothing else."""
+    st.session_state[SURVIVAL_CHOICE] = st.session_state[f"{PREFIX}.survival"]
+    st.rerun([LINKS_PART, SURVIVAL_PART])
+
+
+@st.fragment(key=SURVIVAL_PART)
+def survival_plot(view: EscapeView) -> None:
+    """The survival curves at one swept value, chosen beside them: its own fragment, so choosing another value
+    reruns only this part and the link."""
+    key = f"{PREFIX}.survival"
+    shown = view.shown_cell(st.session_state.get(SURVIVAL_CHOICE))
+    if view.cell_count > 1:
+        if st.session_state.get(key) != shown:
+            st.session_state[key] = shown
+        shown = st.selectbox("survival curves at", list(range(view.cell_count)), key=key,
+                             format_func=view.cell_label, on_change=_choose_survival,
+                             help="the swept value whose runs' escape times the plot shows")
+    st.vega_lite_chart(survival_spec(view, shown), key=f"{PREFIX}.survival_curve", width="stretch")
+
+
+def _choose_measure() -> None:
+    """Another measure for the phase diagram's cells: rerun the diagram and the link (which names it), nothing else."""
+    st.session_state[CELLS_CHOICE] = st.session_state[f"{PREFIX}.cells"]
+    st.rerun([LINKS_PART, PHASE_PART])
+
+
+@st.fragment(key=PHASE_PART)
+def phase_diagram(state: EscapeState, view: EscapeView) -> None:
+    """The phase diagram with its measure chosen beside it: its own fragment, so choosing another measure reruns only
+    this part and the link."""
+    key = f"{PREFIX}.cells"
+    shown = st.session_state.get(CELLS_CHOICE) or CELLS.default
+    if st.session_state.get(key) != shown:
+        st.session_state[key] = shown
+    measure = st.selectbox("cells show", list(CELL_MEASURES), key=key, format_func=CELL_MEASURES.get,
+                           on_change=_choose_measure,
+                           help="the escape rate, or when runs left: the median escape step (the first checked step "
+                                "by which half had left) or the mean (a run still inside counted at the last step)")
+    boundary = kick_boundary(view, state.basin)
+    with st.container(horizontal=True, gap="medium"):  # a panel per optimizer, wrapping to the next line as needed
+        for k, spec in enumerate(phase_specs(view, measure, boundary)):
+            st.vega_lite_chart(spec, key=f"{PREFIX}.phase.{k}", width=PANEL_WIDTH, height=PANEL_HEIGHT)
+    if boundary:
+        literal.caption("Dashed: the kick law's boundary. Above that lr, Adam+CM's held second step (K2 lr per "
+                        "coordinate) carries a run from next to the minimum past the basin's nearest edge in two "
+                        "steps (experiments.theory.kick_escape_lr).")
+
+
 def summary(state: EscapeState) -> str:
     surface = compute.landscape(state.landscape_spec)
     index = resolve_basin(surface, state.basin)
@@ -636,7 +1148,9 @@ def summary(state: EscapeState) -> str:
 def links(state: EscapeState, view: EscapeView) -> None:
     """The link of what is shown (the settings that ran and the configuration the player shows) and the downloads: a
     fragment, rerun with the player's when another configuration is chosen."""
-    params = replace(state, sample=st.session_state.get(CHOICE)).params()
+    measure = st.session_state.get(CELLS_CHOICE) or CELLS.default
+    params = replace(state, sample=st.session_state.get(CHOICE), survival=st.session_state.get(SURVIVAL_CHOICE),
+                     cells=measure).params()
     if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a choice since the run
         url_sync.write_link(params)
     with st.container(horizontal=True, gap="small"):
@@ -644,15 +1158,25 @@ def links(state: EscapeState, view: EscapeView) -> None:
         st.download_button("table CSV", lambda: labelled_csv(view), "escape-rates.csv", "text/csv",
                            icon=":material/download:", key=f"{PREFIX}.csv", on_click="ignore",
                            help="every column of the sweep with exact floats, each row labelled")
-        st.download_button("figure PNG", lambda: curve_png(view), "escape-curve.png", "image/png",
-                           icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
-                           help="the escape curve, in the same colours and labels")
+        st.download_button("survival CSV", lambda: labelled_survival_csv(view), "escape-survival.csv", "text/csv",
+                           icon=":material/download:", key=f"{PREFIX}.survival_csv", on_click="ignore",
+                           help="every configuration's share still in the basin at each checked step, with its "
+                                "95% band and the runs at risk, exact floats, each row labelled")
+        if view.phase:
+            st.download_button("figure PNG", lambda: curve_png(view, measure, kick_boundary(view, state.basin)),
+                               "escape-phase.png", "image/png", icon=":material/download:", key=f"{PREFIX}.png",
+                               on_click="ignore", help=f"the phase diagram of the {CELL_MEASURES[measure]}, a panel "
+                                                       "per optimizer, with the kick law's boundary where it applies")
+        else:
+            st.download_button("figure PNG", lambda: curve_png(view), "escape-curve.png", "image/png",
+                               icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
+                               help="the escape curve, in the same colours and labels")
 
 
 def render(settings: Settings) -> None:
     st.title("Escape lab")
     st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a run that diverges never "
-               "counts as escaped). Error bars are 95% Wilson intervals.")
+               "counts as escaped). Escape rates come with 95% Wilson intervals: error bars, or in a cell's tooltip.")
     shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
                                 lambda state: compute_view(state, settings.max_work))
     if shown is None:
@@ -660,8 +1184,16 @@ def render(settings: Settings) -> None:
     state, view = shown
     literal.caption(summary(state))
     links(state, view)
-    st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
+    if view.phase:
+        phase_diagram(state, view)
+    else:
+        st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
+    st.subheader("When runs leave")
+    literal.caption("The share of runs still inside their start basin at each step, with its 95% band (Kaplan-Meier: "
+                    "a run that diverged leaves the count where it stopped). Membership is checked at steps that "
+                    "grow geometrically.")
+    survival_plot(view)
     st.subheader("Sample trajectories")
     sample_player(state, view, settings.max_work)
