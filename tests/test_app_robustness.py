@@ -42,10 +42,10 @@ LINK_KEYS = ["page", "landscape", "optimizer", "starts", "points", "runs", "regi
              "junk"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(["explorer", "escape", "basins", "learn"]),
-       st.dictionaries(st.sampled_from(LINK_KEYS),
-                       st.one_of(spec_text(), st.lists(spec_text(), min_size=1, max_size=3)), max_size=6))
+@pytest.mark.parametrize("page", ["explorer", "escape", "basins", "learn"])  # one test per page: spread over cores
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(link=st.dictionaries(st.sampled_from(LINK_KEYS),
+                            st.one_of(spec_text(), st.lists(spec_text(), min_size=1, max_size=3)), max_size=6))
 def test_random_links_never_raise(page, link):
     link = {"page": page, "steps": "30", "runs": "20", "resolution": "8", **link}
     at = app(link)

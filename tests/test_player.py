@@ -25,7 +25,7 @@ from export.player import (
     without_image,
 )
 from export.player.html import script_json
-from export.player.payload import decode
+from export.player.payload import decode, encode
 from landscapes import build_landscape
 from specs import SpecError
 
@@ -254,3 +254,13 @@ def test_a_malformed_click_is_ignored_with_a_notice_not_a_traceback(monkeypatch)
     state["ex.player"].click = {"x": 0.5, "y": -1.25}
     component._clicked("ex.player", [-2.0, 2.0, -2.0, 2.0], lambda x, y: placed.append((x, y)))
     assert placed == [(0.5, -1.25)]
+
+
+def test_values_beyond_float32_become_nan_without_a_warning():
+    import warnings
+
+    values = np.array([1e39, -1e300, 3.5, np.inf, np.nan, -2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = decode(encode(values, "<f4"), "<f4", (6,))
+    assert np.isnan(back[[0, 1, 3, 4]]).all() and back[2] == 3.5 and back[5] == -2.0

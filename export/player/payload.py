@@ -34,10 +34,12 @@ BASIN_POINTS = 6000  # points per series it assigns at most; rows in between rep
 
 
 def encode(array: np.ndarray, dtype: str) -> str:
-    """Base64 of the array's values in a little-endian `dtype` ('<f4', '<i2', '<i4'), C order."""
+    """Base64 of the array's values in a little-endian `dtype` ('<f4', '<i2', '<i4'), C order. As float32, a value
+    that is not finite or lies beyond float32's range (a diverged run's last point, an overlay's huge gradient)
+    becomes nan, which the player does not draw."""
     values = np.asarray(array)
     if dtype == "<f4":
-        values = np.where(np.isfinite(values), values, np.nan)
+        values = np.where(np.isfinite(values) & (np.abs(values) <= np.finfo(np.float32).max), values, np.nan)
     return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
 
 
