@@ -19,6 +19,7 @@ from experiments.basins import DIVERGED_BASIN, NO_BASIN, UNDEFINED_BASIN
 from experiments.run import RunResult
 from experiments.sweep import SweepTable, is_global
 from export import palette
+from export.labels import minimum_value
 from landscapes import Landscape
 from specs import SpecError
 
@@ -87,7 +88,7 @@ def minimum_label(landscape: Landscape, index: int) -> str:
     """'f=3 global', 'sharp f=0 λmax=16': what a minimum is, in a few characters."""
     minimum = landscape.minima[index]
     parts = [minimum.label] if minimum.label and minimum.label != "global" else []
-    parts.append(f"f={minimum.value:.3g}")
+    parts.append(f"f={minimum_value(minimum.value):.3g}")
     if is_global(landscape)[index]:
         parts.append("global")
     return " ".join(parts)

@@ -14,6 +14,14 @@ SYMBOLS = {"top_c": "C", "decay": "λ", "rho": "ρ", "b1": "β₁", "b2": "β₂
 ALWAYS_SHOWN = ("lr",)  # the step size is named on every label that has one: it decides most of what happens
 
 
+MINIMUM_VALUE_NOISE = 1e-9  # a listed minimum's value this close to 0 is 0 up to rounding (two_basin's -4.7e-15)
+
+
+def minimum_value(value: float) -> float:
+    """A minimum's value as shown: 0 where it is 0 up to floating-point noise, else the value."""
+    return 0.0 if abs(value) < MINIMUM_VALUE_NOISE else float(value)
+
+
 def display_name(name: str) -> str:
     """'adam_sam_cm' -> 'Adam+SAM+CM' (an unknown name is shown as it is)."""
     return DISPLAY_NAMES.get(name, name)

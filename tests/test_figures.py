@@ -125,3 +125,14 @@ def test_the_committed_study_tables_are_what_cmx_figures_writes_today(tmp_path):
     for path in write_study(tmp_path):
         if path.suffix == ".csv":
             assert_same_table(read_table(path), read_table(committed / path.name), path.name)
+
+
+def test_a_minimum_whose_value_is_zero_up_to_rounding_is_labelled_f_0():
+    from export.figures import minimum_label
+    from export.player.payload import landscape_part
+
+    landscape = build_landscape("two_basin:sharpness=16,depth=0.5")
+    sharp = landscape.minimum_index("sharp")
+    assert landscape.minima[sharp].value != 0.0  # the search leaves float noise, e.g. -4.7e-15
+    assert minimum_label(landscape, sharp) == "sharp f=0"
+    assert landscape_part(landscape, None, "two basins")["minima"][sharp]["value"] == 0.0

@@ -22,6 +22,7 @@ from experiments.sweep import is_global
 from experiments.teaching import TeachingTrace
 from export import palette
 from export.figures import minimum_label, require_2d, styles_of
+from export.labels import minimum_value
 from export.player.picture import Picture
 from landscapes import Landscape
 from specs import SpecError
@@ -62,7 +63,7 @@ def basin_names(landscape: Landscape) -> list[str]:
         if minimum.label and minimum.label != "global":
             names.append(f"{minimum.label} basin")
         else:
-            names.append(f"minimum f={minimum.value:.3g}" + (" (global)" if lowest else ""))
+            names.append(f"minimum f={minimum_value(minimum.value):.3g}" + (" (global)" if lowest else ""))
     return names
 
 
@@ -95,8 +96,9 @@ def landscape_part(landscape: Landscape, picture: Picture | None, label: str) ->
     for index, minimum in enumerate(landscape.minima):
         if landscape.domain.contains(minimum.location[None])[0]:
             minima.append({"x": float(minimum.location[0]), "y": float(minimum.location[1]),
-                           "value": number(minimum.value), "label": minimum.label, "global": bool(globals_[index]),
-                           "sharpness": number(minimum.sharpness), "text": minimum_label(landscape, index)})
+                           "value": number(minimum_value(minimum.value)), "label": minimum.label,
+                           "global": bool(globals_[index]), "sharpness": number(minimum.sharpness),
+                           "text": minimum_label(landscape, index)})
     return {"spec": landscape.spec, "label": label or landscape.spec,
             "box": [float(low[0]), float(high[0]), float(low[1]), float(high[1])],
             "image_key": picture.key if picture else None,
