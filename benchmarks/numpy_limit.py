@@ -160,7 +160,7 @@ def adam(grad, x0: np.ndarray, steps: int, lr: float, b1: float = 0.9, b2: float
 
 def adam_cm(grad, x0: np.ndarray, steps: int, lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
             top_c: int = 5, decay: float = 0.7, rho: float | None = None) -> np.ndarray:
-    """Final points (N, d) of Adam+CM (the authors' arithmetic, ../shared/SPEC.md §2); with `rho`, Adam+SAM+CM.
+    """Final points (N, d) of Adam+CM (the authors' arithmetic, docs/optimizers.md); with `rho`, Adam+SAM+CM.
 
     The buffer is kept slot-major, priorities (C, N) and vectors (C, N, d).
     """

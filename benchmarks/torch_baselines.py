@@ -52,7 +52,7 @@ def quadratic_basins(centres: np.ndarray, hessians: np.ndarray, depths: np.ndarr
 
 
 class AdamCM(torch.optim.Optimizer):
-    """Adam with critical momenta over parameters that form one run (../shared/SPEC.md §2, the authors' arithmetic).
+    """Adam with critical momenta over parameters that form one run (the authors' arithmetic, docs/optimizers.md).
 
     Like the authors' Adam_CM: the buffer is a small tensor of priorities and one of stored momenta, with a running
     sum of the stored momenta; the priority is the norm of the whole gradient.
