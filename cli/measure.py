@@ -24,6 +24,7 @@ SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high
 SHOWN_EXTRA = ("predicted_out_by_2", "late_escaped", "late_runs", "late_escape_rate", "late_ci_low", "late_ci_high",
                "matched_lr")
 TABLE_FORMATS = ("csv",)
+PHASE_VALUES = ("escape_rate", "median_escape_step", "mean_escape_step")
 
 
 def parse_sweeps(texts: list[str] | None) -> dict[str, list[str]]:
@@ -77,7 +78,13 @@ def _sweep_from(args: argparse.Namespace, measure: str) -> SweepTable:
     if plot is not None:
         from export.figures import escape_curve_figure, phase_figure  # matplotlib only when a plot is asked for
 
-        figure = phase_figure(table, *axes) if len(axes) == 2 else escape_curve_figure(table, next(iter(axes), None))
+        if len(axes) == 2:
+            from experiments.theory import kick_boundaries  # scipy.stats and .signal: only for a phase diagram
+
+            figure = phase_figure(table, *axes, value=args.cells,
+                                  boundaries=kick_boundaries(table, *axes, args.basin))
+        else:
+            figure = escape_curve_figure(table, next(iter(axes), None))
         save_figure(figure, plot)
     if survival is not None:
         if survival.suffix.lower().lstrip(".") in TABLE_FORMATS:
@@ -116,6 +123,9 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
                         help="give every optimizer the same gradient evaluations: SAM variants take steps/2 steps")
     parser.add_argument("--out", help="write the table as CSV to this file ('-': CSV on stdout instead of the table)")
     parser.add_argument("--plot", help="draw escape rate with 95%% intervals to this image (.png, .pdf, .svg, ...)")
+    parser.add_argument("--cells", choices=PHASE_VALUES, default="escape_rate",
+                        help="with two --sweep and --plot: what the heatmap's cells show (default escape_rate); on "
+                             "two_basin's lr x sharpness the kick law's boundary is drawn over Adam+CM's")
     parser.add_argument("--survival", help="escape: the share of runs still in the basin at every checked step, with "
                                            "95%% bands, as CSV (.csv) or drawn (.png, .pdf, .svg, ...)")
     parser.add_argument("--after", type=int,

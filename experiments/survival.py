@@ -4,7 +4,8 @@ A run's event is its escape: the first checked step at which it is out of its st
 is censored at the last step; one that stops early (diverged, or an undefined gradient) is censored where it
 stopped: it leaves the risk set then, counted neither as escaped nor as staying. S is the Kaplan-Meier estimate on
 the steps where membership was checked; its interval is Greenwood's variance on the log(-log S) scale (the usual
-choice: it stays inside [0, 1]), and the Wilson interval of the runs at risk where S is exactly 1 or 0.
+choice: it stays inside [0, 1]); where S is exactly 1, the Wilson interval of the runs at risk; where the last runs at
+risk all leave (S falls to 0), S just before times the Wilson upper bound of those runs, which then holds.
 """
 
 from __future__ import annotations
@@ -74,9 +75,14 @@ def kaplan_meier(exit_steps: np.ndarray, stop_steps: np.ndarray, checks: np.ndar
         if 0.0 < s < 1.0:
             spread = z * math.sqrt(variance) / abs(math.log(s))
             low[k], high[k] = s ** math.exp(spread), s ** math.exp(-spread)
-        else:  # no event yet (S = 1) or every run at risk has left (S = 0): the binomial interval of those at risk
+        elif s == 1.0:  # no event yet: the binomial interval of the runs at risk
             runs = max(int(n), int(at_risk[max(k - 1, 0)]), 1)
-            low[k], high[k] = wilson_interval(runs if s == 1.0 else 0, runs, confidence)
+            low[k], high[k] = wilson_interval(runs, runs, confidence)
+        elif k > 0 and survival[k - 1] == 0.0:  # nobody left to leave: the band stays where it closed
+            low[k], high[k] = 0.0, high[k - 1]
+        else:  # the last runs at risk all left at this step: S before it times their binomial upper bound
+            before, before_high = (survival[k - 1], high[k - 1]) if k > 0 else (1.0, 1.0)
+            low[k], high[k] = 0.0, min(before_high, before * wilson_interval(0, max(int(n), 1), confidence)[1])
     return Survival(checks, survival, low, high, at_risk)
 
 

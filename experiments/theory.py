@@ -181,6 +181,24 @@ def kick_escape_lr(landscape: Landscape | str, optimizer: Optimizer | str, basin
     return edge / (math.sqrt(surface.dim) * kick)
 
 
+def kick_boundaries(table, x_axis: str, y_axis: str, basin: str | int = "sharp"
+                    ) -> dict[str, list[tuple[float, float]]]:
+    """The kick law's escape lr at each swept sharpness of a two_basin escape sweep over lr and sharpness (a
+    SweepTable), per optimizer label the law covers, as (x, y) points in the table's axis order; {} when the axes are
+    not lr and sharpness. The escape lr does not depend on the row's own lr."""
+    if {x_axis, y_axis} != {"lr", "sharpness"}:
+        return {}
+    found: dict[str, dict[float, float]] = {}
+    for row in table.rows:
+        if as_landscape(row["landscape"]).name != "two_basin" or not kick_applies(row["optimizer_spec"]):
+            continue
+        points = found.setdefault(row["optimizer"], {})
+        if row["sharpness"] not in points:
+            points[row["sharpness"]] = kick_escape_lr(row["landscape"], row["optimizer_spec"], basin)
+    return {label: [(lr, s) if x_axis == "lr" else (s, lr) for s, lr in sorted(points.items())]
+            for label, points in found.items()}
+
+
 def uniform_ball_points(dim: int, log2_points: int = 14) -> np.ndarray:
     """(2^log2_points, dim) low-discrepancy points uniform in the unit ball (a scrambled Sobol sequence, seed 0):
     a direction from dim normal quantiles, a radius u^(1/dim)."""

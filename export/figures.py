@@ -275,6 +275,11 @@ def _tick(value: object) -> str:
     return f"{value:g}" if _is_number(value) else str(value)
 
 
+def _within(value: float, values: list) -> bool:
+    numbers = [v for v in values if _is_number(v)]
+    return bool(numbers) and min(numbers) <= value <= max(numbers)
+
+
 def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "escape_rate",
                  boundaries: dict[str, list[tuple[float, float]]] | None = None) -> Figure:
     """One heatmap per optimizer of `value` (escape rate by default) over two swept axes, each cell labelled with its
@@ -296,9 +301,10 @@ def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "esca
             ax.text(j, i, text, ha="center", va="center", fontsize=6,
                     color="white" if np.isnan(cell) or cell < 0.6 else "black")
         for label, points in (boundaries or {}).items():
-            if label == name and points:
-                px = np.interp([p[0] for p in points], xs, np.arange(len(xs)))
-                py = np.interp([p[1] for p in points], ys, np.arange(len(ys)))
+            inside = [(x, y) for x, y in points if _within(x, xs) and _within(y, ys)]  # never drawn at the edge
+            if label == name and inside:
+                px = np.interp([p[0] for p in inside], xs, np.arange(len(xs)))
+                py = np.interp([p[1] for p in inside], ys, np.arange(len(ys)))
                 ax.plot(px, py, "--", color="white", linewidth=1.5, label="kick law")
                 ax.legend(fontsize=6, loc="upper left")
         ax.set_xticks(np.arange(len(xs)), [_tick(v) for v in xs], fontsize=6, rotation=45)

@@ -293,22 +293,14 @@ def study_step_length(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK
     return figure, {"": table, "_survival": table.survival}
 
 
-def kick_boundary(sharpness: tuple[float, ...], lrs: tuple[float, ...], optimizer: str = "adam_cm"
-                  ) -> list[tuple[float, float]]:
-    """(lr, sharpness) points of the kick law's escape lr on two_basin (theory.kick_escape_lr), inside the lr axis."""
-    from experiments.theory import kick_escape_lr
-
-    points = [(kick_escape_lr(f"two_basin:sharpness={s}", optimizer), float(s)) for s in sharpness]
-    return [(lr, s) for lr, s in points if min(lrs) <= lr <= max(lrs)]
-
-
 def study_phase(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(g) Escape rate over lr and sharpness, Adam and Adam+CM, with the kick law's boundary: above it the second
     step reaches the basin's edge from next to the minimum."""
     table = sweep("two_basin", ["adam", "adam_cm"], {"lr": list(size.phase_lrs), "sharpness": list(size.sharpness)},
                   runs=size.phase_runs, steps=size.steps, max_work=max_work)
-    figure = phase_figure(table, "lr", "sharpness",
-                          boundaries={"adam_cm": kick_boundary(size.sharpness, size.phase_lrs)})
+    from experiments.theory import kick_boundaries  # theory imports scipy.stats and .signal: only here
+
+    figure = phase_figure(table, "lr", "sharpness", boundaries=kick_boundaries(table, "lr", "sharpness"))
     figure.suptitle(f"(g) escape rate on two_basin: {size.phase_runs} runs a cell, {size.steps} steps; dashed: the "
                     "kick law's escape lr", fontsize=9)
     return figure, table

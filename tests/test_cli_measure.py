@@ -183,3 +183,32 @@ def test_cmx_escape_writes_survival_curves_as_csv_and_as_a_picture(tmp_path):
 def test_escape_only_flags_are_refused_on_a_final_sweep_in_one_line(flag):
     out = cmx("sweep", "--runs", "10", "--steps", "10", *flag)
     assert out.returncode == 2 and "measure escapes" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_phase_plot_draws_the_chosen_cells_with_the_kick_law_inside_the_axes_only(tmp_path, monkeypatch):
+    import export.figures
+
+    drawn = {}
+    original = export.figures.phase_figure
+
+    def spy(table, x_axis, y_axis, value="escape_rate", boundaries=None):
+        drawn.update(value=value, boundaries=boundaries)
+        return original(table, x_axis, y_axis, value, boundaries)
+
+    monkeypatch.setattr(export.figures, "phase_figure", spy)
+    target = tmp_path / "phase.png"
+    assert main(["escape", "--optimizers", "adam,adam_cm", "--runs", "20", "--steps", "10", "--sweep",
+                 "lr=0.02,0.05", "--sweep", "sharpness=4,16", "--plot", str(target), "--cells",
+                 "median_escape_step"]) == 0
+    assert Image.open(target).format == "PNG" and drawn["value"] == "median_escape_step"
+    assert list(drawn["boundaries"]) == ["adam_cm"] and len(drawn["boundaries"]["adam_cm"]) == 2
+    figure = original(*_tiny_phase(), boundaries={"adam_cm": [(0.001, 4.0), (0.03, 16.0)]})
+    lines = [line for ax in figure.axes for line in ax.get_lines()]
+    assert len(lines) == 1 and len(lines[0].get_xdata()) == 1  # the point left of the lr axis is not drawn
+
+
+def _tiny_phase():
+    from experiments.sweep import sweep
+
+    return sweep("two_basin", ["adam_cm"], {"lr": [0.02, 0.05], "sharpness": [4, 16]}, runs=10, steps=3), "lr", \
+        "sharpness"

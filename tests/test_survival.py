@@ -69,3 +69,18 @@ def test_late_escape_counts_only_runs_still_in_and_running_at_the_step():
     escaped, counted, rate, low, high = late_escape(exits, stops, after=3)
     assert (escaped, counted) == (2, 3)  # runs 1 and 2 escape later; run 4 counts as staying; 0, 3 and 5 do not count
     assert rate == pytest.approx(2 / 3) and (low, high) == wilson_interval(2, 3)
+
+
+def test_once_every_run_has_left_the_band_closes_at_the_share_before_times_the_last_runs_bound():
+    exits = np.array([1] * 30 + [2] * 9 + [5])  # 40 runs: the last one leaves at step 5
+    found = kaplan_meier(exits, np.full(40, NO_EVENT), np.array([1, 2, 3, 5, 8, 13]))
+    assert found.survival.tolist() == pytest.approx([0.25, 0.025, 0.025, 0.0, 0.0, 0.0])
+    closed = min(found.high[2], found.survival[2] * wilson_interval(0, 1)[1])
+    assert found.high[3] == closed and found.high[4] == closed and found.high[5] == closed
+    assert (found.low[3:] == 0).all() and np.all(np.diff(found.high) <= 0)
+
+
+def test_when_all_runs_leave_at_once_the_band_is_their_wilson_interval():
+    found = kaplan_meier(np.full(50, 3), np.full(50, NO_EVENT), np.array([1, 3, 6]))
+    assert found.survival.tolist() == [1.0, 0.0, 0.0]
+    assert found.high[1] == found.high[2] == wilson_interval(0, 50)[1]

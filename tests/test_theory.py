@@ -272,3 +272,17 @@ def test_the_radius_on_two_basin_is_the_bowls():
 def test_the_radius_law_is_refused_for_adam():
     with pytest.raises(SpecError, match=r"^the radius law is Adam\+CM's: Adam crosses its edge in bursts"):
         theory.predicted_radius_per_lr("adam")
+
+
+def test_kick_boundaries_give_the_escape_lr_at_each_swept_sharpness_for_the_optimizers_the_law_covers():
+    from experiments.sweep import sweep
+
+    table = sweep("two_basin", ["adam", "adam_cm", "adam_cm:first_step=step"],
+                  {"sharpness": [4, 16], "lr": [0.02, 0.05]}, runs=10, steps=3)
+    found = theory.kick_boundaries(table, "sharpness", "lr")
+    assert list(found) == ["adam_cm"]  # Adam has no kick; first_step=step has no held kick
+    assert found["adam_cm"] == [(4, theory.kick_escape_lr("two_basin:sharpness=4", "adam_cm")),
+                                (16, theory.kick_escape_lr("two_basin:sharpness=16", "adam_cm"))]
+    flipped = theory.kick_boundaries(table, "lr", "sharpness")["adam_cm"]
+    assert flipped == [(lr, s) for s, lr in found["adam_cm"]]
+    assert theory.kick_boundaries(table, "lr", "depth") == {}
