@@ -67,3 +67,23 @@ def streamlit_server(script: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def two_basin_payload(**options) -> dict:
+    """The player's payload for Adam and Adam+CM from three starts in two_basin's sharp basin, 120 steps, with the
+    teaching overlays following Adam+CM's first run and every run's basin lane (the browser tests' common case)."""
+    import numpy as np
+
+    from experiments.run import run
+    from experiments.teaching import teaching_trace
+    from export.player import basin_tracks, build_payload, landscape_picture
+    from landscapes import build_landscape
+
+    landscape = build_landscape("two_basin:sharpness=16")
+    starts = np.array([[-1.25, 0.3], [-0.8, -0.25], [-1.1, -0.4]])
+    results = {label: run(landscape, spec, starts, 120) for label, spec in
+               (("Adam (lr=0.05)", "adam:lr=0.05"), ("Adam+CM (lr=0.05)", "adam_cm:lr=0.05"))}
+    trace = teaching_trace(landscape, "adam_cm:lr=0.05", starts[0], 120)
+    tracks = {label: basin_tracks(landscape, result) for label, result in results.items()}
+    return build_payload(landscape, results, landscape_picture(landscape), teaching=trace,
+                         follow=("Adam+CM (lr=0.05)", 0), basins=tracks, **options)

@@ -16,18 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.app_timings import COUNT_RUNS  # the same rerun counter the app benchmark uses
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DRAWN = ".cmxp[data-image='drawn']"
-COUNT_RUNS = """() => {
-    window.__cmxRuns = 0;
-    const app = document.querySelector('[data-testid="stApp"]');
-    new MutationObserver(() => {
-        if (app.getAttribute('data-test-script-state') === 'running') window.__cmxRuns += 1;
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 
 
 @pytest.fixture(scope="module")

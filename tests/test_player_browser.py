@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 from experiments.run import DIVERGED, RunResult, run
-from experiments.teaching import teaching_trace
-from export.player import basin_tracks, build_payload, landscape_picture, standalone_html
+from export.player import build_payload, landscape_picture, standalone_html
 from export.player.payload import decode
 from landscapes import build_landscape
-from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server
+from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server, two_basin_payload
 
 pytestmark = pytest.mark.browser
 
@@ -32,17 +31,6 @@ def browser():
         launched = launch(playwright)
         yield launched
         launched.close()
-
-
-def two_basin_payload(**options) -> dict:
-    landscape = build_landscape("two_basin:sharpness=16")
-    starts = np.array([[-1.25, 0.3], [-0.8, -0.25], [-1.1, -0.4]])
-    results = {label: run(landscape, spec, starts, 120) for label, spec in
-               (("Adam (lr=0.05)", "adam:lr=0.05"), ("Adam+CM (lr=0.05)", "adam_cm:lr=0.05"))}
-    trace = teaching_trace(landscape, "adam_cm:lr=0.05", starts[0], 120)
-    tracks = {label: basin_tracks(landscape, result) for label, result in results.items()}
-    return build_payload(landscape, results, landscape_picture(landscape), teaching=trace,
-                         follow=("Adam+CM (lr=0.05)", 0), basins=tracks, **options)
 
 
 def open_offline(browser, path: Path, width: int = 1400, height: int = 1000):
