@@ -118,7 +118,8 @@ def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the
     assert layer(curve, "point")["encoding"]["tooltip"] == [
         {"field": "optimizer", "title": "optimizer"}, {"field": "value_text", "title": "sharpness"},
         {"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
-        {"field": "escaped", "title": "escaped"}]
+        {"field": "escaped", "title": "escaped"}, {"field": "out_by_2_text", "title": "out by step 2"},
+        {"field": "kick_text", "title": "out by step 2 (kick law)"}]  # Adam+CM on two_basin: the kick law beside
     cm_at_16 = drawn[5]
     assert cm_at_16["optimizer"] == "Adam+CM (lr=0.05)" and cm_at_16["value_text"] == "16"
     assert re.fullmatch(r"\d+ of 30", cm_at_16["escaped"]) and PERCENT.match(cm_at_16["rate_text"])
@@ -213,7 +214,8 @@ def test_the_escape_table_is_formatted_for_people():
     at = app(ESCAPE)
     table = rows(at)
     assert list(table.columns[:6]) == ["optimizer", "sharpness", "escape rate", "95% interval", "escaped", "diverged"]
-    assert list(table.columns[6:10]) == ["median escape step", "mean escape step", "out by step 2", "out by step 10"]
+    assert list(table.columns[6:11]) == ["median escape step", "mean escape step", "out by step 2",
+                                         "out by step 2 (kick law)", "out by step 10"]  # Adam+CM on two_basin
     assert "out by step 100" not in table.columns  # 60 steps: no run reached step 100
     exact = escape_view(at).table.rows
     assert list(table["out by step 2"]) == [escape_lab.percent(row["out_by_2"]) for row in exact]
@@ -526,7 +528,7 @@ def test_a_phase_sweep_over_the_work_limit_is_refused_whole_and_the_last_view_st
     for name, axes in (("one", {"sharpness": [4, 16]}), ("two", {"sharpness": [4, 16], "lr": lrs})):
         with pytest.raises(SpecError) as refused:
             sweep("two_basin", ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"], axes, runs=30, steps=53,
-                  max_work=1)
+                  max_work=1, predict=True)  # the page gives the kick law's share for Adam+CM on two_basin
         needed[name] = int(re.search(r"about ([\d,]+) run-steps", str(refused.value))[1].replace(",", ""))
     limit = 2 * needed["one"]
     assert needed["two"] > limit  # every combination counts: one sharpness axis fits, five lrs across it do not
