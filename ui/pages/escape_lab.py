@@ -768,15 +768,16 @@ def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     def symbol(field: Field | None) -> str:
         return knob_symbol(state.landscape[0], field.name) if field is not None else ""
 
-    slots = [*state.optimizers, *((state.optimizers[k][0], {key: value for key, value in state.optimizers[k][1].items()
-                                                            if key != "lr"}) for k in targets)]
     labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key not in swept})
-                               for name, values_of in slots])
-    if reference is not None:
+                               for name, values_of in state.optimizers])
+    if reference is not None:  # "Adam at Adam+CM's step": the matched optimizer without its lr, the reference's kind
         kind = state.optimizers[reference][0]
-        whose = (display_name(kind) if sum(name == kind for name, _ in state.optimizers) == 1
-                 else labels[reference])
-        labels[len(specs):] = [f"{label} at {whose}'s step" for label in labels[len(specs):]]
+        whose = display_name(kind) if sum(name == kind for name, _ in state.optimizers) == 1 else labels[reference]
+        unmatched = optimizer_labels([(name, {key: value for key, value in values_of.items()
+                                              if key not in swept and not (k in targets and key == "lr")})
+                                      for k, (name, values_of) in enumerate(state.optimizers)])
+        labels += [f"{unmatched[k]} at {whose}'s step" for k in targets]
+    slots = [*state.optimizers, *(state.optimizers[k] for k in targets)]
     styles = palette.styles_for([name for name, _ in slots])  # a matched Adam: a shade of Adam's colour
     teaching = default_follow(built_optimizers(state.optimizers))
     default = (teaching, telling_value(table, len(labels), teaching))
