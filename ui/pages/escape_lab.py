@@ -1,7 +1,9 @@
 """Escape lab: how often each optimizer leaves the basin its runs start in, swept over one knob: the rates with their
 95% Wilson intervals, when the runs leave (each configuration's survival curve: the share still in the basin against
 the step), a table for people (the exact CSVs are downloads), and one configuration's first runs in the trajectory
-player.
+player. "Compare at equal step length" adds the optimizers without a buffer run at the first buffered optimizer's early
+step length (experiments.matched) as configurations of their own; on two_basin, the kick law's share out by step 2
+stands beside the measured one for the optimizers it covers.
 
 The sweep is computed in the full run, kept in the shared cache under everything that decides it, so a revisit or a
 display change never runs it again; the sample player is a fragment, so choosing another configuration reruns only it.
@@ -1348,6 +1350,10 @@ def render(settings: Settings) -> None:
         st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
+    if view.matched:
+        literal.caption(f"A row at another optimizer's step ran at the lr whose mean step over the first "
+                        f"{EARLY_WINDOW} steps equals that optimizer's, from the same starts (lr used): what is left "
+                        "of the difference in escapes is not the longer steps.")
     st.subheader("When runs leave")
     literal.caption("The share of runs still inside their start basin at each step, with its 95% band (Kaplan-Meier: "
                     "a run that diverged leaves the count where it stopped). Membership is checked at steps that "
