@@ -225,7 +225,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
             keys[given.spec] = key
         if reference is not None:
             matches += [(given, point, keys[reference.spec], jobs[keys[given.spec]]) for given in base_optimizers
-                        if given.spec != reference.spec and _memoryless(given)]
+                        if given.spec != reference.spec and memoryless(given)]
     costs = {key: _job_work(job, measure, runs, predict) for key, job in jobs.items()}
     match_costs = [work.total([matching_work(job.landscape, job.optimizer, runs, EARLY_WINDOW),
                                _job_work(job, measure, runs, predict)]) for *_, job in matches]
@@ -307,15 +307,20 @@ def _reference(optimizers: list[Optimizer], match_step: object, measure: str) ->
         given = ", ".join(m.spec for m in optimizers)
         how = "is given more than once" if found else "is not among the optimizers"
         raise SpecError(f"match_step {wanted[:40]} {how} (given: {given[:200]})")
-    if not any(m is not found[0] and _memoryless(m) for m in optimizers):
+    if not any(m is not found[0] and memoryless(m) for m in optimizers):
         raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (adam, "
                         "adam_sam, sgd or momentum)")
     return found[0]
 
 
-def _memoryless(optimizer: Optimizer) -> bool:
+def memoryless(optimizer: Optimizer) -> bool:
     """An optimizer the matched-step control runs: one with an lr and no buffer of past momenta."""
-    return "lr" in optimizer.params and "top_c" not in optimizer.params
+    return "lr" in optimizer.params and not has_buffer(optimizer)
+
+
+def has_buffer(optimizer: Optimizer) -> bool:
+    """An optimizer with a buffer of past momenta (a top_c): what the matched-step control compares the others to."""
+    return "top_c" in optimizer.params
 
 
 def _curve_point(survival: Survival, k: int) -> dict:

@@ -118,7 +118,8 @@ def test_the_escape_curve_is_labelled_at_the_swept_values_with_intervals_and_the
     assert layer(curve, "point")["encoding"]["tooltip"] == [
         {"field": "optimizer", "title": "optimizer"}, {"field": "value_text", "title": "sharpness"},
         {"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
-        {"field": "escaped", "title": "escaped"}]
+        {"field": "escaped", "title": "escaped"}, {"field": "out_by_2_text", "title": "out by step 2"},
+        {"field": "kick_text", "title": "out by step 2 (kick law)"}]  # Adam+CM on two_basin: the kick law beside
     cm_at_16 = drawn[5]
     assert cm_at_16["optimizer"] == "Adam+CM (lr=0.05)" and cm_at_16["value_text"] == "16"
     assert re.fullmatch(r"\d+ of 30", cm_at_16["escaped"]) and PERCENT.match(cm_at_16["rate_text"])
@@ -213,7 +214,8 @@ def test_the_escape_table_is_formatted_for_people():
     at = app(ESCAPE)
     table = rows(at)
     assert list(table.columns[:6]) == ["optimizer", "sharpness", "escape rate", "95% interval", "escaped", "diverged"]
-    assert list(table.columns[6:10]) == ["median escape step", "mean escape step", "out by step 2", "out by step 10"]
+    assert list(table.columns[6:11]) == ["median escape step", "mean escape step", "out by step 2",
+                                         "out by step 2 (kick law)", "out by step 10"]  # Adam+CM on two_basin
     assert "out by step 100" not in table.columns  # 60 steps: no run reached step 100
     exact = escape_view(at).table.rows
     assert list(table["out by step 2"]) == [escape_lab.percent(row["out_by_2"]) for row in exact]
@@ -526,7 +528,7 @@ def test_a_phase_sweep_over_the_work_limit_is_refused_whole_and_the_last_view_st
     for name, axes in (("one", {"sharpness": [4, 16]}), ("two", {"sharpness": [4, 16], "lr": lrs})):
         with pytest.raises(SpecError) as refused:
             sweep("two_basin", ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"], axes, runs=30, steps=53,
-                  max_work=1)
+                  max_work=1, predict=True)  # the page gives the kick law's share for Adam+CM on two_basin
         needed[name] = int(re.search(r"about ([\d,]+) run-steps", str(refused.value))[1].replace(",", ""))
     limit = 2 * needed["one"]
     assert needed["two"] > limit  # every combination counts: one sharpness axis fits, five lrs across it do not
@@ -712,3 +714,128 @@ def test_a_landscape_without_the_default_basin_or_axis_opens_without_a_notice():
     assert_clean(at)
     assert not at.warning and not at.error
     assert widget(at, "es.basin").value == "sharpest" and widget(at, "es.axis").value == "none"
+
+
+# -- Escape lab: equal step lengths and the kick law ----------------------------------------------------------------
+
+MATCHED = {"page": "escape", "optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05"], "values": "8, 16", "runs": "30",
+           "steps": "40", "match": "true"}  # two_basin, sharpness swept to 16
+MATCHED_LABEL = "Adam at Adam+CM's step"
+
+
+def matched_sweep(**extra):
+    from experiments.sweep import sweep
+
+    return sweep("two_basin", ["adam:lr=0.05", "adam_cm:lr=0.05"], "sharpness", [8, 16], runs=30, steps=40,
+                 match_step="adam_cm:lr=0.05", **extra)
+
+
+def test_equal_step_lengths_add_the_matched_row_to_the_table_the_curves_and_the_downloads():
+    at = app(MATCHED)
+    assert_clean(at)
+    assert not at.error and not at.warning
+    assert widget(at, "es.match").value is True and at.query_params["match"] == "true"
+    table = rows(at)
+    mine = table[table["optimizer"] == MATCHED_LABEL]
+    expected = [row for row in matched_sweep().rows if row["matched_to"]]
+    assert [row["matched_lr"] for row in escape_view(at).table.rows if row["matched_to"]] == [
+        row["matched_lr"] for row in expected]  # the sweep's own matching, exactly
+    assert list(mine["lr used"]) == [f"{row['matched_lr']:.3g}" for row in expected]
+    assert list(mine["sharpness"]) == ["8", "16"]
+    assert list(table[table["optimizer"] == "Adam (lr=0.05)"]["lr used"]) == ["0.05", "0.05"]
+    assert list(table["optimizer"]) == ["Adam (lr=0.05)", "Adam+CM (lr=0.05)", MATCHED_LABEL] * 2  # beside its cell
+    curve, survival = charts(at)
+    labels = ["Adam (lr=0.05)", "Adam+CM (lr=0.05)", MATCHED_LABEL]
+    assert curve["encoding"]["color"]["scale"]["domain"] == labels
+    shade = palette.styles_for(["adam", "adam_cm", "adam"])[2]  # a second Adam: a shade of Adam's blue, its dash
+    assert curve["encoding"]["color"]["scale"]["range"][2] == shade.colour != palette.BLUE
+    assert [row["value"] for row in curve["data"]["values"] if row["optimizer"] == MATCHED_LABEL] == [8, 16]
+    assert MATCHED_LABEL in {row["optimizer"] for row in survival["data"]["values"]}
+    csv = escape_lab.labelled_survival_csv(escape_view(at))
+    assert f"{MATCHED_LABEL} at sharpness = 16,adam at adam_cm's step,16.0,1," in csv
+    assert f"\n{MATCHED_LABEL} at sharpness = 8," in escape_lab.labelled_csv(escape_view(at))
+
+
+def test_turning_equal_step_lengths_off_removes_the_matched_rows():
+    at = app(MATCHED)
+    widget(at, "es.match").set_value(False).run()
+    assert_clean(at)
+    assert MATCHED_LABEL not in set(rows(at)["optimizer"]) and "lr used" not in rows(at).columns
+    curve, survival = charts(at)
+    assert MATCHED_LABEL not in curve["encoding"]["color"]["scale"]["domain"]
+    assert MATCHED_LABEL not in {row["optimizer"] for row in survival["data"]["values"]}
+    assert MATCHED_LABEL not in escape_lab.labelled_survival_csv(escape_view(at))
+    assert "match" not in at.query_params
+
+
+def test_equal_step_lengths_work_in_the_phase_diagram_a_panel_of_their_own():
+    at = app({**MATCHED, "values": "16", "axis2": "lr", "values2": "0.05, 0.1"})
+    assert_clean(at)
+    titles = [chart["title"]["text"] for chart in charts(at)[:3]]
+    assert titles == ["Adam", "Adam+CM", MATCHED_LABEL]
+    used = list(rows(at)[rows(at)["optimizer"] == MATCHED_LABEL]["lr used"])
+    assert len(used) == 2 and used[0] != used[1]  # matched to Adam+CM at each swept lr
+
+
+@pytest.mark.parametrize("optimizers, reason", [
+    (["adam:lr=0.05", "adam_sam:lr=0.05"], "no optimizer shown has a memory buffer"),
+    (["adam_cm:lr=0.05", "adam_sam_cm:lr=0.05"], "every optimizer shown has a memory buffer")])
+def test_equal_step_lengths_are_disabled_with_the_reason_when_nothing_can_be_matched(optimizers, reason):
+    at = app({**MATCHED, "optimizer": optimizers, "match": "false"})
+    assert_clean(at)
+    toggle = widget(at, "es.match")
+    assert toggle.disabled and toggle.value is False
+    assert any(reason in shown(caption) for caption in at.caption)
+    assert not at.error and not at.warning
+
+
+BAD_MATCH_LINKS = [
+    ({"match": "maybe"}, "must be true or false"),
+    ({"match": "true", "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05"]}, "no optimizer shown has a memory buffer"),
+]
+
+
+@pytest.mark.parametrize("change, reason", BAD_MATCH_LINKS)
+def test_a_bad_match_link_is_refused_in_one_sentence_without_a_traceback(change, reason):
+    at = app({**MATCHED, **change})
+    assert_clean(at)
+    assert not at.error
+    [notice] = [shown(w) for w in at.warning]
+    assert notice.startswith("The link's match=") and notice.endswith(".") and reason in notice
+    assert not re.search(r"[.;:] [A-Z]", notice.removesuffix(".")), notice  # one sentence
+    assert "Traceback" not in notice and "Error" not in notice
+    assert widget(at, "es.match").value is False and "match" not in at.query_params
+    assert MATCHED_LABEL not in set(rows(at)["optimizer"])
+
+
+def test_markdown_in_a_match_link_is_shown_as_text():
+    at = app({**MATCHED, "match": "**bold** [a](https://example.com) :red[x]"})
+    assert_clean(at)
+    [warning] = at.warning
+    assert "**bold** [a](https:\u200b//example.com) :red[x]" in shown(warning)  # the address is not a link
+    assert "**bold**" not in warning.value and "](" not in warning.value and ":red[" not in warning.value
+
+
+def test_the_kick_laws_share_out_by_step_2_is_beside_the_measured_one_for_adam_cm_only():
+    at = app({**MATCHED, "match": "false"})
+    assert_clean(at)
+    table = rows(at)
+    columns = list(table.columns)
+    assert columns[columns.index("out by step 2") + 1] == "out by step 2 (kick law)"
+    predicted = [row["predicted_out_by_2"] for row in matched_sweep(predict=True).rows if not row["matched_to"]]
+    assert [row["predicted_out_by_2"] for row in escape_view(at).table.rows] == predicted  # the sweep's, exactly
+    assert list(table["out by step 2 (kick law)"]) == [escape_lab.percent(p) for p in predicted]
+    assert list(table[table["optimizer"] == "Adam (lr=0.05)"]["out by step 2 (kick law)"]) == ["—", "—"]
+    assert all(PERCENT.match(text) for text in table[table["optimizer"] == "Adam+CM (lr=0.05)"][
+        "out by step 2 (kick law)"])
+    curve, _ = charts(at)
+    assert {"field": "kick_text", "title": "out by step 2 (kick law)"} in layer(curve, "point")["encoding"]["tooltip"]
+    cm = [row for row in curve["data"]["values"] if row["optimizer"] == "Adam+CM (lr=0.05)"]
+    assert [row["kick_text"] for row in cm] == [escape_lab.percent(p) for p in predicted[1::2]]
+
+
+def test_without_an_optimizer_the_kick_law_covers_the_table_has_no_prediction():
+    at = app({**MATCHED, "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05"], "match": "false"})
+    assert_clean(at)
+    assert "out by step 2 (kick law)" not in rows(at).columns
+    assert "predicted_out_by_2" not in escape_view(at).table.columns

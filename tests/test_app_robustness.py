@@ -28,7 +28,7 @@ CAP = 30_000  # a low work cap keeps every random configuration quick
 
 def spec_text():
     """Spec-like strings: registered names with random parameters, and random text."""
-    name = st.sampled_from(LANDSCAPES.names() + OPTIMIZERS.names() + ["", "nope", "custom"])
+    name = st.sampled_from(LANDSCAPES.names() + OPTIMIZERS.names() + ["", "nope", "custom", "true"])  # true: match
     key = st.sampled_from(["lr", "rho", "top_c", "sharpness", "dim", "formula", "seed", "noise", "b1", "x"])
     value = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str),
                       st.text(max_size=12), st.sampled_from(["1e400", "-0", "x**2+y**2", "__import__('os')", ""]))
@@ -38,8 +38,8 @@ def spec_text():
 
 
 LINK_KEYS = ["page", "landscape", "optimizer", "starts", "points", "runs", "region", "steps", "noise", "seed", "view",
-             "overlays", "run", "basin", "axis", "values", "axis2", "values2", "cells", "survival", "resolution",
-             "junk"]
+             "overlays", "run", "basin", "axis", "values", "axis2", "values2", "cells", "survival", "match",
+             "resolution", "junk"]
 
 
 @pytest.mark.parametrize("page", ["explorer", "escape", "basins", "learn"])  # one test per page: spread over cores

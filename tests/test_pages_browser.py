@@ -296,6 +296,32 @@ def test_no_page_with_flat_charts_loads_plotly(browser, server, name, own):
         context.close()
 
 
+def test_the_matched_rows_line_is_drawn_in_a_shade_of_its_kinds_colour_and_no_plotly(browser, server):
+    """Equal step lengths on: Adam at Adam+CM's step is a line of its own in the curve's SVG, a shade of Adam's blue
+    (a second Adam, as the PNG and the player draw it), and the page still loads no plotly."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # an empty cache: every file requested
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        page.goto(link(server, "escape", optimizer="adam:lr=0.05", match="true", values="8, 16")
+                  + "&optimizer=adam_cm%3Alr%3D0.05")
+        settled(page)
+        assert_no_error(page)
+        curve = page.locator(CURVE).first
+        names = curve.locator(".role-legend-label text").all_text_contents()
+        assert names == ["Adam (lr=0.05)", "Adam+CM (lr=0.05)", "Adam at Adam+CM's step"]
+        lines = curve.locator("g.mark-line path").all()
+        strokes = [tuple(css_to_rgb(line.evaluate("e => getComputedStyle(e).stroke"))) for line in lines]
+        expected = palette.styles_for(["adam", "adam_cm", "adam"])
+        assert strokes == [tuple(hex_to_rgb(style.colour)) for style in expected]
+        assert len(set(strokes)) == 3  # the matched Adam is told apart from Adam
+        assert any("ArrowVegaLiteChart" in url for url in requested), requested
+        assert [url for url in requested if "PlotlyChart" in url] == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_phase_diagram_draws_a_cell_per_optimizer_and_pair_of_values_the_kick_law_and_no_plotly(browser, server,
                                                                                                       width):

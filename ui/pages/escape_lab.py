@@ -1,7 +1,9 @@
 """Escape lab: how often each optimizer leaves the basin its runs start in, swept over one knob: the rates with their
 95% Wilson intervals, when the runs leave (each configuration's survival curve: the share still in the basin against
 the step), a table for people (the exact CSVs are downloads), and one configuration's first runs in the trajectory
-player.
+player. "Compare at equal step length" adds the optimizers without a buffer run at the first buffered optimizer's early
+step length (experiments.matched) as configurations of their own; on two_basin, the kick law's share out by step 2
+stands beside the measured one for the optimizers it covers.
 
 The sweep is computed in the full run, kept in the shared cache under everything that decides it, so a revisit or a
 display change never runs it again; the sample player is a fragment, so choosing another configuration reruns only it.
@@ -23,10 +25,11 @@ import streamlit as st
 from experiments import work
 from experiments.escape import escape_work, resolve_basin, starts_in_basin
 from experiments.run import RunResult, recorded_step_indices
-from experiments.sweep import CURVE_COLUMNS, SweepTable, sweep
+from experiments.sweep import CURVE_COLUMNS, SweepTable, has_buffer, memoryless, sweep
+from experiments.watch import EARLY_WINDOW
 from export import palette
 from export.figures import basin_key, escape_curve_figure, minimum_label, percent, phase_figure
-from export.labels import optimizer_labels, parameter_symbol
+from export.labels import display_name, optimizer_labels, parameter_symbol
 from export.player import build_payload
 from export.player.explore import default_follow
 from export.player.payload import BASIN_POINTS, BASIN_RUNS, basin_names
@@ -59,6 +62,9 @@ CELL_MEASURES = {"escape_rate": "escape rate", "median_escape_step": "median esc
                  "mean_escape_step": "mean escape step"}  # what colours a phase diagram's cells: column -> words
 CELLS = Field("cells", "choice", "escape_rate", "what colours the phase diagram's cells",
               choices=tuple(CELL_MEASURES))
+MATCH = Field("match", "bool", False, "also run every optimizer without a memory buffer at the lr whose mean step "
+              f"over the first {EARLY_WINDOW} steps equals the first buffered optimizer's")
+KICK_LANDSCAPE = "two_basin"  # where the table gives the kick law's share out by step 2 beside the measured one
 SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimizer k at value v", max_length=20)
 SURVIVAL = Field("survival", "text", "", "the swept value whose survival curves are shown: its index", max_length=20)
 CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
@@ -85,6 +91,11 @@ COLUMN_HELP = {
                         "area under the survival curve)",
     "out by step 2": "share of runs out of the basin by step 2 (Kaplan-Meier: a run that stopped early counts until "
                      "it stopped)",
+    "out by step 2 (kick law)": "the kick law's prediction of the share out by step 2: the held second step (K2 lr per "
+                                "coordinate) from the same start ball, no optimizer run (experiments.theory; —: the "
+                                "law covers Adam+CM and Adam+SAM+CM holding their first step, without noise)",
+    "lr used": "the learning rate the row ran at; a row at another optimizer's step ran at the lr whose mean step over "
+               f"the first {EARLY_WINDOW} steps equals that optimizer's, from the same starts",
     "out by step 10": "share of runs out of the basin by step 10",
     "out by step 100": "share of runs out of the basin by step 100 (—: fewer steps were run)",
     "ended in a flatter basin": "runs that ended in a basin with a smaller largest Hessian eigenvalue",
@@ -183,6 +194,7 @@ class EscapeState:
     axis2: str = NO_AXIS  # a second knob swept (a phase diagram over both), or none
     values2: str = ""
     cells: str = CELLS.default  # what colours the phase diagram's cells
+    match: bool = False  # also run the optimizers without a buffer at the first buffered one's early step length
 
     @property
     def landscape_spec(self) -> str:
@@ -220,6 +232,8 @@ class EscapeState:
         for field, value in ((RUNS, self.runs), (STEPS, self.steps), (SEED, self.seed), (EQUALISE, self.equalise)):
             if value != field.default:
                 out[field.name] = field.format(value)
+        if self.match:
+            out["match"] = "true"
         if self.sample is not None:
             out["sample"] = f"{self.sample[0]},{self.sample[1]}"
         if self.survival is not None:
@@ -272,7 +286,56 @@ def read_state(reader: UrlReader) -> EscapeState:
         survival = None
     return EscapeState(landscape, basin, tuple(optimizers), axis, values or "", reader.field("runs", RUNS),
                        reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE),
-                       sample, survival, axis2, values2, reader.field("cells", CELLS))
+                       sample, survival, axis2, values2, reader.field("cells", CELLS), read_match(reader, optimizers))
+
+
+def read_match(reader: UrlReader, optimizers: Sequence[tuple[str, dict[str, Any]]]) -> bool:
+    """The link's match= (equal step lengths on or off), refused in one sentence when it is not true or false or
+    when the optimizers leave nothing to match."""
+    given = reader.raw("match")
+    if given is None:
+        return False
+    try:
+        wanted = MATCH.check(given)
+    except SpecError:
+        reader.notices.append(f"The link's match={literal_value(given)} was not used, as it must be true or false; "
+                              "equal step lengths are off.")
+        return False
+    problem = match_unavailable(optimizers) if wanted else ""
+    if problem:
+        reader.notices.append(f"The link's match={literal_value(given)} was not used, as {problem}; equal step "
+                              "lengths are off.")
+        return False
+    return wanted
+
+
+def built_optimizers(optimizers: Sequence[tuple[str, dict[str, Any]]]) -> list[Optimizer]:
+    return [OPTIMIZERS.build({"name": name, **params}) for name, params in optimizers]
+
+
+def match_reference(optimizers: Sequence[tuple[str, dict[str, Any]]]) -> int | None:
+    """The slot the matched-step control compares the others to: the first optimizer with a memory buffer."""
+    return next((k for k, method in enumerate(built_optimizers(optimizers)) if has_buffer(method)), None)
+
+
+def match_targets(optimizers: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+    """The slots the matched-step control runs again at the reference's step: every optimizer without a buffer."""
+    reference = match_reference(optimizers)
+    return [k for k, method in enumerate(built_optimizers(optimizers)) if k != reference and memoryless(method)]
+
+
+def match_unavailable(optimizers: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """Why equal step lengths cannot be compared with these optimizers, in words ('' when they can)."""
+    built = built_optimizers(optimizers)
+    reference = match_reference(optimizers)
+    if reference is None:
+        return "no optimizer shown has a memory buffer (Adam+CM, Adam+SAM+CM or Adam+CG) to match the others to"
+    if not match_targets(optimizers):
+        return ("every optimizer shown has a memory buffer; add one without (Adam, Adam+SAM, SGD or Momentum) to run "
+                "at the buffered one's step")
+    if sum(method.spec == built[reference].spec for method in built) > 1:
+        return f"the reference {display_name(built[reference].name)} is shown twice with the same settings"
+    return ""
 
 
 def read_second_axis(reader: UrlReader, axis: str, knobs: dict[str, Field], centres: dict) -> tuple[str, str]:
@@ -316,7 +379,8 @@ def put_state(state: EscapeState) -> None:
     for key, value in (("basin", state.basin), ("axis", state.axis), ("values", state.values), ("runs", state.runs),
                        ("steps", state.steps), ("seed", state.seed), ("equalise", state.equalise),
                        ("sample.choice", state.sample), ("survival.choice", state.survival),
-                       ("axis2", state.axis2), ("values2", state.values2), ("cells.choice", state.cells)):
+                       ("axis2", state.axis2), ("values2", state.values2), ("cells.choice", state.cells),
+                       ("match", state.match)):
         st.session_state[f"{PREFIX}.{key}"] = value
 
 
@@ -429,12 +493,34 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         st.session_state.setdefault(f"{PREFIX}.equalise", EQUALISE.default)
         equalise = st.checkbox("equal gradient evaluations", key=f"{PREFIX}.equalise",
                                help=literal.help_text(EQUALISE.help))
+        match = match_control(optimizers, bool(optimizer_errors))
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
                        int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE),
                        st.session_state.get(SURVIVAL_CHOICE), axis2, values2,
-                       st.session_state.get(CELLS_CHOICE) or CELLS.default), []
+                       st.session_state.get(CELLS_CHOICE) or CELLS.default, match), []
+
+
+def match_control(optimizers: list[tuple[str, dict[str, Any]]], invalid: bool) -> bool:
+    """The toggle "compare at equal step length": on, every optimizer without a buffer also runs at the lr whose
+    early steps are as long as the first buffered optimizer's; disabled, with the reason beside it, when the
+    optimizers shown leave nothing to match."""
+    key = f"{PREFIX}.match"
+    st.session_state.setdefault(key, MATCH.default)
+    problem = "an optimizer's settings are not valid" if invalid else match_unavailable(optimizers)
+    if problem:
+        st.session_state[key] = False
+        st.toggle("compare at equal step length", key=key, disabled=True,
+                  help=literal.help_text(f"Unavailable: {problem}."))
+        literal.caption(f"Equal step lengths are unavailable: {problem}.")
+        return False
+    reference = optimizer_labels(optimizers)[match_reference(optimizers)]
+    targets = ", ".join(optimizer_labels(optimizers)[k] for k in match_targets(optimizers))
+    return bool(st.toggle("compare at equal step length", key=key, help=literal.help_text(
+        f"Also run {targets} at the lr whose mean step over the first {EARLY_WINDOW} steps equals {reference}'s, "
+        "from the same starts: what is left of the difference in escapes is what the buffer adds, not the longer "
+        "steps.")))
 
 
 def second_axis_controls(axis: str, knobs: dict[str, Field], centres: dict[str, Any], landscape: str,
@@ -483,6 +569,9 @@ class EscapeView:
     values2: tuple = (None,)
     lacking2: frozenset[int] = frozenset()  # optimizers without the second knob
     log2: bool = False  # the second axis is logarithmic
+    matched: frozenset[int] = frozenset()  # rows of optimizers run at another's early step length (after the slots)
+    lrs: tuple[float | None, ...] = ()  # optimizer k's own lr (None: it has none, or it is matched)
+    predicted: bool = False  # the table holds the kick law's share out by step 2 (predicted_out_by_2)
 
     @property
     def axis(self) -> str | None:
@@ -575,23 +664,34 @@ class EscapeView:
         """Optimizer k's survival curve at swept value v: its rows of table.survival."""
         return self.curves[v * len(self.labels) + k]
 
+    def lr_used(self, k: int, v: int) -> float | None:
+        """The lr optimizer k ran at in combination v: the matched lr, the swept lr, or its own."""
+        row = self.row(k, v)
+        if k in self.matched:
+            return row["matched_lr"]
+        swept = any(field is not None and field.name == "lr" and k not in lacking
+                    for field, lacking in ((self.knob, self.lacking), (self.knob2, self.lacking2)))
+        return row["lr"] if swept else self.lrs[k]
+
     def png_labels(self) -> dict[str, str]:
         """The PNG's labels, keyed as escape_curve_figure groups the rows (by the table's "optimizer" column)."""
         return {self.row(k, 0)["optimizer"]: label for k, label in enumerate(self.labels)}
 
 
 def cached_sweep(landscape: str, optimizers: tuple[str, ...], axes: tuple[tuple[str, tuple], ...], runs: int,
-                 steps: int, seed: int, basin: str, equalise: bool, max_work: int) -> SweepTable:
+                 steps: int, seed: int, basin: str, equalise: bool, max_work: int, match_step: str | None = None,
+                 predict: bool = False) -> SweepTable:
     """The sweep over `axes` ((name, values) each: none, one, or two for a phase diagram), from the shared cache when
     this exact one has run before (whatever the work limit was then), else checked whole against `max_work` (every
-    combination counted) and run with a progress bar."""
-    key = (landscape, optimizers, axes, runs, steps, seed, basin, equalise)
+    combination counted, the matching too) and run with a progress bar; `match_step` and `predict` as sweep's."""
+    key = (landscape, optimizers, axes, runs, steps, seed, basin, equalise, match_step, predict)
     table = compute.stored("sweeps", key)
     if table is None:
         bar = st.progress(0.0, text="running the sweep…")
         table = sweep(landscape, list(optimizers), {name: list(values) for name, values in axes} or None,
                       runs=runs, steps=steps, seed=seed, basin=basin, equalise_grad_evals=equalise, max_work=max_work,
-                      progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"))
+                      progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"),
+                      match_step=match_step, predict=predict)
         bar.empty()
         compute.store("sweeps", key, table)
     return table
@@ -614,15 +714,48 @@ def row_curves(table: SweepTable) -> tuple[tuple[dict, ...], ...]:
     return tuple(found)
 
 
+def matched_beside_their_cell(table: SweepTable, slots: int, matched: int) -> SweepTable:
+    """The sweep's rows (and survival curves) with each combination's matched rows right after its slots' rows: the
+    sweep puts every matched row last, the view reads combination v's optimizer k at v * (slots + matched) + k."""
+    if not matched:
+        return table
+    cells = len(table.rows) // (slots + matched)
+    order = [i for v in range(cells)
+             for i in [*range(v * slots, (v + 1) * slots), *range(cells * slots + v * matched,
+                                                                  cells * slots + (v + 1) * matched)]]
+    if sorted(order) != list(range(len(table.rows))) or any(
+            bool(table.rows[i]["matched_to"]) != (n % (slots + matched) >= slots) for n, i in enumerate(order)):
+        raise SpecError(f"the sweep's {len(table.rows)} rows are not {cells} combinations of {slots} optimizers and "
+                        f"{matched} matched ones")
+    curves = row_curves(table)
+    survival = SweepTable(table.survival.columns, tuple(point for i in order for point in curves[i]))
+    return SweepTable(table.columns, tuple(table.rows[i] for i in order), survival)
+
+
+def predicts(state: EscapeState) -> bool:
+    """Whether the table gives the kick law's share out by step 2: on two_basin, when an optimizer the law covers
+    is shown (experiments.theory, imported only then: it loads scipy.stats)."""
+    if state.landscape[0] != KICK_LANDSCAPE:
+        return False
+    from experiments.theory import kick_applies
+
+    return any(kick_applies(method) for method in built_optimizers(state.optimizers))
+
+
 def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     """The sweep (cached whole) and how to show it: labels without the swept hyperparameters, the palette's styles,
-    the axes, and the sample the player opens on."""
+    the axes, and the sample the player opens on; with equal step lengths, each matched optimizer after the slots,
+    its label saying whose step it took and its style a shade of its kind's."""
     knob, knob2 = state.knob(), state.knob2()
     values, values2 = tuple(state.value_list()), tuple(state.value_list2())
     specs = tuple(slot_specs(state.optimizers, {}))
     axes = tuple((field.name, given) for field, given in ((knob, values), (knob2, values2)) if field is not None)
+    reference = match_reference(state.optimizers) if state.match else None
+    targets = match_targets(state.optimizers) if reference is not None else []
+    predicted = predicts(state)
     table = cached_sweep(state.landscape_spec, specs, axes, state.runs, state.steps, state.seed, state.basin,
-                         state.equalise, max_work)
+                         state.equalise, max_work, specs[reference] if reference is not None else None, predicted)
+    table = matched_beside_their_cell(table, len(specs), len(targets))
     swept = {field.name for field in (knob, knob2)
              if field is not None and not on_landscape(state.landscape[0], field.name)}
 
@@ -639,12 +772,27 @@ def compute_view(state: EscapeState, max_work: int) -> EscapeView:
 
     labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key not in swept})
                                for name, values_of in state.optimizers])
-    styles = palette.styles_for([name for name, _ in state.optimizers])
-    teaching = default_follow([OPTIMIZERS.build({"name": name, **params}) for name, params in state.optimizers])
-    default = (teaching, telling_value(table, len(specs), teaching))
-    return EscapeView(table, knob, symbol(knob), values, tuple(labels), tuple(styles), lacking(knob),
+    if reference is not None:  # "Adam at Adam+CM's step": the matched optimizer without its lr, the reference's kind
+        kind = state.optimizers[reference][0]
+        whose = display_name(kind) if sum(name == kind for name, _ in state.optimizers) == 1 else labels[reference]
+        unmatched = optimizer_labels([(name, {key: value for key, value in values_of.items()
+                                              if key not in swept and not (k in targets and key == "lr")})
+                                      for k, (name, values_of) in enumerate(state.optimizers)])
+        labels += [f"{unmatched[k]} at {whose}'s step" for k in targets]
+    slots = [*state.optimizers, *(state.optimizers[k] for k in targets)]
+    styles = palette.styles_for([name for name, _ in slots])  # a matched Adam: a shade of Adam's colour
+    teaching = default_follow(built_optimizers(state.optimizers))
+    default = (teaching, telling_value(table, len(labels), teaching))
+    matched = frozenset(range(len(specs), len(labels)))
+    lrs = tuple(None if k in matched else params.get("lr") for k, (_, params) in enumerate(slots))
+
+    def lacking_all(field: Field | None) -> frozenset[int]:  # a matched optimizer follows its own and the reference's
+        own = lacking(field)
+        return own | {len(specs) + m for m, k in enumerate(targets) if k in own and reference in own}
+
+    return EscapeView(table, knob, symbol(knob), values, tuple(labels), tuple(styles), lacking_all(knob),
                       logarithmic(knob, values), default, row_curves(table), knob2, symbol(knob2), values2,
-                      lacking(knob2), logarithmic(knob2, values2))
+                      lacking_all(knob2), logarithmic(knob2, values2), matched, lrs, predicted)
 
 
 def telling_value(table: SweepTable, count: int, k: int) -> int:
@@ -672,6 +820,9 @@ def curve_rows(view: EscapeView) -> list[dict]:
                                      "interval": f"{percent(row['ci_low'])} to {percent(row['ci_high'])}",
                                      "escaped": f"{row['escaped']} of {row['runs']}"
                                                 + (f", {row['diverged']} diverged" if row["diverged"] else "")}
+            if view.predicted:
+                entry |= {"out_by_2_text": percent(row["out_by_2"]),
+                          "kick_text": percent(row["predicted_out_by_2"])}
             if view.knob is not None:
                 entry["value"] = row[view.axis] if view.numeric else view.value_text(row[view.axis])
                 entry["value_text"] = (f"has no {view.symbol}: the same runs at every value" if k in view.lacking
@@ -705,6 +856,9 @@ def escape_spec(view: EscapeView) -> dict:
         tooltip.append({"field": "value_text", "title": view.symbol})
     tooltip += [{"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
                 {"field": "escaped", "title": "escaped"}]
+    if view.predicted:
+        tooltip += [{"field": "out_by_2_text", "title": "out by step 2"},
+                    {"field": "kick_text", "title": "out by step 2 (kick law)"}]
     scale = {"domain": [-0.04, 1.04], "nice": False, "zero": False}  # room for a dot at 0 or 1 and its bar
     rate = {"field": "rate", "type": "quantitative", "scale": scale, "title": "escape rate (95% interval)",
             "axis": {"format": ".0%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}}
@@ -961,6 +1115,9 @@ def people_table(view: EscapeView) -> pd.DataFrame:
                 entry[view.symbol] = "—" if k in view.lacking else view.value_text(row[view.axis])
             if view.knob2 is not None:
                 entry[view.symbol2] = "—" if k in view.lacking2 else view.value_text2(row[view.axis2])
+            if view.matched:
+                lr = view.lr_used(k, v)
+                entry["lr used"] = significant(lr) if lr is not None else "—"
             entry |= {"escape rate": percent(row["escape_rate"]),
                       "95% interval": f"{percent(row['ci_low'])} to {percent(row['ci_high'])}",
                       "escaped": f"{row['escaped']} of {row['runs']}", "diverged": int(row["diverged"])}
@@ -968,7 +1125,10 @@ def people_table(view: EscapeView) -> pd.DataFrame:
                 entry["gradient undefined"] = int(row["undefined"])
             entry |= {"median escape step": significant(row["median_escape_step"]),
                       "mean escape step": significant(row["mean_escape_step"]),
-                      "out by step 2": percent(row["out_by_2"]), "out by step 10": percent(row["out_by_10"])}
+                      "out by step 2": percent(row["out_by_2"])}
+            if view.predicted:
+                entry["out by step 2 (kick law)"] = percent(row["predicted_out_by_2"])
+            entry["out by step 10"] = percent(row["out_by_10"])
             if long_runs:
                 entry["out by step 100"] = percent(row["out_by_100"])
             entry |= {"ended in a flatter basin": percent(row["flatter_fraction"]),
@@ -1190,6 +1350,10 @@ def render(settings: Settings) -> None:
         st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
+    if view.matched:
+        literal.caption(f"A row at another optimizer's step ran at the lr whose mean step over the first "
+                        f"{EARLY_WINDOW} steps equals that optimizer's, from the same starts (lr used): what is left "
+                        "of the difference in escapes is not the longer steps.")
     st.subheader("When runs leave")
     literal.caption("The share of runs still inside their start basin at each step, with its 95% band (Kaplan-Meier: "
                     "a run that diverged leaves the count where it stopped). Membership is checked at steps that "
