@@ -79,7 +79,7 @@ def _sweep_from(args: argparse.Namespace, measure: str) -> SweepTable:
         from export.figures import escape_curve_figure, phase_figure  # matplotlib only when a plot is asked for
 
         if len(axes) == 2:
-            from experiments.theory import kick_boundaries  # scipy.stats and .signal: only for a phase diagram
+            from experiments.theory import kick_boundaries  # scipy.stats (0.4 s): only for a phase diagram
 
             figure = phase_figure(table, *axes, value=args.cells,
                                   boundaries=kick_boundaries(table, *axes, args.basin))

@@ -292,7 +292,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
 
 
 def _kick_applies(optimizer: Optimizer) -> bool:
-    from experiments.theory import kick_applies  # theory imports scipy.stats and .signal (0.4 s): only when asked
+    from experiments.theory import kick_applies  # theory imports scipy.stats (0.4 s): only when asked
 
     return kick_applies(optimizer)
 

@@ -24,8 +24,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.signal import lfilter
 from scipy.special import ndtri
 from scipy.stats import qmc
 
@@ -101,6 +99,8 @@ def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarra
     else:
         direction = _aggregate(mu / (1.0 - b1**t), sums, held_count, params["aggregate"])
     source = {"aggregate": aggregate, "gradient": np.ones(steps), "direction": direction}[params["second_moment"]]
+    from scipy.signal import lfilter  # 0.5 s to import: only where the steps are asked for
+
     nu = lfilter([1.0 - b2], [1.0, -b2], source**2)  # the sum above, as its recursion
     moved = slice(1 if hold else 0, None)  # a held call has mu = a = d = 0 and does not move (nu may be 0)
     kicks = np.zeros(steps)
@@ -349,6 +349,8 @@ def stability_crossings(weights: np.ndarray, b1: float, angles: int = 20001) -> 
     real and positive: the zeros of its imaginary part over theta in (0, pi] (found on a grid of `angles`, then
     by Brent's method; theta = pi, z = -1, is real by itself). Whether the run is unstable just above each one is
     read from the spectral radius at S (1 ± 1e-7)."""
+    from scipy.optimize import brentq  # imported where used: the kick law's callers need none of it
+
     motion = characteristic_polynomial(0.0, weights, b1)
     feedback = characteristic_polynomial(1.0, weights, b1) - motion
 
