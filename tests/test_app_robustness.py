@@ -43,7 +43,7 @@ LINK_KEYS = ["page", "landscape", "optimizer", "starts", "points", "runs", "regi
 
 
 @pytest.mark.parametrize("page", ["explorer", "escape", "basins", "learn"])  # one test per page: spread over cores
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(link=st.dictionaries(st.sampled_from(LINK_KEYS),
                             st.one_of(spec_text(), st.lists(spec_text(), min_size=1, max_size=3)), max_size=6))
 def test_random_links_never_raise(page, link):
