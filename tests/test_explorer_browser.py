@@ -121,6 +121,10 @@ def test_the_first_demo_ends_with_adam_in_the_sharp_basin_and_adam_cm_escaped(br
         page.wait_for_selector(DRAWN, timeout=60_000)
         assert "Adam and Adam+SAM stay there" in page.locator(".cmxp").inner_text()  # the note, beside the map
         page.get_by_role("button", name="last step (End)").click()
+        # the status is redrawn on the next frame: read it once the step read-out says the last step
+        from playwright.sync_api import expect
+
+        expect(page.locator(".cmxp-step")).to_have_text(re.compile(r"^step (\d+) / \1$"), timeout=10_000)
         status = page.locator(".cmxp-status").inner_text()
         adam = next(line for line in status.splitlines() if line.startswith("Adam (lr=0.05)"))
         cm = next(line for line in status.splitlines() if line.startswith("Adam+CM"))
