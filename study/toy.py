@@ -31,6 +31,7 @@ from export.figures import (
 )
 from landscapes import Landscape, build_landscape
 from optimizers import OPTIMIZERS
+from specs import SpecError
 
 STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
 
@@ -350,6 +351,41 @@ def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
     ax.legend(fontsize=7)
 
 
+# Each study by its files' stem, with its share of the whole study's time (for the progress bar).
+STUDY_SHARES = {"a_goldstein_price_trajectories": 0.05, "b_ackley_exploration": 0.05, "c_escape_vs_sharpness": 0.3,
+                "d_sharpness_vs_distance": 0.1, "e_ablations": 0.1, "f_memory_vs_step_length": 0.1,
+                "g_phase_lr_sharpness": 0.1, "h_variants": 0.1, "i_noise": 0.1}
+
+
+def run_study(stem: str, size: StudySize, max_work: int | None = DEFAULT_MAX_WORK,
+              goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None
+              ) -> tuple[Figure, dict[str, SweepTable]]:
+    """One study by its stem (STUDY_SHARES): its figure and its tables by file-name suffix ("" for the main one).
+    `goldstein_price`, when given, is shared by (a) and (d) (its minima cost a moment to find)."""
+    if stem == "a_goldstein_price_trajectories":
+        figure, table = study_trajectories(size, goldstein_price, max_work)
+    elif stem == "b_ackley_exploration":
+        figure, table = study_exploration(size, max_work)
+    elif stem == "c_escape_vs_sharpness":
+        figure, table = study_escape(size, progress, max_work)
+    elif stem == "d_sharpness_vs_distance":
+        figure, table = study_sharpness_distance(size, goldstein_price, max_work)
+    elif stem == "e_ablations":
+        figure, tables = study_ablations(size, max_work)
+        return figure, {f"_{name}": table for name, table in tables.items()}
+    elif stem == "f_memory_vs_step_length":
+        return study_step_length(size, max_work)
+    elif stem == "g_phase_lr_sharpness":
+        figure, table = study_phase(size, max_work)
+    elif stem == "h_variants":
+        return study_variants(size, max_work)
+    elif stem == "i_noise":
+        figure, table = study_noise(size, max_work)
+    else:
+        raise SpecError(f"no study is called {stem[:40]}; the studies are {', '.join(STUDY_SHARES)}")
+    return figure, {"": table}
+
+
 def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
                 max_work: int | None = DEFAULT_MAX_WORK) -> list[Path]:
     """Run the toy study and write (a)-(i) as PNG + CSV into out_dir (created if missing); returns the paths.
@@ -361,8 +397,12 @@ def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[fl
     folder.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda fraction: None)
     written: list[Path] = []
-
-    def save(stem: str, figure: Figure, tables: dict[str, SweepTable]) -> None:
+    report(0.0)
+    goldstein_price = build_landscape("goldstein_price")
+    done = 0.0
+    for stem, share in STUDY_SHARES.items():
+        figure, tables = run_study(stem, size, max_work, goldstein_price,
+                                   lambda fraction, done=done, share=share: report(done + share * fraction))
         path = folder / f"{stem}.png"
         figure.savefig(path, dpi=size.dpi, metadata={"Software": None})
         written.append(path)
@@ -370,33 +410,6 @@ def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[fl
             csv_path = folder / f"{stem}{suffix}.csv"
             csv_path.write_text(table.to_csv(), encoding="utf-8")
             written.append(csv_path)
-
-    report(0.0)
-    goldstein_price = build_landscape("goldstein_price")  # its minima cost a moment: found once for (a) and (d)
-    figure, table = study_trajectories(size, goldstein_price, max_work)
-    save("a_goldstein_price_trajectories", figure, {"": table})
-    report(0.05)
-    figure, table = study_exploration(size, max_work)
-    save("b_ackley_exploration", figure, {"": table})
-    report(0.1)
-    figure, table = study_escape(size, lambda f: report(0.1 + 0.3 * f), max_work)
-    save("c_escape_vs_sharpness", figure, {"": table})
-    figure, table = study_sharpness_distance(size, goldstein_price, max_work)
-    save("d_sharpness_vs_distance", figure, {"": table})
-    report(0.5)
-    figure, tables = study_ablations(size, max_work)
-    save("e_ablations", figure, {f"_{name}": table for name, table in tables.items()})
-    report(0.6)
-    figure, tables = study_step_length(size, max_work)
-    save("f_memory_vs_step_length", figure, tables)
-    report(0.7)
-    figure, table = study_phase(size, max_work)
-    save("g_phase_lr_sharpness", figure, {"": table})
-    report(0.8)
-    figure, tables = study_variants(size, max_work)
-    save("h_variants", figure, tables)
-    report(0.9)
-    figure, table = study_noise(size, max_work)
-    save("i_noise", figure, {"": table})
-    report(1.0)
+        done += share
+        report(min(done, 1.0))
     return written
