@@ -116,7 +116,8 @@ def test_changing_an_optimizer_redraws_the_player_with_its_label(browser, server
 def test_the_first_demo_ends_with_adam_in_the_sharp_basin_and_adam_cm_escaped(browser, server):
     page = open_page(browser, f"{server}/?page=learn")
     try:
-        page.get_by_role("button", name="Open in the Explorer").first.click()
+        # the sharp-basin demo's own button (by its widget key), not whichever button comes first in the page
+        page.locator(".st-key-learn-demo-sharp-basin").get_by_role("button", name="Open in the Explorer").click()
         wait_for_query(page, lambda q: "depth=0.5" in q.get("landscape", [""])[0])
         page.wait_for_selector(DRAWN, timeout=60_000)
         assert "Adam and Adam+SAM stay there" in page.locator(".cmxp").inner_text()  # the note, beside the map
