@@ -54,6 +54,16 @@ class UrlReader:
             self._refuse(key, text, str(error), field.format(field.default))
             return field.default
 
+    def parsed(self, key: str, field: Field, parse: Callable[[str], Any], instead: str) -> Any:
+        """The text of `key` (checked by `field`) read by `parse`, or None with a notice ending in `instead` (what
+        the page does without it) when `parse` refuses it."""
+        text = self.field(key, field)
+        try:
+            return parse(text)
+        except SpecError as error:
+            self.notices.append(f"The link's {key}={_shorten(text)!r} was not used: {error}. {instead}")
+            return None
+
     def choice(self, key: str, choices: Sequence[str], default: str) -> str:
         return self.field(key, Field(key, "choice", default, key, choices=tuple(choices)))
 

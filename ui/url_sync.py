@@ -54,6 +54,13 @@ def write_link(params: Mapping[str, str | Sequence[str]]) -> None:
             literal.warning(notice, icon=":material/link_off:")
 
 
+def follow_choice(params: Mapping[str, str | Sequence[str]]) -> None:
+    """In a fragment: make the URL say `params` when a choice made there since the page's run changed them (an
+    unchanged link is left alone, so the run's notices are not shown twice)."""
+    if query_string(params) != query_string(current_params()):
+        write_link(params)
+
+
 def copy_link_control(params: Mapping[str, str | Sequence[str]]) -> None:
     """The link to this exact view, in a code box with a copy button."""
     base = (st.context.url or "").split("?")[0] if hasattr(st, "context") else ""

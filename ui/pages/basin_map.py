@@ -238,8 +238,7 @@ def marked(state: MapState) -> MapState:
 def links(state: MapState, view: MapView) -> None:
     """The link of what is shown and the PNG: a fragment, rerun with the maps' when the switch changes."""
     params = marked(state).params()
-    if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a switch since the run
-        url_sync.write_link(params)
+    url_sync.follow_choice(params)
     with st.container(horizontal=True, gap="small"):
         url_sync.copy_link_control(params)
         st.download_button("figure PNG", lambda: maps_png(view), "basin-maps.png", "image/png",

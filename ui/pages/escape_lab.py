@@ -270,20 +270,9 @@ def read_state(reader: UrlReader) -> EscapeState:
                 reader.notices.append(f"The link's values={values!r} were not used: {error}. Using {fallback}.")
             values = fallback
     axis2, values2 = read_second_axis(reader, axis, knobs, current_values(landscape, optimizers))
-    sample_text = reader.field("sample", SAMPLE)
-    try:
-        sample = parse_sample(sample_text)
-    except SpecError as error:
-        reader.notices.append(f"The link's sample={sample_text!r} was not used: {error}. The player shows the "
-                              "default configuration.")
-        sample = None
-    survival_text = reader.field("survival", SURVIVAL)
-    try:
-        survival = parse_index(survival_text, "survival")
-    except SpecError as error:
-        reader.notices.append(f"The link's survival={survival_text!r} was not used: {error}. The survival curves "
-                              "show the default value.")
-        survival = None
+    sample = reader.parsed("sample", SAMPLE, parse_sample, "The player shows the default configuration.")
+    survival = reader.parsed("survival", SURVIVAL, lambda text: parse_index(text, "survival"),
+                             "The survival curves show the default value.")
     return EscapeState(landscape, basin, tuple(optimizers), axis, values or "", reader.field("runs", RUNS),
                        reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE),
                        sample, survival, axis2, values2, reader.field("cells", CELLS), read_match(reader, optimizers))
@@ -1311,8 +1300,7 @@ def links(state: EscapeState, view: EscapeView) -> None:
     measure = st.session_state.get(CELLS_CHOICE) or CELLS.default
     params = replace(state, sample=st.session_state.get(CHOICE), survival=st.session_state.get(SURVIVAL_CHOICE),
                      cells=measure).params()
-    if url_sync.query_string(params) != url_sync.query_string(url_sync.current_params()):  # a choice since the run
-        url_sync.write_link(params)
+    url_sync.follow_choice(params)
     with st.container(horizontal=True, gap="small"):
         url_sync.copy_link_control(params)
         st.download_button("table CSV", lambda: labelled_csv(view), "escape-rates.csv", "text/csv",

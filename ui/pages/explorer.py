@@ -137,13 +137,7 @@ def read_state(reader: UrlReader) -> ExplorerState:
     optimizers = reader.specs("optimizer", OPTIMIZERS, list(defaults["optimizer"]))
     shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
     within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
-    follow_text = reader.field("follow", FOLLOW)
-    try:
-        follow = parse_follow(follow_text)
-    except SpecError as error:
-        reader.notices.append(f"The link's follow={follow_text!r} was not used: {error}. The overlays follow the "
-                              "default run.")
-        follow = None
+    follow = reader.parsed("follow", FOLLOW, parse_follow, "The overlays follow the default run.")
     return ExplorerState(landscape, tuple(optimizers), reader.field("starts", START_MODE),
                          reader.points("points", ((0.0, 0.0),), within), reader.field("runs", RUNS),
                          reader.box("region", within), reader.field("steps", STEPS), shared,
