@@ -8,8 +8,10 @@ from typing import Any
 import streamlit as st
 
 from landscapes import LANDSCAPES
+from specs import Field
 from ui import literal
 from ui.schema_widgets import entry_controls, put_values
+from ui.session_values import held
 
 FIXED = {"dim": 2}  # the pages draw the plane
 
@@ -21,10 +23,9 @@ def put_landscape(prefix: str, name: str, values: Mapping[str, Any]) -> None:
 
 def landscape_controls(prefix: str, default: str) -> tuple[tuple[str, dict[str, Any]], list[str]]:
     """Draw the landscape choice and its parameters; return ((name, values), error sentences)."""
-    names = LANDSCAPES.names()
-    if st.session_state.get(f"{prefix}.landscape") not in names:
-        st.session_state[f"{prefix}.landscape"] = LANDSCAPES.resolve(default)[0]
-    name = st.selectbox("landscape", names, key=f"{prefix}.landscape", label_visibility="collapsed",
+    held(f"{prefix}.landscape", Field("landscape", "choice", LANDSCAPES.resolve(default)[0], "the surface",
+                                      choices=tuple(LANDSCAPES.names())))
+    name = st.selectbox("landscape", LANDSCAPES.names(), key=f"{prefix}.landscape", label_visibility="collapsed",
                         help="the surface the optimizers descend")
     entry = LANDSCAPES.entry(name)
     literal.caption(entry.help)

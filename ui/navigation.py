@@ -11,6 +11,7 @@ import streamlit as st
 
 from specs import Field
 from ui import literal
+from ui.session_values import held
 from ui.url_state import UrlReader
 from ui.url_sync import current_params
 
@@ -31,6 +32,8 @@ def _switch(pages: dict[str, tuple[str, ModuleType]]) -> None:
     if old in pages:
         remembered[old] = params
     new = st.session_state[_PAGE_KEY]
+    if new not in pages:  # not a page: chosen_page drops it with a notice, and the link stays
+        return
     st.query_params.from_dict({**remembered.get(new, {}), "page": new})
 
 
@@ -48,6 +51,7 @@ def chosen_page(pages: dict[str, tuple[str, ModuleType]]) -> ModuleType:
         st.session_state[_PAGE_KEY] = reader.field("page", field)
         if reader.notices:
             st.session_state["_nav.notices"] = reader.notices
+    held(_PAGE_KEY, field, "page")
     st.sidebar.radio("page", field.choices, key=_PAGE_KEY, format_func=lambda name: pages[name][0],
                      label_visibility="collapsed", on_change=_switch, args=(pages,))
     for notice in st.session_state.pop("_nav.notices", []):

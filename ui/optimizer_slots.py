@@ -12,10 +12,21 @@ from typing import Any
 import streamlit as st
 
 from optimizers import OPTIMIZERS
+from specs import Field, SpecError
 from specs.language import Entry
 from ui import literal
 from ui.schema_widgets import entry_controls, field_key, put_values
+from ui.session_values import held, held_by
 from ui.url_state import MAX_SPECS, spec_text
+
+
+def slot_list(value: Any) -> list[int]:
+    """The kept list of slot numbers: 1 to MAX_SPECS distinct small non-negative integers (SpecError otherwise)."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SPECS:
+        raise SpecError(f"the optimizers must be 1 to {MAX_SPECS} slots")
+    if not all(type(slot) is int and 0 <= slot < 10_000 for slot in value) or len(set(value)) != len(value):
+        raise SpecError("each optimizer slot must be a distinct whole number")
+    return value
 
 
 def _slots_key(prefix: str) -> str:
@@ -42,7 +53,7 @@ def _carry_over(prefix: str, slot: int, previous: dict[str, str]) -> None:
     """After a slot's optimizer changes, give the new one the values of the fields it shares with the old one."""
     old = previous.get(str(slot))
     new = st.session_state[_name_key(prefix, slot)]
-    if old is None or old == new:
+    if old not in OPTIMIZERS or new not in OPTIMIZERS or old == new:  # a name the page cannot use is dropped later
         return
     shared = {}
     for field in OPTIMIZERS.entry(old).fields:
@@ -85,12 +96,12 @@ def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
     names = OPTIMIZERS.names()
     chosen: list[tuple[str, dict[str, Any]]] = []
     errors: list[str] = []
-    slots = st.session_state[_slots_key(prefix)]
+    slots = held_by(_slots_key(prefix), slot_list, [0], "optimizer list", "one optimizer")
+    name_field = Field("optimizer", "choice", default, "the optimizer", choices=tuple(names))
     previous = {str(s): st.session_state.get(_name_key(prefix, s)) for s in slots}
     for number, slot in enumerate(slots, start=1):
         name_key = _name_key(prefix, slot)
-        if st.session_state.get(name_key) not in names:
-            st.session_state[name_key] = default
+        held(name_key, name_field, f"optimizer {number}")
         head, tail = st.columns([5, 1], vertical_alignment="bottom")
         with head:
             name = st.selectbox(f"optimizer {number}", names, key=name_key, on_change=_carry_over,

@@ -17,6 +17,7 @@ import streamlit as st
 from specs import Field, SpecError
 from specs.language import Entry
 from ui import literal
+from ui.session_values import held
 
 EXACT_FORMAT = "%.12g"  # number boxes show what is used (to 12 digits), not a 6-digit rounding
 
@@ -66,9 +67,12 @@ def put_values(prefix: str, fields: Iterable[Field], values: Mapping[str, Any]) 
             st.session_state[_scale_key(prefix, field)] = float(value)
 
 
-def _ensure(prefix: str, field: Field) -> None:
-    if field_key(prefix, field) not in st.session_state:
-        put_values(prefix, [field], {field.name: field.default})
+def _hold(prefix: str, field: Field) -> None:
+    """Check what `field`'s controls keep (ui.session_values) before they are drawn; a log slider's position must be
+    a number too (its stops are built around it), else it follows the number box."""
+    value = held(field_key(prefix, field), field)
+    if field.kind == "float" and field.log:
+        held(_scale_key(prefix, field), field, f"{field.name} slider", default=value)
 
 
 def _sync_number_from_scale(prefix: str, field: Field) -> None:
@@ -129,7 +133,7 @@ def entry_controls(entry: Entry, prefix: str, hidden: Iterable[str] = ()) -> tup
     for field in entry.fields:
         if field.name in hidden:
             continue
-        _ensure(prefix, field)
+        _hold(prefix, field)
         raw = _field_widget(prefix, field, field.name)
         try:
             values[field.name] = field.check(raw)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from experiments.work import DEFAULT_MAX_WORK, MAX_WORK
-from specs import SpecError
+from specs import Field, SpecError
+from ui.session_values import held
 
 SESSION_DEFAULT_WORK = DEFAULT_MAX_WORK  # about 3 s of work at the measured 30 ns a run-step (experiments.work)
 
@@ -34,9 +35,11 @@ def server_ceiling() -> int:
 def settings_controls() -> Settings:
     ceiling = server_ceiling()
     with st.sidebar.expander("Settings", icon=":material/settings:"):
+        field = Field("work limit", "int", min(SESSION_DEFAULT_WORK, ceiling), "run-steps per request", low=1,
+                      high=ceiling)
+        held("settings.max_work", field)
         max_work = st.number_input(
-            "work limit per request", min_value=1, max_value=ceiling, value=min(SESSION_DEFAULT_WORK, ceiling),
-            step=1_000_000, key="settings.max_work",
+            "work limit per request", min_value=1, max_value=ceiling, step=1_000_000, key="settings.max_work",
             help="runs × steps × gradient evaluations per step that one change may start (SAM counts 2); "
                  f"this server allows at most {ceiling:,}")
     return Settings(int(max_work))

@@ -51,15 +51,17 @@ class UrlReader:
         try:
             return field.check(text)
         except SpecError as error:
-            self._refuse(key, text, str(error), field.format(field.default))
+            self._refuse(key, text, str(error), field.format(field.default) or "nothing")
             return field.default
 
     def parsed(self, key: str, field: Field, parse: Callable[[str], Any], instead: str) -> Any:
         """The text of `key` (checked by `field`) read by `parse`, or None with a notice ending in `instead` (what
-        the page does without it) when `parse` refuses it."""
-        text = self.field(key, field)
+        the page does without it) when either refuses it."""
+        text = self.raw(key)
+        if text is None:
+            return parse(field.default)
         try:
-            return parse(text)
+            return parse(field.check(text))
         except SpecError as error:
             self.notices.append(f"The link's {key}={_shorten(text)!r} was not used: {error}. {instead}")
             return None
@@ -142,6 +144,16 @@ class UrlReader:
         except SpecError as error:
             self._refuse(key, text, str(error), "the whole domain")
             return None
+
+
+def parse_pair(text: str, key: str, meaning: str) -> tuple[int, int] | None:
+    """'k,r' -> (k, r), two small non-negative integers (`meaning` names them); '' -> None; SpecError otherwise."""
+    if not text:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+        raise SpecError(f"{key} must be two whole numbers: {meaning} (got {_shorten(text)!r})")
+    return int(parts[0]), int(parts[1])
 
 
 def _numbers(text: str, what: str) -> list[float]:

@@ -27,6 +27,7 @@ from specs import Field
 from ui import compute, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
+from ui.session_values import held
 from ui.settings import Settings
 from ui.url_state import UrlReader, spec_text
 
@@ -92,13 +93,13 @@ def controls() -> tuple[MapState | None, list[str]]:
         st.subheader("Grid")
         numbers = {}
         for field, label in ((GRID, "grid points per axis"), (STEPS, "steps")):
-            st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
+            held(f"{PREFIX}.{field.name}", field, label)
             numbers[field.name] = st.number_input(label, min_value=int(field.low), max_value=int(field.high),
                                                   key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
+        left = held(f"{PREFIX}.left", LEFT, "mark the starts carried out")
     if errors:
         return None, errors
-    return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"]),
-                    bool(st.session_state.get(f"{PREFIX}.left", LEFT.default))), []
+    return MapState(landscape, tuple(optimizers), int(numbers["resolution"]), int(numbers["steps"]), left), []
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def render(settings: Settings) -> None:
 
 def marked(state: MapState) -> MapState:
     """The state with the switch as it is now (it may have changed in the maps' fragment since the full run)."""
-    return replace(state, left=bool(st.session_state.get(f"{PREFIX}.left", LEFT.default)))
+    return replace(state, left=held(f"{PREFIX}.left", LEFT, "mark the starts carried out"))
 
 
 @st.fragment(key=LINKS_PART)

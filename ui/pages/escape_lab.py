@@ -42,8 +42,9 @@ from ui import compute, drawing, literal, url_sync
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.player_component import player
+from ui.session_values import held, held_by, labelled_selectbox, optional_index, optional_pair
 from ui.settings import Settings
-from ui.url_state import UrlReader, spec_text
+from ui.url_state import UrlReader, parse_pair, spec_text
 
 PREFIX = "es"
 PAGE = "escape"
@@ -66,6 +67,7 @@ MATCH = Field("match", "bool", False, "also run every optimizer without a memory
               f"over the first {EARLY_WINDOW} steps equals the first buffered optimizer's")
 KICK_LANDSCAPE = "two_basin"  # where the table gives the kick law's share out by step 2 beside the measured one
 SAMPLE = Field("sample", "text", "", "the configuration the player shows: optimizer k at value v", max_length=20)
+VALUES = Field("values", "text", "", "the swept values", max_length=2000)
 SURVIVAL = Field("survival", "text", "", "the swept value whose survival curves are shown: its index", max_length=20)
 CHOICE = f"{PREFIX}.sample.choice"  # the configuration chosen for the player (None: the view's default)
 SURVIVAL_CHOICE = f"{PREFIX}.survival.choice"  # the swept value whose survival curves are shown (None: the default)
@@ -160,13 +162,7 @@ def parse_values(field: Field, text: str) -> list:
 
 
 def parse_sample(text: str) -> tuple[int, int] | None:
-    """'k,v' -> (k, v), two small non-negative integers; '' -> None; SpecError otherwise."""
-    if not text:
-        return None
-    parts = [part.strip() for part in text.split(",")]
-    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
-        raise SpecError(f"sample must be two whole numbers k,v: the optimizer and the value (got {text!r})")
-    return int(parts[0]), int(parts[1])
+    return parse_pair(text, "sample", "the optimizer and the value, k,v")
 
 
 def parse_index(text: str, name: str) -> int | None:
@@ -441,15 +437,16 @@ def controls() -> tuple[EscapeState | None, list[str]]:
             except SpecError as error:  # a formula that does not parse: said beside the formula
                 errors.append(str(error))
                 literal.error(error)
-        basin = st.session_state.get(f"{PREFIX}.basin", BASIN.default)
+        basin = held(f"{PREFIX}.basin", BASIN, "start in basin")
         if surface is not None and not surface.minima:
             errors.append("this landscape has no known minima to start in")
             literal.error("This landscape has no known minima to start in.")
         choices = basin_choices(surface) if surface is not None and surface.minima else [basin]
-        if basin not in choices:
-            st.session_state[f"{PREFIX}.basin"] = "sharp" if "sharp" in choices else "sharpest"
-        basin = st.selectbox("start in basin", choices, key=f"{PREFIX}.basin",
-                             format_func=lambda c: basin_label(surface, c), disabled=len(choices) == 1)
+        default_basin = "sharp" if "sharp" in choices else "sharpest" if "sharpest" in choices else basin
+        if basin not in choices:  # another landscape's basin: its own default, as a link's
+            st.session_state[f"{PREFIX}.basin"] = default_basin
+        basin = labelled_selectbox("start in basin", choices, f"{PREFIX}.basin", lambda c: basin_label(surface, c),
+                                   default_basin, "start in basin", disabled=len(choices) == 1)
         st.subheader("Optimizers")
         optimizers, optimizer_errors = slot_controls(PREFIX)
         errors += optimizer_errors
@@ -457,15 +454,16 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         knobs = sweepable_fields(landscape[0], [name for name, _ in optimizers])
         centres = current_values(landscape, optimizers)
         axes = [NO_AXIS, *knobs]
-        if st.session_state.get(f"{PREFIX}.axis") not in axes:
-            st.session_state[f"{PREFIX}.axis"] = "sharpness" if "sharpness" in knobs else NO_AXIS
+        default_axis = "sharpness" if "sharpness" in knobs else NO_AXIS
+        if held(f"{PREFIX}.axis", AXIS, "sweep axis") not in axes:  # a knob of another landscape or optimizer
+            st.session_state[f"{PREFIX}.axis"] = default_axis
             _reset_values(knobs, centres)
-        axis = st.selectbox("sweep axis", axes, key=f"{PREFIX}.axis", on_change=_reset_values, args=(knobs, centres),
-                            format_func=lambda a: axis_label(landscape[0], a),
-                            help="a landscape parameter or an optimizer hyperparameter")
+        axis = labelled_selectbox("sweep axis", axes, f"{PREFIX}.axis", lambda a: axis_label(landscape[0], a),
+                                  default_axis, "sweep axis", on_change=_reset_values, args=(knobs, centres),
+                                  help="a landscape parameter or an optimizer hyperparameter")
         values = ""
         if axis != NO_AXIS:
-            if not st.session_state.get(f"{PREFIX}.values"):
+            if not held(f"{PREFIX}.values", VALUES, f"{axis} values"):
                 _reset_values(knobs, centres)
             values = st.text_input(f"{axis} values", key=f"{PREFIX}.values", help=literal.help_text(knobs[axis].help))
             try:
@@ -476,19 +474,20 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         axis2, values2 = second_axis_controls(axis, knobs, centres, landscape[0], errors)
         numbers = {}
         for field, label in ((RUNS, "runs per configuration"), (STEPS, "steps"), (SEED, "seed")):
-            st.session_state.setdefault(f"{PREFIX}.{field.name}", field.default)
+            held(f"{PREFIX}.{field.name}", field, label)
             numbers[field.name] = st.number_input(label, min_value=int(field.low), max_value=int(field.high),
                                                   key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help))
-        st.session_state.setdefault(f"{PREFIX}.equalise", EQUALISE.default)
+        held(f"{PREFIX}.equalise", EQUALISE, "equal gradient evaluations")
         equalise = st.checkbox("equal gradient evaluations", key=f"{PREFIX}.equalise",
                                help=literal.help_text(EQUALISE.help))
         match = match_control(optimizers, bool(optimizer_errors))
+        sample = held_by(CHOICE, optional_pair, None, "configuration", "the default configuration")
+        survival = held_by(SURVIVAL_CHOICE, optional_index, None, "survival curves at", "the default value")
+        cells = held(CELLS_CHOICE, CELLS, "cells show")
     if errors:
         return None, errors
     return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
-                       int(numbers["seed"]), bool(equalise), st.session_state.get(CHOICE),
-                       st.session_state.get(SURVIVAL_CHOICE), axis2, values2,
-                       st.session_state.get(CELLS_CHOICE) or CELLS.default, match), []
+                       int(numbers["seed"]), bool(equalise), sample, survival, axis2, values2, cells, match), []
 
 
 def match_control(optimizers: list[tuple[str, dict[str, Any]]], invalid: bool) -> bool:
@@ -496,7 +495,7 @@ def match_control(optimizers: list[tuple[str, dict[str, Any]]], invalid: bool) -
     early steps are as long as the first buffered optimizer's; disabled, with the reason beside it, when the
     optimizers shown leave nothing to match."""
     key = f"{PREFIX}.match"
-    st.session_state.setdefault(key, MATCH.default)
+    held(key, MATCH, "compare at equal step length")
     problem = "an optimizer's settings are not valid" if invalid else match_unavailable(optimizers)
     if problem:
         st.session_state[key] = False
@@ -518,15 +517,15 @@ def second_axis_controls(axis: str, knobs: dict[str, Field], centres: dict[str, 
     if axis == NO_AXIS:
         return NO_AXIS, ""
     axes = [NO_AXIS, *(name for name in knobs if name != axis)]
-    if st.session_state.get(f"{PREFIX}.axis2") not in axes:  # the first axis took it, or another landscape's knob
-        st.session_state[f"{PREFIX}.axis2"] = NO_AXIS
-    axis2 = st.selectbox("second axis (phase diagram)", axes, key=f"{PREFIX}.axis2", on_change=_reset_values,
-                         args=(knobs, centres, "2"),
-                         format_func=lambda a: "none: one axis" if a == NO_AXIS else axis_label(landscape, a),
-                         help="sweep a second knob too: every combination runs, shown as a heatmap per optimizer")
+    if held(f"{PREFIX}.axis2", AXIS, "second axis", NO_AXIS) not in axes:  # the first axis took it, or another
+        st.session_state[f"{PREFIX}.axis2"] = NO_AXIS                      # landscape's knob
+    axis2 = labelled_selectbox("second axis (phase diagram)", axes, f"{PREFIX}.axis2",
+                               lambda a: "none: one axis" if a == NO_AXIS else axis_label(landscape, a), NO_AXIS,
+                               "second axis", on_change=_reset_values, args=(knobs, centres, "2"),
+                               help="sweep a second knob too: every combination runs, shown as a heatmap per optimizer")
     if axis2 == NO_AXIS:
         return NO_AXIS, ""
-    if not st.session_state.get(f"{PREFIX}.values2"):
+    if not held(f"{PREFIX}.values2", VALUES, f"{axis2} values"):
         _reset_values(knobs, centres, "2")
     values2 = st.text_input(f"{axis2} values", key=f"{PREFIX}.values2", help=literal.help_text(knobs[axis2].help))
     try:
@@ -623,12 +622,15 @@ class EscapeView:
                 and (self.indices(v)[1] == 0 or k not in self.lacking2)]
 
     def shown_sample(self, chosen: tuple[int, int] | None) -> tuple[int, int]:
-        """The configuration the player shows: the chosen one (within this sweep), else the default."""
-        k, v = chosen if chosen is not None else self.default_sample
-        k = min(k, len(self.labels) - 1)
-        i, j = self.indices(min(v, self.cell_count - 1))
+        """The configuration the player shows: the chosen one when this sweep ran it, else the default (never a
+        neighbour of it)."""
+        k, v = chosen if self.has_sample(chosen) else self.default_sample
+        i, j = self.indices(v)
         i, j = (0 if k in self.lacking else i), (0 if k in self.lacking2 else j)
         return k, i * len(self.values2) + j
+
+    def has_sample(self, chosen: tuple[int, int] | None) -> bool:
+        return chosen is not None and chosen[0] < len(self.labels) and chosen[1] < self.cell_count
 
     @property
     def cell_count(self) -> int:
@@ -645,9 +647,9 @@ class EscapeView:
         return ", ".join(parts)
 
     def shown_cell(self, chosen: int | None) -> int:
-        """The swept value whose survival curves are shown: the chosen one (within this sweep), else the player's
+        """The swept value whose survival curves are shown: the chosen one when this sweep ran it, else the player's
         default configuration's."""
-        return min(chosen, self.cell_count - 1) if chosen is not None else self.default_sample[1]
+        return chosen if chosen is not None and chosen < self.cell_count else self.default_sample[1]
 
     def curve(self, k: int, v: int) -> tuple[dict, ...]:
         """Optimizer k's survival curve at swept value v: its rows of table.survival."""
@@ -1222,12 +1224,15 @@ def sample_player(state: EscapeState, view: EscapeView, max_work: int) -> None:
     """One configuration's first runs in the trajectory player: its own fragment, so choosing another configuration
     reruns only this part and the link (the sweep is not touched)."""
     key = f"{PREFIX}.sample"
-    shown = view.shown_sample(st.session_state.get(CHOICE))
-    if st.session_state.get(key) != shown:
-        st.session_state[key] = shown
-    chosen = st.selectbox("configuration", view.samples(), key=key, format_func=view.sample_label,
-                          on_change=_choose_sample,
-                          help="the optimizer and swept value whose first runs the player shows")
+    choice = st.session_state.get(CHOICE)  # checked by controls()
+    shown = view.shown_sample(choice)
+    if choice is not None and not view.has_sample(choice):
+        literal.warning(f"The player shows the default configuration: optimizer {choice[0] + 1} at value "
+                        f"{choice[1] + 1} is not in this sweep.")
+    st.session_state[key] = shown
+    chosen = labelled_selectbox("configuration", view.samples(), key, view.sample_label, shown, "configuration",
+                                on_change=_choose_sample,
+                                help="the optimizer and swept value whose first runs the player shows")
     try:
         payload = sample_payload(state, view, chosen, max_work)
     except SpecError as error:
@@ -1247,13 +1252,15 @@ def survival_plot(view: EscapeView) -> None:
     """The survival curves at one swept value, chosen beside them: its own fragment, so choosing another value
     reruns only this part and the link."""
     key = f"{PREFIX}.survival"
-    shown = view.shown_cell(st.session_state.get(SURVIVAL_CHOICE))
+    choice = st.session_state.get(SURVIVAL_CHOICE)  # checked by controls()
+    shown = view.shown_cell(choice)
+    if choice is not None and choice != shown:
+        literal.warning(f"The survival curves show the default value: value {choice + 1} is not in this sweep.")
     if view.cell_count > 1:
-        if st.session_state.get(key) != shown:
-            st.session_state[key] = shown
-        shown = st.selectbox("survival curves at", list(range(view.cell_count)), key=key,
-                             format_func=view.cell_label, on_change=_choose_survival,
-                             help="the swept value whose runs' escape times the plot shows")
+        st.session_state[key] = shown
+        shown = labelled_selectbox("survival curves at", list(range(view.cell_count)), key, view.cell_label, shown,
+                                   "survival curves at", on_change=_choose_survival,
+                                   help="the swept value whose runs' escape times the plot shows")
     st.vega_lite_chart(survival_spec(view, shown), key=f"{PREFIX}.survival_curve", width="stretch")
 
 
@@ -1269,8 +1276,7 @@ def phase_diagram(state: EscapeState, view: EscapeView) -> None:
     this part and the link."""
     key = f"{PREFIX}.cells"
     shown = st.session_state.get(CELLS_CHOICE) or CELLS.default
-    if st.session_state.get(key) != shown:
-        st.session_state[key] = shown
+    st.session_state[key] = shown
     measure = st.selectbox("cells show", list(CELL_MEASURES), key=key, format_func=CELL_MEASURES.get,
                            on_change=_choose_measure,
                            help="the escape rate, or when runs left: the median escape step (the first checked step "
