@@ -75,12 +75,53 @@ def test_the_explorer_plays_in_the_browser_and_only_a_click_goes_back_to_the_ser
         box = page.locator(".cmxp-canvas").bounding_box()
         x0, x1, y0, y1 = map(float, page.locator(".cmxp").get_attribute("data-view").split(","))
         page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + 0.4 * box["height"])
-        wait_for_query(page, lambda q: q.get("starts") == ["points"])
+        wait_for_query(page, lambda q: "added" in q)
         page.wait_for_selector(IDLE, timeout=60_000)
+        assert query(page)["starts"] == ["preset"]  # the click adds to the demo's starts, never replaces them
         pixel = (x1 - x0) / box["width"]
-        x, y = map(float, query(page)["points"][0].split(";")[-1].split(","))
+        x, y = map(float, query(page)["added"][0].split(","))
         assert abs(x - (x0 + 0.3 * (x1 - x0))) <= pixel and abs(y - (y1 - 0.4 * (y1 - y0))) <= pixel
         assert page.evaluate("window.__cmxRuns") >= 1
+        page.wait_for_selector(".cmxp-status:has-text('4 runs')")
+        assert "1 start added" in page.locator(".cmxp-note").inner_text()
+        assert page.locator(".cmxp-title").inner_text() == "Goldstein-Price, the lecture demo"  # the demo stays
+    finally:
+        page.close()
+
+
+def test_added_starts_are_undone_by_the_button_and_by_backspace(browser, server):
+    page = open_page(browser, f"{server}/?page=explorer&added=0.5,0.5;-0.5,0.5")
+    try:
+        page.wait_for_selector(".cmxp-status:has-text('5 runs')", timeout=60_000)
+        page.get_by_role("button", name="undo the last added start (2 added)").click()
+        wait_for_query(page, lambda q: q.get("added") == ["0.5,0.5"])
+        page.wait_for_selector(".cmxp-status:has-text('4 runs')", timeout=60_000)
+        page.locator(".cmxp-note").click()  # a click on the player's text gives it the keys
+        page.keyboard.press("Backspace")
+        wait_for_query(page, lambda q: "added" not in q)
+        page.wait_for_selector(".cmxp-status:has-text('3 runs')", timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
+
+
+def test_a_click_on_the_players_text_gives_it_the_keys_and_space_never_scrolls(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 600})  # short: the page can scroll
+    try:
+        page.goto(f"{server}/?page=explorer")
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.locator(".cmxp-markers").click()
+        assert page.locator(".cmxp").evaluate("node => node.matches(':focus-within')")
+        ring = page.locator(".cmxp").evaluate("node => getComputedStyle(node).boxShadow")
+        assert ring not in ("", "none")  # a visible ring says the player has the keys
+        scrolled = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop")
+        page.keyboard.press("Space")
+        page.wait_for_selector(".cmxp[data-playing='true']", timeout=5_000)
+        page.keyboard.press("Space")
+        page.wait_for_selector(".cmxp[data-playing='false']", timeout=5_000)
+        assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == scrolled
+        assert "Space play/pause" in page.locator(".cmxp-hint").inner_text()
     finally:
         page.close()
 

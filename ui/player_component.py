@@ -1,5 +1,5 @@
 """The trajectory player as a Streamlit component (st.components.v2): player.js draws and plays in the browser, and
-only a click on the map or a missing picture comes back to Python.
+only a click on the map, Backspace (undo the last added start) or a missing picture comes back to Python.
 
 Streamlit calls the component's JavaScript again, with the same element, whenever the payload changes (and not when
 it is unchanged), so the player keeps its step, view and play state across reruns. The landscape's picture is sent
@@ -76,17 +76,21 @@ def valid_click(value: Any, box: list[float]) -> tuple[float, float] | None:
 
 
 def player(payload: Mapping[str, Any], key: str = "player",
-           on_click: Callable[[float, float], None] | None = None) -> PlayerEvents:
+           on_click: Callable[[float, float], None] | None = None,
+           on_undo: Callable[[], None] | None = None) -> PlayerEvents:
     """Show the payload (from export.player.build_payload, with its picture) in the player. `on_click(x, y)`, if
-    given, is called with a valid click before the rerun it causes."""
+    given, is called with a valid click before the rerun it causes; `on_undo()` when Backspace is pressed on the
+    player (it offers undo only when given one)."""
     sent = st.session_state.setdefault(SENT_IMAGES, {}).setdefault(key, set())
     image_key = payload["landscape"].get("image_key")
     has_image = payload["landscape"].get("image") is not None
     send_image = has_image and image_key not in sent
     data = dict(payload) if send_image else without_image(payload)
     clicked = _noop if on_click is None else partial(_clicked, key, list(payload["landscape"]["box"]), on_click)
+    data["can_undo"] = on_undo is not None
     result = _component()(key=key, data=data, on_click_change=clicked,
-                          on_need_image_change=partial(_forget_images, key))
+                          on_need_image_change=partial(_forget_images, key),
+                          on_undo_change=_noop if on_undo is None else on_undo)
     if send_image:
         sent.add(image_key)
     click = valid_click(result.click, payload["landscape"]["box"])

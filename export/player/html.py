@@ -30,7 +30,7 @@ def player_markup(payload: Mapping[str, Any], root_id: str) -> str:
     """The root element, the payload and the module that mounts the player on them (ids unique per instance)."""
     data_id = f"{root_id}-data"
     boot = (f"\nmountPlayer(document.getElementById({root_id!r}), "
-            f"JSON.parse(document.getElementById({data_id!r}).textContent));\n")
+            f"document.getElementById({data_id!r}).textContent);\n")  # the player parses it and says if it cannot
     return (f'<div class="cmxp-host" id="{root_id}">'
             "<noscript>The trajectory player needs JavaScript.</noscript></div>\n"
             f'<script type="application/json" id="{data_id}">{script_json(payload)}</script>\n'

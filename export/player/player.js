@@ -14,7 +14,10 @@
  *   overlays:  {series, run, capacity C, gradient_scale, memory_scale, longest, position, gradient, momentum,
  *              aggregate, ascent: base64 float32 (R, 2) or null, stored: base64 float32 (R, C, 2) or null} or null;
  *              rows are the followed series' recorded steps, NaN where absent.
- * Events to the host: click {x, y} (rounded to about one pixel of the view), need_image (an image_key it lacks).
+ *   can_undo: the host takes back the last start a click added (Backspace sends undo); absent: it does not
+ * Events to the host: click {x, y} (rounded to about one pixel of the view), undo, need_image (an image_key it lacks).
+ * Anything that cannot be read or drawn (text that is not JSON, a box too wide for floats) shows "The player cannot
+ * show this: ..." in place of the map, never a blank or an uncaught error.
  * Every text from the payload is set with textContent or drawn on a canvas, never parsed as HTML.
  */
 
@@ -48,6 +51,15 @@ function typed(text, Kind, length, what) {
   return new Kind(buffer);
 }
 
+/* The payload from its JSON text, or an error a person can read (a file cut short ends in the middle of it). */
+function parsed(jsonText) {
+  try {
+    return JSON.parse(jsonText);
+  } catch (error) {
+    throw new Error(`its data is not complete JSON (${error.message}); the file may have been cut short`);
+  }
+}
+
 function colourOr(value, fallback) {
   return typeof value === "string" && HEX.test(value) ? value : fallback;
 }
@@ -66,6 +78,9 @@ function prepare(payload) {
   const box = land.box;
   if (!Array.isArray(box) || box.length !== 4 || !box.every(finite) || !(box[0] < box[1]) || !(box[2] < box[3])) {
     throw new Error("the landscape's box must be four finite numbers [xmin, xmax, ymin, ymax]");
+  }
+  if (!Number.isFinite(box[1] - box[0]) || !Number.isFinite(box[3] - box[2]) || box.some((v) => Math.abs(v) > 1e150)) {
+    throw new Error("the landscape's box is too large to draw (each bound must be within ±1e150)");
   }
   const series = (payload.series || []).map((s, index) => prepareSeries(s, index));
   if (!series.length) throw new Error("there are no runs to show");
@@ -245,11 +260,91 @@ function labelText(context, words, x, y) {
   context.fillText(words, x, y);
 }
 
+/* A polyline added to a context's path, leaving out every point within half a pixel of the last one drawn: a run of
+ * 100,000 recorded points costs the pixels it crosses, not its points. `length` is the length drawn, in pixels. */
+class Pen {
+  constructor(context) {
+    this.context = context;
+    this.down = false;
+    this.length = 0;
+    this.x = 0;
+    this.y = 0;
+    this.pending = false; // a point left out, drawn if it is the polyline's last
+    this.px = 0;
+    this.py = 0;
+  }
+
+  point(x, y) {
+    if (!this.down) {
+      this.context.moveTo(x, y);
+      [this.down, this.x, this.y, this.pending] = [true, x, y, false];
+    } else if (Math.abs(x - this.x) < 0.5 && Math.abs(y - this.y) < 0.5) {
+      [this.pending, this.px, this.py] = [true, x, y];
+    } else {
+      this.context.lineTo(x, y);
+      this.length += Math.hypot(x - this.x, y - this.y);
+      [this.x, this.y, this.pending] = [x, y, false];
+    }
+  }
+
+  lift() {
+    if (this.pending) {
+      this.context.lineTo(this.px, this.py);
+      this.length += Math.hypot(this.px - this.x, this.py - this.y);
+    }
+    this.down = false;
+    this.pending = false;
+  }
+}
+
+/* A curve over increasing x added to a context's path as at most four points per pixel column (its first, lowest,
+ * highest and last there), so a track of 100,000 steps draws as fast as one of a few hundred. */
+class ColumnPen {
+  constructor(context) {
+    this.context = context;
+    this.column = null;
+    this.down = false;
+  }
+
+  point(x, y) {
+    const column = Math.round(x);
+    if (this.column !== null && column === this.column.at) {
+      const c = this.column;
+      c.low = Math.min(c.low, y);
+      c.high = Math.max(c.high, y);
+      c.last = [x, y];
+      return;
+    }
+    this.flush();
+    this.column = {at: column, first: [x, y], low: y, high: y, last: [x, y]};
+  }
+
+  flush() {
+    const c = this.column;
+    if (!c) return;
+    const [fx, fy] = c.first;
+    if (this.down) this.context.lineTo(fx, fy);
+    else this.context.moveTo(fx, fy);
+    this.down = true;
+    if (c.low < c.high) {
+      this.context.lineTo(c.last[0], c.low);
+      this.context.lineTo(c.last[0], c.high);
+    }
+    this.context.lineTo(c.last[0], c.last[1]);
+    this.column = null;
+  }
+
+  lift() {
+    this.flush();
+    this.down = false;
+  }
+}
+
 /* ---------- the player ---------- */
 
 class Player {
   constructor(parent, host) {
-    this.host = host; // {onClick(point) or null, onNeedImage(key) or null}
+    this.host = host; // {onClick(point), onNeedImage(key), onUndo(): each may be null}
     this.model = null;
     this.frame = 0;
     this.playing = false;
@@ -279,6 +374,10 @@ class Player {
     const root = element("div", "cmxp", null);
     this.root = root;
     root.dataset.step = "0";
+    // The whole player takes the keyboard: a click anywhere on it focuses it (a ring shows it has the keys).
+    root.tabIndex = 0;
+    root.setAttribute("role", "group");
+    root.setAttribute("aria-label", "trajectory player");
     const head = element("div", "cmxp-head", root);
     this.titleNode = element("h3", "cmxp-title", head);
     this.noteNode = element("p", "cmxp-note", head);
@@ -341,6 +440,7 @@ class Player {
     this.overlayKey = element("div", "cmxp-key", side);
     this.markerKey = element("p", "cmxp-markers", side);
     this.markerKey.textContent = "○ start   ● now   ✕ stopped   ★ minimum";
+    this.hintNode = element("p", "cmxp-hint", side);
     this.scaleCanvas = element("canvas", "cmxp-scale", side);
     this.scaleCanvas.setAttribute("role", "img");
     this.basinKey = element("div", "cmxp-basins", side);
@@ -353,6 +453,12 @@ class Player {
 
   listen() {
     this.root.addEventListener("keydown", (event) => this.onKey(event));
+    this.root.addEventListener("pointerdown", (event) => {
+      const target = event.target;
+      if (target === this.root || !target.closest || !target.closest("button, input, select, canvas")) {
+        this.root.focus({preventScroll: true});
+      }
+    });
     const canvas = this.canvas;
     canvas.addEventListener("wheel", (event) => {
       event.preventDefault();
@@ -405,8 +511,10 @@ class Player {
   onKey(event) {
     const tag = event.target && event.target.tagName;
     if (tag === "SELECT" && event.key !== " ") return; // a list box keeps its own arrow keys
+    if (event.ctrlKey || event.metaKey || event.altKey) return; // the browser's own shortcuts
     const moves = {ArrowLeft: -1, ArrowRight: 1};
     if (event.key === " ") this.togglePlay();
+    else if (event.key === "Backspace" && this.canUndo && this.host.onUndo) this.host.onUndo();
     else if (event.key in moves) this.stepBy(moves[event.key] * (event.shiftKey ? 10 : 1));
     else if (event.key === "Home") this.goTo(0);
     else if (event.key === "End") this.goTo(Infinity);
@@ -422,11 +530,14 @@ class Player {
   setData(payload) {
     let model;
     try {
-      model = prepare(payload);
+      model = prepare(typeof payload === "string" ? parsed(payload) : payload);
     } catch (error) {
       this.fail(error);
       return;
     }
+    this.canUndo = Boolean(payload.can_undo) && Boolean(this.host.onUndo);
+    this.hintNode.textContent = "Keys, once you click the player: Space play/pause · ← → step (Shift: 10) · " +
+      `Home End · + − 0 zoom${this.canUndo ? " · Backspace undo the last added start" : ""}`;
     const previous = this.model;
     const sameLandscape = previous && previous.landscape.spec === model.landscape.spec &&
       previous.landscape.box.join() === model.landscape.box.join();
@@ -451,7 +562,8 @@ class Player {
     this.model = null;
     this.pause();
     this.root.classList.add("cmxp-failed");
-    this.readout.textContent = `The player cannot show this: ${error.message}`;
+    this.root.dataset.failed = "true";
+    this.readout.textContent = `The player cannot show this: ${error && error.message ? error.message : error}`;
   }
 
   frameAtStep(step) {
@@ -744,7 +856,16 @@ class Player {
 
   /* ---------- drawing ---------- */
 
+  /* Draw the current frame; whatever cannot be drawn says so in place of the map. */
   render() {
+    try {
+      this.draw();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  draw() {
     if (!this.model || !this.view || !this.layers) return;
     const {width, height} = this.size, layers = this.layers;
     if (this.dirty.background) this.drawBackground(layers.background.context);
@@ -898,27 +1019,16 @@ class Player {
     this.pathsFrame = to;
   }
 
-  /* Adds run n's path from row a to row b to the context's path; returns its length in pixels. */
+  /* Adds run n's path from row a to row b to the context's path (see Pen); returns its length in pixels. */
   tracePath(context, s, n, a, b) {
-    const P = s.positions, stride = 2 * s.runs;
-    let length = 0, penDown = false, lastX = 0, lastY = 0;
+    const P = s.positions, stride = 2 * s.runs, pen = new Pen(context);
     for (let r = a; r <= b; r++) {
       const x = this.px(P[r * stride + 2 * n]), y = this.py(P[r * stride + 2 * n + 1]);
-      if (!Number.isFinite(x + y) || Math.abs(x) > 1e6 || Math.abs(y) > 1e6) {
-        penDown = false;
-        continue;
-      }
-      if (penDown) {
-        context.lineTo(x, y);
-        length += Math.hypot(x - lastX, y - lastY);
-      } else {
-        context.moveTo(x, y);
-        penDown = true;
-      }
-      lastX = x;
-      lastY = y;
+      if (!Number.isFinite(x + y) || Math.abs(x) > 1e6 || Math.abs(y) > 1e6) pen.lift();
+      else pen.point(x, y);
     }
-    return length;
+    pen.lift();
+    return pen.length;
   }
 
   /* Where run n of s is at row r, and whether it has stopped by then; a stopped run's last finite point. */
@@ -1116,19 +1226,15 @@ class Player {
       context.globalAlpha = s.runs > 20 ? 0.35 : 0.9;
       context.lineWidth = s.runs > 20 ? 1 : 1.5;
       context.beginPath();
+      const pen = new ColumnPen(context);
       for (let n = 0; n < s.runs; n++) {
-        let penDown = false;
         const end = s.stoppedAt[n] >= 0 ? Math.min(b, this.lastRowBefore(s, s.stoppedAt[n])) : b;
         for (let r = a; r <= end; r++) {
           const v = y(panel.value(s, n, r)), x = this.trackX(s.steps[r]);
-          if (!Number.isFinite(v) || Math.abs(v) > 1e6) {
-            penDown = false;
-            continue;
-          }
-          if (penDown) context.lineTo(x, v);
-          else context.moveTo(x, v);
-          penDown = true;
+          if (!Number.isFinite(v) || Math.abs(v) > 1e6) pen.lift();
+          else pen.point(x, v);
         }
+        pen.lift();
       }
       context.stroke();
     }
@@ -1326,7 +1432,8 @@ class Player {
   }
 }
 
-/* Standalone file and notebook: the player in `root`, clicks shown as text there. */
+/* Standalone file and notebook: the player in `root` (payload: the object, or its JSON text), clicks shown as text
+ * there. */
 export function mountPlayer(root, payload) {
   const player = new Player(root, {onClick: null, onNeedImage: null});
   player.setData(payload);
@@ -1345,6 +1452,7 @@ export default function (component) {
   player.host = {
     onClick: (point) => setTriggerValue("click", point),
     onNeedImage: (key) => setTriggerValue("need_image", key),
+    onUndo: () => setTriggerValue("undo", true),
   };
   player.setData(data);
   return () => {

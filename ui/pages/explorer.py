@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,8 +33,19 @@ from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls
 from ui.player_component import player
 from ui.presets import DEMOS, EXPLORER_DEFAULT, Demo, preset_starts
+from ui.session_values import held, held_by, labelled_selectbox, optional_pair
 from ui.settings import Settings
-from ui.url_state import UrlReader, format_numbers, format_points, parse_box, parse_points, spec_text, start_bounds
+from ui.url_state import (
+    MAX_POINTS,
+    UrlReader,
+    format_numbers,
+    format_points,
+    parse_box,
+    parse_pair,
+    parse_points,
+    spec_text,
+    start_bounds,
+)
 
 PREFIX = "ex"
 PAGE = "explorer"
@@ -44,6 +55,8 @@ RUNS = Field("runs", "int", 20, "how many random starts", low=1, high=1000)
 START_MODE = Field("starts", "choice", "preset", "where the runs start", choices=("preset", "random", "points"))
 VIEW = Field("view", "choice", "map", "what the main figure shows", choices=("map", "surface"))
 FOLLOW = Field("follow", "text", "", "the optimizer and run the overlays follow, as k,r", max_length=20)
+ADDED_KEY = f"{PREFIX}.added"  # session state: the starts added by clicks on the map, in order (undo drops the last)
+FOLLOW_KEY = f"{PREFIX}.follow"  # session state: (optimizer slot, run) the overlays follow, or None: the default
 START_LABELS = {"preset": "preset", "random": "N random in a region", "points": "points I choose (or click)"}
 VIEW_LABELS = {"map": "map (animated)", "surface": "3-D surface"}
 PLAYER_POINTS = 400_000  # recorded points of all trajectories together sent to the player (float32: ~5 MB)
@@ -67,6 +80,12 @@ class ExplorerState:
     shared: dict[str, Any]
     view: str = "map"
     follow: tuple[int, int] | None = None  # (optimizer, run) the overlays follow; None: the default
+    added: tuple[tuple[float, float], ...] = ()  # starts added by clicks on the map, after the others
+    slots: tuple[int, ...] = ()  # the optimizers' slots in the controls (a followed run keeps its slot), not a link's
+
+    def base(self) -> ExplorerState:
+        """The state without the starts added by clicks (a demonstration is recognised by it)."""
+        return replace(self, added=(), follow=None, view=VIEW.default, slots=())
 
     @property
     def landscape_spec(self) -> str:
@@ -84,7 +103,7 @@ class ExplorerState:
     def runs_key(self) -> tuple:
         """What decides the runs (not how they are shown)."""
         return (self.landscape_spec, tuple(method.spec for method in self.methods()), self.starts, self.points,
-                self.runs, self.region, self.steps)
+                self.runs, self.region, self.steps, self.added)
 
     def params(self) -> dict[str, str | list[str]]:
         """The URL of this state (only what differs from the defaults, beside the landscape and optimizers)."""
@@ -101,7 +120,9 @@ class ExplorerState:
                                                                         for k, v in self.shared.items())):
             if value != field.default:
                 out[field.name] = field.format(value)
-        if self.follow is not None:
+        if self.added:
+            out["added"] = format_points(self.added)
+        if self.follow is not None and self.follow != (default_follow(self.methods()), 0):
             out["follow"] = f"{self.follow[0]},{self.follow[1]}"
         return out
 
@@ -121,13 +142,7 @@ def shared_value(reader: UrlReader, name: str, optimizers: list[tuple[str, dict[
 
 
 def parse_follow(text: str) -> tuple[int, int] | None:
-    """'k,r' -> (k, r), two small non-negative integers; '' -> None; SpecError otherwise."""
-    if not text:
-        return None
-    parts = text.split(",")
-    if len(parts) != 2 or not all(p.strip().isascii() and p.strip().isdigit() and len(p.strip()) <= 4 for p in parts):
-        raise SpecError(f"follow must be two whole numbers k,r: the optimizer and the run (got {text!r})")
-    return int(parts[0]), int(parts[1])
+    return parse_pair(text, "follow", "the optimizer and the run, k,r")
 
 
 def read_state(reader: UrlReader) -> ExplorerState:
@@ -138,10 +153,15 @@ def read_state(reader: UrlReader) -> ExplorerState:
     shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
     within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
     follow = reader.parsed("follow", FOLLOW, parse_follow, "The overlays follow the default run.")
+    if follow is not None and follow[0] >= len(optimizers):
+        reader.notices.append(f"The link's follow={follow[0]},{follow[1]} was not used: it names optimizer "
+                              f"{follow[0] + 1} of {len(optimizers)}. The overlays follow the default run.")
+        follow = None
     return ExplorerState(landscape, tuple(optimizers), reader.field("starts", START_MODE),
                          reader.points("points", ((0.0, 0.0),), within), reader.field("runs", RUNS),
                          reader.box("region", within), reader.field("steps", STEPS), shared,
-                         reader.field("view", VIEW), follow)
+                         reader.field("view", VIEW), follow, reader.points("added", (), within),
+                         tuple(range(len(optimizers))))
 
 
 def put_state(state: ExplorerState) -> None:
@@ -156,14 +176,33 @@ def put_state(state: ExplorerState) -> None:
     for key, value in state.shared.items():
         st.session_state[f"{PREFIX}.{key}"] = float(value) if shared_field(key).kind == "float" else value
     st.session_state[f"{PREFIX}.view"] = state.view
-    st.session_state[f"{PREFIX}.follow"] = state.follow
+    st.session_state[FOLLOW_KEY] = state.follow  # put_slots numbers the slots 0, 1, ...: a slot is its position here
+    st.session_state[ADDED_KEY] = state.added
 
 
 def _number(field: Field, label: str, **kwargs: Any) -> Any:
+    held(f"{PREFIX}.{field.name}", field, label)
     bounds = {"min_value": field.low, "max_value": field.high} if field.kind == "int" else {
         "min_value": float(field.low), "max_value": float(field.high)}
     return st.number_input(label, key=f"{PREFIX}.{field.name}", help=literal.help_text(field.help), **bounds,
                            **kwargs)
+
+
+def kept_follow(value: Any, slots: list[int]) -> tuple[int, int] | None:
+    """The kept follow choice: None, or (slot, run) with a slot shown and a run number >= 0 (SpecError otherwise)."""
+    pair = optional_pair(value)
+    if pair is not None and pair[0] not in slots:
+        raise SpecError("that optimizer was removed")
+    return pair
+
+
+def kept_points(value: Any, within: tuple[float, float, float, float] | None) -> tuple[tuple[float, float], ...]:
+    """The kept added starts: at most MAX_POINTS finite points inside `within` (SpecError otherwise)."""
+    if not isinstance(value, (tuple, list)) or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in value):
+        raise SpecError("they must be points x,y")
+    if not value:
+        return ()
+    return parse_points(format_points(value), within)
 
 
 def controls() -> tuple[ExplorerState | None, list[str]]:
@@ -185,12 +224,14 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
         optimizers, optimizer_errors = slot_controls(PREFIX, shared=SHARED)
         errors += optimizer_errors
         st.subheader("Runs")
+        mode = held(f"{PREFIX}.starts", START_MODE, "starts")
         mode = st.radio("starts", START_MODE.choices, key=f"{PREFIX}.starts", format_func=START_LABELS.get,
                         horizontal=True)
         points: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
         region = None
         runs = st.session_state.get(f"{PREFIX}.runs", RUNS.default)
         if mode == "points":
+            held(f"{PREFIX}.points", Field("points", "text", "0,0", "start points", max_length=2000), "start points")
             text = st.text_input("start points x,y; x,y", key=f"{PREFIX}.points",
                                  help="or click on the map to add a start")
             try:
@@ -200,6 +241,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
                 literal.error(error)
         if mode == "random":
             runs = _number(RUNS, "random starts", step=1)
+            held(f"{PREFIX}.region", Field("region", "text", "", "region", max_length=2000), "region")
             text = st.text_input("region xmin,xmax,ymin,ymax (empty: the whole domain)", key=f"{PREFIX}.region")
             if text.strip():
                 try:
@@ -214,11 +256,15 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
             label = "gradient noise σ" if key == "noise" else key
             shared[key] = _number(field, label, step=0.05 if field.kind == "float" else 1,
                                   format="%.12g" if field.kind == "float" else "%d")
+    slots = st.session_state[f"{PREFIX}.slots"]  # checked by slot_controls
+    follow = held_by(FOLLOW_KEY, lambda value: kept_follow(value, slots), None, "overlays follow",
+                     "the default run")
+    added = held_by(ADDED_KEY, lambda value: kept_points(value, within), (), "added starts", "none")
+    view = held(f"{PREFIX}.view", VIEW, "view")
     if errors:
         return None, errors
-    return ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared,
-                         st.session_state.get(f"{PREFIX}.view", VIEW.default),
-                         st.session_state.get(f"{PREFIX}.follow")), []
+    return ExplorerState(landscape, tuple(optimizers), mode, points, int(runs), region, int(steps), shared, view,
+                         None if follow is None else (slots.index(follow[0]), follow[1]), added, tuple(slots)), []
 
 
 @functools.cache
@@ -228,20 +274,24 @@ def demo_runs() -> dict[tuple, Demo]:
 
 
 def demo_of(state: ExplorerState) -> Demo | None:
-    """The demonstration whose runs are the ones shown, if any: its note holds only for them."""
-    return demo_runs().get(state.runs_key())
+    """The demonstration whose runs are the ones shown (starts added by clicks aside), if any: its note holds for
+    them."""
+    return demo_runs().get(state.base().runs_key())
 
 
 def start_points(state: ExplorerState, surface: Landscape) -> np.ndarray:
-    """(N, 2) starts of the state: the landscape's presets, explicit points, or seeded uniform draws in a region."""
+    """(N, 2) starts of the state: the landscape's presets, explicit points, or seeded uniform draws in a region;
+    then the starts added by clicks."""
     if state.starts == "points":
-        return np.array(state.points, dtype=np.float64)
-    if state.starts == "random":
+        chosen = np.array(state.points, dtype=np.float64)
+    elif state.starts == "random":
         low, high = surface.domain.low, surface.domain.high
         if state.region is not None:
             low, high = np.array(state.region[0::2]), np.array(state.region[1::2])
-        return uniform_starts(low, high, state.runs, state.shared.get("seed", 0))
-    return preset_starts(surface)
+        chosen = uniform_starts(low, high, state.runs, state.shared.get("seed", 0))
+    else:
+        chosen = preset_starts(surface)
+    return np.concatenate([chosen, np.array(state.added, dtype=np.float64).reshape(-1, 2)])
 
 
 def record_every(steps: int, total_runs: int) -> int:
@@ -261,11 +311,20 @@ class ExplorerView:
     drawn: list[compute.DrawnRuns]
     follow: tuple[int, int]
     payload: dict[str, Any]
+    notices: tuple[str, ...] = ()  # what the view did instead of what was asked (a followed run not shown)
 
 
-def follow_of(state: ExplorerState, methods: list[Optimizer], runs: int) -> tuple[int, int]:
-    follow = state.follow or (default_follow(methods), 0)
-    return min(follow[0], len(methods) - 1), min(follow[1], runs - 1)
+def follow_of(state: ExplorerState, methods: list[Optimizer], runs: int) -> tuple[tuple[int, int], str | None]:
+    """The (optimizer, run) the overlays follow, and a notice when the one asked for is not shown (the default is
+    followed instead, never a neighbour)."""
+    default = (default_follow(methods), 0)
+    if state.follow is None:
+        return default, None
+    k, r = state.follow
+    if k < len(methods) and r < runs:
+        return (k, r), None
+    return default, (f"The overlays follow the default run: optimizer {k + 1}, run {r + 1} is not shown "
+                     f"({len(methods)} optimizers, {runs} runs each).")
 
 
 def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
@@ -273,7 +332,7 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
     surface = compute.landscape(state.landscape_spec)
     methods = state.methods()
     starts = as_starts(start_points(state, surface), surface.dim)
-    follow = follow_of(state, methods, len(starts))
+    follow, follow_notice = follow_of(state, methods, len(starts))
     every = record_every(state.steps, len(starts) * len(methods))
     recorded = len(recorded_step_indices(state.steps, every))
     work.check(work.total([work.setup_work(surface),
@@ -289,9 +348,17 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
     payload = build_payload(surface, {label: runs.result for label, runs in zip(labels, drawn)},
                             compute.picture(surface), teaching=trace,
                             follow=(labels[follow[0]], follow[1]) if trace is not None else None, basins=tracks,
-                            note=demo.note if demo else "", title=demo.title if demo else "",
-                            landscape_label=state.landscape_spec)
-    return ExplorerView(surface, methods, labels, starts, drawn, follow, payload)
+                            note=" ".join(filter(None, (demo.note if demo else "", added_text(len(state.added))))),
+                            title=demo.title if demo else "", landscape_label=state.landscape_spec)
+    return ExplorerView(surface, methods, labels, starts, drawn, follow, payload,
+                        (follow_notice,) if follow_notice else ())
+
+
+def added_text(count: int) -> str:
+    """What the note says of the starts added by clicks."""
+    if not count:
+        return ""
+    return f"{count} start{'s' if count > 1 else ''} added by clicks (undo: the button below, or Backspace)."
 
 
 def status_text(result, run_index: int) -> str:
@@ -359,18 +426,33 @@ def _gif(view: ExplorerView) -> bytes:
     return trajectory_gif(view.surface, {label: runs.result for label, runs in zip(view.labels, view.drawn)})
 
 
-def follow_choices(view: ExplorerView) -> list[tuple[int, int]]:
+def follow_choices(state: ExplorerState, view: ExplorerView) -> list[tuple[int, int]]:
+    """(slot, run) of every run the overlays can follow: the first FOLLOW_CHOICES of each optimizer, and the one
+    followed."""
     runs = view.drawn[0].result.n_runs
-    return [(k, r) for k in range(len(view.methods)) for r in range(min(runs, FOLLOW_CHOICES))]
+    choices = [(k, r) for k in range(len(view.methods)) for r in range(min(runs, FOLLOW_CHOICES))]
+    if view.follow not in choices:
+        choices.append(view.follow)
+    return [(state.slots[k], r) for k, r in choices]
 
 
-def _add_clicked_start(state: ExplorerState, starts: np.ndarray, x: float, y: float) -> None:
-    """A click on the map adds a start there (the player rounds it to the view's resolution); runs before the
-    rerun the click causes, so the start controls can take the new points."""
-    current = [tuple(p) for p in starts.tolist()] if state.starts == "points" else []
-    combined = [*current, (x, y)][-50:]
-    st.session_state[f"{PREFIX}.points"] = format_points(combined).replace(";", "; ")
-    st.session_state[f"{PREFIX}.starts"] = "points"
+_ADD_REFUSED = "_ex.add_refused"  # session state: a click was refused (the added starts are full)
+
+
+def _add_clicked_start(x: float, y: float) -> None:
+    """A click on the map adds a start there, after the ones shown (the player rounds it to the view's resolution);
+    runs before the rerun the click causes. At MAX_POINTS added starts a click is refused with a notice."""
+    added = tuple(st.session_state.get(ADDED_KEY) or ())
+    if len(added) >= MAX_POINTS:
+        st.session_state[_ADD_REFUSED] = True
+        return
+    st.session_state[ADDED_KEY] = (*added, (x, y))
+
+
+def _undo_added_start() -> None:
+    """Remove the start added last (the undo button, or Backspace on the player)."""
+    added = tuple(st.session_state.get(ADDED_KEY) or ())
+    st.session_state[ADDED_KEY] = added[:-1]
 
 
 def downloads(view: ExplorerView, state: ExplorerState) -> None:
@@ -414,17 +496,27 @@ def render(settings: Settings) -> None:
         st.segmented_control("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get,
                              required=True, label_visibility="collapsed")
     with top[1]:
-        choices = follow_choices(view)
-        if st.session_state.get(f"{PREFIX}.follow") not in choices:
-            st.session_state[f"{PREFIX}.follow"] = view.follow
-        st.selectbox("overlays follow", choices, key=f"{PREFIX}.follow",
-                     format_func=lambda kr: f"{view.labels[kr[0]]}, run {kr[1] + 1}",
-                     help="the run whose gradient, stored momenta, aggregate and ascent point the map shows")
+        choices = follow_choices(state, view)
+        followed = (state.slots[view.follow[0]], view.follow[1])
+        if st.session_state.get(FOLLOW_KEY) not in choices:  # the default, or a run the view said it cannot follow
+            st.session_state[FOLLOW_KEY] = followed
+        labelled_selectbox("overlays follow", choices, FOLLOW_KEY,
+                           lambda sr: f"{view.labels[state.slots.index(sr[0])]}, run {sr[1] + 1}", followed,
+                           "overlays follow",
+                           help="the run whose gradient, stored momenta, aggregate and ascent point the map shows")
+    for notice in view.notices:
+        literal.warning(notice)
     if state.view == "map":
-        events = player(view.payload, key=f"{PREFIX}.player",
-                        on_click=functools.partial(_add_clicked_start, state, view.starts))
+        events = player(view.payload, key=f"{PREFIX}.player", on_click=_add_clicked_start,
+                        on_undo=_undo_added_start)
         if events.ignored_click:
             literal.info("A click the map could not place (outside the landscape's box, or not a number) was ignored.")
+        if st.session_state.pop(_ADD_REFUSED, False):
+            literal.warning(f"A click adds at most {MAX_POINTS} starts: undo one before adding another.")
+        if state.added:
+            st.button(f"undo the last added start ({len(state.added)} added)", icon=":material/undo:",
+                      key=f"{PREFIX}.undo", on_click=_undo_added_start,
+                      help="removes the start added last by a click on the map (Backspace on the player does too)")
     else:
         surface_view(view)
     downloads(view, state)
