@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import re
 import time
 import urllib.parse
@@ -271,3 +272,152 @@ def test_each_optimizer_has_its_palette_colour_on_screen_and_in_the_png(browser,
     in_png = colours_in(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), wanted)
     assert all(count > 20 for count in on_screen.values()), on_screen
     assert all(count > 20 for count in in_png.values()), in_png
+
+
+def _settle(page) -> None:
+    """Wait for whatever the last edit started: a rerun (if any) to finish and the player to draw."""
+    page.wait_for_timeout(250)
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def _edit_lr(page, rng):
+    expanders = page.get_by_test_id("stExpander").filter(has_text="hyperparameters")
+    expander = expanders.nth(rng.randrange(expanders.count()))
+    if expander.get_by_label("lr (exact)").count() == 0 or not expander.get_by_label("lr (exact)").is_visible():
+        expander.locator("summary").click()
+    value = rng.choice(["0.1", "0.02", "0.3", "0.05", "0.013"])
+    expander.get_by_label("lr (exact)").fill(value)
+    expander.get_by_label("lr (exact)").press("Enter")
+    return f"lr {value}"
+
+
+def _edit_steps(page, rng):
+    value = str(rng.choice([40, 80, 120, 150]))
+    box = page.get_by_label("steps", exact=True)
+    box.fill(value)
+    box.press("Enter")
+    return f"steps {value}"
+
+
+def _click_map(page, rng):
+    box = page.locator(".cmxp-canvas").bounding_box()
+    fx, fy = rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9)
+    page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    return f"click the map at ({fx:.2f}, {fy:.2f}) of its box"
+
+
+def _backspace(page, rng):
+    page.locator(".cmxp-markers").click()
+    page.keyboard.press("Backspace")
+    return "Backspace on the player"
+
+
+def _zoom(page, rng):
+    canvas = page.locator(".cmxp-canvas")
+    box = canvas.bounding_box()
+    how = rng.choice(["wheel", "buttons", "keys"])
+    if how == "wheel":
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, rng.choice([-400, 300]))
+    elif how == "buttons":
+        page.get_by_role("button", name=rng.choice(["zoom in (+)", "zoom out (-)", "reset the view (0)"])).click()
+    else:
+        page.locator(".cmxp-markers").click()
+        page.keyboard.press(rng.choice(["+", "-", "0"]))
+    return f"zoom by {how}"
+
+
+def _follow(page, rng):
+    page.get_by_test_id("stSelectbox").filter(has_text="overlays follow").click()
+    options = page.get_by_role("option")
+    index = rng.randrange(options.count())
+    name = options.nth(index).inner_text()
+    options.nth(index).click()
+    return f"follow {name}"
+
+
+def _play(page, rng):
+    page.locator(".cmxp-markers").click()
+    page.keyboard.press("Space")
+    page.wait_for_timeout(rng.choice([100, 400]))
+    page.keyboard.press("Space")
+    return "play and pause with Space"
+
+
+def _add_or_remove(page, rng):
+    add = page.get_by_role("button", name="add optimizer")
+    removes = page.locator('[class*="st-key-ex-O"][class*="-remove"] button:visible')  # each slot's, by its key
+    if rng.random() < 0.5 and add.is_enabled():
+        add.click()
+        return "add an optimizer"
+    enabled = [i for i in range(removes.count()) if removes.nth(i).is_enabled()]
+    if not enabled:
+        add.click()
+        return "add an optimizer"
+    index = rng.choice(enabled)
+    removes.nth(index).click()
+    return f"remove optimizer {index + 1}"
+
+
+def _undo_button(page, rng):
+    undo = page.get_by_role("button", name=re.compile(r"^undo the last added start"))
+    if undo.count() == 0:
+        return _click_map(page, rng)
+    undo.click()
+    return "press undo"
+
+
+def test_adam_cms_lr_typed_twice_then_the_steps_keeps_the_explorer(browser, server):
+    """Issue 18's crash as a person met it: the overlays' select box held the label with the old lr."""
+    page = open_page(browser, f"{server}/?page=explorer&steps=60")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        expander = page.get_by_test_id("stExpander").filter(has_text="adam_cm hyperparameters")
+        expander.locator("summary").click()
+        for value in ("0.1", "0.02"):
+            expander.get_by_label("lr (exact)").fill(value)
+            expander.get_by_label("lr (exact)").press("Enter")
+            wait_for_query(page, lambda q, value=value: f"adam_cm:lr={value}" in q.get("optimizer", []))
+            _settle(page)
+        _edit_steps(page, random.Random(0))
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        follow = page.get_by_test_id("stSelectbox").filter(has_text="overlays follow")
+        assert "Adam+CM (lr=0.02), run 1" in follow.evaluate("node => node.textContent + ' ' + Array.from("
+                                                             "node.querySelectorAll('input')).map(i => i.value)")
+    finally:
+        page.close()
+
+
+EDITS = (_edit_lr, _edit_lr, _edit_steps, _click_map, _click_map, _backspace, _zoom, _follow, _play, _add_or_remove,
+         _undo_button)
+
+
+@pytest.mark.parametrize("sequence", range(2))
+def test_random_sequences_of_edits_in_the_browser_never_break_the_explorer(browser, server, sequence):
+    """What AppTest cannot see: the player's own returns (clicks, Backspace), zoom and keys, between widget edits.
+    New sequences each run; the seed is in the failure message (CMX_EDIT_SEED=seed repeats one)."""
+    seed = int(os.environ.get("CMX_EDIT_SEED") or random.SystemRandom().randrange(2**32))
+    rng = random.Random(seed + sequence)
+    page = open_page(browser, f"{server}/?page=explorer&steps=60")
+    done: list[str] = []
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        for _ in range(10):
+            edit = rng.choice(EDITS)
+            done.append(edit.__name__)
+            done[-1] = edit(page, rng)
+            _settle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.locator(".cmxp[data-failed]").count() == 0
+            page.wait_for_selector(".cmxp[data-drawn='true']", timeout=30_000)
+        runs = sum(int(m) for m in re.findall(r"(\d+) runs?", page.locator(".cmxp-legend").inner_text()))
+        starts = len(query(page).get("added", [""])[0].split(";")) if "added" in query(page) else 0
+        assert runs == len(query(page)["optimizer"]) * (3 + starts)  # the preset starts and those added
+        print(f"CMX_EDIT_SEED={seed} (sequence {sequence}): {done}")
+    except Exception as error:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"edit-sequence-{seed}-{sequence}.png"), full_page=True)
+        raise AssertionError(f"CMX_EDIT_SEED={seed} (sequence {sequence}) after {done}: {error}") from error
+    finally:
+        page.close()
