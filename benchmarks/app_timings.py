@@ -5,6 +5,7 @@ Prints each figure beside its target (issue 12) and exits 1 if one is missed:
 - a display-only change (overlays, speed, scrub, zoom): from the input to the next painted frame, no script run;
 - a change that recomputes (an optimizer's lr): from the input to the redrawn player, and the bytes the server sent;
 - playback frames per second with 8 optimizers x 100 runs x 1000 steps (requestAnimationFrame, headless);
+- one run of 100,000 recorded points: from 'last step' to the painted frame (issue 18: it took 0.86 s before);
 - the Escape lab and the Basin map: first figure on a revisit (results cached), and that the revisit reruns nothing.
 Each timing is the median of a few repeats; the machine's load average is printed with them.
 """
@@ -188,6 +189,34 @@ def playback_fps(browser) -> float:
             page.close()
 
 
+def long_run_draw_seconds(browser) -> float:
+    """Seconds from 'last step' to the painted frame for one Adam+CM run of 100,000 recorded steps (the player draws
+    the pixels a path crosses, not its points)."""
+    from experiments.run import run
+    from export.player import build_payload, landscape_picture, standalone_html
+    from landscapes import build_landscape
+
+    landscape = build_landscape("two_basin:sharpness=16")
+    result = run(landscape, "adam_cm:lr=0.05", np.array([[-1.0, 0.0]]), 100_000)
+    page_text = standalone_html(build_payload(landscape, {"Adam+CM": result}, landscape_picture(landscape)))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "player.html"
+        path.write_text(page_text, encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(path.as_uri())
+            page.wait_for_selector(DRAWN, timeout=60_000)
+            return statistics.median(page.evaluate("""async () => {
+                document.querySelector('.cmxp-bar button[title^="first step"]').click();
+                await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                const start = performance.now();
+                document.querySelector('.cmxp-bar button[title^="last step"]').click();
+                await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                return (performance.now() - start) / 1000; }""") for _ in range(REPEATS))
+        finally:
+            page.close()
+
+
 def revisit_seconds(browser, url: str, page_name: str, ready: str) -> float:
     """Seconds to the page's first figure on a second visit in a fresh context (the results are cached)."""
     seconds = 0.0
@@ -248,6 +277,7 @@ def main() -> int:
             figures.append(Figure("recompute_redrawn", recompute, "s", 0.7))
             figures.append(Figure("bytes_per_recompute", sent / 1000, "kB", 150))
             figures.append(Figure("playback_fps_8x100x1000", playback_fps(browser), "fps", 50, at_most=False))
+            figures.append(Figure("one_run_of_100000_points_drawn", long_run_draw_seconds(browser), "s", 0.5))
             figures.append(Figure("escape_lab_first_figure_cached",
                                   revisit_seconds(browser, url, "escape", CURVE_DRAWN), "s", 3.0))
             figures.append(Figure("basin_map_first_figure_cached",

@@ -340,3 +340,56 @@ def test_drag_pans_and_shift_drag_zooms_to_the_box(browser, tmp_path):
         assert view() == pytest.approx(before)
     finally:
         page.close()
+
+
+def test_a_file_cut_short_says_the_player_cannot_show_it(browser, tmp_path):
+    """A file cut short (a full disk, an interrupted copy) ends inside its data: the player says so in place of the
+    map, with no uncaught error."""
+    path = write(tmp_path, two_basin_payload())
+    text = path.read_text(encoding="utf-8")
+    start = text.index('type="application/json"')
+    end = text.index("</script>", start)
+    path.write_text(text[: start + (end - start) // 2] + text[end:], encoding="utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_selector(".cmxp[data-failed='true']", timeout=30_000)
+        assert "The player cannot show this: its data is not complete JSON" in page.locator(".cmxp-readout").inner_text()
+        assert errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("box", [[-1e308, 1e308, -1e308, 1e308], [-1e200, 1e200, 0, 1]])
+def test_a_box_too_large_for_floats_says_the_player_cannot_show_it(browser, tmp_path, box):
+    payload = two_basin_payload()
+    payload["landscape"]["box"] = box
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(write(tmp_path, payload).as_uri())
+        page.wait_for_selector(".cmxp[data-failed='true']", timeout=30_000)
+        assert "box is too large to draw" in page.locator(".cmxp-readout").inner_text()
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_one_run_of_100000_points_draws_to_its_end(browser, tmp_path):
+    """Drawn at most a few points a pixel (make bench-app times it); every pixel of the path is still drawn."""
+    landscape = build_landscape("two_basin:sharpness=16")
+    result = run(landscape, "adam_cm:lr=0.05", np.array([[-1.0, 0.0]]), 100_000)
+    page, _ = open_offline(browser, write(tmp_path, build_payload(landscape, {"Adam+CM": result},
+                                                                  landscape_picture(landscape))))
+    try:
+        before = painted(page)
+        page.get_by_role("button", name="last step (End)").click()
+        page.wait_for_selector(".cmxp[data-step='100000']", timeout=30_000)
+        assert painted(page)["sum"] != before["sum"]
+        assert painted(page, ".cmxp-tracks")["colours"] > 2  # the loss and distance curves are drawn
+        assert page.locator(".cmxp[data-failed]").count() == 0
+    finally:
+        page.close()
