@@ -356,7 +356,8 @@ def test_a_file_cut_short_says_the_player_cannot_show_it(browser, tmp_path):
     try:
         page.goto(path.as_uri())
         page.wait_for_selector(".cmxp[data-failed='true']", timeout=30_000)
-        assert "The player cannot show this: its data is not complete JSON" in page.locator(".cmxp-readout").inner_text()
+        said = page.locator(".cmxp-readout").inner_text()
+        assert "The player cannot show this: its data is not complete JSON" in said
         assert errors == []
     finally:
         page.close()
