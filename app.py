@@ -8,7 +8,8 @@ from ui.navigation import chosen_page
 from ui.pages import basin_map, escape_lab, explorer, learn
 from ui.settings import settings_controls
 
-ICON = str(Path(__file__).parent / "ui" / "assets" / "cmx-icon.png")  # a local file: the app fetches nothing
+ASSETS = Path(__file__).parent / "ui" / "assets"
+ICON = str(ASSETS / "cmx-icon.png")  # a local file: the app fetches nothing
 PAGES = {
     "explorer": (":material/explore: Explorer", explorer),
     "escape": (":material/trending_up: Escape lab", escape_lab),
@@ -17,6 +18,7 @@ PAGES = {
 }
 
 st.set_page_config(page_title="cmx — the critical-momenta explorer", page_icon=ICON, layout="wide")
+st.html(f"<style>{(ASSETS / 'app.css').read_text(encoding='utf-8')}</style>")
 st.sidebar.markdown("## cmx\nthe critical-momenta explorer")
 page = chosen_page(PAGES)
 settings = settings_controls()

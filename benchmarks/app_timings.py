@@ -1,7 +1,8 @@
 """`make bench-app`: the app as a user feels it, timed in real Chromium against a running `streamlit run app.py`.
 
 Prints each figure beside its target (issue 12) and exits 1 if one is missed:
-- the Explorer's first figure: from navigation (fresh browser context, server warm) to the player's first draw;
+- the Explorer's first figure: from navigation (fresh browser context, server warm) to the player's first draw, and
+  its ratio to a bare Streamlit page's one image (benchmarks/bare_page.py), timed side by side (target 1.3x);
 - a display-only change (overlays, speed, scrub, zoom): from the input to the next painted frame, no script run;
 - a change that recomputes (an optimizer's lr): from the input to the redrawn player, and the bytes the server sent;
 - playback frames per second with 8 optimizers x 100 runs x 1000 steps (requestAnimationFrame, headless);
@@ -59,9 +60,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(script: Path = ROOT / "app.py") -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless",
                                 "true", "--server.address", "127.0.0.1", "--server.port", str(port)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -86,6 +87,24 @@ COUNT_RUNS = """() => {
 }"""
 NEXT_FRAME = ("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => "
               "done(performance.now()))))")
+
+
+IMAGE_PAINTED = """() => new Promise((done) => new PerformanceObserver((list, observer) => {
+    const image = list.getEntries().find((entry) => entry.element && entry.element.tagName === "IMG");
+    if (image) { observer.disconnect(); done(image.startTime); }
+}).observe({type: "largest-contentful-paint", buffered: true}))"""
+
+
+def bare_page_first_image(browser, url: str) -> float:
+    """Seconds from navigation to the bare page's image painted (its largest contentful paint), fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
+        return page.evaluate(IMAGE_PAINTED) / 1000
+    finally:
+        context.close()
 
 
 def explorer_first_figure(browser, url: str) -> float:
@@ -264,13 +283,21 @@ def main() -> int:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# cmx app timings in headless Chromium, 1400 x 1000, {os.cpu_count()} cores, load average {load}")
     process, url = start_server()
+    bare_process, bare_url = start_server(ROOT / "benchmarks" / "bare_page.py")
     figures: list[Figure] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            explorer_first_figure(browser, url)  # the server's first visit imports and warms its caches
-            first = statistics.median(explorer_first_figure(browser, url) for _ in range(REPEATS))
+            explorer_first_figure(browser, url)  # each server's first visit imports and warms its caches
+            bare_page_first_image(browser, bare_url)
+            firsts, bares = [], []
+            for _ in range(REPEATS + 2):  # side by side: the machine's load falls on both alike
+                bares.append(bare_page_first_image(browser, bare_url))
+                firsts.append(explorer_first_figure(browser, url))
+            first, bare = statistics.median(firsts), statistics.median(bares)
+            print(f"bare Streamlit page, one image: {bare:.3g} s; Explorer's first figure: {first:.3g} s", flush=True)
             figures.append(Figure("explorer_first_figure", first, "s", 2.0))
+            figures.append(Figure("explorer_first_figure_over_bare_page", first / bare, "x", 1.3))
             display, reruns, recompute, sent = bytes_per_recompute(browser, url)
             figures.append(Figure("display_change_max", max(display), "s", 0.1))
             figures.append(Figure("display_change_script_runs", reruns, "runs", 0))
@@ -285,8 +312,9 @@ def main() -> int:
             surface = statistics.median(surface_view_seconds(browser, url) for _ in range(REPEATS))
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        for server in (process, bare_process):
+            server.terminate()
+            server.wait(timeout=15)
     for figure in figures:
         print(figure.line(), flush=True)
     print(f"app surface_view_switch = {surface:.3g} s (reported: the 3-D view has no target)", flush=True)

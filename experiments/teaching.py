@@ -38,6 +38,9 @@ class TeachingTrace:
     momenta: np.ndarray  # (T+1, d) the first moment after t steps
     buffer: np.ndarray  # (T+1, C, d) the critical buffer's stored vectors after t steps (C = 0 without a buffer)
     aggregates: np.ndarray  # (T+1, d) the aggregate a that Adam+CM's step t+1 uses
+    used_gradients: np.ndarray  # (T+1, d) the gradient step t+1 used (with noise, or at SAM's ascent point)
+    second_moments: np.ndarray  # (T+1, d) Adam's second moment v after t steps
+    priorities: np.ndarray  # (T+1, C) the buffer's priorities after t steps
 
 
 def teaching_trace(landscape: Landscape | str, optimizer: Optimizer | str, start: object, steps: int) -> TeachingTrace:
@@ -51,9 +54,11 @@ def teaching_trace(landscape: Landscape | str, optimizer: Optimizer | str, start
     taken = int(result.stopped_at[0]) if result.stopped[0] else steps  # steps whose update is replayed
     dim = surface.dim
     momenta = np.full((steps + 1, dim), np.nan)
-    stored_after: list[np.ndarray] = []  # (size, d) after each replayed step
+    stored_after: list[tuple[np.ndarray, np.ndarray]] = []  # (size, d) vectors and (size,) priorities after each step
     aggregates = np.full((steps + 1, dim), np.nan)
     ascent = np.full((steps + 1, dim), np.nan)
+    used = np.full((steps + 1, dim), np.nan)
+    second = np.full((steps + 1, dim), np.nan)
     state = method.init(x)
     with np.errstate(all="ignore"):
         for t in range(taken):
@@ -62,7 +67,12 @@ def teaching_trace(landscape: Landscape | str, optimizer: Optimizer | str, start
                 momenta[t + 1] = aux["momentum"][0]
                 momenta[0] = 0.0
             if "stored" in aux:
-                stored_after.append(aux["stored"][:, 0])
+                stored_after.append((aux["stored"][:, 0], aux["priorities"][:, 0]))
+            if "gradient" in aux:
+                used[t] = aux["gradient"][0]
+            if "second_moment" in aux:
+                second[t + 1] = aux["second_moment"][0]
+                second[0] = 0.0
             if "aggregate" in aux:
                 aggregates[t] = aux["aggregate"][0]
             if "ascent_offset" in aux:
@@ -70,9 +80,12 @@ def teaching_trace(landscape: Landscape | str, optimizer: Optimizer | str, start
             x = positions[t + 1][None]  # the run's point (a stopped run is frozen where run() froze it)
         gradients = np.full((steps + 1, dim), np.nan)
         gradients[: taken + 1] = surface.grad(positions[: taken + 1])
-    capacity = max((len(entries) for entries in stored_after), default=0)
+    capacity = max((len(entries) for entries, _ in stored_after), default=0)
     stored = np.full((steps + 1, capacity, dim), np.nan)
-    for t, entries in enumerate(stored_after, start=1):
+    priorities = np.full((steps + 1, capacity), np.nan)
+    for t, (entries, entry_priorities) in enumerate(stored_after, start=1):
         stored[t, : len(entries)] = entries
-    return TeachingTrace(surface.spec, method.spec, positions, gradients, ascent, momenta, stored, aggregates)
+        priorities[t, : len(entries)] = entry_priorities
+    return TeachingTrace(surface.spec, method.spec, positions, gradients, ascent, momenta, stored, aggregates, used,
+                         second, priorities)
 

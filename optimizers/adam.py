@@ -35,6 +35,6 @@ def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
         v = np.multiply(state.v, b2)
         v += work
         x_new = bias_corrected_step(x, m, v, t, lr, b1, b2, eps, out=work)
-        return x_new, AdamState(t, m, v), {"momentum": m}
+        return x_new, AdamState(t, m, v), {"momentum": m, "gradient": g, "second_moment": v}
 
     return Optimizer(init, update)

@@ -7,8 +7,10 @@ current points x (N, d) and a gradient function grad: (N, d) -> (N, d), and retu
 Nothing is mutated: a state once returned is never changed, so any step can be replayed from a kept state.
 
 Each optimizer writes its step once, as `update(state, x, grad) -> (x, state, aux)`: `aux` is a dict of what the
-step computed on the way (the momentum, the critical aggregate, SAM's ascent offset), handed back as jax's
-`has_aux` does so that a figure can show it without reaching into the state. `step` is `update` without it.
+step computed on the way, handed back as jax's `has_aux` does so that a figure can show it without reaching into the
+state: "gradient" (the one the step used: noisy, or at SAM's ascent point), "momentum", "second_moment" (Adam's v),
+"aggregate" (Adam+CM's a), "stored" and "priorities" (the critical buffer after the step, (C, N, d) and (C, N)),
+"ascent_offset" (SAM's e). `step` is `update` without it.
 """
 
 from __future__ import annotations

@@ -115,7 +115,8 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
         v = np.multiply(state.v, b2)
         v += work
         x_new = bias_corrected_step(x, direction, v, t, lr, step_b1, b2, eps, out=work)
-        aux = {"momentum": m, "aggregate": a, "stored": buffer.slot_vectors[: buffer.size]}
+        aux = {"momentum": m, "aggregate": a, "stored": buffer.slot_vectors[: buffer.size], "gradient": g,
+               "second_moment": v, "priorities": buffer.slot_priorities[: buffer.size]}
         return x_new, AdamCMState(t, m, v, buffer), aux
 
     return Optimizer(init, update)
@@ -142,7 +143,8 @@ def critical_gradients(base: Optimizer, top_c: int = 5, decay: float = 0.7) -> O
         buffer = cb.offer(state.buffer, row_norms(g), g, then_decay=decay)
         # The base is stepped from x, so the function it is handed is only ever asked for the gradient at x.
         x_new, inner, aux = base.update(state.inner, x, lambda _: h)
-        return x_new, CriticalGradientsState(buffer, inner), {**aux, "stored": buffer.slot_vectors[: buffer.size]}
+        return x_new, CriticalGradientsState(buffer, inner), {**aux, "stored": buffer.slot_vectors[: buffer.size],
+                                                              "priorities": buffer.slot_priorities[: buffer.size]}
 
     return dataclasses.replace(base, init=init, update=update)
 

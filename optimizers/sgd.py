@@ -16,7 +16,8 @@ def sgd(lr: float = 1e-3) -> Optimizer:
         return ()
 
     def update(state: tuple[()], x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, tuple[()], Aux]:
-        return x - lr * grad(x), state, {}
+        g = grad(x)
+        return x - lr * g, state, {"gradient": g}
 
     return Optimizer(init, update)
 
@@ -37,6 +38,6 @@ def momentum(lr: float = 1e-3, momentum: float = 0.9, nesterov: bool = False) ->
         g = grad(x)
         buf = g.copy() if state.t == 0 else mu * state.buf + g
         direction = g + mu * buf if nesterov else buf
-        return x - lr * direction, MomentumState(state.t + 1, buf), {"momentum": buf}
+        return x - lr * direction, MomentumState(state.t + 1, buf), {"momentum": buf, "gradient": g}
 
     return Optimizer(init, update)

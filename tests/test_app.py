@@ -58,7 +58,7 @@ def test_explorer_default_view_draws_the_player_and_one_row_per_run():
     assert len(rows) == 9  # three optimizers from three preset starts
     assert set(rows["optimizer"]) == {"Adam (lr=0.05)", "Adam+SAM (lr=0.05)", "Adam+CM (lr=0.05)"}
     assert (rows["status"] == "ran every step").all()
-    assert at.query_params["landscape"] == ["goldstein_price"] or at.query_params["landscape"] == "goldstein_price"
+    assert "two_basin:sharpness=16" in str(at.query_params["landscape"])  # the sharp-basin demo: the paper's point
 
 
 def test_changing_the_landscape_changes_the_results():
@@ -144,7 +144,7 @@ def test_invalid_link_values_fall_back_to_defaults_with_a_notice():
     notices = " ".join(shown(w) for w in at.warning)
     for fragment in ("moon", "lr must be", "warp_drive", "steps", "points", "noise", "view"):
         assert fragment in notices
-    assert widget(at, "ex.landscape").value == "goldstein_price"
+    assert widget(at, "ex.landscape").value == "two_basin"
     assert widget(at, "ex.O0.adam.lr").value == 0.001
     assert widget(at, "ex.steps").value == 300
     # The corrected state is what the link now says.
@@ -154,7 +154,7 @@ def test_invalid_link_values_fall_back_to_defaults_with_a_notice():
 def test_a_formula_that_does_not_parse_in_a_link_falls_back_with_a_notice():
     at = app({**SMALL, "landscape": "custom:formula=__import__('os')"})
     assert_clean(at)
-    assert widget(at, "ex.landscape").value == "goldstein_price"
+    assert widget(at, "ex.landscape").value == "two_basin"
     assert any("landscape" in shown(w) for w in at.warning)
 
 
@@ -205,7 +205,7 @@ def test_work_above_the_cap_is_refused_and_the_last_view_stays():
 
 
 def test_diverged_runs_are_flagged_in_the_table_and_explained():
-    at = app({**SMALL, "optimizer": "sgd:lr=1"})
+    at = app({**SMALL, "landscape": "goldstein_price", "optimizer": "sgd:lr=1"})
     assert_clean(at)
     assert table(at)["status"].str.match(r"diverged at step \d+").all()
     assert table(at)["final loss"].isna().all()

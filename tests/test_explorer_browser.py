@@ -83,9 +83,9 @@ def test_the_explorer_plays_in_the_browser_and_only_a_click_goes_back_to_the_ser
         x, y = map(float, query(page)["added"][0].split(","))
         assert abs(x - (x0 + 0.3 * (x1 - x0))) <= pixel and abs(y - (y1 - 0.4 * (y1 - y0))) <= pixel
         assert page.evaluate("window.__cmxRuns") >= 1
-        page.wait_for_selector(".cmxp-status:has-text('4 runs')")
+        page.wait_for_selector(".cmxp-legend:has-text('4 runs')")
         assert "1 start added" in page.locator(".cmxp-note").inner_text()
-        assert page.locator(".cmxp-title").inner_text() == "Goldstein-Price, the lecture demo"  # the demo stays
+        assert page.locator(".cmxp-title").inner_text() == "Adam stuck in a sharp basin, CM escapes"  # the demo stays
     finally:
         page.close()
 
@@ -93,14 +93,14 @@ def test_the_explorer_plays_in_the_browser_and_only_a_click_goes_back_to_the_ser
 def test_added_starts_are_undone_by_the_button_and_by_backspace(browser, server):
     page = open_page(browser, f"{server}/?page=explorer&added=0.5,0.5;-0.5,0.5")
     try:
-        page.wait_for_selector(".cmxp-status:has-text('5 runs')", timeout=60_000)
+        page.wait_for_selector(".cmxp-legend:has-text('5 runs')", timeout=60_000)
         page.get_by_role("button", name="undo the last added start (2 added)").click()
         wait_for_query(page, lambda q: q.get("added") == ["0.5,0.5"])
-        page.wait_for_selector(".cmxp-status:has-text('4 runs')", timeout=60_000)
+        page.wait_for_selector(".cmxp-legend:has-text('4 runs')", timeout=60_000)
         page.locator(".cmxp-note").click()  # a click on the player's text gives it the keys
         page.keyboard.press("Backspace")
         wait_for_query(page, lambda q: "added" not in q)
-        page.wait_for_selector(".cmxp-status:has-text('3 runs')", timeout=60_000)
+        page.wait_for_selector(".cmxp-legend:has-text('3 runs')", timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()

@@ -394,3 +394,26 @@ def test_one_run_of_100000_points_draws_to_its_end(browser, tmp_path):
         assert page.locator(".cmxp[data-failed]").count() == 0
     finally:
         page.close()
+
+
+def test_explain_this_step_shows_why_adam_cm_moves_7_44_lr_and_the_root_v_hat_box(browser, tmp_path):
+    page, _ = open_offline(browser, write(tmp_path, two_basin_payload()))
+    try:
+        assert page.locator(".cmxp-explain").is_hidden()
+        page.get_by_role("button", name="step forward (→, Shift+→ for 10)").click()
+        before = painted(page)
+        page.locator(".cmxp-markers").click()
+        page.keyboard.press("e")  # the key, or the ⓘ button
+        panel = page.locator(".cmxp-explain")
+        panel.wait_for(state="visible")
+        said = panel.inner_text()
+        assert "Step 2 of Adam+CM (lr=0.05), run 1" in said and "7.441 lr in x, -7.441 lr in y" in said
+        for quantity in ("m̂", "v̂", "â", "Δx / lr", "m / 0.19", "v / 0.001999", "#1 priority 4.374"):
+            assert quantity in said, quantity
+        page.wait_for_function("() => true")
+        assert painted(page)["sum"] != before["sum"]  # the √v̂ box is drawn on the map
+        page.get_by_role("button", name="step back (←, Shift+← for 10)").click()
+        page.wait_for_selector(".cmxp[data-step='0']")
+        assert "store" in panel.inner_text()  # the held first call: the buffer was empty
+    finally:
+        page.close()

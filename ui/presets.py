@@ -48,9 +48,8 @@ class Demo:
 
 DEMOS: tuple[Demo, ...] = (
     Demo("sharp-basin", "Adam stuck in a sharp basin, CM escapes",
-         "Three runs start in the sharp basin at (-1, 0). Adam and Adam+SAM stay there; Adam+CM's long early steps "
-         "and stored momenta carry it over the ridge into the flat, deeper basin at (1, 0): watch its distance from "
-         "the start jump and its basin lane turn, while the overlays show the aggregate CM steps along.",
+         "From three starts in the sharp basin at (-1, 0), Adam and Adam+SAM stay there while Adam+CM's long early "
+         "steps and stored momenta carry it over the ridge into the flat, deeper basin at (1, 0).",
          {"landscape": "two_basin:sharpness=16,depth=0.5",
           "optimizer": ["adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05"], "starts": "preset", "steps": "150"}),
     Demo("goldstein-price", "Goldstein-Price, the lecture demo",
@@ -72,4 +71,4 @@ DEMOS: tuple[Demo, ...] = (
           "starts": "points", "points": "-1.4,-0.8", "steps": "300"}),
 )
 DEMOS_BY_ID = {demo.id: demo for demo in DEMOS}
-EXPLORER_DEFAULT = DEMOS_BY_ID["goldstein-price"]  # the view a fresh visit opens on
+EXPLORER_DEFAULT = DEMOS_BY_ID["sharp-basin"]  # the view a fresh visit opens on: the paper's point at one look

@@ -23,6 +23,7 @@ from experiments.teaching import TeachingTrace
 from export import palette
 from export.figures import minimum_label, require_2d, styles_of
 from export.labels import minimum_value
+from export.player.explain import explain_part
 from export.player.picture import Picture
 from landscapes import Landscape
 from specs import SpecError
@@ -157,16 +158,18 @@ def overlays_part(trace: TeachingTrace, series_index: int, run: int, result: Run
                          ("stored", trace.buffer), ("aggregate", trace.aggregates), ("ascent", trace.ascent_points)):
         sampled = at_steps(values)
         part[name] = encode(sampled[..., :2], "<f4") if np.isfinite(sampled).any() else None
+    part["explain"] = explain_part(trace, steps, encode)
     return part
 
 
 def build_payload(landscape: Landscape, results: Mapping[str, RunResult], picture: Picture | None = None, *,
                   teaching: TeachingTrace | None = None, follow: tuple[str, int] | None = None,
                   basins: Mapping[str, np.ndarray] | None = None, note: str = "", title: str = "",
-                  landscape_label: str = "") -> dict[str, Any]:
+                  landscape_label: str = "", open_at_end: bool = False) -> dict[str, Any]:
     """The player's payload: the landscape (its picture when given), one series per result (label -> RunResult, in
     the order shown), the followed run's teaching overlays (`teaching` of run `follow` = (label, run index)) and
-    basin tracks per label (from `basin_tracks`)."""
+    basin tracks per label (from `basin_tracks`). `open_at_end`: the player opens on the last step, every path
+    drawn (else on the first)."""
     require_2d(landscape, "the trajectory player")
     if not results:
         raise SpecError("the trajectory player needs at least one optimizer's runs")
@@ -177,7 +180,7 @@ def build_payload(landscape: Landscape, results: Mapping[str, RunResult], pictur
     styles = styles_of(dict(results))
     labels = list(results)
     payload: dict[str, Any] = {
-        "version": VERSION, "title": title, "note": note,
+        "version": VERSION, "title": title, "note": note, "open_at_end": bool(open_at_end),
         "landscape": landscape_part(landscape, picture, landscape_label),
         "series": [series_part(label, result, styles[label], basins.get(label)) for label, result in results.items()],
         "basin_names": basin_names(landscape),

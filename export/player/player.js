@@ -1,7 +1,7 @@
 /* cmx trajectory player: one file for three hosts (a Streamlit v2 component, a standalone HTML file, a notebook).
  *
  * Data contract (payload version 1, built by export/player/payload.py):
- *   title, note: plain text
+ *   title, note: plain text; open_at_end: a new landscape opens on its last step (every path drawn), else the first
  *   landscape: {spec, label, box: [xmin, xmax, ymin, ymax], image_key, image: PNG data URI or null (the browser has
  *              it already), scale: {log, colours: [#RRGGBB low to high], ticks: [{at: 0..1, text}]} or null,
  *              minima: [{x, y, value, label, global, sharpness, text}]}
@@ -47,7 +47,9 @@ function typed(text, Kind, length, what) {
   if (text === null || text === undefined) return null;
   if (typeof text !== "string") throw new Error(`${what} must be base64 text`);
   const buffer = bytesOf(text);
-  if (buffer.byteLength !== length * Kind.BYTES_PER_ELEMENT) throw new Error(`${what} has the wrong length`);
+  if (length !== null && buffer.byteLength !== length * Kind.BYTES_PER_ELEMENT) {
+    throw new Error(`${what} has the wrong length`);
+  }
   return new Kind(buffer);
 }
 
@@ -87,7 +89,7 @@ function prepare(payload) {
   const frameSteps = Int32Array.from(new Set(series.flatMap((s) => Array.from(s.steps)))).sort();
   for (const s of series) s.upto = uptoRows(s.steps, frameSteps);
   const model = {
-    title: text(payload.title), note: text(payload.note),
+    title: text(payload.title), note: text(payload.note), openAtEnd: payload.open_at_end === true,
     landscape: {
       spec: text(land.spec), label: text(land.label), box, imageKey: typeof land.image_key === "string" ?
         land.image_key : null, image: typeof land.image === "string" && land.image.startsWith("data:image/png;base64,")
@@ -137,6 +139,25 @@ function prepareOverlays(o, series) {
     position: vectors("position"), gradient: vectors("gradient"), momentum: vectors("momentum"),
     aggregate: vectors("aggregate"), ascent: vectors("ascent"),
     stored: capacity ? typed(o.stored, Float32Array, rows * capacity * 2, "overlays.stored") : null,
+    explain: o.explain ? prepareExplain(o.explain, rows) : null,
+  };
+}
+
+/* The "explain this step" numbers (export/player/explain.py): per recorded row, the next step's quantities. */
+function prepareExplain(e, rows) {
+  const vector = (name) => (e[name] ? typed(e[name], Float32Array, rows * 2, `explain.${name}`) : null);
+  const priorities = e.priorities ? typed(e.priorities, Float32Array, null, "explain.priorities") : null;
+  const capacity = priorities ? priorities.length / rows : 0;
+  if (!Number.isInteger(capacity)) throw new Error("explain.priorities has the wrong length");
+  const parameters = {};
+  for (const [key, value] of Object.entries(e.parameters || {})) if (finite(value)) parameters[key] = value;
+  if (!finite(parameters.lr)) throw new Error("explain needs the optimizer's lr");
+  return {
+    kind: text(e.kind), parameters, capacity, t: typed(e.t, Float32Array, rows, "explain.t"),
+    gradient: vector("gradient"), step: vector("step_in_lr"), momentum: vector("momentum"),
+    momentumHat: vector("momentum_hat"), second: vector("second_moment"), secondHat: vector("second_moment_hat"),
+    aggregate: vector("aggregate"), aggregateHat: vector("aggregate_hat"), priorities,
+    buffer: capacity ? typed(e.buffer, Float32Array, rows * capacity * 2, "explain.buffer") : null,
   };
 }
 
@@ -350,6 +371,7 @@ class Player {
     this.playing = false;
     this.speed = 2; // index into SPEEDS
     this.showOverlays = true;
+    this.explaining = false; // the "explain this step" panel is open
     this.view = null; // {x0, x1, y0, y1}: what the map shows, always of the canvas's aspect
     this.zoomed = false;
     this.size = {width: 0, height: 0, tracks: 0};
@@ -415,6 +437,9 @@ class Player {
       this.requestRender();
     });
     this.overlayButton.setAttribute("aria-pressed", "true");
+    this.explainButton = button(bar, "explain", "explain this step: every quantity of the followed run's next step (E)",
+      () => this.toggleExplain());
+    this.explainButton.setAttribute("aria-pressed", "false");
     button(bar, "+", "zoom in (+)", () => this.zoomBy(1 / 1.5));
     button(bar, "−", "zoom out (-)", () => this.zoomBy(1.5));
     this.boxButton = button(bar, "⬚", "zoom to a box: drag on the map (or Shift+drag)", () => {
@@ -435,6 +460,9 @@ class Player {
     const side = element("div", "cmxp-side", body);
     this.legend = element("div", "cmxp-legend", side);
     this.legend.setAttribute("aria-label", "optimizers: press to show or hide");
+    this.explainNode = element("div", "cmxp-explain", side);
+    this.explainNode.setAttribute("aria-live", "polite");
+    this.explainNode.hidden = true;
     this.statusList = element("ul", "cmxp-status", side);
     this.statusList.setAttribute("aria-label", "what each optimizer's runs are doing at this step");
     this.overlayKey = element("div", "cmxp-key", side);
@@ -521,6 +549,7 @@ class Player {
     else if (event.key === "+" || event.key === "=") this.zoomBy(1 / 1.5);
     else if (event.key === "-") this.zoomBy(1.5);
     else if (event.key === "0") this.resetView();
+    else if (event.key === "e" || event.key === "E") this.toggleExplain();
     else return;
     event.preventDefault();
   }
@@ -548,7 +577,7 @@ class Player {
     const step = previous ? previous.frameSteps[this.frame] : 0;
     this.model = model;
     this.root.classList.remove("cmxp-failed");
-    this.frame = sameLandscape ? this.frameAtStep(step) : 0;
+    this.frame = sameLandscape ? this.frameAtStep(step) : model.openAtEnd ? model.frameSteps.length - 1 : 0;
     if (!sameLandscape) this.view = null;
     this.panels = null;
     this.fill();
@@ -582,6 +611,9 @@ class Player {
     this.canvas.setAttribute("aria-label", `map of ${model.landscape.label || "the landscape"}: drag to pan, ` +
       "wheel to zoom, click to choose a point");
     this.scrubber.max = String(model.frameSteps.length - 1);
+    const explainable = Boolean(model.overlays && model.overlays.explain);
+    this.explainButton.hidden = !explainable;
+    if (!explainable && this.explaining) this.toggleExplain();
     this.fillLegend();
     this.fillOverlayKey();
     this.fillBasinKey();
@@ -1087,6 +1119,22 @@ class Player {
       drawArrow(context, this.px(ox), this.py(oy), this.px(ox + dx), this.py(oy + dy), colour, width, dash);
     };
     const memoryColour = colourOr(colours.momenta, "#4D4D4D");
+    const e = o.explain;
+    if (this.explaining && e && e.secondHat && finite(e.parameters.b1) && o.memoryScale) {
+      // √v̂ per coordinate times (1−β1^t), on the momentum arrows' scale: an arrow of m (or a) reaching the edge
+      // is a step of exactly lr in that coordinate (the step is lr·m̂/(√v̂+ε) with m̂ = m/(1−β1^t)).
+      const shrink = (1 - Math.pow(e.parameters.b1, e.t[row])) * o.memoryScale;
+      const wx = Math.sqrt(e.secondHat[2 * row]) * shrink, wy = Math.sqrt(e.secondHat[2 * row + 1]) * shrink;
+      if (Number.isFinite(wx + wy) && wx + wy > 0) {
+        const left = this.px(ox - wx), top = this.py(oy + wy);
+        context.save();
+        context.strokeStyle = memoryColour;
+        context.lineWidth = 1.5;
+        context.setLineDash([5, 3]);
+        context.strokeRect(left, top, Math.max(1, this.px(ox + wx) - left), Math.max(1, this.py(oy - wy) - top));
+        context.restore();
+      }
+    }
     if (o.stored) {
       for (let c = 0; c < o.capacity; c++) {
         const at = (row * o.capacity + c) * 2;
@@ -1322,6 +1370,71 @@ class Player {
       this.stepNode.textContent = `step ${step} / ${steps[steps.length - 1]}`;
       this.updateStatus();
       this.updateReadout();
+      if (this.explaining) this.fillExplain();
+    }
+  }
+
+  toggleExplain() {
+    const explain = this.model && this.model.overlays && this.model.overlays.explain;
+    this.explaining = Boolean(explain) && !this.explaining;
+    this.explainButton.setAttribute("aria-pressed", String(this.explaining));
+    this.explainNode.hidden = !this.explaining;
+    this.textDirty = true;
+    this.requestRender();
+  }
+
+  /* The followed run's next step, quantity by quantity (export/player/explain.py computes every number). */
+  fillExplain() {
+    const o = this.model.overlays, e = o.explain, row = o.series.upto[this.frame];
+    const node = this.explainNode;
+    node.replaceChildren();
+    const say = (words, className = "") => { element("p", className, node).textContent = words; };
+    if (row < 0 || !finite(e.t[row]) || !e.step || !Number.isFinite(e.step[2 * row])) {
+      say(`${o.series.label}, run ${o.run + 1}: no step leaves this point (the run ended or stopped).`);
+      return;
+    }
+    const t = Math.round(e.t[row]), p = e.parameters, pair = (a) => (a ? [a[2 * row], a[2 * row + 1]] : null);
+    const moved = pair(e.step), length = Math.hypot(moved[0], moved[1]);
+    say(`Step ${t} of ${o.series.label}, run ${o.run + 1}, from the point shown: it moves ${short(length)} lr ` +
+      `(${short(moved[0])} lr in x, ${short(moved[1])} lr in y).`, "cmxp-explain-title");
+    const table = element("table", "cmxp-explain-table", node);
+    const head = element("tr", "", element("thead", "", table));
+    for (const words of ["", "x", "y"]) element("th", "", head).textContent = words;
+    const body = element("tbody", "", table);
+    const line = (name, values, how) => { // the values, and under them how they were made
+      if (!values || !Number.isFinite(values[0] + values[1])) return;
+      const tr = element("tr", "", body);
+      element("th", "", tr).textContent = name;
+      for (const value of values) element("td", "", tr).textContent = short(value);
+      const note = element("td", "cmxp-explain-how", element("tr", "", body));
+      note.colSpan = 3;
+      note.textContent = how;
+    };
+    const b1 = p.b1, b2 = p.b2, cm = Boolean(e.aggregate);
+    line("g", pair(e.gradient), "the gradient the step used");
+    line("m", pair(e.momentum), finite(b1) ? `β₁m + (1−β₁)g, β₁ = ${b1}` : `μ·m + g, μ = ${p.momentum}`);
+    line("v", pair(e.second), `β₂v + (1−β₂)${cm ? "a" : "g"}², β₂ = ${b2}`);
+    if (finite(b1)) line("m̂", pair(e.momentumHat), `m / (1−β₁^${t}) = m / ${short(1 - Math.pow(b1, t))}`);
+    if (finite(b2)) line("v̂", pair(e.secondHat), `v / (1−β₂^${t}) = v / ${short(1 - Math.pow(b2, t))}`);
+    if (cm) {
+      line("a", pair(e.aggregate), "m + mean of the buffer below");
+      line("â", pair(e.aggregateHat), `a / (1−β₁^${t}): the direction`);
+    }
+    line("Δx / lr", moved, e.secondHat ? `−${cm ? "â" : "m̂"} / (√v̂ + ε), the step in lr` : "the step in lr");
+    if (e.buffer) {
+      const entries = [];
+      for (let c = 0; c < e.capacity; c++) {
+        const at = (row * e.capacity + c) * 2, priority = e.priorities[row * e.capacity + c];
+        if (finite(priority)) entries.push(`#${c + 1} priority ${short(priority)}: (${short(e.buffer[at])}, ` +
+          `${short(e.buffer[at + 1])})`);
+      }
+      say(entries.length ? `Buffer the step averages (C = ${p.top_c}, priorities ×${p.decay} each step): ` +
+        entries.join("; ") : "The buffer is empty: this first call stores the gradient and does not move.");
+    }
+    if (e.secondHat) {
+      say("Dashed box on the map: √v̂ per coordinate on the arrows' scale; where the " +
+        `${cm ? "aggregate" : "momentum"} arrow crosses its edge, the step is one lr in that coordinate.`,
+      "cmxp-explain-note");
     }
   }
 

@@ -58,7 +58,7 @@ FOLLOW = Field("follow", "text", "", "the optimizer and run the overlays follow,
 ADDED_KEY = f"{PREFIX}.added"  # session state: the starts added by clicks on the map, in order (undo drops the last)
 FOLLOW_KEY = f"{PREFIX}.follow"  # session state: (optimizer slot, run) the overlays follow, or None: the default
 START_LABELS = {"preset": "preset", "random": "N random in a region", "points": "points I choose (or click)"}
-VIEW_LABELS = {"map": "map (animated)", "surface": "3-D surface"}
+VIEW_LABELS = {"map": "map", "surface": "3-D surface"}
 PLAYER_POINTS = 400_000  # recorded points of all trajectories together sent to the player (float32: ~5 MB)
 FOLLOW_CHOICES = 20  # runs of each optimizer offered to the overlays
 
@@ -147,6 +147,9 @@ def parse_follow(text: str) -> tuple[int, int] | None:
 
 def read_state(reader: UrlReader) -> ExplorerState:
     defaults = EXPLORER_DEFAULT.params
+    if reader.raw("landscape") is None and not reader.params.get("optimizer"):  # a fresh visit: the opening demo
+        reader.params = {**{key: [value] if isinstance(value, str) else list(value) for key, value in defaults.items()},
+                         **reader.params}
     landscape = reader.spec("landscape", LANDSCAPES, str(defaults["landscape"]), fixed=FIXED,
                             validate=compute.landscape)
     optimizers = reader.specs("optimizer", OPTIMIZERS, list(defaults["optimizer"]))
@@ -349,7 +352,7 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
                             compute.picture(surface), teaching=trace,
                             follow=(labels[follow[0]], follow[1]) if trace is not None else None, basins=tracks,
                             note=" ".join(filter(None, (demo.note if demo else "", added_text(len(state.added))))),
-                            title=demo.title if demo else "", landscape_label=state.landscape_spec)
+                            title=demo.title if demo else "", landscape_label=state.landscape_spec, open_at_end=True)
     return ExplorerView(surface, methods, labels, starts, drawn, follow, payload,
                         (follow_notice,) if follow_notice else ())
 
@@ -465,13 +468,11 @@ def downloads(view: ExplorerView, state: ExplorerState) -> None:
              ("GIF", lambda: _gif(view), "trajectories.gif", "image/gif", "the animation (a few seconds to draw)"),
              ("HTML", lambda: standalone_html(view.payload), "trajectories.html", "text/html",
               "this player as one file: plays offline, for slides and course pages")]
-    columns = st.columns(len(items) + 1, gap="small")
-    with columns[0]:
+    with st.container(horizontal=True, gap="small"):  # buttons as wide as their words, wrapping on a narrow page
         url_sync.copy_link_control(state.params())
-    for column, (label, data, name, mime, help_text) in zip(columns[1:], items):
-        with column:
+        for label, data, name, mime, help_text in items:
             st.download_button(label, data, name, mime, key=f"{PREFIX}.download.{label}", help=help_text,
-                               icon=":material/download:", on_click="ignore", width="stretch")
+                               icon=":material/download:", on_click="ignore", width="content")
 
 
 @st.fragment
@@ -491,7 +492,7 @@ def render(settings: Settings) -> None:
     if shown is None:
         return
     state, view = shown
-    top = st.columns([2, 3], vertical_alignment="bottom")
+    top = st.columns([1, 1], vertical_alignment="bottom")
     with top[0]:
         st.segmented_control("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get,
                              required=True, label_visibility="collapsed")
