@@ -19,15 +19,19 @@ OPTIMIZERS = Registry("optimizer", stamp=lambda built, name, params, spec: datac
     built, name=name, params=dict(params), spec=spec))
 
 LR = Field("lr", "float", 1e-3, "learning rate: the step size", low=0.0, high=1e4, low_open=True, log=True)
-B1 = Field("b1", "float", 0.9, "decay of the first moment (momentum)", low=0.0, high=1.0, high_open=True)
-B2 = Field("b2", "float", 0.999, "decay of the second moment (squared gradients)", low=0.0, high=1.0, high_open=True)
+B1 = Field("b1", "float", 0.9, "decay of the first moment (momentum)", low=0.0, high=1.0, high_open=True,
+           title="β₁ (momentum decay)")
+B2 = Field("b2", "float", 0.999, "decay of the second moment (squared gradients)", low=0.0, high=1.0, high_open=True,
+           title="β₂ (second-moment decay)")
 EPS = Field("eps", "float", 1e-8, "added to the denominator so it is never zero", low=0.0, high=1.0, low_open=True,
-            log=True)
-MOMENTUM = Field("momentum", "float", 0.9, "heavy-ball coefficient", low=0.0, high=1.0, high_open=True)
+            log=True, title="ε")
+MOMENTUM = Field("momentum", "float", 0.9, "heavy-ball coefficient", low=0.0, high=1.0, high_open=True,
+                 title="μ (momentum)")
 NESTEROV = Field("nesterov", "bool", False, "look-ahead (Nesterov) momentum")
-TOP_C = Field("top_c", "int", 5, "C: how many critical momenta the buffer keeps", low=1, high=100)
+TOP_C = Field("top_c", "int", 5, "C: how many critical momenta the buffer keeps", low=1, high=100,
+              title="C (buffer size)")
 DECAY = Field("decay", "float", 0.7, "lambda: buffer priorities are multiplied by this after every step", low=0.0,
-              high=1.0)
+              high=1.0, title="λ (priority decay)")
 PRIORITY = Field("priority", "choice", "grad_norm", "which momenta the buffer keeps", choices=PRIORITIES)
 AGGREGATE = Field("aggregate", "choice", "sum", "sum: m + mean(buffer); mean: mean of m and the buffer",
                   choices=AGGREGATES)
@@ -41,8 +45,10 @@ BIAS_CORRECTION = Field("bias_correction", "choice", "aggregate", "what 1-b1^t d
                         choices=BIAS_CORRECTIONS)
 REPLACEMENT = Field("replacement", "choice", "priority", "how a full buffer takes a new momentum: by priority, or "
                     "always into entry 0 (legacy_slot0: the authors' code before 2023-07-19)", choices=REPLACEMENTS)
-RHO = Field("rho", "float", 0.05, "SAM radius: how far uphill the gradient is taken", low=0.0, high=10.0)
-NOISE = Field("noise", "float", 0.0, "sigma of Gaussian noise added to every gradient", low=0.0, high=1e3)
+RHO = Field("rho", "float", 0.05, "SAM radius: how far uphill the gradient is taken", low=0.0, high=10.0,
+            title="ρ (SAM radius)")
+NOISE = Field("noise", "float", 0.0, "sigma of Gaussian noise added to every gradient", low=0.0, high=1e3,
+              title="σ (gradient noise)")
 SEED = Field("seed", "int", 0, "seed for gradient noise and random buffer replacement", low=0, high=2**32 - 1)
 
 ADAM_FIELDS = (LR, B1, B2, EPS)

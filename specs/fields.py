@@ -38,7 +38,8 @@ class Field:
     """A parameter: its name, kind, default, allowed range and one line of help.
 
     kind is "float", "int", "choice", "bool" or "text". Ranges are closed unless `low_open`/`high_open`.
-    `log` marks a float best shown on a log scale (the app's slider); `max_length` bounds text.
+    `log` marks a float best shown on a log scale (the app's slider); `max_length` bounds text. `title` is how a
+    person reads the field beside its control ("C (buffer size)"); the code name `name` stays in specs and links.
     """
 
     name: str
@@ -52,6 +53,12 @@ class Field:
     choices: tuple[str, ...] = ()
     log: bool = False
     max_length: int = 2000
+    title: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        """The name a control shows: its title, else its code name."""
+        return self.title or self.name
 
     def __post_init__(self) -> None:
         if self.kind not in ("float", "int", "choice", "bool", "text"):

@@ -277,13 +277,15 @@ def test_choosing_a_sample_reruns_only_the_player_and_the_link_which_names_it():
     sample_selector(at).set_value((0, 0)).run()
     assert at.query_params["sample"] == "0,0"
     assert not at.sidebar and not at.title and not at.dataframe and not at.get("vega_lite_chart")  # nothing else ran
-    [link] = at.code
+    [link] = [code for code in at.code if code.language not in ("bash", "python")]  # not the Code popover's
     assert "sample=0%2C0" in link.value  # the Link popover names the configuration shown
     assert sample_selector(at).value == (0, 0)
     again = app(link_of(at))
     assert_clean(again)
     assert sample_selector(again).value == (0, 0) and link_of(again) == link_of(at)
-    assert app({**ESCAPE, "sample": "9,9"}).session_state["es.sample"] == (2, 1)  # out of range: clamped
+    beyond = app({**ESCAPE, "sample": "9,9"})  # out of range: the default, and a notice says so (never a neighbour)
+    assert beyond.session_state["es.sample"] == beyond.session_state["_escape.shown"][1].default_sample
+    assert any("optimizer 10 at value 10 is not in this sweep" in shown(w) for w in beyond.warning)
 
 
 def test_the_sample_player_shows_the_sweeps_first_runs_in_the_optimizers_colour():

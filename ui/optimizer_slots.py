@@ -15,7 +15,7 @@ from optimizers import OPTIMIZERS
 from specs import Field, SpecError
 from specs.language import Entry
 from ui import literal
-from ui.schema_widgets import entry_controls, field_key, put_values
+from ui.schema_widgets import field_controls, field_key, put_values
 from ui.session_values import held, held_by
 from ui.url_state import MAX_SPECS, spec_text
 
@@ -62,6 +62,8 @@ def _carry_over(prefix: str, slot: int, previous: dict[str, str]) -> None:
             shared[field.name] = st.session_state[key]
     put_values(_values_prefix(prefix, slot, new), OPTIMIZERS.entry(new).fields, shared)
 
+
+ALWAYS_SHOWN = ("lr",)  # fields drawn beside the optimizer's name, not in its section
 
 # The order in which "add optimizer" offers kinds not yet shown: the paper's four first, the baselines last.
 ADD_ORDER = ("adam", "adam_cm", "adam_sam", "adam_sam_cm", "adam_cg", "momentum", "sgd")
@@ -110,9 +112,16 @@ def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
             st.button("", icon=":material/close:", key=f"{prefix}.O{slot}.remove", help="remove this optimizer",
                       on_click=_remove, args=(prefix, slot), disabled=len(slots) == 1)
         entry: Entry = OPTIMIZERS.entry(name)
+        fields = [field for field in entry.fields if field.name not in shared]
+        # The step size decides most of what happens: it stays in sight; the rest waits in the section.
+        values, slot_errors = field_controls([f for f in fields if f.name in ALWAYS_SHOWN], _values_prefix(
+            prefix, slot, name))
         with st.expander(f"{name} hyperparameters"):
             literal.caption(entry.help)
-            values, slot_errors = entry_controls(entry, _values_prefix(prefix, slot, name), hidden=shared)
+            more, more_errors = field_controls([f for f in fields if f.name not in ALWAYS_SHOWN],
+                                               _values_prefix(prefix, slot, name))
+        values |= more
+        slot_errors += more_errors
         chosen.append((name, values))
         errors += slot_errors
     st.button("add optimizer", icon=":material/add:", key=f"{prefix}.add", on_click=_add, args=(prefix,),

@@ -93,9 +93,10 @@ def _step(field: Field) -> float | int:
     return 0.1
 
 
-def _field_widget(prefix: str, field: Field, label: str) -> Any:
-    key = field_key(prefix, field)
-    help_text = f"{field.help} — {field.range_text()}, default {field.format(field.default)}"
+def _field_widget(prefix: str, field: Field) -> Any:
+    key, label = field_key(prefix, field), field.shown_name
+    code = f" (in specs and links: {field.name})" if field.title else ""
+    help_text = f"{field.help}{code} — {field.range_text()}, default {field.format(field.default)}"
     if field.kind == "choice":
         return st.selectbox(label, field.choices, key=key, help=literal.help_text(help_text))
     if field.kind == "bool":
@@ -116,25 +117,28 @@ def _field_widget(prefix: str, field: Field, label: str) -> Any:
                              help=literal.help_text(help_text + " (log scale)"), format_func=field.format,
                              on_change=_sync_number_from_scale, args=(prefix, field))
         with right:
-            return st.number_input(f"{field.name} (exact)", key=key, step=_step(field), format=EXACT_FORMAT,
+            return st.number_input(f"{label} (exact)", key=key, step=_step(field), format=EXACT_FORMAT,
                                    on_change=_sync_scale_from_number, args=(prefix, field), **bounds)
     return st.number_input(label, key=key, step=_step(field), format="%d" if field.kind == "int" else EXACT_FORMAT,
                            help=literal.help_text(help_text), **bounds)
 
 
 def entry_controls(entry: Entry, prefix: str, hidden: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
-    """Draw a control for every field of `entry` except `hidden`; return (checked values, error sentences).
+    """Draw a control for every field of `entry` except `hidden`; return (checked values, error sentences)."""
+    hidden = set(hidden)
+    return field_controls([field for field in entry.fields if field.name not in hidden], prefix)
+
+
+def field_controls(fields: Iterable[Field], prefix: str) -> tuple[dict[str, Any], list[str]]:
+    """Draw a control for each of `fields`; return (checked values, error sentences).
 
     A value the schema refuses (an open bound typed exactly, a formula too long) is reported, never clamped.
     """
     values: dict[str, Any] = {}
     errors: list[str] = []
-    hidden = set(hidden)
-    for field in entry.fields:
-        if field.name in hidden:
-            continue
+    for field in fields:
         _hold(prefix, field)
-        raw = _field_widget(prefix, field, field.name)
+        raw = _field_widget(prefix, field)
         try:
             values[field.name] = field.check(raw)
         except SpecError as error:

@@ -25,6 +25,7 @@ from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS
 from specs import Field
 from ui import compute, literal, url_sync
+from ui.code_snippets import basins_code, code_control
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.session_values import held
@@ -242,6 +243,8 @@ def links(state: MapState, view: MapView) -> None:
     url_sync.follow_choice(params)
     with st.container(horizontal=True, gap="small"):
         url_sync.copy_link_control(params)
+        code_control(basins_code(state.landscape_spec, slot_specs(state.optimizers, {}), state.resolution,
+                                 state.steps))
         st.download_button("figure PNG", lambda: maps_png(view), "basin-maps.png", "image/png",
                            icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
                            help="the maps and their key, in the same colours")

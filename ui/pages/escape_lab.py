@@ -39,6 +39,7 @@ from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
 from specs import Field, SpecError
 from ui import compute, drawing, literal, url_sync
+from ui.code_snippets import Code, code_control, escape_code
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.player_component import player
@@ -1309,6 +1310,7 @@ def links(state: EscapeState, view: EscapeView) -> None:
     url_sync.follow_choice(params)
     with st.container(horizontal=True, gap="small"):
         url_sync.copy_link_control(params)
+        code_control(state_code(state))
         st.download_button("table CSV", lambda: labelled_csv(view), "escape-rates.csv", "text/csv",
                            icon=":material/download:", key=f"{PREFIX}.csv", on_click="ignore",
                            help="every column of the sweep with exact floats, each row labelled")
@@ -1325,6 +1327,16 @@ def links(state: EscapeState, view: EscapeView) -> None:
             st.download_button("figure PNG", lambda: curve_png(view), "escape-curve.png", "image/png",
                                icon=":material/download:", key=f"{PREFIX}.png", on_click="ignore",
                                help="the escape curve, in the same colours and labels")
+
+
+def state_code(state: EscapeState) -> Code:
+    """The command and snippet that run this sweep (the same arguments compute_view gives it)."""
+    specs = slot_specs(state.optimizers, {})
+    axes = [(field.name, [field.format(v) for v in given]) for field, given in
+            ((state.knob(), state.value_list()), (state.knob2(), state.value_list2())) if field is not None]
+    reference = match_reference(state.optimizers) if state.match else None
+    return escape_code(state.landscape_spec, specs, axes, state.basin, state.runs, state.steps, state.seed,
+                       state.equalise, specs[reference] if reference is not None else None, predicts(state))
 
 
 def render(settings: Settings) -> None:

@@ -29,6 +29,7 @@ from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
 from specs import Field, SpecError
 from ui import compute, drawing, literal, url_sync
+from ui.code_snippets import code_control, explorer_code
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls
 from ui.player_component import player
@@ -470,6 +471,8 @@ def downloads(view: ExplorerView, state: ExplorerState) -> None:
               "this player as one file: plays offline, for slides and course pages")]
     with st.container(horizontal=True, gap="small"):  # buttons as wide as their words, wrapping on a narrow page
         url_sync.copy_link_control(state.params())
+        code_control(explorer_code(state.landscape_spec, [method.spec for method in view.methods], view.starts,
+                                   state.steps))
         for label, data, name, mime, help_text in items:
             st.download_button(label, data, name, mime, key=f"{PREFIX}.download.{label}", help=help_text,
                                icon=":material/download:", on_click="ignore", width="content")
