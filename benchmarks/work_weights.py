@@ -2,9 +2,11 @@
 
 Each part of a request is timed against the seconds of a run-step on the same surface (one Adam step of one run at
 N = 10,000 runs), which is what experiments/work.py converts every part to; the constants there, in
-landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step cost) and experiments/escape.py (chunks and
-threads) are set from this output, rounded up. It takes a few minutes; every figure is the best of a few repeats.
-Last, a few real requests are timed against what the model predicts at UNIT_SECONDS a run-step.
+landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step cost), experiments/escape.py (chunks and
+threads), experiments/metrics.py (the largest eigenvalue), export/gif.py (a GIF's paths) and the optimizers (a
+critical buffer's slots, noise draws: optimizers/critical_buffer.py, critical.py, noise.py) are set from this output,
+rounded up. It takes a few minutes; every figure is the best of a few repeats. Last, a few real requests are timed
+against what the model predicts at UNIT_SECONDS a run-step.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from experiments import escape, work
+from experiments import escape, metrics, work
 from experiments.allocator import keep_freed_memory
 from experiments.basins import assign_basins
 from experiments.run import as_optimizer, run
+from export import gif
 from landscapes import build_landscape
 from landscapes.base import MULTISTART_WORK_PER_START, Landscape, multistart_minima
 from landscapes.classic import Himmelblau
+from optimizers import critical, critical_buffer, noise
 
 RUNS, STEPS = 10_000, 60
 UNIT_SECONDS = 30e-9  # the work model's run-step on a closed-form surface (README: about 30 ns on the 2-core machine)
@@ -46,6 +50,15 @@ STEP_COSTS = ("two_basin", "random_basins", "random_basins:basins=12", "random_b
               "random_basins:basins=50,dim=10", "quadratic:dim=8", "quadratic:dim=50", "quadratic:dim=200",
               "quadratic:dim=1000", "six_hump_camel", "beale", "rosenbrock", "ackley:dim=20", "ackley:dim=100",
               "rastrigin:dim=100", "custom")
+# A step's cost beyond Adam's, per coordinate: the critical buffer's slots, its fixed part, noise draws (optimizers/).
+OPTIMIZER_SURFACES = ("two_basin", "goldstein_price", "quadratic:dim=8", "quadratic:dim=50")
+LARGE_BUFFER = 100
+# The largest Hessian eigenvalue per point (experiments/metrics.py): in the plane (per gradient cost), and per d² in
+# higher dimensions, up to the largest a landscape takes (the eigensolver's d³ part stays small there).
+EIGEN_PLANE = ("two_basin", "goldstein_price", "ackley", "himmelblau", "rosenbrock", "custom")
+EIGEN_SQUARE = ("quadratic:dim=20", "quadratic:dim=50", "quadratic:dim=200", "quadratic:dim=700", "quadratic:dim=1000",
+                "ackley:dim=20", "ackley:dim=50", "rastrigin:dim=100")
+GIF_PATHS = (8, 1000)  # a GIF frame's cost with few and with many paths drawn
 CHUNKS = (2_500, 5_000, 10_000, 20_000, 50_000, 100_000)
 PARALLEL_RUNS = (5_000, 10_000, 20_000, 40_000, 100_000)
 
@@ -63,11 +76,13 @@ def domain_points(landscape: Landscape, count: int, seed: int = 0) -> np.ndarray
     return np.random.default_rng(seed).uniform(landscape.domain.low, landscape.domain.high, (count, landscape.dim))
 
 
-def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS) -> float:
-    """Seconds of one Adam run-step on this surface at `runs` runs (fewer in high dimensions: 2 * 10^6 floats)."""
+def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS, optimizer: str = "adam:lr=0.01"
+                     ) -> float:
+    """Seconds of one run-step of `optimizer` (Adam) on this surface at `runs` runs (fewer in high dimensions:
+    2 * 10^6 floats)."""
     runs = min(runs, 2_000_000 // landscape.dim)
     starts = domain_points(landscape, runs)
-    return best_seconds(lambda: run(landscape, "adam:lr=0.01", starts, steps, record="final", max_work=None)) / (
+    return best_seconds(lambda: run(landscape, optimizer, starts, steps, record="final", max_work=None)) / (
         runs * steps)
 
 
@@ -92,6 +107,52 @@ def rounded_up(value: float) -> float:
     value *= MARGIN
     step = 10.0 ** (math.floor(math.log10(value)) - 1)
     return math.ceil(value / step) * step
+
+
+def optimizer_weights(unit: float) -> None:
+    """Print SLOT_WORK_PLANE, SLOT_WORK, CM_WORK, CG_WORK and DRAW_WORK: each extra step's seconds / (a closed-form
+    run-step x d)."""
+    slot_plane, slot, cm, cg, draw = [], [], [], [], []
+    for spec in OPTIMIZER_SURFACES:
+        landscape = build_landscape(spec)
+        d = landscape.dim
+
+        def per_coordinate(optimizer: str, than: str, per: float = 1.0) -> float:
+            extra = run_step_seconds(landscape, optimizer=optimizer) - run_step_seconds(landscape, optimizer=than)
+            return extra / (unit * d * per)
+
+        one_slot = per_coordinate(f"adam_cm:lr=0.01,top_c={LARGE_BUFFER}", "adam_cm:lr=0.01,top_c=1",
+                                  LARGE_BUFFER - 1)
+        (slot_plane if d <= 2 else slot).append(one_slot)
+        cm.append(max(per_coordinate(f"adam_cm:lr=0.01,top_c=1,priority={p}", "adam:lr=0.01")
+                      for p in ("grad_norm", "random")) - one_slot)
+        cg.append(per_coordinate("adam_cg:lr=0.01,top_c=1", "adam:lr=0.01") - one_slot)
+        draw.append(max(per_coordinate("adam:lr=0.01,noise=30", "adam:lr=0.01"),
+                        per_coordinate("adam_sam:lr=0.01,noise=30", "adam_sam:lr=0.01", 2.0)))
+        print(f"optimizer work per coordinate, {spec}: a buffer slot {one_slot:.3f}, Adam+CM's fixed part "
+              f"{cm[-1]:.3f}, Adam+CG's {cg[-1]:.3f}, a noise draw {draw[-1]:.3f}", flush=True)
+    for name, values, now in (("SLOT_WORK_PLANE", slot_plane, critical_buffer.SLOT_WORK_PLANE),
+                              ("SLOT_WORK", slot, critical_buffer.SLOT_WORK), ("CM_WORK", cm, critical.CM_WORK),
+                              ("CG_WORK", cg, critical.CG_WORK), ("DRAW_WORK", draw, noise.DRAW_WORK)):
+        print(f"{name} = {rounded_up(max(max(values), 1e-3)):g} (now {now:g})", flush=True)
+
+
+def eigen_seconds(landscape: Landscape) -> float:
+    """Seconds of largest_eigenvalue per point, at as many points as a block of its Hessians holds (at least 10)."""
+    X = domain_points(landscape, max(10, min(2_000, metrics.eigen_block(landscape.dim))))
+    return best_seconds(lambda: metrics.largest_eigenvalue(landscape, X)) / len(X)
+
+
+def eigen_weights(unit: float) -> None:
+    """Print EIGEN_POINT_WORK and EIGEN_SQUARE_WORK."""
+    for name, specs, per, now in (("EIGEN_POINT_WORK", EIGEN_PLANE, lambda s: s.step_cost, metrics.EIGEN_POINT_WORK),
+                                  ("EIGEN_SQUARE_WORK", EIGEN_SQUARE, lambda s: s.dim**2, metrics.EIGEN_SQUARE_WORK)):
+        measured = []
+        for spec in specs:
+            surface = build_landscape(spec)
+            measured.append(eigen_seconds(surface) / unit / per(surface))
+            print(f"largest eigenvalue, {spec}: {measured[-1]:.2f} run-steps per point / {name}'s unit", flush=True)
+        print(f"{name} = {rounded_up(max(measured)):g} (now {now:g})", flush=True)
 
 
 def main() -> None:
@@ -135,10 +196,13 @@ def main() -> None:
     step = run_step_seconds(goldstein)
     frame_count = 40
     results = {"adam": run(goldstein, "adam:lr=0.01", domain_points(goldstein, 8), 200, record=5)}
-    from export.gif import trajectory_gif
-
-    frame = best_seconds(lambda: trajectory_gif(goldstein, results, frames=frame_count), 2) / frame_count
-    print(f"FRAME_WORK = {rounded_up(frame / step):g} (one GIF frame; now {work.FRAME_WORK:g})", flush=True)
+    frame = best_seconds(lambda: gif.trajectory_gif(goldstein, results, frames=frame_count), 2) / frame_count
+    print(f"FRAME_WORK = {rounded_up(frame / step):g} (one GIF frame; now {gif.FRAME_WORK:g})", flush=True)
+    few, many = (best_seconds(lambda paths=paths: gif.trajectory_gif(goldstein, {"adam": run(
+        goldstein, "adam:lr=0.01", domain_points(goldstein, paths), 200, record=5)}, frames=frame_count), 1)
+        / frame_count for paths in GIF_PATHS)
+    print(f"PATH_FRAME_WORK = {rounded_up((many - few) / (GIF_PATHS[1] - GIF_PATHS[0]) / step):g} (one path in one GIF "
+          f"frame; now {gif.PATH_FRAME_WORK:g})", flush=True)
     from matplotlib.figure import Figure
 
     from export.figures import draw_landscape
@@ -156,6 +220,9 @@ def main() -> None:
     per_start = best_seconds(lambda: multistart_minima(unlisted, starts, 0), 2) / starts
     print(f"MULTISTART_WORK_PER_START = {rounded_up(per_start / run_step_seconds(unlisted) / unlisted.dim):g} (an "
           f"L-BFGS-B descent per dimension; now {MULTISTART_WORK_PER_START:g})", flush=True)
+
+    optimizer_weights(unit)
+    eigen_weights(unit)
 
     print("step costs (a run-step here / one on a closed-form surface):")
     for spec in STEP_COSTS:

@@ -62,7 +62,7 @@ def _basin_labels(landscape) -> list[str]:
 
 
 def _animate(args: argparse.Namespace) -> None:
-    from export.gif import FPS, FRAMES, trajectory_gif
+    from export.gif import FPS, FRAMES, gif_work, trajectory_gif
     from export.player import default_follow, player_payload, player_work, standalone_html
 
     if args.out is None and args.html is None:
@@ -82,7 +82,8 @@ def _animate(args: argparse.Namespace) -> None:
     follow = (default_follow(optimizers), 0)
     request = work.total([work.setup_work(landscape),
                           *[work.run_work(landscape, method, len(starts), steps, recorded) for method in optimizers],
-                          *([work.pixels_work(landscape, CONTOUR_PIXELS), work.frames_work(min(frames, recorded))]
+                          *([work.pixels_work(landscape, CONTOUR_PIXELS),
+                             gif_work(min(frames, recorded), len(starts) * len(optimizers))]
                             if out else []),
                           *(player_work(landscape, optimizers, follow[0], len(starts), steps, recorded, True)
                             if page else [])])

@@ -145,7 +145,7 @@ def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
 
 
 def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
-        record: str | int = "all", max_work: int | None = work.DEFAULT_MAX_WORK) -> RunResult:
+        record: str | int = "all", max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK) -> RunResult:
     """Advance every start (a row of `starts`, (N, d)) for `steps` steps of `optimizer` on `landscape`.
 
     A spec string is built once here. A run whose point stops being finite or lands more than FAR_WIDTHS domain
@@ -159,7 +159,8 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     x = as_starts(starts, surface.dim)
     keep = recorded_step_indices(steps, record)
     if max_work is not None:
-        work.check(work.run_work(surface, method, x.shape[0], steps, len(keep)), max_work)
+        work.check(work.run_work(surface, method, x.shape[0], steps, len(keep)), max_work,
+                   lower="runs, steps or the recorded steps")
     return advance(surface, method, x, steps, keep)
 
 

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from cli import main
 from experiments.run import EVERY, STEPS, run
-from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, MIN_BATCH
-from landscapes import LANDSCAPES
+from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, MIN_BATCH, step_work
+from landscapes import LANDSCAPES, build_landscape
 from optimizers import OPTIMIZERS
 from specs import SpecError
 
@@ -334,10 +334,10 @@ def test_work_limits_outside_the_range_are_refused(limit):
        optimizer=st.sampled_from(["sgd", "adam_sam", "adam_sam_cm"]))
 @settings(max_examples=80)
 def test_the_work_limit_refuses_exactly_the_requests_above_it(runs, steps, limit, optimizer):
-    work = max(runs, MIN_BATCH) * steps * OPTIMIZERS.build(optimizer).grad_evals_per_step
+    work = max(runs, MIN_BATCH) * steps * step_work(build_landscape("himmelblau"), OPTIMIZERS.build(optimizer))
     starts = np.zeros((runs, 2))
     if work > limit:
-        with pytest.raises(SpecError, match=f"about {work:,} run-steps of work .*more than the limit of {limit:,};"):
+        with pytest.raises(SpecError, match=f"about {work:,.0f} run-steps of work .*more than the limit of {limit:,};"):
             run("himmelblau", optimizer, starts, steps, max_work=limit)
     else:
         assert run("himmelblau", optimizer, starts, steps, record="final", max_work=limit).n_runs == runs
