@@ -79,6 +79,12 @@ class RunResult:
                          self.positions[:, :count], self.losses[:, :count], self.stopped_at[:count],
                          self.stop_reason[:count], self.grad_evals[:count])
 
+    def thinned(self, stride: int) -> RunResult:
+        """The same result keeping every `stride`-th recorded point (the first and the last always)."""
+        rows = np.unique(np.append(np.arange(0, len(self.recorded_steps), stride), len(self.recorded_steps) - 1))
+        return RunResult(self.landscape, self.optimizer, self.steps, self.recorded_steps[rows], self.positions[rows],
+                         self.losses[rows], self.stopped_at, self.stop_reason, self.grad_evals)
+
 
 def as_landscape(landscape: object) -> Landscape:
     """A Landscape as given, or built from its spec (a string or a mapping with a "name")."""
