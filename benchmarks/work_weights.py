@@ -137,6 +137,25 @@ def optimizer_weights(unit: float) -> None:
         print(f"{name} = {rounded_up(max(max(values), 1e-3)):g} (now {now:g})", flush=True)
 
 
+def fixed_step(unit: float) -> None:
+    """Print STEP_FIXED_WORK and a formula's call_cost: the seconds of a step of one run (its fixed part: Python and
+    NumPy dispatch, the escape measurement's watchers) in run-steps a gradient evaluation, on the closed forms, and
+    on a formula against them."""
+    found: dict[bool, list[float]] = {False: [], True: []}
+    for spec in ("two_basin", "goldstein_price", "ackley", "rosenbrock", "quadratic:dim=200", "custom"):
+        surface = build_landscape(spec)
+        basin = escape.resolve_basin(surface, "sharpest")
+        one = escape.starts_in_basin(surface, basin, 1, 0)
+        for optimizer in ("adam:lr=0.01", "adam_sam_cm:lr=0.01"):
+            method = as_optimizer(optimizer)
+            alone = best_seconds(lambda m=method: escape.run_to_ends(surface, m, one, 1_000, basin=basin)) / 1_000
+            found[surface.name == "custom"].append(alone / unit / method.grad_evals_per_step)
+            print(f"a step of one run, {spec} {optimizer}: {alone * 1e6:.1f} us", flush=True)
+    print(f"STEP_FIXED_WORK = {rounded_up(max(found[False])):g} (now {work.STEP_FIXED_WORK:g}); a formula's "
+          f"call_cost = {max(found[True]) / max(found[False]):.2g} (now {build_landscape('custom').call_cost:g}; "
+          "STEP_FIXED_WORK holds the margin)", flush=True)
+
+
 def eigen_seconds(landscape: Landscape) -> float:
     """Seconds of largest_eigenvalue per point, at as many points as a block of its Hessians holds (at least 10)."""
     X = domain_points(landscape, max(10, min(2_000, metrics.eigen_block(landscape.dim))))
@@ -223,6 +242,7 @@ def main() -> None:
 
     optimizer_weights(unit)
     eigen_weights(unit)
+    fixed_step(unit)
 
     print("step costs (a run-step here / one on a closed-form surface):")
     for spec in STEP_COSTS:
@@ -258,7 +278,7 @@ def checked_requests() -> list[tuple[str, Callable[[], object], float]]:
     """(name, the request, its predicted work in run-steps), each on a fresh landscape (its minima counted)."""
     from experiments.basin_map import basin_map, basin_map_work
     from experiments.escape import escape_experiment, escape_work
-    from experiments.sweep import sweep
+    from experiments.sweep import sweep, sweep_work
 
     def fresh(spec: str) -> Landscape:
         return build_landscape(spec)
@@ -278,11 +298,25 @@ def checked_requests() -> list[tuple[str, Callable[[], object], float]]:
         requests.append((f"basin map {spec} 60 x 60, 300 steps",
                          lambda spec=spec, method=method: basin_map(fresh(spec), method, 60, 300, max_work=None),
                          predicted))
-    predicted = sum(work.run_work(fresh("goldstein_price"), as_optimizer(o), 2000, 300, 2).units
-                    + work.basin_work(fresh("goldstein_price"), 2000).units for o in ("adam", "adam_cm"))
     requests.append(("sweep final goldstein_price adam, adam_cm 2,000 runs x 300",
                      lambda: sweep(fresh("goldstein_price"), ["adam", "adam_cm"], runs=2000, steps=300,
-                                   measure="final", max_work=None), predicted))
+                                   measure="final", max_work=None),
+                     sweep_work(fresh("goldstein_price"), ["adam", "adam_cm"], runs=2000, steps=300,
+                                measure="final").units))
+    # issue 18's: a buffer of 100, gradient noise, end points' eigenvalues in 300 dimensions, jobs of one run
+    for optimizer in ("adam_cm:lr=0.01,top_c=100", "adam:lr=0.01,noise=30"):
+        requests.append((f"sweep escape two_basin {optimizer} 20,000 runs x 200",
+                         lambda optimizer=optimizer: sweep(fresh("two_basin"), [optimizer], runs=20_000, steps=200,
+                                                           max_work=None),
+                         sweep_work(fresh("two_basin"), [optimizer], runs=20_000, steps=200).units))
+    high = fresh("quadratic:dim=300")
+    requests.append(("sweep final quadratic:dim=300 adam 100 runs x 1",
+                     lambda: sweep(high, ["adam"], runs=100, steps=1, measure="final", max_work=None),
+                     sweep_work(high, ["adam"], runs=100, steps=1, measure="final").units))
+    cells = {"lr": list(np.geomspace(0.001, 0.5, 10)), "decay": list(np.linspace(0, 0.99, 10))}
+    requests.append(("sweep escape quadratic adam_cm lr x decay 10 x 10, 1 run x 300",
+                     lambda: sweep(fresh("quadratic"), ["adam_cm"], cells, runs=1, steps=300, basin=0, max_work=None),
+                     sweep_work(fresh("quadratic"), ["adam_cm"], cells, runs=1, steps=300, basin=0).units))
     return requests
 
 

@@ -73,9 +73,9 @@ def optimizers_from(args: argparse.Namespace) -> list[Optimizer]:
     return [optimizer_with_default_lr(spec, args.lr) for spec in split_specs(args.optimizers)]
 
 
-def add_work_limit_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-work", type=int, default=DEFAULT_MAX_WORK,
-                        help=f"refuse requests above this many run-steps of work (default {DEFAULT_MAX_WORK:,}); "
+def add_work_limit_argument(parser: argparse.ArgumentParser, default: int = DEFAULT_MAX_WORK) -> None:
+    parser.add_argument("--max-work", type=int, default=default,
+                        help=f"refuse requests above this many run-steps of work (default {default:,}); "
                              "every part of a request counts: runs, basin assignment, minima, frames")
 
 

@@ -16,6 +16,7 @@ from cli.common import (
     progress_bar,
 )
 from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
+from experiments.theory import kick_boundaries
 from export.files import OutputFiles
 from specs import SpecError
 
@@ -95,8 +96,6 @@ def _sweep_into(files: OutputFiles, args: argparse.Namespace, measure: str) -> t
         from export.figures import escape_curve_figure, phase_figure
 
         if len(axes) == 2:
-            from experiments.theory import kick_boundaries
-
             figure = phase_figure(table, *axes, value=args.cells,
                                   boundaries=kick_boundaries(table, *axes, args.basin))
         else:

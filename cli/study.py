@@ -6,6 +6,7 @@ import argparse
 
 from cli.common import add_work_limit_argument, print_text, progress_bar
 from study import write_study
+from study.toy import STUDY_MAX_WORK
 
 
 def _figures(args: argparse.Namespace) -> None:
@@ -19,5 +20,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     figures.add_argument("--out", required=True, help="folder to write into (created if missing); its files are "
                                                      "written together once every study has run")
     figures.add_argument("--quick", action="store_true", help="a tiny version (seconds, for tests and smoke checks)")
-    add_work_limit_argument(figures)
+    add_work_limit_argument(figures, STUDY_MAX_WORK)  # each of the study's requests
     figures.set_defaults(handler=_figures)

@@ -23,9 +23,11 @@ MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on the work of one re
 MAX_REQUEST_BYTES = 2 * 1024**3  # memory one request may take (its estimate), whatever the work limit
 APP_REQUEST_BYTES = 512 * 1024**2  # the same in the app, where many sessions share one server
 
-# A step has a fixed cost (Python and NumPy dispatch) that a few runs do not amortise: a request counts at least
-# MIN_BATCH runs, so that one run of 10^7 steps cannot pass the cap as cheap.
-MIN_BATCH = 100
+# A step has a fixed cost whatever its runs (Python and NumPy dispatch, an escape measurement's watchers): each
+# gradient evaluation of a step counts at least STEP_FIXED_WORK run-steps (x the landscape's call_cost), so that one
+# run of 10^7 steps cannot pass the cap as cheap. Measured (benchmarks/work_weights.py, largest x 1.5): a step of one
+# run takes 20-40 us of Adam, 60-90 us of Adam+SAM+CM on the closed forms (1,600 run-steps an evaluation at most).
+STEP_FIXED_WORK = 2400.0
 FLOAT_BYTES = 8
 
 # Measured weights (benchmarks/work_weights.py prints them; each is its largest measurement x 1.5, rounded up):
@@ -123,18 +125,24 @@ def step_work(landscape, optimizer) -> float:
     return optimizer.grad_evals_per_step * landscape.step_cost + optimizer.extra_work(landscape.dim)
 
 
+def fixed_step_work(landscape, optimizer) -> float:
+    """The least a step costs, whatever its runs: STEP_FIXED_WORK a gradient evaluation, x the landscape's
+    call_cost."""
+    return STEP_FIXED_WORK * optimizer.grad_evals_per_step * landscape.call_cost
+
+
 def run_work(landscape, optimizer, runs: int, steps: int, recorded: int) -> Work:
-    """Runs x steps x a step's work (at least MIN_BATCH runs), the kept trajectories (recorded points x runs x
-    (d + 1) floats) and the optimizer's state while it runs."""
+    """Steps x the larger of runs x a step's work and a step's fixed part, the kept trajectories (recorded points x
+    runs x (d + 1) floats) and the optimizer's state while it runs."""
     evals, cost = optimizer.grad_evals_per_step, landscape.step_cost
     extra = optimizer.extra_work(landscape.dim)
-    units = max(runs, MIN_BATCH) * steps * step_work(landscape, optimizer)
+    per_step, fixed = runs * step_work(landscape, optimizer), fixed_step_work(landscape, optimizer)
     per_run_state = landscape.dim * (10 + 2 * int(optimizer.params.get("top_c", 0)))  # x, g, m, v, scratch, buffer
-    name = (f"runs x steps = {max(runs, MIN_BATCH):,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1
-            else "") + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
+    name = (f"runs x steps = {runs:,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1 else "")
+            + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
             + (f" + {extra:.3g} a step (this optimizer's buffer and noise)" if extra else "")
-            + (f", fewer than {MIN_BATCH} runs counting as {MIN_BATCH}" if runs < MIN_BATCH else ""))
-    return Work(((name, float(units)),),
+            + (f", each step counting its fixed part, {fixed:,.0f}" if per_step < fixed else ""))
+    return Work(((name, float(steps) * max(per_step, fixed)),),
                 held_bytes=float(recorded) * runs * (landscape.dim + 1) * FLOAT_BYTES,
                 peak_bytes=float(runs) * per_run_state * FLOAT_BYTES)
 

@@ -18,7 +18,7 @@ from experiments.metrics import measurements_work, run_measurements
 from experiments.run import RunResult, run
 from experiments.starts import uniform_starts
 from experiments.sweep import SweepTable, is_global, sweep, sweep_work
-from experiments.work import DEFAULT_MAX_WORK
+from experiments.theory import kick_boundaries
 from export import palette
 from export.figures import (
     draw_escape_curve,
@@ -36,6 +36,9 @@ from optimizers import OPTIMIZERS
 from specs import SpecError
 
 STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
+# The limit on each request of the study: its largest, (f)'s sweep with its matched steps, counts 118 million
+# run-steps (about 4 s), above the default limit of a request typed by hand.
+STUDY_MAX_WORK = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def _explore_work(landscape: Landscape, runs: int, steps: int) -> work.Work:
 
 
 def study_trajectories(size: StudySize, landscape: Landscape | None = None,
-                       max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+                       max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(a) Goldstein-Price: the four optimizers from the same starts."""
     landscape = landscape or build_landscape("goldstein_price")
     results = _explore(landscape, size.shown, size.explore_steps, 1, max_work)
@@ -130,7 +133,7 @@ def study_trajectories(size: StudySize, landscape: Landscape | None = None,
     return figure, _runs_table(landscape, results)
 
 
-def study_exploration(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+def study_exploration(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(b) Ackley: trajectories of each optimizer, and how far runs travel (median over explore_runs starts)."""
     landscape = build_landscape("ackley")
     results = _explore(landscape, size.explore_runs, size.explore_steps, 2, max_work)
@@ -190,7 +193,7 @@ def _escape_sweeps(size: StudySize) -> list[dict]:
 
 
 def study_escape(size: StudySize, progress: Callable[[float], None] | None = None,
-                 max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+                 max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(c) Escape rate from the sharp basin of two_basin against its sharpness, one panel per learning rate."""
     figure, axes = grid_figure(len(size.lrs), width=4.6, height=3.6)
     columns: tuple[str, ...] = ()
@@ -208,7 +211,7 @@ def study_escape(size: StudySize, progress: Callable[[float], None] | None = Non
 
 
 def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None,
-                             max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+                             max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(d) Goldstein-Price after converge_steps: which minima the runs reach, and the sharpness there, counted only
     for runs that converged (an end point still moving says nothing about the minimum it is heading for)."""
     landscape = landscape or build_landscape("goldstein_price")
@@ -272,7 +275,7 @@ def _ablation_sweeps(size: StudySize) -> dict[str, dict]:
                       "values": list(size.depth), "runs": size.runs, "steps": size.steps}}
 
 
-def study_ablations(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+def study_ablations(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
     """(e) CM's priority modes and buffer size C against sharpness, and a flat basin that is shallower."""
     found = {name: sweep(**request, max_work=max_work) for name, request in _ablation_sweeps(size).items()}
     tables = {"priority": _with_parameter(found["priority"], "priority"),
@@ -300,7 +303,7 @@ def _step_length_sweep(size: StudySize) -> dict:
             "runs": size.runs, "steps": size.steps, "match_step": optimizers[0]}
 
 
-def study_step_length(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK
+def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
                       ) -> tuple[Figure, dict[str, SweepTable]]:
     """(f) Memory or step length: Adam+CM and the knobs that shorten its early steps, against Adam and Adam+SAM run
     at the lr that matches Adam+CM's mean step over the first 20 steps; with the survival curves at sharpness 16."""
@@ -335,12 +338,10 @@ def _phase_sweep(size: StudySize) -> dict:
             "steps": size.steps}
 
 
-def study_phase(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+def study_phase(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(g) Escape rate over lr and sharpness, Adam and Adam+CM, with the kick law's boundary: above it the second
     step reaches the basin's edge from next to the minimum."""
     table = sweep(**_phase_sweep(size), max_work=max_work)
-    from experiments.theory import kick_boundaries
-
     figure = phase_figure(table, "lr", "sharpness", boundaries=kick_boundaries(table, "lr", "sharpness"))
     figure.suptitle(f"(g) escape rate on two_basin: {size.phase_runs} runs a cell, {size.steps} steps; dashed: the "
                     "kick law's escape lr", fontsize=9)
@@ -356,7 +357,7 @@ def _variant_sweeps(size: StudySize) -> dict[str, dict]:
             "_decay": {**against_sharpness, "optimizers": [f"adam_cm:lr={ABLATION_LR},decay={d}" for d in DECAYS]}}
 
 
-def study_variants(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+def study_variants(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
     """(h) Critical gradients against critical momenta, the publication-time buffer rule, SGD and momentum, and the
     priority decay lambda, against sharpness."""
     found = {suffix: sweep(**request, max_work=max_work) for suffix, request in _variant_sweeps(size).items()}
@@ -378,7 +379,7 @@ def _noise_sweep(size: StudySize) -> dict:
             "steps": size.noise_steps}
 
 
-def study_noise(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(i) Escape driven by gradient noise: the mean escape step (restricted to the step budget: a run that never
     leaves counts the budget) over noise sigma and sharpness, at an lr too small for the kick."""
     table = sweep(**_noise_sweep(size), max_work=max_work)
@@ -439,7 +440,7 @@ def check_study(stem: str, size: StudySize, max_work: int | work.Limit,
             raise SpecError(f"study {stem}: {error}") from None
 
 
-def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = DEFAULT_MAX_WORK,
+def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = STUDY_MAX_WORK,
               goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None
               ) -> tuple[Figure, dict[str, SweepTable]]:
     """One study by its stem (STUDY_SHARES): its figure and its tables by file-name suffix ("" for the main one),
@@ -470,7 +471,7 @@ def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = DE
 
 
 def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
-                max_work: int | work.Limit | None = DEFAULT_MAX_WORK) -> list[Path]:
+                max_work: int | work.Limit | None = STUDY_MAX_WORK) -> list[Path]:
     """Run the toy study and write (a)-(i) as PNG + CSV into out_dir (created if missing); returns the paths.
 
     Every request of every study is checked against `max_work` before the first runs, and the files are written

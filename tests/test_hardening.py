@@ -107,7 +107,7 @@ def test_a_request_that_would_not_fit_in_memory_is_refused_by_its_estimate():
     (["escape", "--runs", "1000000", "--steps", "0"], "run-steps of work"),
     (["escape", "--runs", "10000000"], "run-steps of work"),
     (["basins", "--resolution", "1000", "--out", "never.png"], "run-steps of work"),
-    (["escape", "--landscape", "quadratic:dim=1000", "--basin", "0", "--runs", "10", "--steps", "1"],
+    (["escape", "--landscape", "quadratic:dim=400", "--basin", "0", "--runs", "10", "--steps", "1"],
      "run-steps of work"),
     (["escape", "--sweep", "sharpness=" + ",".join(["2"] * 101)], "at most 100 values"),
     (["animate", "--frames", "2000", "--steps", "100000", "--runs", "1000", "--out", "never.gif"],
