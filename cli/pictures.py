@@ -62,6 +62,7 @@ def _basin_labels(landscape) -> list[str]:
 
 
 def _animate(args: argparse.Namespace) -> None:
+    from export.figures import require_2d
     from export.gif import FPS, FRAMES, gif_work, trajectory_gif
     from export.player import check_page, default_follow, player_payload, player_work, record_every, standalone_html
 
@@ -71,6 +72,7 @@ def _animate(args: argparse.Namespace) -> None:
         out = files.claim(args.out, "--out", ("gif",)) if args.out is not None else None
         page = files.claim(args.html, "--html", ("html", "htm")) if args.html is not None else None
         landscape = landscape_from(args)
+        require_2d(landscape, "an animation")
         optimizers = optimizers_from(args)
         steps, frames, fps = as_steps(args.steps), FRAMES.check(args.frames), FPS.check(args.fps)
         if args.start:

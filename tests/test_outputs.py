@@ -97,6 +97,11 @@ def test_two_outputs_naming_one_file_are_refused(spelling, tmp_path, capsys, no_
     assert [p.name for p in tmp_path.iterdir()] == ["sub"]
 
 
+def test_an_animation_of_a_landscape_it_cannot_draw_is_refused_before_the_runs(tmp_path, capsys, no_work):
+    line = refused(arguments("animate", tmp_path, **{"--landscape": "quadratic:dim=3"}), capsys)
+    assert "an animation needs a 2D landscape" in line and list(tmp_path.iterdir()) == []
+
+
 def test_a_run_written_in_another_format_than_its_extension_is_refused(tmp_path, capsys, no_work):
     line = refused(arguments("run", tmp_path, **{"--out": str(tmp_path / "run.csv")}), capsys)
     assert "--out must end in one of .json" in line
