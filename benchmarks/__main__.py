@@ -1,5 +1,5 @@
 """`python -m benchmarks` (what `make bench` runs): every speed and ratio, the escape measurement's speed, the wall
-times, then the targets (benchmarks/targets.py).
+times, how fast over-limit requests are refused, then the targets (benchmarks/targets.py).
 
 Exit status 1 if a target is missed. `--quick` measures only N = 100 without PyTorch (a smoke run, no targets).
 """
@@ -13,12 +13,13 @@ import sys
 
 import numpy as np
 
-from benchmarks import escape_speed, speed, wall_times
+from benchmarks import escape_speed, refusals, speed, wall_times
 from benchmarks.targets import (
     TARGET_RUNS,
     Verdict,
     bookkeeping_verdicts,
     escape_verdicts,
+    refusal_verdicts,
     speed_verdicts,
     wall_verdicts,
 )
@@ -93,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     walls = wall_times.measure_all(lambda name, secs, note: print(f"wall {name} {number(secs, 3)} s  {note}",
                                                                     flush=True))
+    refused = refusals.measure_all(lambda name, secs, note: print(f"refusal {name} {number(secs, 3)} s  {note}",
+                                                                  flush=True))
     verdicts: list[Verdict] = (speed_verdicts(speeds) + escape_verdicts(case, million_seconds, million_mb)
-                               + wall_verdicts(walls) + bookkeeping_verdicts(bookkeeping, walls.get("cmx_escape")))
+                               + wall_verdicts(walls) + bookkeeping_verdicts(bookkeeping, walls.get("cmx_escape"))
+                               + refusal_verdicts(refused))
     for verdict in verdicts:
         print(verdict.line())
     missed = [v for v in verdicts if not v.met]

@@ -23,6 +23,7 @@ WALL_SECONDS = {"cmx_escape": 1.5, "explorer": 0.5}
 BASIN_STEPS_PER_POINT = 20.0  # starts drawn and checked plus end points assigned, per run, in optimizer steps
 MILLION_SECONDS, MILLION_PEAK_MB = 60.0, 1000.0
 ESCAPE_TIME_SHARE = 0.2  # issue 14: escape times cost at most a fifth of the default cmx escape
+REFUSAL_SECONDS = 0.1  # issue 18: an over-limit request is refused within this, wall clock (benchmarks/refusals.py)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ def escape_verdicts(case: EscapeSpeed | None, million_seconds: float | None,
 
 def wall_verdicts(walls: dict[str, float | None]) -> list[Verdict]:
     return [Verdict(f"wall {name}", walls.get(name), bound, False) for name, bound in WALL_SECONDS.items()]
+
+
+def refusal_verdicts(refusals: dict[str, float | None]) -> list[Verdict]:
+    return [Verdict(f"refusal {name} wall seconds", seconds, REFUSAL_SECONDS, False)
+            for name, seconds in refusals.items()]
 
 
 def bookkeeping_verdicts(seconds: float | None, escape_wall: float | None) -> list[Verdict]:

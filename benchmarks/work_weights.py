@@ -2,9 +2,11 @@
 
 Each part of a request is timed against the seconds of a run-step on the same surface (one Adam step of one run at
 N = 10,000 runs), which is what experiments/work.py converts every part to; the constants there, in
-landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step cost) and experiments/escape.py (chunks and
-threads) are set from this output, rounded up. It takes a few minutes; every figure is the best of a few repeats.
-Last, a few real requests are timed against what the model predicts at UNIT_SECONDS a run-step.
+landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step cost), experiments/escape.py (chunks and
+threads), experiments/metrics.py (the largest eigenvalue), export/gif.py (a GIF's paths) and the optimizers (a
+critical buffer's slots, noise draws: optimizers/critical_buffer.py, critical.py, noise.py) are set from this output,
+rounded up. It takes a few minutes; every figure is the best of a few repeats. Last, a few real requests are timed
+against what the model predicts at UNIT_SECONDS a run-step.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from experiments import escape, work
+from experiments import escape, metrics, work
 from experiments.allocator import keep_freed_memory
 from experiments.basins import assign_basins
 from experiments.run import as_optimizer, run
+from export import gif
 from landscapes import build_landscape
 from landscapes.base import MULTISTART_WORK_PER_START, Landscape, multistart_minima
 from landscapes.classic import Himmelblau
+from optimizers import critical, critical_buffer, noise
 
 RUNS, STEPS = 10_000, 60
 UNIT_SECONDS = 30e-9  # the work model's run-step on a closed-form surface (README: about 30 ns on the 2-core machine)
@@ -46,6 +50,15 @@ STEP_COSTS = ("two_basin", "random_basins", "random_basins:basins=12", "random_b
               "random_basins:basins=50,dim=10", "quadratic:dim=8", "quadratic:dim=50", "quadratic:dim=200",
               "quadratic:dim=1000", "six_hump_camel", "beale", "rosenbrock", "ackley:dim=20", "ackley:dim=100",
               "rastrigin:dim=100", "custom")
+# A step's cost beyond Adam's, per coordinate: the critical buffer's slots, its fixed part, noise draws (optimizers/).
+OPTIMIZER_SURFACES = ("two_basin", "goldstein_price", "quadratic:dim=8", "quadratic:dim=50")
+LARGE_BUFFER = 100
+# The largest Hessian eigenvalue per point (experiments/metrics.py): in the plane (per gradient cost), and per d² in
+# higher dimensions, up to the largest a landscape takes (the eigensolver's d³ part stays small there).
+EIGEN_PLANE = ("two_basin", "goldstein_price", "ackley", "himmelblau", "rosenbrock", "custom")
+EIGEN_SQUARE = ("quadratic:dim=20", "quadratic:dim=50", "quadratic:dim=200", "quadratic:dim=700", "quadratic:dim=1000",
+                "ackley:dim=20", "ackley:dim=50", "rastrigin:dim=100")
+GIF_PATHS = (8, 1000)  # a GIF frame's cost with few and with many paths drawn
 CHUNKS = (2_500, 5_000, 10_000, 20_000, 50_000, 100_000)
 PARALLEL_RUNS = (5_000, 10_000, 20_000, 40_000, 100_000)
 
@@ -63,11 +76,13 @@ def domain_points(landscape: Landscape, count: int, seed: int = 0) -> np.ndarray
     return np.random.default_rng(seed).uniform(landscape.domain.low, landscape.domain.high, (count, landscape.dim))
 
 
-def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS) -> float:
-    """Seconds of one Adam run-step on this surface at `runs` runs (fewer in high dimensions: 2 * 10^6 floats)."""
+def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS, optimizer: str = "adam:lr=0.01"
+                     ) -> float:
+    """Seconds of one run-step of `optimizer` (Adam) on this surface at `runs` runs (fewer in high dimensions:
+    2 * 10^6 floats)."""
     runs = min(runs, 2_000_000 // landscape.dim)
     starts = domain_points(landscape, runs)
-    return best_seconds(lambda: run(landscape, "adam:lr=0.01", starts, steps, record="final", max_work=None)) / (
+    return best_seconds(lambda: run(landscape, optimizer, starts, steps, record="final", max_work=None)) / (
         runs * steps)
 
 
@@ -92,6 +107,71 @@ def rounded_up(value: float) -> float:
     value *= MARGIN
     step = 10.0 ** (math.floor(math.log10(value)) - 1)
     return math.ceil(value / step) * step
+
+
+def optimizer_weights(unit: float) -> None:
+    """Print SLOT_WORK_PLANE, SLOT_WORK, CM_WORK, CG_WORK and DRAW_WORK: each extra step's seconds / (a closed-form
+    run-step x d)."""
+    slot_plane, slot, cm, cg, draw = [], [], [], [], []
+    for spec in OPTIMIZER_SURFACES:
+        landscape = build_landscape(spec)
+        d = landscape.dim
+
+        def per_coordinate(optimizer: str, than: str, per: float = 1.0) -> float:
+            extra = run_step_seconds(landscape, optimizer=optimizer) - run_step_seconds(landscape, optimizer=than)
+            return extra / (unit * d * per)
+
+        one_slot = per_coordinate(f"adam_cm:lr=0.01,top_c={LARGE_BUFFER}", "adam_cm:lr=0.01,top_c=1",
+                                  LARGE_BUFFER - 1)
+        (slot_plane if d <= 2 else slot).append(one_slot)
+        cm.append(max(per_coordinate(f"adam_cm:lr=0.01,top_c=1,priority={p}", "adam:lr=0.01")
+                      for p in ("grad_norm", "random")) - one_slot)
+        cg.append(per_coordinate("adam_cg:lr=0.01,top_c=1", "adam:lr=0.01") - one_slot)
+        draw.append(max(per_coordinate("adam:lr=0.01,noise=30", "adam:lr=0.01"),
+                        per_coordinate("adam_sam:lr=0.01,noise=30", "adam_sam:lr=0.01", 2.0)))
+        print(f"optimizer work per coordinate, {spec}: a buffer slot {one_slot:.3f}, Adam+CM's fixed part "
+              f"{cm[-1]:.3f}, Adam+CG's {cg[-1]:.3f}, a noise draw {draw[-1]:.3f}", flush=True)
+    for name, values, now in (("SLOT_WORK_PLANE", slot_plane, critical_buffer.SLOT_WORK_PLANE),
+                              ("SLOT_WORK", slot, critical_buffer.SLOT_WORK), ("CM_WORK", cm, critical.CM_WORK),
+                              ("CG_WORK", cg, critical.CG_WORK), ("DRAW_WORK", draw, noise.DRAW_WORK)):
+        print(f"{name} = {rounded_up(max(max(values), 1e-3)):g} (now {now:g})", flush=True)
+
+
+def fixed_step(unit: float) -> None:
+    """Print STEP_FIXED_WORK and a formula's call_cost: the seconds of a step of one run (its fixed part: Python and
+    NumPy dispatch, the escape measurement's watchers) in run-steps a gradient evaluation, on the closed forms, and
+    on a formula against them."""
+    found: dict[bool, list[float]] = {False: [], True: []}
+    for spec in ("two_basin", "goldstein_price", "ackley", "rosenbrock", "quadratic:dim=200", "custom"):
+        surface = build_landscape(spec)
+        basin = escape.resolve_basin(surface, "sharpest")
+        one = escape.starts_in_basin(surface, basin, 1, 0)
+        for optimizer in ("adam:lr=0.01", "adam_sam_cm:lr=0.01"):
+            method = as_optimizer(optimizer)
+            alone = best_seconds(lambda m=method: escape.run_to_ends(surface, m, one, 1_000, basin=basin)) / 1_000
+            found[surface.name == "custom"].append(alone / unit / method.grad_evals_per_step)
+            print(f"a step of one run, {spec} {optimizer}: {alone * 1e6:.1f} us", flush=True)
+    print(f"STEP_FIXED_WORK = {rounded_up(max(found[False])):g} (now {work.STEP_FIXED_WORK:g}); a formula's "
+          f"call_cost = {max(found[True]) / max(found[False]):.2g} (now {build_landscape('custom').call_cost:g}; "
+          "STEP_FIXED_WORK holds the margin)", flush=True)
+
+
+def eigen_seconds(landscape: Landscape) -> float:
+    """Seconds of largest_eigenvalue per point, at as many points as a block of its Hessians holds (at least 10)."""
+    X = domain_points(landscape, max(10, min(2_000, metrics.eigen_block(landscape.dim))))
+    return best_seconds(lambda: metrics.largest_eigenvalue(landscape, X)) / len(X)
+
+
+def eigen_weights(unit: float) -> None:
+    """Print EIGEN_POINT_WORK and EIGEN_SQUARE_WORK."""
+    for name, specs, per, now in (("EIGEN_POINT_WORK", EIGEN_PLANE, lambda s: s.step_cost, metrics.EIGEN_POINT_WORK),
+                                  ("EIGEN_SQUARE_WORK", EIGEN_SQUARE, lambda s: s.dim**2, metrics.EIGEN_SQUARE_WORK)):
+        measured = []
+        for spec in specs:
+            surface = build_landscape(spec)
+            measured.append(eigen_seconds(surface) / unit / per(surface))
+            print(f"largest eigenvalue, {spec}: {measured[-1]:.2f} run-steps per point / {name}'s unit", flush=True)
+        print(f"{name} = {rounded_up(max(measured)):g} (now {now:g})", flush=True)
 
 
 def main() -> None:
@@ -135,10 +215,13 @@ def main() -> None:
     step = run_step_seconds(goldstein)
     frame_count = 40
     results = {"adam": run(goldstein, "adam:lr=0.01", domain_points(goldstein, 8), 200, record=5)}
-    from export.gif import trajectory_gif
-
-    frame = best_seconds(lambda: trajectory_gif(goldstein, results, frames=frame_count), 2) / frame_count
-    print(f"FRAME_WORK = {rounded_up(frame / step):g} (one GIF frame; now {work.FRAME_WORK:g})", flush=True)
+    frame = best_seconds(lambda: gif.trajectory_gif(goldstein, results, frames=frame_count), 2) / frame_count
+    print(f"FRAME_WORK = {rounded_up(frame / step):g} (one GIF frame; now {gif.FRAME_WORK:g})", flush=True)
+    few, many = (best_seconds(lambda paths=paths: gif.trajectory_gif(goldstein, {"adam": run(
+        goldstein, "adam:lr=0.01", domain_points(goldstein, paths), 200, record=5)}, frames=frame_count), 1)
+        / frame_count for paths in GIF_PATHS)
+    print(f"PATH_FRAME_WORK = {rounded_up((many - few) / (GIF_PATHS[1] - GIF_PATHS[0]) / step):g} (one path in one GIF "
+          f"frame; now {gif.PATH_FRAME_WORK:g})", flush=True)
     from matplotlib.figure import Figure
 
     from export.figures import draw_landscape
@@ -156,6 +239,10 @@ def main() -> None:
     per_start = best_seconds(lambda: multistart_minima(unlisted, starts, 0), 2) / starts
     print(f"MULTISTART_WORK_PER_START = {rounded_up(per_start / run_step_seconds(unlisted) / unlisted.dim):g} (an "
           f"L-BFGS-B descent per dimension; now {MULTISTART_WORK_PER_START:g})", flush=True)
+
+    optimizer_weights(unit)
+    eigen_weights(unit)
+    fixed_step(unit)
 
     print("step costs (a run-step here / one on a closed-form surface):")
     for spec in STEP_COSTS:
@@ -191,7 +278,7 @@ def checked_requests() -> list[tuple[str, Callable[[], object], float]]:
     """(name, the request, its predicted work in run-steps), each on a fresh landscape (its minima counted)."""
     from experiments.basin_map import basin_map, basin_map_work
     from experiments.escape import escape_experiment, escape_work
-    from experiments.sweep import sweep
+    from experiments.sweep import sweep, sweep_work
 
     def fresh(spec: str) -> Landscape:
         return build_landscape(spec)
@@ -211,11 +298,25 @@ def checked_requests() -> list[tuple[str, Callable[[], object], float]]:
         requests.append((f"basin map {spec} 60 x 60, 300 steps",
                          lambda spec=spec, method=method: basin_map(fresh(spec), method, 60, 300, max_work=None),
                          predicted))
-    predicted = sum(work.run_work(fresh("goldstein_price"), as_optimizer(o), 2000, 300, 2).units
-                    + work.basin_work(fresh("goldstein_price"), 2000).units for o in ("adam", "adam_cm"))
     requests.append(("sweep final goldstein_price adam, adam_cm 2,000 runs x 300",
                      lambda: sweep(fresh("goldstein_price"), ["adam", "adam_cm"], runs=2000, steps=300,
-                                   measure="final", max_work=None), predicted))
+                                   measure="final", max_work=None),
+                     sweep_work(fresh("goldstein_price"), ["adam", "adam_cm"], runs=2000, steps=300,
+                                measure="final").units))
+    # issue 18's: a buffer of 100, gradient noise, end points' eigenvalues in 300 dimensions, jobs of one run
+    for optimizer in ("adam_cm:lr=0.01,top_c=100", "adam:lr=0.01,noise=30"):
+        requests.append((f"sweep escape two_basin {optimizer} 20,000 runs x 200",
+                         lambda optimizer=optimizer: sweep(fresh("two_basin"), [optimizer], runs=20_000, steps=200,
+                                                           max_work=None),
+                         sweep_work(fresh("two_basin"), [optimizer], runs=20_000, steps=200).units))
+    high = fresh("quadratic:dim=300")
+    requests.append(("sweep final quadratic:dim=300 adam 100 runs x 1",
+                     lambda: sweep(high, ["adam"], runs=100, steps=1, measure="final", max_work=None),
+                     sweep_work(high, ["adam"], runs=100, steps=1, measure="final").units))
+    cells = {"lr": list(np.geomspace(0.001, 0.5, 10)), "decay": list(np.linspace(0, 0.99, 10))}
+    requests.append(("sweep escape quadratic adam_cm lr x decay 10 x 10, 1 run x 300",
+                     lambda: sweep(fresh("quadratic"), ["adam_cm"], cells, runs=1, steps=300, basin=0, max_work=None),
+                     sweep_work(fresh("quadratic"), ["adam_cm"], cells, runs=1, steps=300, basin=0).units))
     return requests
 
 

@@ -1,16 +1,12 @@
 """What several cmx commands share: the landscape and optimizer arguments (each spec parsed once, here), the work
-limit, the progress bar and output files written whole or not at all."""
+limit and the progress bar. Output files are claimed, filled and renamed together by export.files.OutputFiles."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import io
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from tqdm import tqdm
 
@@ -77,9 +73,9 @@ def optimizers_from(args: argparse.Namespace) -> list[Optimizer]:
     return [optimizer_with_default_lr(spec, args.lr) for spec in split_specs(args.optimizers)]
 
 
-def add_work_limit_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-work", type=int, default=DEFAULT_MAX_WORK,
-                        help=f"refuse requests above this many run-steps of work (default {DEFAULT_MAX_WORK:,}); "
+def add_work_limit_argument(parser: argparse.ArgumentParser, default: int = DEFAULT_MAX_WORK) -> None:
+    parser.add_argument("--max-work", type=int, default=default,
+                        help=f"refuse requests above this many run-steps of work (default {default:,}); "
                              "every part of a request counts: runs, basin assignment, minima, frames")
 
 
@@ -98,54 +94,6 @@ def progress_bar(label: str) -> Iterator[Callable[[float], None]]:
 IMAGE_FORMATS = ("png", "pdf", "svg", "svgz", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp")
 
 
-def output_path(path: str, option: str, formats: tuple[str, ...] | None = None) -> Path:
-    """A file path to write to, checked before any work: not a folder, its folder exists, a known extension."""
-    target = Path(path)
-    if target.is_dir():
-        raise SpecError(f"{option} names a folder ({path[:60]}); give a file name inside it")
-    if not target.parent.is_dir():
-        raise SpecError(f"{option}: the folder {str(target.parent)[:60]} does not exist")
-    if formats is not None and target.suffix.lower().lstrip(".") not in formats:
-        raise SpecError(f"{option} must end in one of .{', .'.join(formats)} (got {target.name[:60]})")
-    return target
-
-
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write the whole file or nothing: into a temporary file beside it, then renamed over it."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private; give it what open() would
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def write_output(text: str, path: Path | None) -> None:
-    """Text to standard output (path None) or, whole, to a file."""
-    if path is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        write_atomically(path, text)
-
-
-def save_figure(figure, path: Path, dpi: int = 120) -> None:
-    """A matplotlib figure written whole to `path` (its extension picks the format)."""
-    out = io.BytesIO()
-    figure.savefig(out, format=path.suffix.lower().lstrip("."), dpi=dpi, metadata=_no_metadata(path))
-    write_atomically(path, out.getvalue())
-
-
-def _no_metadata(path: Path) -> dict | None:
-    """Metadata that keeps the bytes reproducible (no software version) where the format takes it."""
-    return {"Software": None} if path.suffix.lower() == ".png" else None
+def print_text(text: str) -> None:
+    """Text on standard output, ending in one newline."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from cli.common import (
     IMAGE_FORMATS,
@@ -11,12 +12,12 @@ from cli.common import (
     add_work_limit_argument,
     landscape_from,
     optimizers_from,
-    output_path,
+    print_text,
     progress_bar,
-    save_figure,
-    write_output,
 )
 from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
+from experiments.theory import kick_boundaries
+from export.files import OutputFiles
 from specs import SpecError
 
 SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction",
@@ -54,46 +55,60 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
 
 
 def _sweep_from(args: argparse.Namespace, measure: str) -> SweepTable:
-    out = output_path(args.out, "--out") if args.out not in (None, "-") else None
-    plot = output_path(args.plot, "--plot", IMAGE_FORMATS) if args.plot else None
-    survival = output_path(args.survival, "--survival", TABLE_FORMATS + IMAGE_FORMATS) if args.survival else None
+    """`cmx escape` and `cmx sweep`: the sweep, its files renamed together once all are written, then the table
+    (or, with --out -, the CSV) on standard output."""
+    with OutputFiles() as files:
+        table, axes = _sweep_into(files, args, measure)
+        files.commit()
+    if args.out == "-":
+        print_text(table.to_csv())
+    else:
+        shown = (*SHOWN_ESCAPE, *(c for c in SHOWN_EXTRA if c in table.columns)) if measure == "escape" else None
+        print_text(table.to_text(("optimizer", *axes, *shown) if shown else None))
+    return table
+
+
+def _sweep_into(files: OutputFiles, args: argparse.Namespace, measure: str) -> tuple[SweepTable, list[str]]:
+    """The sweep and its swept names, its files claimed before any work (--out, --plot, --survival) and filled
+    from its table."""
+    out = files.claim(args.out, "--out", TABLE_FORMATS) if args.out not in (None, "-") else None
+    plot = files.claim(args.plot, "--plot", IMAGE_FORMATS) if args.plot else None
+    survival = files.claim(args.survival, "--survival", TABLE_FORMATS + IMAGE_FORMATS) if args.survival else None
     if measure != "escape" and (survival or args.after is not None or args.match_step or args.predict):
         raise SpecError("--survival, --after, --match-step and --predict measure escapes: use them with "
                         "--measure escape (or cmx escape)")
     landscape = landscape_from(args)
     optimizers = optimizers_from(args)
     axes = parse_sweeps(args.sweep)
+    drawn_survival = survival is not None and survival.suffix.lower().lstrip(".") not in TABLE_FORMATS
+    if drawn_survival:
+        from export.figures import check_survival_panels  # matplotlib only when a figure is asked for
+
+        check_survival_panels(math.prod(len(values) for values in axes.values()))
     with progress_bar(f"cmx {args.command}") as bar:
         table = sweep(landscape, optimizers, axes or None, runs=args.runs, steps=args.steps, seed=args.seed,
                       basin=args.basin, measure=measure, equalise_grad_evals=args.equal_grad_evals, progress=bar,
                       max_work=args.max_work, spread=args.spread, after=args.after, match_step=args.match_step,
                       predict=args.predict)
-    if args.out == "-":
-        write_output(table.to_csv(), None)
-    else:
-        if out is not None:
-            write_output(table.to_csv(), out)
-        shown = (*SHOWN_ESCAPE, *(c for c in SHOWN_EXTRA if c in table.columns)) if measure == "escape" else None
-        write_output(table.to_text(("optimizer", *axes, *shown) if shown else None), None)
+    if out is not None:
+        files.write(out, table.to_csv())
     if plot is not None:
-        from export.figures import escape_curve_figure, phase_figure  # matplotlib only when a plot is asked for
+        from export.figures import escape_curve_figure, phase_figure
 
         if len(axes) == 2:
-            from experiments.theory import kick_boundaries  # scipy.stats (0.4 s): only for a phase diagram
-
             figure = phase_figure(table, *axes, value=args.cells,
                                   boundaries=kick_boundaries(table, *axes, args.basin))
         else:
             figure = escape_curve_figure(table, next(iter(axes), None))
-        save_figure(figure, plot)
+        files.write_figure(plot, figure)
     if survival is not None:
-        if survival.suffix.lower().lstrip(".") in TABLE_FORMATS:
-            write_output(table.survival.to_csv(), survival)
-        else:
+        if drawn_survival:
             from export.figures import survival_figure
 
-            save_figure(survival_figure(table.survival, list(axes)), survival)
-    return table
+            files.write_figure(survival, survival_figure(table.survival, list(axes)))
+        else:
+            files.write(survival, table.survival.to_csv())
+    return table, list(axes)
 
 
 def _escape(args: argparse.Namespace) -> None:
@@ -121,7 +136,8 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
     parser.add_argument("--seed", type=int, default=0, help="seed of the starts (default 0)")
     parser.add_argument("--equal-grad-evals", action="store_true",
                         help="give every optimizer the same gradient evaluations: SAM variants take steps/2 steps")
-    parser.add_argument("--out", help="write the table as CSV to this file ('-': CSV on stdout instead of the table)")
+    parser.add_argument("--out", help="write the table as CSV to this file, .csv ('-': CSV on stdout instead of the "
+                                      "table)")
     parser.add_argument("--plot", help="draw escape rate with 95%% intervals to this image (.png, .pdf, .svg, ...)")
     parser.add_argument("--cells", choices=PHASE_VALUES, default="escape_rate",
                         help="with two --sweep and --plot: what the heatmap's cells show (default escape_rate); on "

@@ -13,11 +13,8 @@ from cli.common import (
     add_work_limit_argument,
     landscape_from,
     optimizers_from,
-    output_path,
+    print_text,
     progress_bar,
-    save_figure,
-    write_atomically,
-    write_output,
 )
 from cli.run import parse_point
 from experiments import work
@@ -25,6 +22,7 @@ from experiments.basin_map import RESOLUTION, basin_map, basin_map_work, flow_ma
 from experiments.escape import SEED
 from experiments.run import as_steps, recorded_step_indices, run
 from experiments.starts import uniform_starts
+from export.files import OutputFiles
 from export.labels import optimizer_labels
 from specs import Field, SpecError
 
@@ -35,25 +33,27 @@ CONTOUR_PIXELS = 160**2  # the grid a figure's contours are drawn from
 def _basins(args: argparse.Namespace) -> None:
     from export.figures import basin_map_figure
 
-    out = output_path(args.out, "--out", IMAGE_FORMATS)
-    landscape = landscape_from(args)
-    optimizers = optimizers_from(args)
-    resolution, steps = RESOLUTION.check(args.resolution), as_steps(args.steps)
-    request = work.total([basin_map_work(landscape, None, resolution, 0),
-                          *[basin_map_work(landscape, method, resolution, steps) for method in optimizers],
-                          work.pixels_work(landscape, CONTOUR_PIXELS * (len(optimizers) + 1))])
-    work.check(request, args.max_work)
-    maps = [flow_map(landscape, resolution, max_work=None)]
-    with progress_bar("cmx basins") as bar:
-        for k, method in enumerate(optimizers):
-            maps.append(basin_map(landscape, method, resolution, steps, max_work=None))
-            bar((k + 1) / len(optimizers))
-    save_figure(basin_map_figure(maps, landscape), out, dpi=110)
+    with OutputFiles() as files:
+        out = files.claim(args.out, "--out", IMAGE_FORMATS)
+        landscape = landscape_from(args)
+        optimizers = optimizers_from(args)
+        resolution, steps = RESOLUTION.check(args.resolution), as_steps(args.steps)
+        request = work.total([basin_map_work(landscape, None, resolution, 0),
+                              *[basin_map_work(landscape, method, resolution, steps) for method in optimizers],
+                              work.pixels_work(landscape, CONTOUR_PIXELS * (len(optimizers) + 1))])
+        work.check(request, args.max_work, lower="the resolution, steps or the number of optimizers")
+        maps = [flow_map(landscape, resolution, max_work=None)]
+        with progress_bar("cmx basins") as bar:
+            for k, method in enumerate(optimizers):
+                maps.append(basin_map(landscape, method, resolution, steps, max_work=None))
+                bar((k + 1) / len(optimizers))
+        files.write_figure(out, basin_map_figure(maps, landscape), dpi=110)
+        files.commit()
     lines = ["map" + "".join(f"  {label:>9}" for label in _basin_labels(landscape))]
     for found in maps:
         shares = [np.mean(found.basins == k) for k in (*range(len(landscape.minima)), -1, -2, -3)]
         lines.append(f"{found.optimizer}\n   " + "".join(f"  {share:9.1%}" for share in shares))
-    write_output("\n".join(lines), None)
+    print_text("\n".join(lines))
 
 
 def _basin_labels(landscape) -> list[str]:
@@ -62,39 +62,52 @@ def _basin_labels(landscape) -> list[str]:
 
 
 def _animate(args: argparse.Namespace) -> None:
-    from export.gif import FPS, FRAMES, trajectory_gif
-    from export.player import default_follow, player_payload, player_work, standalone_html
+    from export.figures import require_2d
+    from export.gif import FPS, FRAMES, gif_work, trajectory_gif
+    from export.player import check_page, default_follow, player_payload, player_work, record_every, standalone_html
 
     if args.out is None and args.html is None:
         raise SpecError("give --out FILE.gif, --html FILE.html or both")
-    out = output_path(args.out, "--out", ("gif",)) if args.out is not None else None
-    page = output_path(args.html, "--html", ("html", "htm")) if args.html is not None else None
-    landscape = landscape_from(args)
-    optimizers = optimizers_from(args)
-    steps, frames, fps = as_steps(args.steps), FRAMES.check(args.frames), FPS.check(args.fps)
-    if args.start:
-        starts = np.array([parse_point(text, landscape.dim) for text in args.start])
-    else:
-        starts = uniform_starts(landscape.domain.low, landscape.domain.high, ANIMATED_RUNS.check(args.runs),
-                                SEED.check(args.seed))
-    every = max(1, steps // frames)
-    recorded = len(recorded_step_indices(steps, every))
-    follow = (default_follow(optimizers), 0)
-    request = work.total([work.setup_work(landscape),
-                          *[work.run_work(landscape, method, len(starts), steps, recorded) for method in optimizers],
-                          *([work.pixels_work(landscape, CONTOUR_PIXELS), work.frames_work(min(frames, recorded))]
-                            if out else []),
-                          *(player_work(landscape, optimizers, follow[0], len(starts), steps, recorded, True)
-                            if page else [])])
-    work.check(request, args.max_work)
-    labels = optimizer_labels([(method.name, method.params) for method in optimizers])
-    results = {label: run(landscape, method, starts, steps, record=every, max_work=None)
-               for label, method in zip(labels, optimizers)}
-    if out:
-        write_atomically(out, trajectory_gif(landscape, results, frames=frames, fps=fps))
-    if page:
-        write_atomically(page, standalone_html(player_payload(landscape, optimizers, results, follow,
-                                                              title=landscape.spec)))
+    with OutputFiles() as files:
+        out = files.claim(args.out, "--out", ("gif",)) if args.out is not None else None
+        page = files.claim(args.html, "--html", ("html", "htm")) if args.html is not None else None
+        landscape = landscape_from(args)
+        require_2d(landscape, "an animation")
+        optimizers = optimizers_from(args)
+        steps, frames, fps = as_steps(args.steps), FRAMES.check(args.frames), FPS.check(args.fps)
+        if args.start:
+            starts = np.array([parse_point(text, landscape.dim) for text in args.start])
+        else:
+            starts = uniform_starts(landscape.domain.low, landscape.domain.high, ANIMATED_RUNS.check(args.runs),
+                                    SEED.check(args.seed))
+        # The GIF keeps a point for each frame; the page at most the player's points (record_every), taken from
+        # the GIF's points when there is a GIF (every `stride`-th of them).
+        page_every = record_every(steps, len(starts) * len(optimizers))
+        every = max(1, steps // frames) if out else page_every
+        stride = -(-page_every // every)
+        recorded = len(recorded_step_indices(steps, every))
+        page_recorded = len(recorded_step_indices(steps, every * stride))
+        follow = (default_follow(optimizers), 0)
+        if page:
+            check_page(optimizers, follow[0], len(starts), page_recorded, True)
+        request = work.total([work.setup_work(landscape),
+                              *[work.run_work(landscape, method, len(starts), steps, recorded)
+                                for method in optimizers],
+                              *([work.pixels_work(landscape, CONTOUR_PIXELS),
+                                 gif_work(min(frames, recorded), len(starts) * len(optimizers))] if out else []),
+                              *(player_work(landscape, optimizers, follow[0], len(starts), steps, page_recorded, True)
+                                if page else [])])
+        work.check(request, args.max_work, lower="runs, steps, frames or the number of optimizers")
+        labels = optimizer_labels([(method.name, method.params) for method in optimizers])
+        results = {label: run(landscape, method, starts, steps, record=every, max_work=None)
+                   for label, method in zip(labels, optimizers)}
+        if out:
+            files.write(out, trajectory_gif(landscape, results, frames=frames, fps=fps))
+        if page:
+            shown = {label: result.thinned(stride) for label, result in results.items()}
+            files.write(page, standalone_html(player_payload(landscape, optimizers, shown, follow,
+                                                             title=landscape.spec)))
+        files.commit()
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

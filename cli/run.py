@@ -6,8 +6,9 @@ import argparse
 
 import numpy as np
 
-from cli.common import add_landscape_arguments, add_work_limit_argument, landscape_from, output_path, write_output
+from cli.common import add_landscape_arguments, add_work_limit_argument, landscape_from, print_text
 from experiments.run import run
+from export.files import OutputFiles
 from export.tables import result_csv, result_json
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
@@ -39,23 +40,29 @@ def parse_point(text: str, dim: int) -> list[float]:
 
 
 def _landscapes(args: argparse.Namespace) -> None:
-    write_output(schema_table(LANDSCAPES), None)
+    print_text(schema_table(LANDSCAPES))
 
 
 def _optimizers(args: argparse.Namespace) -> None:
-    write_output(schema_table(OPTIMIZERS), None)
+    print_text(schema_table(OPTIMIZERS))
 
 
 def _run(args: argparse.Namespace) -> None:
-    out = output_path(args.out, "--out") if args.out not in (None, "-") else None
-    landscape = landscape_from(args)
-    optimizer = OPTIMIZERS.build(args.optimizer)
-    if not args.start:
-        raise SpecError("give at least one --start X,Y")
-    starts = np.array([parse_point(text, landscape.dim) for text in args.start])
-    result = run(landscape, optimizer, starts, args.steps, record="all" if args.every == 1 else args.every,
-                 max_work=args.max_work)
-    write_output(result_json(result) if args.format == "json" else result_csv(result), out)
+    with OutputFiles() as files:
+        out = files.claim(args.out, "--out", (args.format,)) if args.out not in (None, "-") else None
+        landscape = landscape_from(args)
+        optimizer = OPTIMIZERS.build(args.optimizer)
+        if not args.start:
+            raise SpecError("give at least one --start X,Y")
+        starts = np.array([parse_point(text, landscape.dim) for text in args.start])
+        result = run(landscape, optimizer, starts, args.steps, record="all" if args.every == 1 else args.every,
+                     max_work=args.max_work)
+        text = result_json(result) if args.format == "json" else result_csv(result)
+        if out is None:
+            print_text(text)
+        else:
+            files.write(out, text)
+            files.commit()
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -68,6 +75,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps", type=int, default=500, help="number of steps (default 500)")
     parser.add_argument("--every", type=int, default=1, help="record every k-th step (default 1: all)")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
-    parser.add_argument("--out", help="output file (default: standard output)")
+    parser.add_argument("--out", help="output file, ending in the format's extension (.json or .csv; default: "
+                                       "standard output)")
     add_work_limit_argument(parser)
     parser.set_defaults(handler=_run)

@@ -54,12 +54,12 @@ def basin_map_work(landscape: Landscape, optimizer: Optimizer | None, resolution
 
 
 def basin_map(landscape: Landscape | str, optimizer: Optimizer | str, resolution: int = 60, steps: int = 300,
-              max_work: int | None = work.DEFAULT_MAX_WORK) -> BasinMap:
+              max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK) -> BasinMap:
     """Run `optimizer` from every point of a resolution x resolution grid and record the basin each run ends in."""
     surface, method, steps = as_landscape(landscape), as_optimizer(optimizer), as_steps(steps)
     require_2d(surface)
     if max_work is not None:
-        work.check(basin_map_work(surface, method, resolution, steps), max_work)
+        work.check(basin_map_work(surface, method, resolution, steps), max_work, lower="the resolution or steps")
     xs, ys, starts = grid_starts(surface, resolution)
     result = advance(surface, method, starts, steps, recorded_step_indices(steps, "final"))
     basins = final_basins(surface, result)
@@ -67,11 +67,11 @@ def basin_map(landscape: Landscape | str, optimizer: Optimizer | str, resolution
 
 
 def flow_map(landscape: Landscape | str, resolution: int = 60,
-             max_work: int | None = work.DEFAULT_MAX_WORK) -> BasinMap:
+             max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK) -> BasinMap:
     """The landscape's own basins on the same grid: where the gradient flow from each point ends."""
     surface = as_landscape(landscape)
     require_2d(surface)
     if max_work is not None:
-        work.check(basin_map_work(surface, None, resolution, 0), max_work)
+        work.check(basin_map_work(surface, None, resolution, 0), max_work, lower="the resolution")
     xs, ys, starts = grid_starts(surface, resolution)
     return BasinMap(surface.spec, FLOW, xs, ys, assign_basins(surface, starts).reshape(len(ys), len(xs)))

@@ -172,31 +172,40 @@ class EscapeResult:
     converged: np.ndarray  # (N,) bool: ended at its basin's minimum and stayed there (see `converged`)
 
 
-def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int, draw_starts: bool) -> work.Work:
-    """Everything an escape experiment costs: the minima, the search for the basin's edge and the draws of starts
-    (each assigned to its basin), the runs, and the basin of every end point (runs started near a minimum end near
-    one, or on their way to another: the weight for points near a minimum is measured on such end points too)."""
-    parts = [work.setup_work(landscape)]
-    if draw_starts:
-        probes = len(edge_search_rays(landscape.dim)) * (LADDER_RUNGS + BRACKET_POINTS)
-        drawn = 2 * max(runs, 16)
-        parts += [work.basin_work(landscape, probes, "finding the basin's edge"),
-                  work.basin_work(landscape, drawn, "drawing starts inside the basin", near_minimum=True)]
-    else:
-        parts.append(work.basin_work(landscape, runs, "checking the starts lie in the basin"))
+def starts_work(landscape: Landscape, runs: int) -> work.Work:
+    """Drawing `runs` starts inside a basin: the search for its edge (once per landscape object and basin:
+    core_radius keeps it) and the draws, each assigned to its basin."""
+    probes = len(edge_search_rays(landscape.dim)) * (LADDER_RUNGS + BRACKET_POINTS)
+    return work.total([work.basin_work(landscape, probes, "finding the basin's edge"),
+                       work.basin_work(landscape, 2 * max(runs, 16), "drawing starts inside the basin",
+                                       near_minimum=True)])
+
+
+def ends_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int) -> work.Work:
+    """The runs of run_to_ends, kept to their end points, and the basin of every end point (runs started near a
+    minimum end near one, or on their way to another: the weight for points near a minimum is measured on such end
+    points too)."""
     chunk = min(runs, CHUNK_RUNS)
     at_once = chunk_threads(runs, steps * optimizer.grad_evals_per_step, None)  # chunks in flight together
-    parts += [work.Work(work.run_work(landscape, optimizer, runs, steps, 0).parts,
-                        held_bytes=float(runs) * (3 * landscape.dim + 4) * work.FLOAT_BYTES,
-                        peak_bytes=at_once * work.run_work(landscape, optimizer, chunk, steps, 2).bytes),
-              work.basin_work(landscape, runs, "assigning the end points' basins", batch=chunk * at_once,
-                              near_minimum=True)]
-    return work.total(parts)
+    return work.total([work.Work(work.run_work(landscape, optimizer, runs, steps, 0).parts,
+                                 held_bytes=float(runs) * (3 * landscape.dim + 4) * work.FLOAT_BYTES,
+                                 peak_bytes=at_once * work.run_work(landscape, optimizer, chunk, steps, 2).bytes),
+                       work.basin_work(landscape, runs, "assigning the end points' basins", batch=chunk * at_once,
+                                       near_minimum=True)])
+
+
+def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int, draw_starts: bool) -> work.Work:
+    """Everything an escape experiment costs: the minima, the starts (drawn, or checked to lie in the basin), the
+    runs and the basin of every end point."""
+    starts = starts_work(landscape, runs) if draw_starts else work.basin_work(
+        landscape, runs, "checking the starts lie in the basin")
+    return work.total([work.setup_work(landscape), starts, ends_work(landscape, optimizer, runs, steps)])
 
 
 def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
-                      runs: int = 1000, steps: int = 500, seed: int = 0, max_work: int | None = work.DEFAULT_MAX_WORK,
-                      spread: float = 0.5, starts: object = None, workers: int | None = None) -> EscapeResult:
+                      runs: int = 1000, steps: int = 500, seed: int = 0,
+                      max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK, spread: float = 0.5,
+                      starts: object = None, workers: int | None = None) -> EscapeResult:
     """Run `optimizer` from `runs` seeded starts inside `basin` for `steps` steps and count the escapes.
 
     `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); every one must
@@ -212,7 +221,7 @@ def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, ba
         starts = as_starts(starts, surface.dim)
         runs = RUNS.check(len(starts))
     if max_work is not None:
-        work.check(escape_work(surface, method, runs, steps, starts is None), max_work)
+        work.check(escape_work(surface, method, runs, steps, starts is None), max_work, lower="runs or steps")
     index = resolve_basin(surface, basin)
     if starts is None:
         starts = starts_in_basin(surface, index, runs, seed, spread)

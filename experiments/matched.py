@@ -23,6 +23,7 @@ BISECTIONS = 24  # halvings of the log-lr bracket: to about 1e-7 of the lr, far 
 BRACKET_DOUBLINGS = 20  # a factor of a million either way of the reference's lr: beyond any step a table compares
 LR_FIELD_RANGE = (1e-12, 1e4)
 MATCH_RUNS = 1000  # starts a sweep matches on: the mean step over 1000 runs x 20 steps is steady to well under 1%
+MATCH_TOLERANCE = 0.01  # a match's mean step is within this share of the reference's (the lr is kept to 4 digits)
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,15 @@ class MatchedStep:
 
 def early_step_mean(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, window: int) -> float:
     """Mean step length over the first `window` steps of every run from `starts` (runs that stop count 0 after)."""
+    return early_window(landscape, optimizer, starts, window)[0]
+
+
+def early_window(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, window: int) -> tuple[float, int]:
+    """early_step_mean, and how many of the runs stopped (diverged, or an undefined gradient) within the window."""
     lengths = StepLengths(len(starts), window)
-    advance(landscape, optimizer, starts, window, recorded_step_indices(window, "final"), watchers=(lengths,))
-    return float(np.mean(lengths.means(window)[0]))
+    result = advance(landscape, optimizer, starts, window, recorded_step_indices(window, "final"),
+                     watchers=(lengths,))
+    return float(np.mean(lengths.means(window)[0])), int(np.count_nonzero(result.stopped))
 
 
 def matching_work(landscape: Landscape, target: Optimizer, runs: int, window: int = EARLY_WINDOW) -> work.Work:
@@ -53,16 +60,22 @@ def matching_work(landscape: Landscape, target: Optimizer, runs: int, window: in
 def matched_step(landscape: Landscape | str, reference: Optimizer | str, target: Optimizer | str,
                  starts: np.ndarray, window: int = EARLY_WINDOW) -> MatchedStep:
     """`target` with its lr set so that its mean step length over the first `window` steps, from `starts`, equals
-    `reference`'s (a bisection on log lr: the mean step grows with lr). SpecError when `target` has no lr or when
-    no lr in its range reaches the reference's step."""
+    `reference`'s: a bisection on log lr, where an lr at which a run stops within the window counts as too long a
+    step (a run that stops takes no more steps, so its mean would understate the step). SpecError when `target` has
+    no lr, when no lr in its range reaches the reference's step with every run intact, or when the lrs tried show
+    the mean step crossing the reference's more than once (the bisection could then pick any crossing)."""
     surface, reference, target = as_landscape(landscape), as_optimizer(reference), as_optimizer(target)
     if "lr" not in target.params:
         raise SpecError(f"{target.name} has no lr to match")
     wanted = early_step_mean(surface, reference, starts, window)
+    tried: dict[float, tuple[float, int]] = {}  # lr -> (mean step, runs stopped)
+
+    def at(lr: float) -> Optimizer:
+        return OPTIMIZERS.build({"name": target.name, **target.params, "lr": lr})
 
     def step_at(lr: float) -> float:
-        return early_step_mean(surface, OPTIMIZERS.build({"name": target.name, **target.params, "lr": lr}), starts,
-                               window)
+        tried[lr] = early_window(surface, at(lr), starts, window)
+        return math.inf if tried[lr][1] else tried[lr][0]
 
     low = high = float(reference.params.get("lr", target.params["lr"]))
     for _ in range(BRACKET_DOUBLINGS):  # widen a bracket [low, high] around the matching lr, from the reference's
@@ -80,5 +93,26 @@ def matched_step(landscape: Landscape | str, reference: Optimizer | str, target:
         middle = (low + high) / 2
         low, high = (middle, high) if step_at(math.exp(middle)) < wanted else (low, middle)
     lr = float(f"{math.exp((low + high) / 2):.4g}")  # four significant digits: a spec that reads back the same
-    matched = OPTIMIZERS.build({"name": target.name, **target.params, "lr": lr})
-    return MatchedStep(matched, lr, wanted, early_step_mean(surface, matched, starts, window))
+    _refuse_a_second_crossing(target.name, reference.spec, wanted, tried)
+    matched = at(lr)
+    reached, stopped = early_window(surface, matched, starts, window)
+    if stopped or abs(reached - wanted) > MATCH_TOLERANCE * wanted:
+        diverging = min((rate for rate, (_, count) in tried.items() if count), default=None)
+        why = (f"from lr {diverging:.4g} on, runs diverge within {window} steps" if diverging is not None else
+               f"its mean step jumps there (lr {lr:.4g} gives {reached:.3g})")
+        raise SpecError(f"no lr of {target.name} gives steps as long as {reference.spec}'s ({wanted:.3g}) with "
+                        f"every run intact: {why}")
+    return MatchedStep(matched, lr, wanted, reached)
+
+
+def _refuse_a_second_crossing(target: str, reference: str, wanted: float,
+                              tried: dict[float, tuple[float, int]]) -> None:
+    """Refuse when the mean steps tried, in order of lr, cross `wanted` more than once (a stopped run counts as
+    longer)."""
+    lrs = sorted(tried)
+    longer = [bool(tried[lr][1]) or tried[lr][0] >= wanted for lr in lrs]
+    crossings = [k for k in range(1, len(lrs)) if longer[k] != longer[k - 1]]
+    if len(crossings) > 1:
+        first, second = lrs[crossings[0]], lrs[crossings[1]]
+        raise SpecError(f"the mean step of {target} crosses {reference}'s ({wanted:.3g}) more than once as its lr "
+                        f"grows (near lr {first:.4g} and {second:.4g}), so no single lr matches it")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments import work
 from experiments.basins import final_basins
 from landscapes import Landscape
 
@@ -12,6 +13,12 @@ from landscapes import Landscape
 ASCENT_ITERATIONS = 200
 RANDOM_DIRECTIONS = 16  # seeded extra starting directions in d > 2 (d = 2 uses evenly spaced angles)
 EIGEN_DIRECTIONS_MAX_DIM = 16  # the Hessian's eigenvectors are starting directions up to this dimension
+EIGEN_BLOCK_BYTES = 64 * 1024**2  # Hessians held at once by largest_eigenvalue: its memory whatever the points
+# The largest eigenvalue's cost per point, in run-steps (benchmarks/work_weights.py measures both: largest x 1.5): in
+# the plane a few gradients' worth (x the landscape's gradient cost), above it the Hessian and the eigensolver, which
+# grow as d² up to the largest dimension a landscape takes (1000).
+EIGEN_POINT_WORK = 18.0
+EIGEN_SQUARE_WORK = 3.6
 
 
 def _rows(landscape: Landscape, points: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -33,15 +40,33 @@ def _hessians(landscape: Landscape, rows: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def largest_eigenvalue(landscape: Landscape, points: np.ndarray) -> np.ndarray:
     """Largest Hessian eigenvalue at each point, shape points.shape[:-1]; inf at a cone's tip, nan at a non-finite
-    point."""
+    point. Taken EIGEN_BLOCK_BYTES of Hessians at a time."""
     rows, shape = _rows(landscape, points)
-    H, finite = _hessians(landscape, rows)
     out = np.full(rows.shape[0], np.nan)
-    regular = finite & np.all(np.isfinite(H), axis=(1, 2))
-    out[finite & ~regular] = np.inf
-    if regular.any():
-        out[regular] = np.linalg.eigvalsh(H[regular])[:, -1]
+    block = eigen_block(landscape.dim)
+    for low in range(0, rows.shape[0], block):
+        H, finite = _hessians(landscape, rows[low:low + block])
+        regular = finite & np.all(np.isfinite(H), axis=(1, 2))
+        found = out[low:low + block]  # a view: filled in place
+        found[finite & ~regular] = np.inf
+        if regular.any():
+            found[regular] = np.linalg.eigvalsh(H[regular])[:, -1]
     return out.reshape(shape)
+
+
+def eigen_block(dim: int) -> int:
+    """Points whose Hessians largest_eigenvalue holds at once."""
+    return max(1, EIGEN_BLOCK_BYTES // (dim * dim * work.FLOAT_BYTES))
+
+
+def eigen_work(landscape: Landscape, points: int, what: str = "the end points' largest Hessian eigenvalues"
+               ) -> work.Work:
+    """What largest_eigenvalue costs at `points` points: per point the Hessian and the eigensolver; in memory one
+    block of Hessians, twice (the eigensolver's copy)."""
+    d = landscape.dim
+    per_point = max(EIGEN_POINT_WORK * landscape.step_cost, EIGEN_SQUARE_WORK * d**2)
+    at_once = min(points, eigen_block(d))
+    return work.Work(((what, float(points) * per_point),), peak_bytes=2.0 * at_once * d * d * work.FLOAT_BYTES)
 
 
 def hessian_trace(landscape: Landscape, points: np.ndarray) -> np.ndarray:
@@ -157,3 +182,9 @@ def run_measurements(landscape: Landscape, result) -> dict[str, np.ndarray]:
         sharpness[ran] = largest_eigenvalue(landscape, result.final[ran])
     return {"basin": basins, "sharpness": sharpness, "path_length": path_length(result.positions),
             "max_distance": max_distance(result.positions)}
+
+
+def measurements_work(landscape: Landscape, runs: int) -> work.Work:
+    """What run_measurements costs for `runs` runs: their end points' basins and largest eigenvalues."""
+    return work.total([work.basin_work(landscape, runs, "assigning the end points' basins"),
+                       eigen_work(landscape, runs)])

@@ -79,6 +79,12 @@ class RunResult:
                          self.positions[:, :count], self.losses[:, :count], self.stopped_at[:count],
                          self.stop_reason[:count], self.grad_evals[:count])
 
+    def thinned(self, stride: int) -> RunResult:
+        """The same result keeping every `stride`-th recorded point (the first and the last always)."""
+        rows = np.unique(np.append(np.arange(0, len(self.recorded_steps), stride), len(self.recorded_steps) - 1))
+        return RunResult(self.landscape, self.optimizer, self.steps, self.recorded_steps[rows], self.positions[rows],
+                         self.losses[rows], self.stopped_at, self.stop_reason, self.grad_evals)
+
 
 def as_landscape(landscape: object) -> Landscape:
     """A Landscape as given, or built from its spec (a string or a mapping with a "name")."""
@@ -145,7 +151,7 @@ def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
 
 
 def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
-        record: str | int = "all", max_work: int | None = work.DEFAULT_MAX_WORK) -> RunResult:
+        record: str | int = "all", max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK) -> RunResult:
     """Advance every start (a row of `starts`, (N, d)) for `steps` steps of `optimizer` on `landscape`.
 
     A spec string is built once here. A run whose point stops being finite or lands more than FAR_WIDTHS domain
@@ -159,7 +165,8 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     x = as_starts(starts, surface.dim)
     keep = recorded_step_indices(steps, record)
     if max_work is not None:
-        work.check(work.run_work(surface, method, x.shape[0], steps, len(keep)), max_work)
+        work.check(work.run_work(surface, method, x.shape[0], steps, len(keep)), max_work,
+                   lower="runs, steps or the recorded steps")
     return advance(surface, method, x, steps, keep)
 
 

@@ -26,17 +26,19 @@ from experiments.escape import (
     SEED,
     SPREAD,
     converged,
-    escape_work,
+    ends_work,
     measure_escape,
     resolve_basin,
     run_to_ends,
     starts_in_basin,
+    starts_work,
 )
 from experiments.matched import MATCH_RUNS, matched_step, matching_work
-from experiments.metrics import largest_eigenvalue
+from experiments.metrics import eigen_work, largest_eigenvalue
 from experiments.run import DIVERGED, UNDEFINED, as_landscape, as_optimizer, as_steps
 from experiments.starts import uniform_starts
 from experiments.survival import Survival, late_escape
+from experiments.theory import kick_applies, kicked_out_share
 from experiments.watch import EARLY_WINDOW, SHARES_AT
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
@@ -114,6 +116,30 @@ class _Job:
     steps: int
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a sweep runs, checked: its axes, the surfaces (one per combination of landscape values), the jobs (each
+    run once), the rows that show them, the matched-step controls and what it all costs."""
+
+    measure: str
+    runs: int
+    seed: int
+    spread: float
+    basin: str | int
+    after: int | None
+    predict: bool
+    axes: dict[str, list]
+    kinds: dict[str, str]
+    reference: Optimizer | None
+    surfaces: dict[str, Landscape]
+    jobs: dict[tuple[str, str, int], _Job]
+    rows: list[tuple[Optimizer, dict, tuple[str, str, int]]]  # (given optimizer, {axis: value}, job key)
+    matches: list[tuple[Optimizer, dict, tuple[str, str, int], _Job]]  # (given, point, reference's key, target)
+    costs: dict[tuple[str, str, int], work.Work]
+    match_costs: list[work.Work]
+    request: work.Work
+
+
 def _optimizer_list(optimizers: object) -> list[Optimizer]:
     if isinstance(optimizers, (str, Mapping, Optimizer)):
         optimizers = [optimizers]
@@ -151,36 +177,12 @@ def _value_list(axis: object, values: object) -> list:
     return values
 
 
-def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
-          axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
-          runs: int = 500, steps: int = 500, seed: int = 0,
-          basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
-          progress: Callable[[float], None] | None = None, max_work: int | None = work.DEFAULT_MAX_WORK,
-          spread: float = 0.5, after: int | None = None, match_step: str | None = None,
-          predict: bool = False) -> SweepTable:
-    """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
-
-    `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
-    hyperparameter ("lr", "rho", "top_c", "decay", "priority", ...); an optimizer without that hyperparameter runs
-    once and its row is repeated at every value, as a reference line. `axis` may also map several names to their
-    values ({"lr": [...], "sharpness": [...]}): every combination is run, one row each (a phase diagram). With
-    `equalise_grad_evals`, `steps` is a budget of gradient evaluations: an optimizer using k per step (SAM: 2)
-    takes steps // k steps.
-    `progress(fraction_done)` is called as the work completes. The whole sweep is checked against `max_work` first.
-    With `after` (escape only), each row also counts the escapes among the runs still in their basin at that step.
-    With `match_step` (escape only; the name or spec of one of `optimizers`), every optimizer without a memory
-    buffer (no top_c: Adam, Adam+SAM, SGD, momentum) also
-    runs at the lr whose mean step over the escape window equals that optimizer's, from the same starts
-    (experiments.matched), in rows labelled "NAME at REFERENCE's step" with the lr found.
-    With `predict` (escape only), Adam+CM rows also give the kick law's predicted share out after two steps
-    (experiments.theory.kicked_out_share; nan for optimizers the law does not cover).
-    An escape sweep's `survival` holds every row's survival curve (the share still in the basin at each checked
-    step, with its 95% band).
-    """
+def _plan(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str, axis: object, values: object,
+          runs: int, steps: int, seed: int, basin: str | int, measure: str, equalise_grad_evals: bool,
+          spread: float, after: int | None, match_step: str | None, predict: bool) -> _Plan:
+    """Every argument of `sweep` checked, every job and row laid out, and the whole request counted."""
     if measure not in MEASURES:
         raise SpecError(f"measure must be one of {', '.join(MEASURES)} (got {str(measure)[:40]})")
-    if progress is not None and not callable(progress):
-        raise SpecError(f"progress must be a function of the fraction done, or None (got {type(progress).__name__})")
     if not isinstance(equalise_grad_evals, (bool, np.bool_)):
         raise SpecError(f"equalise_grad_evals must be true or false (got {type(equalise_grad_evals).__name__})")
     runs, steps, seed, spread = RUNS.check(runs), as_steps(steps), SEED.check(seed), SPREAD.check(spread)
@@ -203,8 +205,8 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
         raise SpecError(f"a sweep takes at most {MAX_VALUES**2:,} combinations of values")
     surfaces: dict[str, Landscape] = {}
     jobs: dict[tuple[str, str, int], _Job] = {}
-    plan = []  # (given optimizer, {axis: value}, job key)
-    matches = []  # (given optimizer, {axis: value}, reference's job key, target's job)
+    rows = []
+    matches = []
     for combination in itertools.product(*axes.values()):
         point = dict(zip(axes, combination))
         on_landscape = {name: v for name, v in point.items() if kinds[name] == "landscape"}
@@ -221,47 +223,107 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
             job_steps = steps // method.grad_evals_per_step if equalise_grad_evals else steps
             key = (surface.spec, method.spec, job_steps)
             jobs.setdefault(key, _Job(surface, method, job_steps))
-            plan.append((given, point, key))
+            rows.append((given, point, key))
             keys[given.spec] = key
         if reference is not None:
             matches += [(given, point, keys[reference.spec], jobs[keys[given.spec]]) for given in base_optimizers
                         if given.spec != reference.spec and memoryless(given)]
+    shortest = min(job.steps for job in jobs.values())
+    if after is not None and after >= shortest:
+        raise SpecError(f"after must be below the runs' {shortest:,} steps, as escapes are counted after it "
+                        f"(got {after:,})")
     costs = {key: _job_work(job, measure, runs, predict) for key, job in jobs.items()}
     match_costs = [work.total([matching_work(job.landscape, job.optimizer, runs, EARLY_WINDOW),
                                _job_work(job, measure, runs, predict)]) for *_, job in matches]
-    request = work.total([work.setup_work(s) for s in surfaces.values()] + list(costs.values()) + match_costs)
+    # Per surface, once: its minima, and for escapes the search for the basin's edge and the draws of the starts.
+    per_surface = [work.setup_work(s) + (starts_work(s, runs) if measure == "escape" else work.Work())
+                   for s in surfaces.values()]
+    request = work.total(per_surface + list(costs.values()) + match_costs)
+    return _Plan(measure, runs, seed, spread, basin, after, bool(predict), axes, kinds, reference, surfaces, jobs,
+                 rows, matches, costs, match_costs, request)
+
+
+def sweep_work(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
+               axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
+               runs: int = 500, steps: int = 500, seed: int = 0, basin: str | int = "sharp", measure: str = "escape",
+               equalise_grad_evals: bool = False, spread: float = 0.5, after: int | None = None,
+               match_step: str | None = None, predict: bool = False) -> work.Work:
+    """What `sweep` with these arguments costs, counted (and every argument checked) without running anything."""
+    return _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals,
+                 spread, after, match_step, predict).request
+
+
+def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
+          axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
+          runs: int = 500, steps: int = 500, seed: int = 0,
+          basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
+          progress: Callable[[float], None] | None = None, max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK,
+          spread: float = 0.5, after: int | None = None, match_step: str | None = None,
+          predict: bool = False) -> SweepTable:
+    """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
+
+    `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
+    hyperparameter ("lr", "rho", "top_c", "decay", "priority", ...); an optimizer without that hyperparameter runs
+    once and its row is repeated at every value, as a reference line. `axis` may also map several names to their
+    values ({"lr": [...], "sharpness": [...]}): every combination is run, one row each (a phase diagram). With
+    `equalise_grad_evals`, `steps` is a budget of gradient evaluations: an optimizer using k per step (SAM: 2)
+    takes steps // k steps.
+    `progress(fraction_done)` is called as the work completes. The whole sweep is checked against `max_work` first
+    (`sweep_work` counts it).
+    With `after` (escape only; below every run's steps), each row also counts the escapes among the runs still in
+    their basin at that step.
+    With `match_step` (escape only; the name or spec of one of `optimizers`), every optimizer without a memory
+    buffer (no top_c: Adam, Adam+SAM, SGD, momentum) also
+    runs at the lr whose mean step over the escape window equals that optimizer's, from the same starts
+    (experiments.matched, which refuses a match that needs diverging runs or that the step's growth with lr does not
+    make unique), in rows labelled "NAME at REFERENCE's step" with the lr found. The matches are found first.
+    With `predict` (escape only), Adam+CM rows also give the kick law's predicted share out after two steps
+    (experiments.theory.kicked_out_share; nan for optimizers the law does not cover).
+    An escape sweep's `survival` holds every row's survival curve (the share still in the basin at each checked
+    step, with its 95% band).
+    """
+    if progress is not None and not callable(progress):
+        raise SpecError(f"progress must be a function of the fraction done, or None (got {type(progress).__name__})")
+    plan = _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals, spread,
+                 after, match_step, predict)
     if max_work is not None:
-        work.check(request, max_work)
+        work.check(plan.request, max_work, lower="runs, steps, or the number of values or optimizers")
     report = progress or (lambda fraction: None)
     report(0.0)
     done, results, starts = 0.0, {}, {}
-    total_units = request.units or 1.0
+    total_units = plan.request.units or 1.0
+    jobs = dict(plan.jobs)
+
+    def starts_on(surface: Landscape) -> np.ndarray:
+        if surface.spec not in starts:
+            starts[surface.spec] = _starts(surface, plan.measure, plan.basin, plan.runs, plan.seed, plan.spread)
+        return starts[surface.spec]
 
     def measured(key: tuple[str, str, int], job: _Job, cost: float) -> None:
         nonlocal done
-        spec = job.landscape.spec
-        if spec not in starts:
-            starts[spec] = _starts(job.landscape, measure, basin, runs, seed, spread)
         if key not in results:
-            results[key] = _measure(job, starts[spec], measure, basin, after, spread if predict else None)
+            results[key] = _measure(job, starts_on(job.landscape), plan.measure, plan.basin, plan.after,
+                                    plan.spread if plan.predict else None)
         done += cost
         report(min(done / total_units, 1.0))
 
-    for key, job in jobs.items():
-        measured(key, job, costs[key].units)
-    matched_rows = []
-    for (given, point, reference_key, target), cost in zip(matches, match_costs):
+    found_matches = []
+    for given, point, reference_key, target in plan.matches:  # first: a match refused wastes no runs
         found = matched_step(target.landscape, jobs[reference_key].optimizer, target.optimizer,
-                             starts[target.landscape.spec][:MATCH_RUNS], EARLY_WINDOW)
+                             starts_on(target.landscape)[:MATCH_RUNS], EARLY_WINDOW)
         key = (target.landscape.spec, found.optimizer.spec, target.steps)
         jobs.setdefault(key, _Job(target.landscape, found.optimizer, target.steps))
+        found_matches.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec,
+                                                  "matched_lr": found.lr,
+                                                  "early_step_of_reference": found.reference_step}))
+    for key, job in plan.jobs.items():
+        measured(key, job, plan.costs[key].units)
+    for (_, _, key, _), cost in zip(found_matches, plan.match_costs):
         measured(key, jobs[key], cost.units)
-        matched_rows.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec,
-                                                 "matched_lr": found.lr,
-                                                 "early_step_of_reference": found.reference_step}))
     rows, curves = [], []
+    kinds, reference = plan.kinds, plan.reference
     unmatched = {"matched_to": "", "matched_lr": math.nan, "early_step_of_reference": math.nan}
-    for given, point, key, matching in [(*entry, unmatched) for entry in plan] + matched_rows:
+    for given, point, key, matching in [(*entry, unmatched) for entry in plan.rows] + found_matches:
         label = {"optimizer": given.spec}
         swept_here = {name: None for name in point if kinds[name] == "optimizer"}
         if swept_here or matching is not unmatched:  # swept values and matched lrs live in their own columns
@@ -277,24 +339,18 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
         rows.append({**label, **columns, **(matching if reference is not None else {}), **trailer})
         if survival is not None:
             curves += [{**label, **_curve_point(survival, k), **trailer} for k in range(len(survival.steps))]
-    middle = ESCAPE_COLUMNS if measure == "escape" else FINAL_COLUMNS
-    if predict:
+    middle = ESCAPE_COLUMNS if plan.measure == "escape" else FINAL_COLUMNS
+    if plan.predict:
         middle = (*middle, *PREDICT_COLUMNS)
-    if measure == "escape" and after is not None:
+    if plan.measure == "escape" and plan.after is not None:
         middle = (*middle, *LATE_COLUMNS)
     if reference is not None:
         middle = (*middle, *MATCH_COLUMNS)
-    columns = ("optimizer", *axes, *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
+    columns = ("optimizer", *plan.axes, *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
     report(1.0)
-    survival_table = SweepTable(("optimizer", *axes, *CURVE_COLUMNS, *TRAILER_COLUMNS), tuple(curves)) \
-        if measure == "escape" else None
+    survival_table = SweepTable(("optimizer", *plan.axes, *CURVE_COLUMNS, *TRAILER_COLUMNS), tuple(curves)) \
+        if plan.measure == "escape" else None
     return SweepTable(columns, tuple(rows), survival_table)
-
-
-def _kick_applies(optimizer: Optimizer) -> bool:
-    from experiments.theory import kick_applies  # theory imports scipy.stats (0.4 s): only when asked
-
-    return kick_applies(optimizer)
 
 
 def _reference(optimizers: list[Optimizer], match_step: object, measure: str) -> Optimizer:
@@ -347,13 +403,17 @@ def _axis_field(landscape: Landscape, optimizers: list[Optimizer], kind: str, ax
 
 
 def _job_work(job: _Job, measure: str, runs: int, predict: bool) -> work.Work:
+    """One job's runs and their summaries (the end points' basins and largest eigenvalues); the surface's minima
+    and starts are counted once per surface by the caller."""
+    parts = [eigen_work(job.landscape, runs)]
     if measure == "escape":
-        found = escape_work(job.landscape, job.optimizer, runs, job.steps, draw_starts=True)
-        if predict and _kick_applies(job.optimizer):
-            found += work.basin_work(job.landscape, 2**PREDICT_LOG2_POINTS, "the kick law's kicked points")
-        return found
-    return work.total([work.run_work(job.landscape, job.optimizer, runs, job.steps, 2),
-                       work.basin_work(job.landscape, runs, "assigning the end points' basins")])
+        parts.append(ends_work(job.landscape, job.optimizer, runs, job.steps))
+        if predict and kick_applies(job.optimizer):
+            parts.append(work.basin_work(job.landscape, 2**PREDICT_LOG2_POINTS, "the kick law's kicked points"))
+    else:
+        parts += [work.run_work(job.landscape, job.optimizer, runs, job.steps, 2),
+                  work.basin_work(job.landscape, runs, "assigning the end points' basins")]
+    return work.total(parts)
 
 
 def _starts(landscape: Landscape, measure: str, basin: str | int, runs: int, seed: int, spread: float) -> np.ndarray:
@@ -379,9 +439,7 @@ def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int, afte
                    **{f"out_by_{t}": survival.share_out(t) if t <= job.steps else math.nan for t in SHARES_AT}}
         if predict_spread is not None:
             columns["predicted_out_by_2"] = math.nan
-            if _kick_applies(job.optimizer):
-                from experiments.theory import kicked_out_share
-
+            if kick_applies(job.optimizer):
                 columns["predicted_out_by_2"] = kicked_out_share(landscape, job.optimizer, basin, predict_spread,
                                                                  PREDICT_LOG2_POINTS)
         if after is not None:

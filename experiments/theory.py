@@ -25,10 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import qmc
 
 from experiments.basins import assign_basins, final_basins
-from experiments.escape import basin_core_radius, resolve_basin, starts_in_basin
+from experiments.escape import basin_core_radius, core_radius, resolve_basin, starts_in_basin
 from experiments.run import as_landscape, as_optimizer, run
 from landscapes import Landscape
 from optimizers import OPTIMIZERS, Optimizer
@@ -202,6 +201,8 @@ def kick_boundaries(table, x_axis: str, y_axis: str, basin: str | int = "sharp"
 def uniform_ball_points(dim: int, log2_points: int = 14) -> np.ndarray:
     """(2^log2_points, dim) low-discrepancy points uniform in the unit ball (a scrambled Sobol sequence, seed 0):
     a direction from dim normal quantiles, a radius u^(1/dim)."""
+    from scipy.stats import qmc  # scipy.stats takes 0.3 s to import: only when points are drawn, not to count work
+
     u = qmc.Sobol(dim + 1, scramble=True, seed=0).random_base2(log2_points)
     directions = ndtri(u[:, :dim])
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
@@ -217,7 +218,7 @@ def kicked_out_share(landscape: Landscape | str, optimizer: Optimizer | str, bas
     method = as_optimizer(optimizer)
     kick = _held_kick(method)
     index = resolve_basin(surface, basin)
-    radius = spread * basin_core_radius(surface, index)
+    radius = spread * core_radius(surface, index)
     starts = surface.minima[index].location + radius * uniform_ball_points(surface.dim, log2_points)
     seen = surface.grad(starts)
     if "rho" in method.params:

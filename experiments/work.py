@@ -2,10 +2,12 @@
 
 Work is counted in run-steps: one optimizer step of one run on a surface whose gradient is a closed form (about
 30 ns of a 2-core machine at N = 10,000). Every part of a request is converted to that unit with a measured weight
-(`benchmarks/work_weights.py` re-measures them): the runs themselves, the basin assignment of end points, finding a
-landscape's minima, the search for a basin's edge, frames of an animation. Memory is estimated too: what a request
-keeps (trajectories, end points) plus its largest transient arrays. A request over either limit is refused in one
-sentence naming its largest parts, before anything runs.
+(`benchmarks/work_weights.py` re-measures them): the runs themselves (and what an optimizer's step adds, declared by
+the optimizer), the basin assignment of end points, finding a landscape's minima, the search for a basin's edge, the
+largest eigenvalues (experiments.metrics), the frames of an animation (export.gif): each cost is declared beside the
+function it counts. Memory is estimated too: what a request keeps (trajectories, end points) plus its largest
+transient arrays. A request over either limit is refused in one sentence naming its largest parts and what its user
+can lower, before anything runs.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ MAX_WORK = Field("max_work", "int", DEFAULT_MAX_WORK, "cap on the work of one re
 MAX_REQUEST_BYTES = 2 * 1024**3  # memory one request may take (its estimate), whatever the work limit
 APP_REQUEST_BYTES = 512 * 1024**2  # the same in the app, where many sessions share one server
 
-# A step has a fixed cost (Python and NumPy dispatch) that a few runs do not amortise: a request counts at least
-# MIN_BATCH runs, so that one run of 10^7 steps cannot pass the cap as cheap.
-MIN_BATCH = 100
+# A step has a fixed cost whatever its runs (Python and NumPy dispatch, an escape measurement's watchers): each
+# gradient evaluation of a step counts at least STEP_FIXED_WORK run-steps (x the landscape's call_cost), so that one
+# run of 10^7 steps cannot pass the cap as cheap. Measured (benchmarks/work_weights.py, largest x 1.5): a step of one
+# run takes 20-40 us of Adam, 60-90 us of Adam+SAM+CM on the closed forms (1,600 run-steps an evaluation at most).
+STEP_FIXED_WORK = 2400.0
 FLOAT_BYTES = 8
 
 # Measured weights (benchmarks/work_weights.py prints them; each is its largest measurement x 1.5, rounded up):
@@ -40,7 +44,6 @@ BASIN_STEPS_NEAR_MINIMUM = {"goldstein_price": 2000.0, "ackley": 8100.0, "himmel
 BASIN_STEPS_OTHER = 7200.0  # a landscape not measured: the largest of all
 BASIN_HESSIAN_DIM_WEIGHT = 0.13  # ... times (1 + weight d) in 3 to 16 dimensions (the descent's Hessians)
 BASIN_LINEAR_DIM_WEIGHT = 0.002  # ... times (1 + weight d) above (plain gradient steps; a run-step costs more there)
-FRAME_WORK = 340_000.0  # drawing one GIF frame (matplotlib blit and palette quantisation)
 PIXEL_WORK = 41.0  # one grid point of a landscape picture or a contour (f and matplotlib's contouring)
 
 
@@ -84,30 +87,62 @@ def _size(value: float) -> str:
     return f"{value / 1024**3:.1f} GB" if value >= 1024**3 else f"{value / 1024**2:.0f} MB"
 
 
-def check(request: Work, max_work: int, max_bytes: float = MAX_REQUEST_BYTES) -> None:
-    """Refuse a request whose work exceeds `max_work` or whose memory exceeds `max_bytes`, in one sentence."""
-    max_work = MAX_WORK.check(max_work)
+@dataclass(frozen=True)
+class Limit:
+    """A work limit and the most its user may raise it to: a server's ceiling in the app, the field's top elsewhere.
+    Every public function taking `max_work` takes a Limit too, so that a refusal advises raising only a limit that
+    can still rise."""
+
+    work: int
+    ceiling: int = MAX_WORK.high
+
+
+def as_limit(max_work: int | Limit) -> Limit:
+    if isinstance(max_work, Limit):
+        return Limit(MAX_WORK.check(max_work.work), MAX_WORK.check(max_work.ceiling))
+    return Limit(MAX_WORK.check(max_work))
+
+
+def check(request: Work, max_work: int | Limit, max_bytes: float = MAX_REQUEST_BYTES,
+          lower: str = "runs or steps") -> None:
+    """Refuse a request whose work exceeds `max_work` or whose memory exceeds `max_bytes`, in one sentence that
+    advises lowering `lower` (what the caller's user can change) and raising the limit only below its ceiling."""
+    limit = as_limit(max_work)
     largest = sorted(request.parts, key=lambda part: -part[1])[:3]
     named = "; ".join(f"{name}: {_count(units)}" for name, units in largest)
-    if request.units > max_work:
+    if request.units > limit.work:
+        raise_it = f", or raise the work limit (at most {limit.ceiling:,})" if limit.work < limit.ceiling else ""
         raise SpecError(f"this request would take about {_count(request.units)} run-steps of work ({named}), more "
-                        f"than the limit of {max_work:,}; lower runs, steps, the resolution or the number of values, "
-                        "or raise the work limit")
+                        f"than the limit of {limit.work:,}; lower {lower}{raise_it}")
     if request.bytes > max_bytes:
         raise SpecError(f"this request would need about {_size(request.bytes)} of memory ({named}), more than the "
-                        f"{_size(max_bytes)} one request may use; lower runs, the recorded steps or the dimension")
+                        f"{_size(max_bytes)} one request may use; lower {lower}")
+
+
+def step_work(landscape, optimizer) -> float:
+    """One step of one run, in run-steps: its gradient evaluations at the landscape's gradient cost, and what the
+    optimizer adds (its buffer, its noise draws: Optimizer.extra_work)."""
+    return optimizer.grad_evals_per_step * landscape.step_cost + optimizer.extra_work(landscape.dim)
+
+
+def fixed_step_work(landscape, optimizer) -> float:
+    """The least a step costs, whatever its runs: STEP_FIXED_WORK a gradient evaluation, x the landscape's
+    call_cost."""
+    return STEP_FIXED_WORK * optimizer.grad_evals_per_step * landscape.call_cost
 
 
 def run_work(landscape, optimizer, runs: int, steps: int, recorded: int) -> Work:
-    """Runs x steps x gradient evaluations x the landscape's gradient cost (at least MIN_BATCH runs), the kept
-    trajectories (recorded points x runs x (d + 1) floats) and the optimizer's state while it runs."""
+    """Steps x the larger of runs x a step's work and a step's fixed part, the kept trajectories (recorded points x
+    runs x (d + 1) floats) and the optimizer's state while it runs."""
     evals, cost = optimizer.grad_evals_per_step, landscape.step_cost
-    units = max(runs, MIN_BATCH) * steps * evals * cost
+    extra = optimizer.extra_work(landscape.dim)
+    per_step, fixed = runs * step_work(landscape, optimizer), fixed_step_work(landscape, optimizer)
     per_run_state = landscape.dim * (10 + 2 * int(optimizer.params.get("top_c", 0)))  # x, g, m, v, scratch, buffer
-    name = (f"runs x steps = {max(runs, MIN_BATCH):,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1
-            else "") + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
-            + (f", fewer than {MIN_BATCH} runs counting as {MIN_BATCH}" if runs < MIN_BATCH else ""))
-    return Work(((name, float(units)),),
+    name = (f"runs x steps = {runs:,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1 else "")
+            + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
+            + (f" + {extra:.3g} a step (this optimizer's buffer and noise)" if extra else "")
+            + (f", each step counting its fixed part, {fixed:,.0f}" if per_step < fixed else ""))
+    return Work(((name, float(steps) * max(per_step, fixed)),),
                 held_bytes=float(recorded) * runs * (landscape.dim + 1) * FLOAT_BYTES,
                 peak_bytes=float(runs) * per_run_state * FLOAT_BYTES)
 
@@ -138,10 +173,6 @@ def setup_work(landscape) -> Work:
 
 def pixels_work(landscape, pixels: int, what: str = "drawing the landscape") -> Work:
     return Work(((what, float(pixels) * PIXEL_WORK * landscape.step_cost),), peak_bytes=float(pixels) * 64)
-
-
-def frames_work(frames: int) -> Work:
-    return Work((("drawing the frames", float(frames) * FRAME_WORK),))
 
 
 def ceil_units(units: float) -> int:

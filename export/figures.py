@@ -27,6 +27,9 @@ from specs import SpecError
 LANDSCAPE_COLOURMAP = LinearSegmentedColormap.from_list("cmx_landscape", ["#FFFFFF", "#D9DEE4", "#8E98A3"])
 CONTOUR_LINE_COLOUR = "#5C6670"
 CONTOUR_LEVELS = 15  # contour lines over a landscape (matplotlib's nicely rounded levels for this many)
+# Panels of one survival figure, one per combination of swept values: a 5 x 5 grid still reads; drawing it takes a
+# few seconds whatever the curves (at most MAX_OPTIMIZERS and their matched rows a panel).
+SURVIVAL_PANELS = 25
 WASH = (1.0, 1.0, 1.0, 0.75)  # white at 75% over the starts of a basin map that are not the point
 
 
@@ -317,10 +320,18 @@ def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "esca
     return figure
 
 
+def check_survival_panels(panels: int) -> None:
+    """Refuse a survival figure of more than SURVIVAL_PANELS panels, before anything is computed for it."""
+    if panels > SURVIVAL_PANELS:
+        raise SpecError(f"a survival figure draws one panel per combination of swept values, at most "
+                        f"{SURVIVAL_PANELS} (got {panels:,}); sweep fewer values, or write the curves as .csv")
+
+
 def survival_figure(curves: SweepTable, axes: Sequence[str] = ()) -> Figure:
     """The share of runs still in their start basin against the step (a sweep's `survival` table): one panel per
-    combination of swept values (draw_survival)."""
+    combination of swept values (draw_survival), at most SURVIVAL_PANELS."""
     panels = list(dict.fromkeys(tuple(row[a] for a in axes) for row in curves.rows)) or [()]
+    check_survival_panels(len(panels))
     figure, grid = grid_figure(len(panels), width=3.9, height=3.2)
     for ax, panel in zip(grid, panels):
         rows = SweepTable(curves.columns, tuple(r for r in curves.rows if tuple(r[a] for a in axes) == panel))

@@ -10,6 +10,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
+from experiments import work
 from experiments.run import RunResult
 from export import palette
 from export.figures import draw_landscape, require_2d, styles_of
@@ -18,6 +19,15 @@ from specs import Field
 
 FRAMES = Field("frames", "int", 200, "frames in the animation", low=2, high=2000)
 FPS = Field("fps", "int", 20, "frames per second", low=1, high=100)
+# Drawing one frame, in run-steps (benchmarks/work_weights.py measures both: largest x 1.5): its fixed part (the blit
+# and the palette quantisation) and each path redrawn on it.
+FRAME_WORK = 340_000.0
+PATH_FRAME_WORK = 2_100.0
+
+
+def gif_work(frames: int, paths: int) -> work.Work:
+    """What trajectory_gif costs: `frames` frames, each redrawing `paths` paths (runs x optimizers)."""
+    return work.Work((("drawing the frames", float(frames) * (FRAME_WORK + PATH_FRAME_WORK * paths)),))
 
 
 def frame_rows(recorded: int, frames: int) -> np.ndarray:

@@ -71,6 +71,7 @@ class Landscape:
 
     name: str = "landscape"
     step_cost: float = 1.0  # a gradient evaluation's cost relative to the closed forms, for the work cap
+    call_cost: float = 1.0  # ... and its fixed part, whatever the runs (dispatch), relative to a closed form's
     color_scale: str = "linear"  # "log" when values span decades (plot log(f - min + 1))
 
     def __init__(self, dim: int, domain: Domain, params: dict[str, Any] | None = None):

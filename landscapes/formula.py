@@ -188,8 +188,10 @@ class Custom(Landscape):
     """
 
     # autograd's tracing makes a gradient cost 3-4 times a closed form at 10^5 runs and 15-35 times at a few runs
-    # (measured against Himmelblau and Goldstein-Price written as formulas): the work cap counts it as 10
+    # (measured against Himmelblau and Goldstein-Price written as formulas): the work cap counts it as 10, and a
+    # step's fixed part 5 times a closed form's (benchmarks/work_weights.py: a step of one run, 200-430 us)
     step_cost = 10.0
+    call_cost = 5.0
 
     name = "custom"
 

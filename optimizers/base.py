@@ -29,7 +29,9 @@ Update = Callable[[Any, np.ndarray, GradFn], tuple[np.ndarray, Any, Aux]]
 
 @dataclass(frozen=True)
 class Optimizer:
-    """An init/update pair; `grad_evals_per_step` counts calls of the gradient function per step (SAM uses 2).
+    """An init/update pair; `grad_evals_per_step` counts calls of the gradient function per step (SAM uses 2), and
+    `extra_work(dim)` what one run's step costs beyond its gradients and Adam's arithmetic, in run-steps (a critical
+    buffer's slots, noise draws): the work cap (experiments.work) counts both.
 
     Built from the registry, it also carries its `name`, its full `params` and its canonical `spec` string.
     """
@@ -37,6 +39,7 @@ class Optimizer:
     init: Callable[..., Any]  # (x0, run_ids=None) -> state
     update: Update
     grad_evals_per_step: int = 1
+    extra_work: Callable[[int], float] = lambda dim: 0.0
     name: str = "custom"
     params: dict[str, Any] = field(default_factory=dict)
     spec: str = "custom"

@@ -22,6 +22,10 @@ SECOND_MOMENTS = ("aggregate", "gradient", "direction")
 FIRST_STEPS = ("hold", "step")
 BIAS_CORRECTIONS = ("aggregate", "momentum")
 REPLACEMENTS = ("priority", "legacy_slot0")
+# What Adam+CM and Adam+CG add to a step besides their buffer's slots (critical_buffer.buffer_work), per coordinate, in
+# run-steps: the aggregate, a second norm, the offer's bookkeeping (benchmarks/work_weights.py: largest x 1.5).
+CM_WORK = 0.58
+CG_WORK = 0.26
 
 
 def buffer_rule(priority: str, replacement: str = "priority") -> str:
@@ -119,7 +123,7 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
                "second_moment": v, "priorities": buffer.slot_priorities[: buffer.size]}
         return x_new, AdamCMState(t, m, v, buffer), aux
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, extra_work=lambda dim: CM_WORK * dim + cb.buffer_work(top_c, dim))
 
 
 class CriticalGradientsState(NamedTuple):
@@ -146,7 +150,8 @@ def critical_gradients(base: Optimizer, top_c: int = 5, decay: float = 0.7) -> O
         return x_new, CriticalGradientsState(buffer, inner), {**aux, "stored": buffer.slot_vectors[: buffer.size],
                                                               "priorities": buffer.slot_priorities[: buffer.size]}
 
-    return dataclasses.replace(base, init=init, update=update)
+    return dataclasses.replace(base, init=init, update=update, extra_work=lambda dim: base.extra_work(dim)
+                               + CG_WORK * dim + cb.buffer_work(top_c, dim))
 
 
 def adam_cg(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,

@@ -14,6 +14,12 @@ import numpy as np
 
 from optimizers import counter_rng
 
+# Run-steps of work per slot per coordinate of a run, each step: the mean, the offer and the decay pass over every slot
+# (benchmarks/work_weights.py measures both: largest x 1.5). In the plane a run's slots stay in the CPU's caches;
+# above it they take several times as long a coordinate.
+SLOT_WORK_PLANE = 0.07
+SLOT_WORK = 0.22
+
 
 class CriticalBuffer(NamedTuple):
     slot_priorities: np.ndarray  # (C, N); slots at or past `size` are unused
@@ -31,6 +37,11 @@ class CriticalBuffer(NamedTuple):
     def vectors(self) -> np.ndarray:
         """(N, C, d) view of the stored vectors."""
         return self.slot_vectors.transpose(1, 0, 2)
+
+
+def buffer_work(capacity: int, dim: int) -> float:
+    """What a buffer of `capacity` slots of `dim` coordinates adds to a run's step, in run-steps."""
+    return (SLOT_WORK_PLANE if dim <= 2 else SLOT_WORK) * capacity * dim
 
 
 def empty(n_runs: int, dim: int, capacity: int, run_ids: np.ndarray | None = None) -> CriticalBuffer:

@@ -10,6 +10,10 @@ import numpy as np
 from optimizers import counter_rng
 from optimizers.base import Aux, GradFn, Optimizer, default_run_ids
 
+# Run-steps of work per coordinate of one draw (a counter-based normal: two hashed uniforms, Box-Muller), drawn at
+# every gradient evaluation (benchmarks/work_weights.py measures it: its largest measurement x 1.5).
+DRAW_WORK = 2.0
+
 
 class NoisyState(NamedTuple):
     evals: int  # gradient evaluations so far: the noise stream's counter
@@ -35,4 +39,5 @@ def gradient_noise(base: Optimizer, sigma: float, seed: int = 0) -> Optimizer:
         x_new, inner, aux = base.update(state.inner, x, noisy_grad)
         return x_new, NoisyState(state.evals + calls, inner, state.run_ids), aux
 
-    return dataclasses.replace(base, init=init, update=update)
+    return dataclasses.replace(base, init=init, update=update, extra_work=lambda dim: base.extra_work(dim)
+                               + DRAW_WORK * dim * base.grad_evals_per_step)

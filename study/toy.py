@@ -12,12 +12,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from experiments import work
 from experiments.escape import converged, tail_length
-from experiments.metrics import run_measurements
+from experiments.metrics import measurements_work, run_measurements
 from experiments.run import RunResult, run
 from experiments.starts import uniform_starts
-from experiments.sweep import SweepTable, is_global, sweep
-from experiments.work import DEFAULT_MAX_WORK
+from experiments.sweep import SweepTable, is_global, sweep, sweep_work
+from experiments.theory import kick_boundaries
 from export import palette
 from export.figures import (
     draw_escape_curve,
@@ -29,11 +30,15 @@ from export.figures import (
     styles_of,
     trajectories_figure,
 )
+from export.files import OutputFiles
 from landscapes import Landscape, build_landscape
 from optimizers import OPTIMIZERS
 from specs import SpecError
 
 STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
+# The limit on each request of the study: its largest, (f)'s sweep with its matched steps, counts 118 million
+# run-steps (about 4 s), above the default limit of a request typed by hand.
+STUDY_MAX_WORK = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -97,15 +102,28 @@ def _runs_table(landscape: Landscape, results: dict[str, RunResult]) -> SweepTab
     return SweepTable(columns, tuple(rows))
 
 
-def _explore(landscape: Landscape, runs: int, steps: int, seed: int, max_work: int) -> dict[str, RunResult]:
+def _explore(landscape: Landscape, runs: int, steps: int, seed: int, max_work: int | None
+             ) -> dict[str, RunResult]:
     """The four optimizers on one landscape from the same seeded uniform starts, every step recorded."""
-    lr = EXPLORE_LR[landscape.name]
     starts = uniform_starts(landscape.domain.low, landscape.domain.high, runs, seed)
-    return {name: run(landscape, f"{name}:lr={lr}", starts, steps, max_work=max_work) for name in STUDY_OPTIMIZERS}
+    return {name: run(landscape, spec, starts, steps, max_work=max_work)
+            for name, spec in _explore_optimizers(landscape).items()}
+
+
+def _explore_optimizers(landscape: Landscape) -> dict[str, str]:
+    lr = EXPLORE_LR[landscape.name]
+    return {name: f"{name}:lr={lr}" for name in STUDY_OPTIMIZERS}
+
+
+def _explore_work(landscape: Landscape, runs: int, steps: int) -> work.Work:
+    """What _explore costs, with every run measured (run_measurements)."""
+    return work.total([work.setup_work(landscape), *[
+        work.run_work(landscape, OPTIMIZERS.build(spec), runs, steps, steps + 1) + measurements_work(landscape, runs)
+        for spec in _explore_optimizers(landscape).values()]])
 
 
 def study_trajectories(size: StudySize, landscape: Landscape | None = None,
-                       max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+                       max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(a) Goldstein-Price: the four optimizers from the same starts."""
     landscape = landscape or build_landscape("goldstein_price")
     results = _explore(landscape, size.shown, size.explore_steps, 1, max_work)
@@ -115,7 +133,7 @@ def study_trajectories(size: StudySize, landscape: Landscape | None = None,
     return figure, _runs_table(landscape, results)
 
 
-def study_exploration(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+def study_exploration(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(b) Ackley: trajectories of each optimizer, and how far runs travel (median over explore_runs starts)."""
     landscape = build_landscape("ackley")
     results = _explore(landscape, size.explore_runs, size.explore_steps, 2, max_work)
@@ -167,15 +185,21 @@ def _with_parameter(table: SweepTable, name: str) -> SweepTable:
     return SweepTable((table.columns[0], name, *table.columns[1:]), tuple(rows))
 
 
+def _escape_sweeps(size: StudySize) -> list[dict]:
+    """(c)'s sweeps, one per lr, as sweep's arguments."""
+    return [{"landscape": "two_basin", "optimizers": [f"{name}:lr={lr}" for name in STUDY_OPTIMIZERS],
+             "axis": "sharpness", "values": list(size.sharpness), "runs": size.runs, "steps": size.steps, "seed": 0,
+             "predict": True} for lr in size.lrs]
+
+
 def study_escape(size: StudySize, progress: Callable[[float], None] | None = None,
-                 max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+                 max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(c) Escape rate from the sharp basin of two_basin against its sharpness, one panel per learning rate."""
     figure, axes = grid_figure(len(size.lrs), width=4.6, height=3.6)
     columns: tuple[str, ...] = ()
     rows: list[dict] = []
-    for k, (ax, lr) in enumerate(zip(axes, size.lrs)):
-        table = sweep("two_basin", [f"{name}:lr={lr}" for name in STUDY_OPTIMIZERS], "sharpness",
-                      list(size.sharpness), runs=size.runs, steps=size.steps, seed=0, max_work=max_work, predict=True,
+    for k, (ax, lr, request) in enumerate(zip(axes, size.lrs, _escape_sweeps(size))):
+        table = sweep(**request, max_work=max_work,
                       progress=None if progress is None else (lambda f, k=k: progress((k + f) / len(size.lrs))))
         table = _with_lr_column(table, lr)
         columns, rows = table.columns, rows + list(table.rows)
@@ -187,7 +211,7 @@ def study_escape(size: StudySize, progress: Callable[[float], None] | None = Non
 
 
 def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None,
-                             max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+                             max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(d) Goldstein-Price after converge_steps: which minima the runs reach, and the sharpness there, counted only
     for runs that converged (an end point still moving says nothing about the minimum it is heading for)."""
     landscape = landscape or build_landscape("goldstein_price")
@@ -238,19 +262,25 @@ def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None
     return figure, SweepTable(columns, tuple(rows))
 
 
-def study_ablations(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+def _ablation_sweeps(size: StudySize) -> dict[str, dict]:
+    """(e)'s sweeps as sweep's arguments: CM's priority modes and buffer sizes against sharpness, the flat basin's
+    depth."""
+    against_sharpness = {"landscape": "two_basin", "axis": "sharpness", "values": list(size.sharpness),
+                         "runs": size.runs, "steps": size.steps}
+    return {"priority": {**against_sharpness, "optimizers": [f"adam_cm:lr={ABLATION_LR},priority={p}" for p in (
+                "grad_norm", "momentum_norm", "fifo", "random")]},
+            "buffer": {**against_sharpness, "optimizers": [f"adam_cm:lr={ABLATION_LR},top_c={c}" for c in size.top_c]},
+            "depth": {"landscape": f"two_basin:sharpness={ABLATION_SHARPNESS}",
+                      "optimizers": [f"{name}:lr={ABLATION_LR}" for name in STUDY_OPTIMIZERS], "axis": "depth",
+                      "values": list(size.depth), "runs": size.runs, "steps": size.steps}}
+
+
+def study_ablations(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
     """(e) CM's priority modes and buffer size C against sharpness, and a flat basin that is shallower."""
-    tables: dict[str, SweepTable] = {}
-    cm = [f"adam_cm:lr={ABLATION_LR},priority={p}" for p in ("grad_norm", "momentum_norm", "fifo", "random")]
-    tables["priority"] = _with_parameter(sweep("two_basin", cm, "sharpness", list(size.sharpness), runs=size.runs,
-                                               steps=size.steps, max_work=max_work), "priority")
-    buffers = [f"adam_cm:lr={ABLATION_LR},top_c={c}" for c in size.top_c]
-    tables["buffer"] = _with_parameter(sweep("two_basin", buffers, "sharpness", list(size.sharpness), runs=size.runs,
-                                             steps=size.steps, max_work=max_work), "top_c")
-    depth = sweep(f"two_basin:sharpness={ABLATION_SHARPNESS}",
-                  [f"{name}:lr={ABLATION_LR}" for name in STUDY_OPTIMIZERS], "depth", list(size.depth),
-                  runs=size.runs, steps=size.steps, max_work=max_work)
-    tables["depth"] = _with_lr_column(depth, ABLATION_LR)
+    found = {name: sweep(**request, max_work=max_work) for name, request in _ablation_sweeps(size).items()}
+    tables = {"priority": _with_parameter(found["priority"], "priority"),
+              "buffer": _with_parameter(found["buffer"], "top_c"),
+              "depth": _with_lr_column(found["depth"], ABLATION_LR)}
     figure = Figure(figsize=(18.0, 4.0), layout="constrained")
     axes = figure.subplots(1, 4)
     draw_escape_curve(axes[0], tables["priority"], "sharpness", series="priority")
@@ -265,14 +295,21 @@ def study_ablations(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) ->
     return figure, tables
 
 
-def study_step_length(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK
+def _step_length_sweep(size: StudySize) -> dict:
+    """(f)'s sweep as sweep's arguments: the step variants, Adam and Adam+SAM matched to Adam+CM's early step."""
+    optimizers = [f"{name},lr={ABLATION_LR}" if ":" in name else f"{name}:lr={ABLATION_LR}"
+                  for name in (*STEP_VARIANTS, "adam", "adam_sam")]
+    return {"landscape": "two_basin", "optimizers": optimizers, "axis": "sharpness", "values": list(size.sharpness),
+            "runs": size.runs, "steps": size.steps, "match_step": optimizers[0]}
+
+
+def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
                       ) -> tuple[Figure, dict[str, SweepTable]]:
     """(f) Memory or step length: Adam+CM and the knobs that shorten its early steps, against Adam and Adam+SAM run
     at the lr that matches Adam+CM's mean step over the first 20 steps; with the survival curves at sharpness 16."""
-    optimizers = [f"{name},lr={ABLATION_LR}" if ":" in name else f"{name}:lr={ABLATION_LR}"
-                  for name in (*STEP_VARIANTS, "adam", "adam_sam")]
-    table = sweep("two_basin", optimizers, "sharpness", list(size.sharpness), runs=size.runs, steps=size.steps,
-                  max_work=max_work, match_step=optimizers[0])
+    request = _step_length_sweep(size)
+    optimizers = request["optimizers"]
+    table = sweep(**request, max_work=max_work)
     labels = {OPTIMIZERS.build(spec).spec: text for spec, text in zip(optimizers, STEP_VARIANTS.values())}
     figure = Figure(figsize=(15.0, 4.4), layout="constrained")
     curve, survival, steps = figure.subplots(1, 3)
@@ -294,28 +331,37 @@ def study_step_length(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK
     return figure, {"": table, "_survival": table.survival}
 
 
-def study_phase(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+def _phase_sweep(size: StudySize) -> dict:
+    """(g)'s sweep as sweep's arguments: Adam and Adam+CM over lr and sharpness."""
+    return {"landscape": "two_basin", "optimizers": ["adam", "adam_cm"],
+            "axis": {"lr": list(size.phase_lrs), "sharpness": list(size.sharpness)}, "runs": size.phase_runs,
+            "steps": size.steps}
+
+
+def study_phase(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(g) Escape rate over lr and sharpness, Adam and Adam+CM, with the kick law's boundary: above it the second
     step reaches the basin's edge from next to the minimum."""
-    table = sweep("two_basin", ["adam", "adam_cm"], {"lr": list(size.phase_lrs), "sharpness": list(size.sharpness)},
-                  runs=size.phase_runs, steps=size.steps, max_work=max_work)
-    from experiments.theory import kick_boundaries  # theory imports scipy.stats (0.4 s): only here
-
+    table = sweep(**_phase_sweep(size), max_work=max_work)
     figure = phase_figure(table, "lr", "sharpness", boundaries=kick_boundaries(table, "lr", "sharpness"))
     figure.suptitle(f"(g) escape rate on two_basin: {size.phase_runs} runs a cell, {size.steps} steps; dashed: the "
                     "kick law's escape lr", fontsize=9)
     return figure, table
 
 
-def study_variants(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+def _variant_sweeps(size: StudySize) -> dict[str, dict]:
+    """(h)'s sweeps as sweep's arguments: the variants and baselines, and the priority decays, against sharpness."""
+    against_sharpness = {"landscape": "two_basin", "axis": "sharpness", "values": list(size.sharpness),
+                         "runs": size.runs, "steps": size.steps}
+    given = [f"{name},lr={ABLATION_LR}" if ":" in name else f"{name}:lr={ABLATION_LR}" for name in VARIANTS]
+    return {"": {**against_sharpness, "optimizers": given},
+            "_decay": {**against_sharpness, "optimizers": [f"adam_cm:lr={ABLATION_LR},decay={d}" for d in DECAYS]}}
+
+
+def study_variants(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
     """(h) Critical gradients against critical momenta, the publication-time buffer rule, SGD and momentum, and the
     priority decay lambda, against sharpness."""
-    given = [f"{name},lr={ABLATION_LR}" if ":" in name else f"{name}:lr={ABLATION_LR}" for name in VARIANTS]
-    tables = {"": sweep("two_basin", given, "sharpness", list(size.sharpness), runs=size.runs, steps=size.steps,
-                        max_work=max_work)}
-    decays = [f"adam_cm:lr={ABLATION_LR},decay={d}" for d in DECAYS]
-    tables["_decay"] = _with_parameter(sweep("two_basin", decays, "sharpness", list(size.sharpness), runs=size.runs,
-                                             steps=size.steps, max_work=max_work), "decay")
+    found = {suffix: sweep(**request, max_work=max_work) for suffix, request in _variant_sweeps(size).items()}
+    tables = {"": found[""], "_decay": _with_parameter(found["_decay"], "decay")}
     figure = Figure(figsize=(12.0, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
     draw_escape_curve(left, tables[""], "sharpness")
@@ -326,12 +372,17 @@ def study_variants(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> 
     return figure, tables
 
 
-def study_noise(size: StudySize, max_work: int | None = DEFAULT_MAX_WORK) -> tuple[Figure, SweepTable]:
+def _noise_sweep(size: StudySize) -> dict:
+    """(i)'s sweep as sweep's arguments: three optimizers over noise sigma and sharpness."""
+    return {"landscape": "two_basin", "optimizers": [f"{name}:lr={NOISE_LR}" for name in NOISE_OPTIMIZERS],
+            "axis": {"noise": list(size.noise), "sharpness": list(size.noise_sharpness)}, "runs": size.phase_runs,
+            "steps": size.noise_steps}
+
+
+def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(i) Escape driven by gradient noise: the mean escape step (restricted to the step budget: a run that never
     leaves counts the budget) over noise sigma and sharpness, at an lr too small for the kick."""
-    table = sweep("two_basin", [f"{name}:lr={NOISE_LR}" for name in NOISE_OPTIMIZERS],
-                  {"noise": list(size.noise), "sharpness": list(size.noise_sharpness)}, runs=size.phase_runs,
-                  steps=size.noise_steps, max_work=max_work)
+    table = sweep(**_noise_sweep(size), max_work=max_work)
     figure = phase_figure(table, "noise", "sharpness", value="mean_escape_step")
     figure.suptitle(f"(i) mean escape step under gradient noise (lr {NOISE_LR}, {size.phase_runs} runs a cell, "
                     f"censored at {size.noise_steps} steps)", fontsize=9)
@@ -357,59 +408,92 @@ STUDY_SHARES = {"a_goldstein_price_trajectories": 0.05, "b_ackley_exploration": 
                 "g_phase_lr_sharpness": 0.1, "h_variants": 0.1, "i_noise": 0.1}
 
 
-def run_study(stem: str, size: StudySize, max_work: int | None = DEFAULT_MAX_WORK,
+def study_requests(stem: str, size: StudySize, goldstein_price: Landscape | None = None) -> list[work.Work]:
+    """What run_study(stem, size) costs, one Work per request it makes (its runs, each sweep), counted (each
+    argument checked) before any of them runs."""
+    goldstein_price = goldstein_price or build_landscape("goldstein_price")
+    if stem == "a_goldstein_price_trajectories":
+        return [_explore_work(goldstein_price, size.shown, size.explore_steps)]
+    if stem == "b_ackley_exploration":
+        return [_explore_work(build_landscape("ackley"), size.explore_runs, size.explore_steps)]
+    if stem == "d_sharpness_vs_distance":
+        return [_explore_work(goldstein_price, size.explore_runs, size.converge_steps)]
+    sweeps = {"c_escape_vs_sharpness": lambda: _escape_sweeps(size),
+              "e_ablations": lambda: list(_ablation_sweeps(size).values()),
+              "f_memory_vs_step_length": lambda: [_step_length_sweep(size)],
+              "g_phase_lr_sharpness": lambda: [_phase_sweep(size)],
+              "h_variants": lambda: list(_variant_sweeps(size).values()),
+              "i_noise": lambda: [_noise_sweep(size)]}
+    if stem not in sweeps:
+        raise SpecError(f"no study is called {stem[:40]}; the studies are {', '.join(STUDY_SHARES)}")
+    return [sweep_work(**request) for request in sweeps[stem]()]
+
+
+def check_study(stem: str, size: StudySize, max_work: int | work.Limit,
+                goldstein_price: Landscape | None = None) -> None:
+    """Refuse study `stem` if any of its requests passes `max_work` (the limit is each request's, as for any other
+    command), naming the study."""
+    for request in study_requests(stem, size, goldstein_price):
+        try:
+            work.check(request, max_work, lower="the study's size (quick=True, --quick)")
+        except SpecError as error:
+            raise SpecError(f"study {stem}: {error}") from None
+
+
+def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = STUDY_MAX_WORK,
               goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None
               ) -> tuple[Figure, dict[str, SweepTable]]:
-    """One study by its stem (STUDY_SHARES): its figure and its tables by file-name suffix ("" for the main one).
-    `goldstein_price`, when given, is shared by (a) and (d) (its minima cost a moment to find)."""
+    """One study by its stem (STUDY_SHARES): its figure and its tables by file-name suffix ("" for the main one),
+    every request of it checked against `max_work` first. `goldstein_price`, when given, is shared by (a) and (d) (its
+    minima cost a moment to find)."""
+    if max_work is not None:
+        check_study(stem, size, max_work, goldstein_price)
     if stem == "a_goldstein_price_trajectories":
-        figure, table = study_trajectories(size, goldstein_price, max_work)
+        figure, table = study_trajectories(size, goldstein_price, None)
     elif stem == "b_ackley_exploration":
-        figure, table = study_exploration(size, max_work)
+        figure, table = study_exploration(size, None)
     elif stem == "c_escape_vs_sharpness":
-        figure, table = study_escape(size, progress, max_work)
+        figure, table = study_escape(size, progress, None)
     elif stem == "d_sharpness_vs_distance":
-        figure, table = study_sharpness_distance(size, goldstein_price, max_work)
+        figure, table = study_sharpness_distance(size, goldstein_price, None)
     elif stem == "e_ablations":
-        figure, tables = study_ablations(size, max_work)
+        figure, tables = study_ablations(size, None)
         return figure, {f"_{name}": table for name, table in tables.items()}
     elif stem == "f_memory_vs_step_length":
-        return study_step_length(size, max_work)
+        return study_step_length(size, None)
     elif stem == "g_phase_lr_sharpness":
-        figure, table = study_phase(size, max_work)
+        figure, table = study_phase(size, None)
     elif stem == "h_variants":
-        return study_variants(size, max_work)
-    elif stem == "i_noise":
-        figure, table = study_noise(size, max_work)
+        return study_variants(size, None)
     else:
-        raise SpecError(f"no study is called {stem[:40]}; the studies are {', '.join(STUDY_SHARES)}")
+        figure, table = study_noise(size, None)
     return figure, {"": table}
 
 
 def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
-                max_work: int | None = DEFAULT_MAX_WORK) -> list[Path]:
+                max_work: int | work.Limit | None = STUDY_MAX_WORK) -> list[Path]:
     """Run the toy study and write (a)-(i) as PNG + CSV into out_dir (created if missing); returns the paths.
 
-    Everything is seeded and the PNGs carry no timestamp or version, so two runs write identical bytes.
+    Every request of every study is checked against `max_work` before the first runs, and the files are written
+    whole or not at all: into temporaries, renamed together once every study has run. Everything is seeded and the
+    PNGs carry no timestamp or version, so two runs write identical bytes.
     """
     size = QUICK if quick else FULL
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    report = progress or (lambda fraction: None)
-    written: list[Path] = []
-    report(0.0)
     goldstein_price = build_landscape("goldstein_price")
+    if max_work is not None:
+        for stem in STUDY_SHARES:
+            check_study(stem, size, max_work, goldstein_price)
+    report = progress or (lambda fraction: None)
+    report(0.0)
     done = 0.0
-    for stem, share in STUDY_SHARES.items():
-        figure, tables = run_study(stem, size, max_work, goldstein_price,
-                                   lambda fraction, done=done, share=share: report(done + share * fraction))
-        path = folder / f"{stem}.png"
-        figure.savefig(path, dpi=size.dpi, metadata={"Software": None})
-        written.append(path)
-        for suffix, table in tables.items():
-            csv_path = folder / f"{stem}{suffix}.csv"
-            csv_path.write_text(table.to_csv(), encoding="utf-8")
-            written.append(csv_path)
-        done += share
-        report(min(done, 1.0))
-    return written
+    with OutputFiles() as files:
+        folder = files.folder(out_dir, "the study's folder")
+        for stem, share in STUDY_SHARES.items():
+            figure, tables = run_study(stem, size, None, goldstein_price,
+                                       lambda fraction, done=done, share=share: report(done + share * fraction))
+            files.write_figure(folder / f"{stem}.png", figure, size.dpi)
+            for suffix, table in tables.items():
+                files.write(folder / f"{stem}{suffix}.csv", table.to_csv())
+            done += share
+            report(min(done, 1.0))
+        return files.commit()

@@ -99,28 +99,30 @@ def test_bad_step_count_is_refused():
 
 
 def test_work_above_the_cap_is_refused_with_what_to_lower():
-    starts = np.zeros((300, 2))
-    with pytest.raises(SpecError, match=r"^this request would take about 120,000 run-steps of work \(runs x steps = "
-                                        r"300 x 200 x 2 gradient evaluations: 120,000\), more than the limit of "
+    starts = np.zeros((3000, 2))
+    with pytest.raises(SpecError, match=r"^this request would take about 1,200,000 run-steps of work \(runs x steps = "
+                                        r"3,000 x 200 x 2 gradient evaluations: 1,200,000\), more than the limit of "
                                         r"1,000; lower runs, steps"):
         run("ackley", "adam_sam", starts, 200, max_work=1000)
-    assert run("ackley", "adam", starts, 200, max_work=60_000).n_runs == 300
+    assert run("ackley", "adam", starts, 200, record="final", max_work=600_000).n_runs == 3000
 
 
-def test_a_few_runs_count_as_a_hundred_against_the_cap():
-    with pytest.raises(SpecError, match=r"100 x 10,000, fewer than 100 runs counting as 100: 1,000,000\)"):
-        run("ackley", "adam", STARTS, 10_000, max_work=999_999)
-    assert run("ackley", "adam", STARTS, 10_000, record="final", max_work=1_000_000).n_runs == 3
+def test_a_step_of_a_few_runs_counts_its_fixed_part_against_the_cap():
+    with pytest.raises(SpecError, match=r"3 x 10,000, each step counting its fixed part, 2,400: 24,000,000\)"):
+        run("ackley", "adam", STARTS, 10_000, max_work=23_999_999)
+    assert run("ackley", "adam", STARTS, 10_000, record="final", max_work=24_000_000).n_runs == 3
 
 
 def test_a_custom_formula_counts_ten_times_against_the_cap():
-    with pytest.raises(SpecError, match=r"x 10 \(this landscape's gradient cost\), fewer than 100 runs counting as "
-                                        r"100: 100,000"):
-        run("custom:formula=x**2+y**2", "adam", STARTS, 100, max_work=99_999)
+    starts = np.zeros((2000, 2))
+    with pytest.raises(SpecError, match=r"2,000 x 100 x 10 \(this landscape's gradient cost\): 2,000,000"):
+        run("custom:formula=x**2+y**2", "adam", starts, 100, max_work=1_999_999)
+    with pytest.raises(SpecError, match=r"each step counting its fixed part, 12,000: 1,200,000"):  # autograd's calls
+        run("custom:formula=x**2+y**2", "adam", STARTS, 100, max_work=1_199_999)
 
 
 def test_the_loop_stops_once_every_run_has_diverged():
-    result = run("goldstein_price", "sgd:lr=1", STARTS, 1_000_000, record=100_000)
+    result = run("goldstein_price", "sgd:lr=1", STARTS, 1_000_000, record=100_000, max_work=None)  # counted whole
     assert result.diverged.all() and result.stopped_at.max() < 10
     after = result.positions[1:]  # recorded at steps 100,000, 200,000, ...: all after every divergence
     np.testing.assert_array_equal(after, np.broadcast_to(result.positions[-1], after.shape))

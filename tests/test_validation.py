@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from cli import main
 from experiments.run import EVERY, STEPS, run
-from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, MIN_BATCH
-from landscapes import LANDSCAPES
+from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, fixed_step_work, step_work
+from landscapes import LANDSCAPES, build_landscape
 from optimizers import OPTIMIZERS
 from specs import SpecError
 
@@ -303,9 +303,9 @@ def test_step_counts_outside_the_range_are_refused(steps):
 
 
 def test_the_largest_step_count_passes_validation_and_meets_the_work_limit():
-    with pytest.raises(SpecError, match=r"^this request would take about 1,000,000,000 run-steps of work \(runs x "
-                                        r"steps = 100 x 10,000,000, fewer than 100 runs counting as 100: "
-                                        r"1,000,000,000\), more than the limit of 10;"):
+    with pytest.raises(SpecError, match=r"^this request would take about 24,000,000,000 run-steps of work \(runs x "
+                                        r"steps = 1 x 10,000,000, each step counting its fixed part, 2,400: "
+                                        r"24,000,000,000\), more than the limit of 10;"):
         run("himmelblau", "sgd", np.zeros((1, 2)), STEPS.high, max_work=10)
 
 
@@ -334,10 +334,11 @@ def test_work_limits_outside_the_range_are_refused(limit):
        optimizer=st.sampled_from(["sgd", "adam_sam", "adam_sam_cm"]))
 @settings(max_examples=80)
 def test_the_work_limit_refuses_exactly_the_requests_above_it(runs, steps, limit, optimizer):
-    work = max(runs, MIN_BATCH) * steps * OPTIMIZERS.build(optimizer).grad_evals_per_step
+    surface, method = build_landscape("himmelblau"), OPTIMIZERS.build(optimizer)
+    work = steps * max(runs * step_work(surface, method), fixed_step_work(surface, method))
     starts = np.zeros((runs, 2))
     if work > limit:
-        with pytest.raises(SpecError, match=f"about {work:,} run-steps of work .*more than the limit of {limit:,};"):
+        with pytest.raises(SpecError, match=f"about {work:,.0f} run-steps of work .*more than the limit of {limit:,};"):
             run("himmelblau", optimizer, starts, steps, max_work=limit)
     else:
         assert run("himmelblau", optimizer, starts, steps, record="final", max_work=limit).n_runs == runs

@@ -4,11 +4,19 @@
 and `notebook_html` wrap it with the player, and `explore` runs optimizers and returns a notebook-ready player.
 """
 
-from export.player.explore import Exploration, default_follow, explore, player_payload, player_work
+from export.player.explore import (
+    Exploration,
+    check_page,
+    default_follow,
+    explore,
+    player_payload,
+    player_work,
+    record_every,
+)
 from export.player.html import asset, notebook_html, standalone_html
 from export.player.payload import basin_names, basin_tracks, build_payload, to_json, without_image
 from export.player.picture import Picture, landscape_picture
 
-__all__ = ["Exploration", "Picture", "asset", "basin_names", "basin_tracks", "build_payload", "default_follow",
-           "explore", "landscape_picture", "notebook_html", "player_payload", "player_work", "standalone_html",
-           "to_json", "without_image"]
+__all__ = ["Exploration", "Picture", "asset", "basin_names", "basin_tracks", "build_payload", "check_page",
+           "default_follow", "explore", "landscape_picture", "notebook_html", "player_payload", "player_work",
+           "record_every", "standalone_html", "to_json", "without_image"]

@@ -15,6 +15,8 @@ from typing import Any
 
 from export.player.payload import to_json
 
+PLAYER_ASSETS = ("player.js", "player.css")  # inlined in every page
+
 
 def asset(name: str) -> str:
     """The text of one of the package's files (player.js, player.css)."""

@@ -33,6 +33,9 @@ ARROW_FRACTION = 0.12  # a typical overlay vector is drawn this fraction of the 
 ARROW_CAP = 1.5  # ... and none longer than this many typical lengths
 BASIN_RUNS = 10  # runs per series whose basin track `basin_tracks` computes by default
 BASIN_POINTS = 6000  # points per series it assigns at most; rows in between repeat the last assigned row
+BASE64 = 4 / 3  # characters of base64 per byte
+RUN_TEXT = 24  # characters at most of one run's stop step and reason, as JSON numbers
+OVERHEAD_TEXT = 64 * 1024  # the rest: labels, minima, palettes, scales
 
 
 def encode(array: np.ndarray, dtype: str) -> str:
@@ -195,6 +198,17 @@ def build_payload(landscape: Landscape, results: Mapping[str, RunResult], pictur
         payload["overlays"] = overlays_part(teaching, labels.index(follow[0]), int(follow[1]), results[follow[0]],
                                             box[1] - box[0])
     return payload
+
+
+def payload_text(series: int, runs: int, recorded: int, basin_runs: int, overlay_vectors: int,
+                 picture_bytes: float) -> float:
+    """An upper bound on the payload's JSON characters: `series` series of `runs` runs with `recorded` points each
+    (float32 positions and losses, int32 steps), `basin_runs` basin tracks a series (int16), the followed run's
+    `overlay_vectors` 2D vectors at every recorded point (float32) and a picture of `picture_bytes` PNG bytes, all in
+    base64; every other number as JSON text."""
+    per_series = recorded * runs * (2 + 1) * 4 + recorded * 4 + recorded * basin_runs * 2
+    return (BASE64 * (series * per_series + recorded * overlay_vectors * 2 * 4 + picture_bytes)
+            + series * runs * RUN_TEXT + OVERHEAD_TEXT)
 
 
 def to_json(payload: Mapping[str, Any]) -> str:
