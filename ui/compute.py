@@ -29,7 +29,6 @@ from export.player.picture import Picture, landscape_picture
 from landscapes import LANDSCAPES, Landscape
 from optimizers import Optimizer
 
-RECORDED_POINTS = 1000  # the Explorer keeps at most this many points of each trajectory
 GRID_RESOLUTION = 160
 CACHE_BYTES = 256 * 1024**2  # every cached result of every session together
 LANDSCAPES_KEPT = 48

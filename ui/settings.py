@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from experiments.work import DEFAULT_MAX_WORK, MAX_WORK
+from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, Limit
 from specs import Field, SpecError
 from ui.session_values import held
 
@@ -21,7 +21,7 @@ SESSION_DEFAULT_WORK = DEFAULT_MAX_WORK  # about 3 s of work at the measured 30 
 
 @dataclass(frozen=True)
 class Settings:
-    max_work: int  # runs x steps x gradient evaluations one request may cost
+    max_work: Limit  # run-steps one request may cost, and the server's ceiling (a refusal advises only what can rise)
 
 
 def server_ceiling() -> int:
@@ -42,4 +42,4 @@ def settings_controls() -> Settings:
             "work limit per request", min_value=1, max_value=ceiling, step=1_000_000, key="settings.max_work",
             help="runs × steps × gradient evaluations per step that one change may start (SAM counts 2); "
                  f"this server allows at most {ceiling:,}")
-    return Settings(int(max_work))
+    return Settings(Limit(int(max_work), ceiling))

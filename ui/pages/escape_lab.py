@@ -31,7 +31,7 @@ from export import palette
 from export.figures import basin_key, escape_curve_figure, minimum_label, percent, phase_figure
 from export.labels import display_name, optimizer_labels, parameter_symbol
 from export.player import build_payload
-from export.player.explore import default_follow
+from export.player.explore import default_follow, record_every
 from export.player.payload import BASIN_POINTS, BASIN_RUNS, basin_names
 from export.player.picture import RESOLUTION as PICTURE_RESOLUTION
 from export.player.picture import Picture
@@ -1185,7 +1185,7 @@ def sample_runs(state: EscapeState, surface: Landscape, method: Optimizer, steps
     if found is not None:
         return found
     count = min(SAMPLE_RUNS, state.runs)
-    every = max(1, -(-steps // compute.RECORDED_POINTS))
+    every = record_every(steps, count)
     recorded = len(recorded_step_indices(steps, every))
     work.check(work.total([escape_work(surface, method, state.runs, 0, draw_starts=True),
                            work.run_work(surface, method, count, steps, recorded),

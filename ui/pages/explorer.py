@@ -22,7 +22,7 @@ from export.figures import trajectories_figure
 from export.gif import trajectory_gif
 from export.labels import optimizer_labels
 from export.player import build_payload, standalone_html
-from export.player.explore import default_follow, player_work
+from export.player.explore import default_follow, player_work, record_every
 from export.player.payload import basin_names
 from export.tables import result_csv, result_json
 from landscapes import LANDSCAPES, Landscape
@@ -60,7 +60,6 @@ ADDED_KEY = f"{PREFIX}.added"  # session state: the starts added by clicks on th
 FOLLOW_KEY = f"{PREFIX}.follow"  # session state: (optimizer slot, run) the overlays follow, or None: the default
 START_LABELS = {"preset": "preset", "random": "N random in a region", "points": "points I choose (or click)"}
 VIEW_LABELS = {"map": "map", "surface": "3-D surface"}
-PLAYER_POINTS = 400_000  # recorded points of all trajectories together sent to the player (float32: ~5 MB)
 FOLLOW_CHOICES = 20  # runs of each optimizer offered to the overlays
 
 
@@ -296,12 +295,6 @@ def start_points(state: ExplorerState, surface: Landscape) -> np.ndarray:
     else:
         chosen = preset_starts(surface)
     return np.concatenate([chosen, np.array(state.added, dtype=np.float64).reshape(-1, 2)])
-
-
-def record_every(steps: int, total_runs: int) -> int:
-    """Keep at most RECORDED_POINTS points of a trajectory, and PLAYER_POINTS of all of them together."""
-    per_run = max(50, min(compute.RECORDED_POINTS, PLAYER_POINTS // max(total_runs, 1)))
-    return max(1, -(-steps // per_run))
 
 
 @dataclass(frozen=True)
