@@ -214,7 +214,7 @@ def long_run_draw_seconds(browser) -> float:
     from landscapes import build_landscape
 
     landscape = build_landscape("two_basin:sharpness=16")
-    result = run(landscape, "adam_cm:lr=0.05", np.array([[-1.0, 0.0]]), 100_000)
+    result = run(landscape, "adam_cm:lr=0.05", np.array([[-1.0, 0.0]]), 100_000, max_work=None)
     page_text = standalone_html(build_payload(landscape, {"Adam+CM": result}, landscape_picture(landscape)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "player.html"

@@ -382,7 +382,7 @@ def test_a_box_too_large_for_floats_says_the_player_cannot_show_it(browser, tmp_
 def test_one_run_of_100000_points_draws_to_its_end(browser, tmp_path):
     """Drawn at most a few points a pixel (make bench-app times it); every pixel of the path is still drawn."""
     landscape = build_landscape("two_basin:sharpness=16")
-    result = run(landscape, "adam_cm:lr=0.05", np.array([[-1.0, 0.0]]), 100_000)
+    result = run(landscape, "adam_cm:lr=0.05", np.array([[-1.0, 0.0]]), 100_000, max_work=None)
     page, _ = open_offline(browser, write(tmp_path, build_payload(landscape, {"Adam+CM": result},
                                                                   landscape_picture(landscape))))
     try:
