@@ -90,6 +90,21 @@ def test_the_explorer_plays_in_the_browser_and_only_a_click_goes_back_to_the_ser
         page.close()
 
 
+def test_the_3d_view_and_back_keeps_the_players_step(browser, server):
+    page = open_page(browser, f"{server}/?page=explorer&steps=60")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        page.get_by_label("step", exact=True).fill("40")
+        page.wait_for_selector(".cmxp[data-step='40']")
+        page.get_by_text("3-D surface", exact=True).click()
+        page.wait_for_selector(".cmxp", state="detached", timeout=60_000)
+        page.get_by_text("map", exact=True).click()
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        assert page.locator(".cmxp").get_attribute("data-step") == "40"
+    finally:
+        page.close()
+
+
 def test_added_starts_are_undone_by_the_button_and_by_backspace(browser, server):
     page = open_page(browser, f"{server}/?page=explorer&added=0.5,0.5;-0.5,0.5")
     try:

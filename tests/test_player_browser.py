@@ -417,3 +417,53 @@ def test_explain_this_step_shows_why_adam_cm_moves_7_44_lr_and_the_root_v_hat_bo
         assert "store" in panel.inner_text()  # the held first call: the buffer was empty
     finally:
         page.close()
+
+
+def test_the_box_zoom_serves_one_box_then_a_drag_pans_again(browser, tmp_path):
+    page, _ = open_offline(browser, write(tmp_path, two_basin_payload()))
+    try:
+        zoom = page.get_by_role("button", name="zoom to a box: drag on the map (or Shift+drag)")
+        zoom.click()
+        assert zoom.get_attribute("aria-pressed") == "true"
+        box = page.locator(".cmxp-canvas").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx - 80, cy - 80)
+        page.mouse.down()
+        page.mouse.move(cx + 80, cy + 80, steps=5)
+        page.mouse.up()
+        assert zoom.get_attribute("aria-pressed") == "false"
+    finally:
+        page.close()
+
+
+def test_a_map_held_to_the_windows_height_has_no_grey_bands(browser, tmp_path):
+    """two_basin's box is wider than tall; in a short window the map keeps the box's shape instead of stretching
+    over the room in grey."""
+    page, _ = open_offline(browser, write(tmp_path, two_basin_payload()), width=1400, height=420)
+    try:
+        canvas = page.locator(".cmxp-canvas").bounding_box()
+        x0, x1, y0, y1 = two_basin_payload()["landscape"]["box"]
+        assert canvas["width"] == pytest.approx(canvas["height"] * (x1 - x0) / (y1 - y0), abs=2)
+        assert canvas["width"] < page.locator(".cmxp-map").bounding_box()["width"] - 20
+    finally:
+        page.close()
+
+
+def test_hovering_a_run_shows_its_numbers_beside_the_pointer(browser, tmp_path):
+    page, _ = open_offline(browser, write(tmp_path, two_basin_payload()))
+    try:
+        page.get_by_role("button", name="last step (End)").click()
+        page.wait_for_selector(".cmxp[data-step='120']")
+        rect = page.locator(".cmxp-canvas").bounding_box()
+        tip = page.locator(".cmxp-tip")
+        spots = [(i / 40, fy) for i in range(41) for fy in (0.45, 0.5, 0.55)]  # along the middle, where runs end
+        for fx, fy in spots:
+            page.mouse.move(rect["x"] + fx * rect["width"], rect["y"] + fy * rect["height"])
+            if tip.is_visible():
+                break
+        assert tip.is_visible() and "run" in tip.inner_text() and "step 120" in tip.inner_text()
+        assert abs(tip.bounding_box()["x"] - (rect["x"] + fx * rect["width"])) < 60  # beside the pointer
+        page.mouse.move(rect["x"] - 20, rect["y"] - 20)
+        assert tip.is_hidden()
+    finally:
+        page.close()

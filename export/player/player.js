@@ -23,6 +23,7 @@
 
 const IMAGES = new Map(); // image_key -> {image, ready, waiting: Set of players}: shared by every mount on the page
 const PLAYERS = new WeakMap(); // Streamlit's parentElement -> its Player (the function is called again on new data)
+const LAST_STEPS = new Map(); // what a closed player showed (its landscape and series) -> the step it was at
 const BASE_RATE = 30; // recorded points per second at speed 1x
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const CLICK_SLOP = 4; // pixels a press may move and still be a click
@@ -51,6 +52,11 @@ function typed(text, Kind, length, what) {
     throw new Error(`${what} has the wrong length`);
   }
   return new Kind(buffer);
+}
+
+/* What a player shows, as a key: its landscape and its series' labels. */
+function showing(model) {
+  return JSON.stringify([model.landscape.spec, model.landscape.box, model.series.map((s) => s.label)]);
 }
 
 /* The payload from its JSON text, or an error a person can read (a file cut short ends in the middle of it). */
@@ -272,9 +278,13 @@ function drawArrow(context, x0, y0, x1, y1, colour, width, dash) {
   context.restore();
 }
 
+/* A label on a white plate at (x, y), moved left or down as needed to stay whole inside the canvas. */
 function labelText(context, words, x, y) {
   context.font = "11px system-ui, sans-serif";
   const width = context.measureText(words).width;
+  const canvasWidth = context.canvas.width / (window.devicePixelRatio || 1);
+  x = Math.max(2, Math.min(x, canvasWidth - width - 3));
+  y = Math.max(12, y);
   context.fillStyle = "rgba(255,255,255,0.85)";
   context.fillRect(x - 2, y - 10, width + 4, 14);
   context.fillStyle = "#111111";
@@ -374,7 +384,7 @@ class Player {
     this.explaining = false; // the "explain this step" panel is open
     this.view = null; // {x0, x1, y0, y1}: what the map shows, always of the canvas's aspect
     this.zoomed = false;
-    this.size = {width: 0, height: 0, tracks: 0};
+    this.size = {width: 0, height: 0, tracks: 0, room: 0}; // room: the width the player has, the map may be narrower
     this.dirty = {background: true, marks: true, paths: true, tracks: true};
     this.pathsFrame = -1; // the frame the paths layer is drawn up to (-1: nothing drawn)
     this.tracksFrame = -1;
@@ -452,6 +462,9 @@ class Player {
     this.readout.setAttribute("aria-live", "polite");
     this.mapBox = element("div", "cmxp-map", main);
     this.canvas = element("canvas", "cmxp-canvas", this.mapBox);
+    this.tip = element("div", "cmxp-tip", this.mapBox); // the hovered run's numbers, beside the pointer
+    this.tip.setAttribute("aria-hidden", "true"); // the read-out line says the same to a screen reader
+    this.tip.hidden = true;
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute("role", "img");
     this.tracksCanvas = element("canvas", "cmxp-tracks", main);
@@ -514,7 +527,11 @@ class Player {
     });
     canvas.addEventListener("pointerup", (event) => this.endDrag(event));
     canvas.addEventListener("pointercancel", () => { this.drag = null; this.requestRender(); });
-    canvas.addEventListener("pointerleave", () => { this.hover = null; this.updateReadout(); });
+    canvas.addEventListener("pointerleave", () => {
+      this.hover = null;
+      this.tip.hidden = true;
+      this.updateReadout();
+    });
   }
 
   endDrag() {
@@ -528,6 +545,8 @@ class Player {
       if (Math.abs(drag.x - drag.px) > 6 && Math.abs(drag.y - drag.py) > 6) {
         this.setView(Math.min(xa, xb), Math.max(xa, xb), Math.min(ya, yb), Math.max(ya, yb));
       }
+      this.boxMode = false; // one box per press of ⬚: the next drag pans again
+      this.boxButton.setAttribute("aria-pressed", "false");
     } else {
       const v = this.view, [dx, dy] = [drag.x - drag.px, drag.y - drag.py];
       const perPixel = (v.x1 - v.x0) / this.size.width;
@@ -574,10 +593,13 @@ class Player {
       const hidden = new Set(previous.series.filter((s) => !s.visible).map((s) => s.label));
       for (const s of model.series) s.visible = !hidden.has(s.label);
     }
-    const step = previous ? previous.frameSteps[this.frame] : 0;
+    const step = previous ? previous.frameSteps[this.frame] : LAST_STEPS.get(showing(model));
     this.model = model;
     this.root.classList.remove("cmxp-failed");
-    this.frame = sameLandscape ? this.frameAtStep(step) : model.openAtEnd ? model.frameSteps.length - 1 : 0;
+    delete this.root.dataset.failed;
+    // The same runs shown again (back from another view) open where they were left.
+    const kept = sameLandscape || (!previous && step !== undefined);
+    this.frame = kept ? this.frameAtStep(step) : model.openAtEnd ? model.frameSteps.length - 1 : 0;
     if (!sameLandscape) this.view = null;
     this.panels = null;
     this.fill();
@@ -734,21 +756,24 @@ class Player {
 
   resize() {
     if (!this.model) return;
-    const width = Math.floor(this.mapBox.clientWidth);
-    if (width < 10) return;
+    const room = Math.floor(this.mapBox.clientWidth);
+    if (room < 10) return;
     const [x0, x1, y0, y1] = this.model.landscape.box;
     const tall = Math.max(320, Math.min(window.innerHeight * 0.8, 900));
-    const height = Math.round(Math.min(width * (y1 - y0) / (x1 - x0), tall));
+    const height = Math.round(Math.min(room * (y1 - y0) / (x1 - x0), tall));
+    // A map held to the window's height is as wide as its box's shape, not the room: no grey bands at its sides.
+    const width = Math.max(10, Math.min(room, Math.round(height * (x1 - x0) / (y1 - y0))));
     const panels = this.model.series.some((s) => s.basins) ? 3 : 2;
     const tracks = panels * (TRACK_HEIGHT + TRACK_GAP) + 16;
-    if (width === this.size.width && height === this.size.height && tracks === this.size.tracks && this.view) {
+    if (width === this.size.width && height === this.size.height && tracks === this.size.tracks &&
+      room === this.size.room && this.view) {
       return;
     }
-    this.size = {width, height, tracks};
+    this.size = {width, height, tracks, room};
     this.mapContext = sizeCanvas(this.canvas, width, height);
-    this.tracksContext = sizeCanvas(this.tracksCanvas, width, tracks);
+    this.tracksContext = sizeCanvas(this.tracksCanvas, room, tracks);
     this.layers = {background: layer(width, height), paths: layer(width, height), marks: layer(width, height),
-      tracks: layer(width, tracks)};
+      tracks: layer(room, tracks)};
     if (!this.zoomed || !this.view) this.fitView();
     else this.setView(this.view.x0, this.view.x1, this.view.y0, this.view.y1, true);
     this.drawScaleKey();
@@ -1222,11 +1247,11 @@ class Player {
 
   trackX(step) {
     const last = this.model.frameSteps[this.model.frameSteps.length - 1] || 1;
-    return TRACK_LEFT + step / last * (this.size.width - TRACK_LEFT - 10);
+    return TRACK_LEFT + step / last * (this.size.room - TRACK_LEFT - 10);
   }
 
   drawTracks(context) {
-    const panels = this.trackPanels(), width = this.size.width;
+    const panels = this.trackPanels(), width = this.size.room; // the tracks span the room, the map its box
     if (this.dirty.tracks || this.frame < this.tracksFrame) {
       context.clearRect(0, 0, width, this.size.tracks);
       context.font = "11px system-ui, sans-serif";
@@ -1321,7 +1346,7 @@ class Player {
   }
 
   composeTracks() {
-    const context = this.tracksContext, {width, tracks} = this.size;
+    const context = this.tracksContext, {room: width, tracks} = this.size;
     context.clearRect(0, 0, width, tracks);
     context.drawImage(this.layers.tracks.canvas, 0, 0, width, tracks);
     const x = this.trackX(this.model.frameSteps[this.frame]);
@@ -1482,7 +1507,9 @@ class Player {
           this.basinName(code));
       }
       if (between) parts.push(`${plural(between, "run")} in no listed basin`);
-      if (untracked) parts.push(`${plural(untracked, "run")} without a basin track`);
+      if (untracked) {
+        parts.push(`${plural(untracked, "run")} more (basins are tracked for the first ${s.basinRuns} runs only)`);
+      }
     } else if (active.length) {
       let low = Infinity, high = -Infinity;
       for (const n of active) {
@@ -1527,6 +1554,7 @@ class Player {
     if (!best) {
       const [x, y] = this.toData(hx, hy);
       this.readout.textContent = `x=${short(x)}, y=${short(y)}`;
+      this.tip.hidden = true;
       return;
     }
     const {s, n, h} = best, P = s.positions, stride = 2 * s.runs, r = h.row;
@@ -1535,9 +1563,17 @@ class Player {
     const state = h.stopped ? `, ${STOP_WORDS[s.reasons[n]] || "stopped"} at step ${s.stoppedAt[n]}` : "";
     this.readout.textContent = `${s.label} · run ${n + 1} · step ${s.steps[r]} · x=${short(h.x)}, y=${short(h.y)}` +
       ` · f=${short(s.losses[r * s.runs + n])} · step length ${short(length)}${state}`;
+    this.tip.textContent = `${s.label}, run ${n + 1}\nstep ${s.steps[r]} · f=${short(s.losses[r * s.runs + n])}` +
+      `\nx=${short(h.x)}, y=${short(h.y)}${state}`;
+    this.tip.hidden = false;
+    const left = Math.min(hx + 14, this.size.width - this.tip.offsetWidth - 4);
+    this.tip.style.left = `${Math.max(4, left)}px`;
+    this.tip.style.top = `${hy + 14 + this.tip.offsetHeight > this.size.height ? hy - this.tip.offsetHeight - 8 :
+      hy + 14}px`;
   }
 
   destroy() {
+    if (this.model) LAST_STEPS.set(showing(this.model), this.model.frameSteps[this.frame]);
     this.pause();
     if (this.pending) cancelAnimationFrame(this.pending);
     this.resizer.disconnect();

@@ -358,6 +358,22 @@ def added_text(count: int) -> str:
     return f"{count} start{'s' if count > 1 else ''} added by clicks (undo: the button below, or Backspace)."
 
 
+def stopped_warning(view: ExplorerView) -> None:
+    """Say how many runs stopped early and why, in words that fit the case (all of them, or some)."""
+    stopped = sum(int(runs.result.stopped.sum()) for runs in view.drawn)
+    if not stopped:
+        return
+    total = sum(runs.result.n_runs for runs in view.drawn)
+    diverged = sum(int((runs.result.stop_reason == DIVERGED).sum()) for runs in view.drawn)
+    undefined = stopped - diverged
+    reasons = " and ".join(filter(None, (
+        f"{diverged} diverged (a point stopped being finite or went more than 10 domain widths outside the box)"
+        if diverged else "", f"{undefined} reached a point where the gradient is undefined" if undefined else "")))
+    whole = "Every run stopped early" if stopped == total else f"{stopped} of {total} runs stopped early"
+    literal.warning(f"{whole}: {reasons}. Each is marked ✕ where it stopped and is never counted as escaped; the "
+                    "loss plots scale to the runs that went on. A smaller lr usually helps.")
+
+
 def status_text(result, run_index: int) -> str:
     reason = int(result.stop_reason[run_index])
     if not result.stopped[run_index]:
@@ -479,6 +495,8 @@ def surface_view(view: ExplorerView) -> None:
               zip(view.labels, view.drawn, drawing.styles(view.drawn))]
     st.plotly_chart(drawing.Prepared(drawing.surface_view(grid, series)), key=f"{PREFIX}.surface",
                     config={"displaylogo": False})
+    literal.caption("The 3-D view shows the whole paths and does not play; back on the map, the player is where you "
+                    "left it.")
 
 
 def render(settings: Settings) -> None:
@@ -517,13 +535,7 @@ def render(settings: Settings) -> None:
     else:
         surface_view(view)
     downloads(view, state)
-    stopped = sum(int(runs.result.stopped.sum()) for runs in view.drawn)
-    if stopped:
-        diverged = sum(int((runs.result.stop_reason == DIVERGED).sum()) for runs in view.drawn)
-        literal.warning(f"{stopped} run(s) stopped early ({diverged} diverged: the point stopped being finite or went "
-                        "more than 10 domain widths outside the box; the others reached a point where the gradient "
-                        "is undefined). Each is marked ✕ where it stopped, is never counted as escaped, and the "
-                        "loss plots scale to the runs that did not stop; a smaller lr usually helps.")
+    stopped_warning(view)
     st.subheader("Runs")
     st.dataframe(run_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={"final loss": st.column_config.NumberColumn(format="%.4g"),
