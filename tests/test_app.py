@@ -294,3 +294,12 @@ def test_a_custom_formula_is_a_landscape_and_a_bad_one_is_explained():
     widget(at, "ex.L.custom.formula").input("__import__('os').system('true')").run()
     assert_clean(at)
     assert any("formula" in shown(e) for e in at.error)
+
+
+def test_an_input_error_is_said_in_the_sidebar_and_moves_nothing_in_the_page():
+    at = app(SMALL)
+    widget(at, "ex.O0.adam.b1").set_value(1.0).run()  # b1 must be < 1: said beside it
+    assert_clean(at)
+    assert any("b1 must be" in shown(e) for e in at.sidebar.error)
+    assert not at.main.error and not at.main.info  # no box above the figure pushes it down
+    assert any("Fix the marked input (1 in the sidebar)" in shown(c) for c in at.main.caption)

@@ -85,20 +85,22 @@ def shown_view(page: str, state: object | None, errors: list[str], compute: Call
     None when there is nothing to draw yet (the first view of a session failed).
     """
     kept = f"_{page}.shown"
+    shown_before = kept in st.session_state
+    still = " The page shows the last settings that ran, and so does its link." if shown_before else ""
     if state is not None:
         try:
             view = compute(state)
         except SpecError as error:
-            literal.error(error)
+            literal.error(f"{error}.{still}".replace("..", "."))
         else:
             st.session_state[kept] = (state, view)
             write_link(state.params())
             return state, view
     elif errors:
-        literal.error("Fix the marked input: " + " ".join(errors))
-    if kept not in st.session_state:
+        # Each error is said beside its input; here one short line, so the figure below does not move.
+        literal.caption(f"Fix the marked input ({len(errors)} in the sidebar).{still}")
+    if not shown_before:
         return None
     previous_state, view = st.session_state[kept]
-    literal.info("The page shows the last settings that ran; the link names them too.")
     write_link(previous_state.params())
     return previous_state, view
