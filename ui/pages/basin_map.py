@@ -157,11 +157,12 @@ def map_figure(view: MapView, index: int, left: bool = False) -> Figure:
     # as tall as the domain is for its width (the axes are equal), within reason: a thin domain gets white space
     aspect = min(max(float(high[1] - low[1]) / float(high[0] - low[0]), 0.5), 2.0)
     figure = Figure(figsize=(MAP_INCHES, MAP_INCHES * aspect), layout="constrained")
+    figure.get_layout_engine().set(w_pad=0.01, h_pad=0.01)  # the map takes the picture; ticks say x and y
     ax = figure.subplots()
     draw_basin_map(ax, found, view.surface, washed=found.basins == flow.basins if left and index > 0 else None)
-    ax.set_xlabel("x", fontsize=8)
-    ax.set_ylabel("y", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(labelsize=7, pad=1.5, length=2.5)
     return figure
 
 
