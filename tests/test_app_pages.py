@@ -18,12 +18,13 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from experiments.sweep import _starts
 from export import palette
-from export.figures import basin_key, basin_map_figure
+from export.figures import basin_key, basin_map_figure, percent
 from landscapes import build_landscape
 from tests.test_app import app, assert_clean, shown, widget
 from ui import drawing
 from ui.pages import basin_map as basin_page
-from ui.pages import escape_lab
+from ui.pages.escape import state as escape_state
+from ui.pages.escape import view as escape_lab
 from ui.url_state import UrlReader
 
 ESCAPE = {"page": "escape", "runs": "30", "steps": "60", "values": "4, 16"}
@@ -65,7 +66,7 @@ def layer(chart: dict, mark: str) -> dict:
 
 def escape_view(at) -> escape_lab.EscapeView:
     """The view the Escape lab draws (its exact sweep table)."""
-    return at.session_state[f"_{escape_lab.PAGE}.shown"][1]
+    return at.session_state[f"_{escape_state.PAGE}.shown"][1]
 
 
 def shown_sweep(at) -> str:
@@ -218,7 +219,7 @@ def test_the_escape_table_is_formatted_for_people():
                                          "out by step 2 (kick law)", "out by step 10"]  # Adam+CM on two_basin
     assert "out by step 100" not in table.columns  # 60 steps: no run reached step 100
     exact = escape_view(at).table.rows
-    assert list(table["out by step 2"]) == [escape_lab.percent(row["out_by_2"]) for row in exact]
+    assert list(table["out by step 2"]) == [percent(row["out_by_2"]) for row in exact]
     assert list(table["mean escape step"]) == [f"{row['mean_escape_step']:.3g}" for row in exact]
     assert table["median escape step"].str.match(SIGNIFICANT).all() and "—" in set(table["median escape step"])
     assert list(table["sharpness"]) == ["4", "4", "4", "16", "16", "16"]
@@ -289,7 +290,7 @@ def test_choosing_a_sample_reruns_only_the_player_and_the_link_which_names_it():
 
 
 def test_the_sample_player_shows_the_sweeps_first_runs_in_the_optimizers_colour():
-    state = escape_lab.read_state(UrlReader({**ESCAPE, "optimizer": ["adam:lr=0.05", "adam:lr=0.1"]}))
+    state = escape_state.read_state(UrlReader({**ESCAPE, "optimizer": ["adam:lr=0.05", "adam:lr=0.1"]}))
     view = escape_lab.compute_view(state, 10**9)
     payload = escape_lab.sample_payload(state, view, (1, 1), 10**9)
     [series] = payload["series"]
@@ -415,7 +416,7 @@ def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values
         [cell] = [c for c in cells if c["optimizer"] == LABELS[["adam", "adam_sam", "adam_cm"].index(row["optimizer"])]
                   and c["x"] == row["sharpness"] and c["y"] == row["lr"]]
         assert cell["shade"] == row["escape_rate"] and cell["x_low"] < cell["x"] < cell["x_high"]
-        assert cell["interval"] == f"{escape_lab.percent(row['ci_low'])} to {escape_lab.percent(row['ci_high'])}"
+        assert cell["interval"] == f"{percent(row['ci_low'])} to {percent(row['ci_high'])}"
         assert cell["escaped"].startswith(f"{row['escaped']} of 30")
     [tooltip] = {json.dumps(part["encoding"]["tooltip"]) for panel in panels for part in panel["layer"]
                  if part["mark"]["type"] == "rect"}
@@ -826,14 +827,14 @@ def test_the_kick_laws_share_out_by_step_2_is_beside_the_measured_one_for_adam_c
     assert columns[columns.index("out by step 2") + 1] == "out by step 2 (kick law)"
     predicted = [row["predicted_out_by_2"] for row in matched_sweep(predict=True).rows if not row["matched_to"]]
     assert [row["predicted_out_by_2"] for row in escape_view(at).table.rows] == predicted  # the sweep's, exactly
-    assert list(table["out by step 2 (kick law)"]) == [escape_lab.percent(p) for p in predicted]
+    assert list(table["out by step 2 (kick law)"]) == [percent(p) for p in predicted]
     assert list(table[table["optimizer"] == "Adam (lr=0.05)"]["out by step 2 (kick law)"]) == ["—", "—"]
     assert all(PERCENT.match(text) for text in table[table["optimizer"] == "Adam+CM (lr=0.05)"][
         "out by step 2 (kick law)"])
     curve, _ = charts(at)
     assert {"field": "kick_text", "title": "out by step 2 (kick law)"} in layer(curve, "point")["encoding"]["tooltip"]
     cm = [row for row in curve["data"]["values"] if row["optimizer"] == "Adam+CM (lr=0.05)"]
-    assert [row["kick_text"] for row in cm] == [escape_lab.percent(p) for p in predicted[1::2]]
+    assert [row["kick_text"] for row in cm] == [percent(p) for p in predicted[1::2]]
 
 
 def test_without_an_optimizer_the_kick_law_covers_the_table_has_no_prediction():
