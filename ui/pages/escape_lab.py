@@ -203,8 +203,8 @@ def links(state: EscapeState, view: EscapeView) -> None:
 def state_code(state: EscapeState) -> Code:
     """The command and snippet that run this sweep (the same arguments compute_view gives it)."""
     specs = slot_specs(state.optimizers, {})
-    axes = [(field.name, [field.format(v) for v in given]) for field, given in
-            ((state.knob(), state.value_list()), (state.knob2(), state.value_list2())) if field is not None]
+    axes = [(field.name, [field.format(v) for v in given]) for field, given in zip(state.knobs(),
+                                                                                  state.value_lists())]
     reference = match_reference(state.optimizers) if state.match else None
     return escape_code(state.landscape_spec, specs, axes, state.basin, state.runs, state.steps, state.seed,
                        state.equalise, specs[reference] if reference is not None else None, predicts(state))

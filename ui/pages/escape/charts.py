@@ -11,10 +11,9 @@ from typing import Any
 
 from export import palette
 from export.figures import escape_curve_figure, percent, phase_figure
-from specs import Field
 from ui import compute, drawing
 from ui.pages.escape.state import CELL_MEASURES, CELLS
-from ui.pages.escape.view import EscapeView, significant
+from ui.pages.escape.view import EscapeView, SweptAxis, significant
 
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
 CURVE_HEIGHT = 400  # pixels, the plot without its legend
@@ -40,10 +39,11 @@ def curve_rows(view: EscapeView) -> list[dict]:
             if view.predicted:
                 entry |= {"out_by_2_text": percent(row["out_by_2"]),
                           "kick_text": percent(row["predicted_out_by_2"])}
-            if view.knob is not None:
-                entry["value"] = row[view.axis] if view.numeric else view.value_text(row[view.axis])
-                entry["value_text"] = (f"has no {view.symbol}: the same runs at every value" if k in view.lacking
-                                       else view.value_text(row[view.axis]))
+            first = view.first
+            if first is not None:
+                entry["value"] = row[first.name] if first.numeric else first.text(row[first.name])
+                entry["value_text"] = (f"has no {first.symbol}: the same runs at every value" if k in first.lacking
+                                       else first.text(row[first.name]))
             out.append(entry)
     return out
 
@@ -57,20 +57,21 @@ def escape_spec(view: EscapeView) -> dict:
                  "legend": drawing.vega_legend(labels, view.numeric)}  # colour and dash: one legend
     colour = {**optimizer, "scale": {"domain": labels, "range": [style.colour for style in view.styles]}}
     tooltip = [{"field": "optimizer", "title": "optimizer"}]
-    if view.knob is None:
+    first = view.first
+    if first is None:
         x: dict[str, Any] = {"field": "optimizer", "type": "nominal", "sort": labels, "title": None,
                              "axis": {"labels": False, "ticks": False}}
     elif view.numeric:  # an explicit domain: Streamlit builds the view before it inserts the rows
-        ticks = sorted(set(view.values))
-        x = {"field": "value", "type": "quantitative", "title": view.symbol + (" (log scale)" if view.log else ""),
-             "scale": {"type": "log" if view.log else "linear", "domain": [ticks[0], ticks[-1]], "nice": False,
+        ticks = sorted(set(first.values))
+        x = {"field": "value", "type": "quantitative", "title": first.symbol + (" (log scale)" if first.log else ""),
+             "scale": {"type": "log" if first.log else "linear", "domain": [ticks[0], ticks[-1]], "nice": False,
                        "padding": 24},
-             "axis": {**drawing.vega_ticks(ticks, [view.value_text(value) for value in ticks]), "grid": True}}
+             "axis": {**drawing.vega_ticks(ticks, [first.text(value) for value in ticks]), "grid": True}}
     else:
-        x = {"field": "value", "type": "nominal", "title": view.symbol, "axis": {"labelAngle": 0},
-             "sort": [view.value_text(value) for value in view.values]}
-    if view.knob is not None:
-        tooltip.append({"field": "value_text", "title": view.symbol})
+        x = {"field": "value", "type": "nominal", "title": first.symbol, "axis": {"labelAngle": 0},
+             "sort": [first.text(value) for value in first.values]}
+    if first is not None:
+        tooltip.append({"field": "value_text", "title": first.symbol})
     tooltip += [{"field": "rate_text", "title": "escape rate"}, {"field": "interval", "title": "95% interval"},
                 {"field": "escaped", "title": "escaped"}]
     if view.predicted:
@@ -183,7 +184,7 @@ def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, f
     """Optimizer k -> the kick law's boundary as (first axis, second axis) points, one per swept sharpness: drawn on
     a phase diagram of lr and sharpness on two_basin, for Adam+CM and Adam+SAM+CM holding their first step without
     noise (experiments.theory.kick_applies); {} otherwise."""
-    if not view.phase or {view.axis, view.axis2} != {"lr", "sharpness"}:
+    if not view.phase or {view.first.name, view.second.name} != {"lr", "sharpness"}:
         return {}
     if view.row(0, 0)["landscape"].partition(":")[0] != "two_basin":
         return {}
@@ -191,14 +192,14 @@ def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, f
 
     found: dict[int, list[tuple[float, float]]] = {}
     for k in range(len(view.labels)):
-        if k in view.lacking | view.lacking2 or not kick_applies(view.row(k, 0)["optimizer_spec"]):
+        if k in view.first.lacking | view.second.lacking or not kick_applies(view.row(k, 0)["optimizer_spec"]):
             continue
         points = {}
         for v in range(view.cell_count):
             row = view.row(k, v)
             if row["sharpness"] not in points:
                 points[row["sharpness"]] = kick_lr(row["landscape"], row["optimizer_spec"], basin)
-        found[k] = [(lr, s) if view.axis == "lr" else (s, lr) for s, lr in sorted(points.items())]
+        found[k] = [(lr, s) if view.first.name == "lr" else (s, lr) for s, lr in sorted(points.items())]
     return found
 
 
@@ -210,14 +211,15 @@ def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
     """The phase diagram's rows: a cell per optimizer and combination of values (kind "cell": its place, its edges on
     a continuous axis, the measure that colours it and its tooltip's texts), then the kick law's boundary points
     (kind "kick")."""
-    edges = cell_edges(view.values, view.log) if view.numeric else {}
-    edges2 = cell_edges(view.values2, view.log2) if view.numeric2 else {}
+    first, second = view.first, view.second
+    edges = cell_edges(first.values, first.log) if first.numeric else {}
+    edges2 = cell_edges(second.values, second.log) if second.numeric else {}
     longest = max(int(row["steps"]) for row in view.table.rows)
     out: list[dict] = []
     for k, label in enumerate(view.labels):
         for v in range(view.cell_count):
             row = view.row(k, v)
-            x, y = row[view.axis], row[view.axis2]
+            x, y = row[first.name], row[second.name]
             shade = row[measure]
             if measure == "escape_rate":
                 light = shade
@@ -226,7 +228,7 @@ def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
             else:
                 light = 1.0  # the grey of an undefined cell
             entry: dict[str, Any] = {
-                "kind": "cell", "optimizer": label, "x_text": view.value_text(x), "y_text": view.value_text2(y),
+                "kind": "cell", "optimizer": label, "x_text": first.text(x), "y_text": second.text(y),
                 "shade": shade if math.isfinite(shade) else None, "dark": light < 0.6,
                 "cell_text": cell_text(measure, shade),
                 "rate_text": percent(row["escape_rate"]),
@@ -237,32 +239,32 @@ def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
                                 else f"not reached: fewer than half left by step {row['steps']}"),
                 "mean_text": f"{significant(row['mean_escape_step'])} (a run still in counts {row['steps']})",
                 "kick_text": None}
-            if view.numeric:
+            if first.numeric:
                 entry |= {"x": float(x), "x_low": edges[x][0], "x_high": edges[x][1]}
-            if view.numeric2:
+            if second.numeric:
                 entry |= {"y": float(y), "y_low": edges2[y][0], "y_high": edges2[y][1]}
             out.append(entry)
     for k, points in boundary.items():
         for x, y in points:
-            lr, sharpness = (x, y) if view.axis == "lr" else (y, x)
+            lr, sharpness = (x, y) if first.name == "lr" else (y, x)
             out.append({"kind": "kick", "optimizer": view.labels[k], "x": float(x), "y": float(y),
                         "kick_text": f"the second step leaves the basin's core above lr = {lr:.3g} at sharpness "
                                      f"{sharpness:g}"})
     return out
 
 
-def phase_axis(field: Field, symbol: str, values: tuple, numeric: bool, log: bool, texts, channel: str) -> dict:
+def phase_axis(axis: SweptAxis, channel: str) -> dict:
     """One axis of the phase diagram: continuous with a tick at each swept value (cells spanning their edges), or
     the values as bands in the order given."""
-    if not numeric:
-        return {"field": f"{channel}_text", "type": "ordinal", "title": symbol,
-                "sort": list(dict.fromkeys(texts(value) for value in values)), "axis": {"labelAngle": 0}}
-    edges = cell_edges(values, log)
+    if not axis.numeric:
+        return {"field": f"{channel}_text", "type": "ordinal", "title": axis.symbol,
+                "sort": list(dict.fromkeys(axis.text(value) for value in axis.values)), "axis": {"labelAngle": 0}}
+    edges = cell_edges(axis.values, axis.log)
     ticks = sorted(edges)
-    return {"field": channel, "type": "quantitative", "title": symbol + (" (log scale)" if log else ""),
-            "scale": {"type": "log" if log else "linear", "domain": [edges[ticks[0]][0], edges[ticks[-1]][1]],
+    return {"field": channel, "type": "quantitative", "title": axis.symbol + (" (log scale)" if axis.log else ""),
+            "scale": {"type": "log" if axis.log else "linear", "domain": [edges[ticks[0]][0], edges[ticks[-1]][1]],
                       "nice": False, "zero": False},
-            "axis": {**drawing.vega_ticks([float(t) for t in ticks], [texts(t) for t in ticks]), "grid": False}}
+            "axis": {**drawing.vega_ticks([float(t) for t in ticks], [axis.text(t) for t in ticks]), "grid": False}}
 
 
 def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> list[dict]:
@@ -270,8 +272,7 @@ def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[f
     allows): a rect per combination of the two swept values coloured by `measure` on one scale for all (bright: more
     escapes, or sooner; grey: undefined), its value written inside, the escape rate with its 95% interval, the counts
     and both escape steps in its tooltip; the kick law's boundary drawn over the panels it applies to."""
-    x = phase_axis(view.knob, view.symbol, view.values, view.numeric, view.log, view.value_text, "x")
-    y = phase_axis(view.knob2, view.symbol2, view.values2, view.numeric2, view.log2, view.value_text2, "y")
+    x, y = phase_axis(view.first, "x"), phase_axis(view.second, "y")
     spans = {}
     for channel, axis in (("x", x), ("y", y)):
         spans[channel] = ({channel: {**axis, "field": f"{channel}_low"}, f"{channel}2": {"field": f"{channel}_high"}}
@@ -283,8 +284,8 @@ def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[f
         longest = max(int(row["steps"]) for row in view.table.rows)
         colour_scale = {"type": "log", "domain": [1, max(longest, 2)], "scheme": "viridis", "reverse": True}
         legend = {"format": "d", "title": f"{CELL_MEASURES[measure]} (bright: sooner)"}
-    tooltip = [{"field": "optimizer", "title": "optimizer"}, {"field": "x_text", "title": view.symbol},
-               {"field": "y_text", "title": view.symbol2}, {"field": "rate_text", "title": "escape rate"},
+    tooltip = [{"field": "optimizer", "title": "optimizer"}, {"field": "x_text", "title": view.first.symbol},
+               {"field": "y_text", "title": view.second.symbol}, {"field": "rate_text", "title": "escape rate"},
                {"field": "interval", "title": "95% interval"}, {"field": "escaped", "title": "escaped"},
                {"field": "median_text", "title": "median escape step"},
                {"field": "mean_text", "title": "mean escape step"}]
@@ -302,7 +303,7 @@ def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[f
     kick = [{"filter": "datum.kind === 'kick'"}]
     kick_layers: list[dict] = []
     if boundary:
-        line = {"x": x, "y": y, "order": {"field": "y" if view.axis == "lr" else "x", "type": "quantitative"}}
+        line = {"x": x, "y": y, "order": {"field": "y" if view.first.name == "lr" else "x", "type": "quantitative"}}
         kick_layers = [
             {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#FFFFFF", "strokeWidth": 5},
              "encoding": line},
@@ -324,9 +325,11 @@ def curve_png(view: EscapeView, measure: str = CELLS.default,
     """The escape curve as a PNG; with two swept knobs, the phase diagram of `measure` with the kick law's boundary."""
     out = io.BytesIO()
     if view.phase:
-        figure = phase_figure(view.table, view.axis, view.axis2, measure,
+        figure = phase_figure(view.table, view.first.name, view.second.name, measure,
                               {view.row(k, 0)["optimizer"]: points for k, points in (boundary or {}).items()})
     else:
-        figure = escape_curve_figure(view.table, view.axis, labels=view.png_labels(), log=view.log)
+        first = view.first
+        figure = escape_curve_figure(view.table, first.name if first else None, labels=view.png_labels(),
+                                     log=bool(first and first.log))
     figure.savefig(out, format="png", dpi=PNG_DPI, metadata={"Software": None})
     return out.getvalue()

@@ -15,6 +15,7 @@ from ui.landscape_picker import landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls
 from ui.pages.escape.state import (
     AXIS,
+    AXIS_SUFFIXES,
     BASIN,
     CELLS,
     CELLS_CHOICE,
@@ -29,6 +30,7 @@ from ui.pages.escape.state import (
     STEPS,
     SURVIVAL_CHOICE,
     VALUES,
+    Axis,
     EscapeState,
     axis_label,
     basin_choices,
@@ -49,12 +51,14 @@ from ui.url_state import spec_text
 def put_state(state: EscapeState) -> None:
     put_landscape(PREFIX, *state.landscape)
     put_slots(PREFIX, state.optimizers)
-    for key, value in (("basin", state.basin), ("axis", state.axis), ("values", state.values), ("runs", state.runs),
-                       ("steps", state.steps), ("seed", state.seed), ("equalise", state.equalise),
-                       ("sample.choice", state.sample), ("survival.choice", state.survival),
-                       ("axis2", state.axis2), ("values2", state.values2), ("cells.choice", state.cells),
-                       ("match", state.match)):
+    for key, value in (("basin", state.basin), ("runs", state.runs), ("steps", state.steps), ("seed", state.seed),
+                       ("equalise", state.equalise), ("sample.choice", state.sample),
+                       ("survival.choice", state.survival), ("cells.choice", state.cells), ("match", state.match)):
         st.session_state[f"{PREFIX}.{key}"] = value
+    for n, suffix in enumerate(AXIS_SUFFIXES):  # an axis not swept: its controls say none
+        axis = state.axes[n] if n < len(state.axes) else Axis(NO_AXIS, "")
+        st.session_state[f"{PREFIX}.axis{suffix}"] = axis.name
+        st.session_state[f"{PREFIX}.values{suffix}"] = axis.values
 
 
 def _reset_values(knobs: dict[str, Field], centres: dict[str, Any], which: str = "") -> None:
@@ -97,25 +101,13 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         st.subheader("Sweep")
         knobs = sweepable_fields(landscape[0], [name for name, _ in optimizers])
         centres = current_values(landscape, optimizers)
-        axes = [NO_AXIS, *knobs]
-        default_axis = "sharpness" if "sharpness" in knobs else NO_AXIS
-        if held(f"{PREFIX}.axis", AXIS, "sweep axis") not in axes:  # a knob of another landscape or optimizer
-            st.session_state[f"{PREFIX}.axis"] = default_axis
-            _reset_values(knobs, centres)
-        axis = labelled_selectbox("sweep axis", axes, f"{PREFIX}.axis", lambda a: axis_label(landscape[0], a),
-                                  default_axis, "sweep axis", on_change=_reset_values, args=(knobs, centres),
-                                  help="a landscape parameter or an optimizer hyperparameter")
-        values = ""
-        if axis != NO_AXIS:
-            if not held(f"{PREFIX}.values", VALUES, f"{axis} values"):
-                _reset_values(knobs, centres)
-            values = st.text_input(f"{axis} values", key=f"{PREFIX}.values", help=literal.help_text(knobs[axis].help))
-            try:
-                parse_values(knobs[axis], values)
-            except SpecError as error:
-                errors.append(str(error))
-                literal.error(error)
-        axis2, values2 = second_axis_controls(axis, knobs, centres, landscape[0], errors)
+        axes: list[Axis] = []
+        for suffix in AXIS_SUFFIXES:  # a second knob is offered once a first is swept: a phase diagram over both
+            chosen = axis_control(suffix, [name for name in knobs if name not in {a.name for a in axes}], knobs,
+                                  centres, landscape[0], errors)
+            if chosen is None:
+                break
+            axes.append(chosen)
         numbers = {}
         for field, label in ((RUNS, "runs per configuration"), (STEPS, "steps"), (SEED, "seed")):
             held(f"{PREFIX}.{field.name}", field, label)
@@ -130,8 +122,8 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         cells = held(CELLS_CHOICE, CELLS, "cells show")
     if errors:
         return None, errors
-    return EscapeState(landscape, basin, tuple(optimizers), axis, values, int(numbers["runs"]), int(numbers["steps"]),
-                       int(numbers["seed"]), bool(equalise), sample, survival, axis2, values2, cells, match), []
+    return EscapeState(landscape, basin, tuple(optimizers), tuple(axes), int(numbers["runs"]), int(numbers["steps"]),
+                       int(numbers["seed"]), bool(equalise), sample, survival, cells, match), []
 
 
 def match_control(optimizers: list[tuple[str, dict[str, Any]]], invalid: bool) -> bool:
@@ -155,26 +147,33 @@ def match_control(optimizers: list[tuple[str, dict[str, Any]]], invalid: bool) -
         "steps.")))
 
 
-def second_axis_controls(axis: str, knobs: dict[str, Field], centres: dict[str, Any], landscape: str,
-                         errors: list[str]) -> tuple[str, str]:
-    """The second swept knob (a phase diagram over both) and its values, offered once a first knob is swept."""
-    if axis == NO_AXIS:
-        return NO_AXIS, ""
-    axes = [NO_AXIS, *(name for name in knobs if name != axis)]
-    if held(f"{PREFIX}.axis2", AXIS, "second axis", NO_AXIS) not in axes:  # the first axis took it, or another
-        st.session_state[f"{PREFIX}.axis2"] = NO_AXIS                      # landscape's knob
-    axis2 = labelled_selectbox("second axis (phase diagram)", axes, f"{PREFIX}.axis2",
-                               lambda a: "none: one axis" if a == NO_AXIS else axis_label(landscape, a), NO_AXIS,
-                               "second axis", on_change=_reset_values, args=(knobs, centres, "2"),
-                               help="sweep a second knob too: every combination runs, shown as a heatmap per optimizer")
-    if axis2 == NO_AXIS:
-        return NO_AXIS, ""
-    if not held(f"{PREFIX}.values2", VALUES, f"{axis2} values"):
-        _reset_values(knobs, centres, "2")
-    values2 = st.text_input(f"{axis2} values", key=f"{PREFIX}.values2", help=literal.help_text(knobs[axis2].help))
+AXIS_LABELS = {  # an axis's control: its label, its help and what "none" reads as
+    "": ("sweep axis", "a landscape parameter or an optimizer hyperparameter", "none: one configuration each"),
+    "2": ("second axis (phase diagram)", "sweep a second knob too: every combination runs, shown as a heatmap per "
+          "optimizer", "none: one axis")}
+
+
+def axis_control(suffix: str, offered: list[str], knobs: dict[str, Field], centres: dict[str, Any], landscape: str,
+                 errors: list[str]) -> Axis | None:
+    """One swept knob's choice and its values (`suffix` "" the first, "2" the second); None when it is none."""
+    label, help_text, none_label = AXIS_LABELS[suffix]
+    key = f"{PREFIX}.axis{suffix}"
+    default = "sharpness" if "sharpness" in offered and not suffix else NO_AXIS
+    choices = [NO_AXIS, *offered]
+    if held(key, AXIS, label, default) not in choices:  # another landscape's or optimizer's knob, or the first's
+        st.session_state[key] = default
+        _reset_values(knobs, centres, suffix)
+    name = labelled_selectbox(label, choices, key, lambda a: none_label if a == NO_AXIS else axis_label(landscape, a),
+                              default, label, on_change=_reset_values, args=(knobs, centres, suffix),
+                              help=help_text)
+    if name == NO_AXIS:
+        return None
+    if not held(f"{PREFIX}.values{suffix}", VALUES, f"{name} values"):
+        _reset_values(knobs, centres, suffix)
+    values = st.text_input(f"{name} values", key=f"{PREFIX}.values{suffix}", help=literal.help_text(knobs[name].help))
     try:
-        parse_values(knobs[axis2], values2)
+        parse_values(knobs[name], values)
     except SpecError as error:
         errors.append(str(error))
         literal.error(error)
-    return axis2, values2
+    return Axis(name, values)

@@ -27,6 +27,7 @@ PAGE = "escape"
 DEFAULT_LANDSCAPE = "two_basin"
 DEFAULT_OPTIMIZERS = ("adam:lr=0.05", "adam_sam:lr=0.05", "adam_cm:lr=0.05")
 NO_AXIS = "none"
+AXIS_SUFFIXES = ("", "2")  # a link's axis= and values=, then axis2= and values2=: at most two swept knobs
 RUNS = Field("runs", "int", 200, "runs per configuration", low=1, high=100_000)
 STEPS = Field("steps", "int", 300, "steps per run (with equalised budgets: gradient evaluations)", low=1,
               high=1_000_000)
@@ -116,20 +117,25 @@ def parse_index(text: str, name: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class Axis:
+    """A swept knob as a link and the controls hold it: its name and its values as typed ('2, 4, 8')."""
+
+    name: str
+    values: str
+
+
+@dataclass(frozen=True)
 class EscapeState:
     landscape: tuple[str, dict[str, Any]]
     basin: str
     optimizers: tuple[tuple[str, dict[str, Any]], ...]
-    axis: str
-    values: str
+    axes: tuple[Axis, ...]  # the swept knobs: none, one, or two (a phase diagram over both)
     runs: int
     steps: int
     seed: int
     equalise: bool
     sample: tuple[int, int] | None = None  # (optimizer, value) chosen for the player; None: the view's default
     survival: int | None = None  # the swept value whose survival curves are shown; None: the view's default
-    axis2: str = NO_AXIS  # a second knob swept (a phase diagram over both), or none
-    values2: str = ""
     cells: str = CELLS.default  # what colours the phase diagram's cells
     match: bool = False  # also run the optimizers without a buffer at the first buffered one's early step length
 
@@ -137,35 +143,23 @@ class EscapeState:
     def landscape_spec(self) -> str:
         return spec_text(LANDSCAPES, *self.landscape)
 
-    def knob(self) -> Field | None:
-        """The swept knob's schema field (None: nothing is swept)."""
-        if self.axis == NO_AXIS:
-            return None
-        return sweepable_fields(self.landscape[0], [name for name, _ in self.optimizers])[self.axis]
+    def knobs(self) -> tuple[Field, ...]:
+        """The swept knobs' schema fields, axis by axis."""
+        fields = sweepable_fields(self.landscape[0], [name for name, _ in self.optimizers])
+        return tuple(fields[axis.name] for axis in self.axes)
 
-    def value_list(self) -> list:
-        knob = self.knob()
-        return parse_values(knob, self.values) if knob else [None]
-
-    def knob2(self) -> Field | None:
-        """The second swept knob's schema field (None: one knob is swept, or none)."""
-        if self.axis2 == NO_AXIS:
-            return None
-        return sweepable_fields(self.landscape[0], [name for name, _ in self.optimizers])[self.axis2]
-
-    def value_list2(self) -> list:
-        knob = self.knob2()
-        return parse_values(knob, self.values2) if knob else [None]
+    def value_lists(self) -> tuple[list, ...]:
+        """Each axis's values, checked by its knob."""
+        return tuple(parse_values(knob, axis.values) for knob, axis in zip(self.knobs(), self.axes))
 
     def params(self) -> dict[str, str | list[str]]:
         out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec, "basin": self.basin,
-                                           "optimizer": slot_specs(self.optimizers, {}), "axis": self.axis}
-        if self.axis != NO_AXIS:
-            out["values"] = self.values
-        if self.axis2 != NO_AXIS:
-            out |= {"axis2": self.axis2, "values2": self.values2}
-            if self.cells != CELLS.default:
-                out["cells"] = self.cells
+                                           "optimizer": slot_specs(self.optimizers, {}),
+                                           "axis": self.axes[0].name if self.axes else NO_AXIS}
+        for axis, suffix in zip(self.axes, AXIS_SUFFIXES):
+            out |= {f"axis{suffix}": axis.name, f"values{suffix}": axis.values}
+        if len(self.axes) == 2 and self.cells != CELLS.default:
+            out["cells"] = self.cells
         for field, value in ((RUNS, self.runs), (STEPS, self.steps), (SEED, self.seed), (EQUALISE, self.equalise)):
             if value != field.default:
                 out[field.name] = field.format(value)
@@ -189,6 +183,7 @@ def read_state(reader: UrlReader) -> EscapeState:
             reader.notices.append(f"The link's basin={basin!r} was not used: {error}. Using the sharpest basin.")
         basin = "sharpest"
     knobs = sweepable_fields(landscape[0], [name for name, _ in optimizers])
+    centres = current_values(landscape, optimizers)
     axis = reader.field("axis", AXIS)
     if axis != NO_AXIS and axis not in knobs:
         default = "sharpness" if "sharpness" in knobs else NO_AXIS
@@ -196,23 +191,26 @@ def read_state(reader: UrlReader) -> EscapeState:
             reader.notices.append(f"The link's axis={axis!r} was not used: it must be one of {', '.join(knobs)} or "
                                   f"{NO_AXIS}. Using {default} instead.")
         axis = default
-    values = reader.raw("values")
+    axes: tuple[Axis, ...] = ()
     if axis != NO_AXIS:
-        field = knobs[axis]
+        field, values = knobs[axis], reader.raw("values")
         try:
-            values = values_text(field, parse_values(field, values if values is not None else ""))
+            axes = (Axis(axis, values_text(field, parse_values(field, values if values is not None else ""))),)
         except SpecError as error:
-            fallback = values_text(field, default_values(field, current_values(landscape, optimizers).get(axis)))
+            fallback = values_text(field, default_values(field, centres.get(axis)))
             if values is not None:
                 reader.notices.append(f"The link's values={values!r} were not used: {error}. Using {fallback}.")
-            values = fallback
-    axis2, values2 = read_second_axis(reader, axis, knobs, current_values(landscape, optimizers))
+            axes = (Axis(axis, fallback),)
+        axes += read_second_axis(reader, axis, knobs, centres)
+    elif reader.field("axis2", AXIS2) != NO_AXIS:
+        reader.notices.append(f"The link's axis2={literal_value(reader.raw('axis2'))} was not used, as a second axis "
+                              "needs a first one (axis); the page sweeps nothing.")
     sample = reader.parsed("sample", SAMPLE, parse_sample, "The player shows the default configuration.")
     survival = reader.parsed("survival", SURVIVAL, lambda text: parse_index(text, "survival"),
                              "The survival curves show the default value.")
-    return EscapeState(landscape, basin, tuple(optimizers), axis, values or "", reader.field("runs", RUNS),
+    return EscapeState(landscape, basin, tuple(optimizers), axes, reader.field("runs", RUNS),
                        reader.field("steps", STEPS), reader.field("seed", SEED), reader.field("equalise", EQUALISE),
-                       sample, survival, axis2, values2, reader.field("cells", CELLS), read_match(reader, optimizers))
+                       sample, survival, reader.field("cells", CELLS), read_match(reader, optimizers))
 
 
 def read_match(reader: UrlReader, optimizers: Sequence[tuple[str, dict[str, Any]]]) -> bool:
@@ -264,34 +262,33 @@ def match_unavailable(optimizers: Sequence[tuple[str, dict[str, Any]]]) -> str:
     return ""
 
 
-def read_second_axis(reader: UrlReader, axis: str, knobs: dict[str, Field], centres: dict) -> tuple[str, str]:
-    """The link's second swept knob and its values (a phase diagram), each refused with one sentence when it cannot
-    be used: the page then sweeps the first knob alone, or the second over its default values."""
+def read_second_axis(reader: UrlReader, axis: str, knobs: dict[str, Field], centres: dict) -> tuple[Axis, ...]:
+    """The link's second swept knob and its values (a phase diagram) after the first, `axis`: () when there is none
+    or it cannot be used (one sentence says why; the page then sweeps the first knob alone), over its default values
+    when its values cannot be used."""
     axis2 = reader.field("axis2", AXIS2)
     if axis2 == NO_AXIS:
-        return NO_AXIS, ""
-    if axis == NO_AXIS:
-        problem = "a second axis needs a first one (axis)"
-    elif axis2 == axis:
+        return ()
+    if axis2 == axis:
         problem = "it is the first axis already"
     elif axis2 not in knobs:
         problem = f"it must be one of {', '.join(k for k in knobs if k != axis)} or {NO_AXIS}"
     else:
         problem = ""
     if problem:
-        alone = f"the page sweeps {axis} alone" if axis != NO_AXIS else "the page sweeps nothing"
-        reader.notices.append(f"The link's axis2={literal_value(axis2)} was not used, as {problem}; {alone}.")
-        return NO_AXIS, ""
+        reader.notices.append(f"The link's axis2={literal_value(axis2)} was not used, as {problem}; the page sweeps "
+                              f"{axis} alone.")
+        return ()
     field = knobs[axis2]
     given = reader.raw("values2")
     try:
-        return axis2, values_text(field, parse_values(field, given if given is not None else ""))
+        return (Axis(axis2, values_text(field, parse_values(field, given if given is not None else ""))),)
     except SpecError as error:
         fallback = values_text(field, default_values(field, centres.get(axis2)))
         if given is not None:
             reader.notices.append(f"The link's values2={literal_value(given)} were not used, as {error}; the page "
                                   f"sweeps {axis2} over {fallback}.")
-        return axis2, fallback
+        return (Axis(axis2, fallback),)
 
 
 def literal_value(text: str, limit: int = 60) -> str:

@@ -4,6 +4,7 @@ configurations the player can show and their first runs, and the tables and CSVs
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,51 +44,63 @@ SAMPLE_RUNS = BASIN_RUNS  # every run the player shows has a basin track, so its
 
 
 @dataclass(frozen=True)
+class SweptAxis:
+    """One swept knob as the page shows it."""
+
+    knob: Field
+    symbol: str  # how the knob is written: "sharpness", "lr", "C"
+    values: tuple  # the swept values, in the order given
+    lacking: frozenset[int]  # optimizers without this knob: one configuration at every value
+    log: bool  # drawn on a logarithmic scale
+
+    @property
+    def name(self) -> str:
+        return self.knob.name
+
+    @property
+    def numeric(self) -> bool:
+        """The knob is a number: its axis is continuous."""
+        return self.knob.kind in ("int", "float")
+
+    def text(self, value: Any) -> str:
+        return self.knob.format(value)
+
+
+@dataclass(frozen=True)
 class EscapeView:
-    """A sweep as the page shows it: the table, what was swept, and a human label and a style per optimizer (k, in
-    the order given). The table's rows run over the swept values (with two axes, every combination: the first
-    axis's values outside, the second's inside), the optimizers inside: a combination is one index v."""
+    """A sweep as the page shows it: the table, the swept axes, and a human label and a style per optimizer (k, in
+    the order given). The table's rows run over the combinations of the swept values (the first axis's values
+    outside, the second's inside), the optimizers inside: a combination is one index v."""
 
     table: SweepTable
-    knob: Field | None  # the swept knob (None: nothing swept)
-    symbol: str  # how the knob is written: "sharpness", "lr", "C"
-    values: tuple  # the swept values, in the order given ((None,) without an axis)
-    labels: tuple[str, ...]  # optimizer k's human label, without the swept value
+    axes: tuple[SweptAxis, ...]  # none, one, or two (a phase diagram)
+    labels: tuple[str, ...]  # optimizer k's human label, without the swept values
     styles: tuple[palette.Style, ...]  # optimizer k's colour and dash, as in the PNG
-    lacking: frozenset[int]  # optimizers without the swept hyperparameter: one configuration at every value
-    log: bool  # the x axis is logarithmic
     default_sample: tuple[int, int]  # what the player shows until a configuration is chosen
     curves: tuple[tuple[dict, ...], ...] = ()  # each row's survival curve (its rows of table.survival), row by row
-    knob2: Field | None = None  # the second swept knob (a phase diagram), or None
-    symbol2: str = ""
-    values2: tuple = (None,)
-    lacking2: frozenset[int] = frozenset()  # optimizers without the second knob
-    log2: bool = False  # the second axis is logarithmic
     matched: frozenset[int] = frozenset()  # rows of optimizers run at another's early step length (after the slots)
     lrs: tuple[float | None, ...] = ()  # optimizer k's own lr (None: it has none, or it is matched)
     predicted: bool = False  # the table holds the kick law's share out by step 2 (predicted_out_by_2)
 
     @property
-    def axis(self) -> str | None:
-        return self.knob.name if self.knob else None
+    def first(self) -> SweptAxis | None:
+        """The swept knob of the escape curve's x axis (the phase diagram's first), or None."""
+        return self.axes[0] if self.axes else None
 
     @property
-    def axis2(self) -> str | None:
-        return self.knob2.name if self.knob2 else None
+    def second(self) -> SweptAxis | None:
+        """The phase diagram's second knob, or None."""
+        return self.axes[1] if len(self.axes) > 1 else None
 
     @property
     def numeric(self) -> bool:
-        """The swept knob is a number: the curve has a continuous axis and lines."""
-        return self.knob is not None and self.knob.kind in ("int", "float")
-
-    @property
-    def numeric2(self) -> bool:
-        return self.knob2 is not None and self.knob2.kind in ("int", "float")
+        """The first swept knob is a number: the curve has a continuous axis and lines."""
+        return self.first is not None and self.first.numeric
 
     @property
     def phase(self) -> bool:
         """Two knobs are swept: the page draws a phase diagram."""
-        return self.knob2 is not None
+        return self.second is not None
 
     def row(self, k: int, v: int) -> dict:
         return self.table.rows[v * len(self.labels) + k]
@@ -95,25 +108,25 @@ class EscapeView:
     def rows_of(self, k: int) -> list[dict]:
         return [self.row(k, v) for v in range(self.cell_count)]
 
-    def value_text(self, value: Any) -> str:
-        return self.knob.format(value) if self.knob else ""
+    def indices(self, v: int) -> tuple[int, ...]:
+        """Combination v as its index on each axis."""
+        out = []
+        for axis in reversed(self.axes):
+            v, index = divmod(v, len(axis.values))
+            out.append(index)
+        return tuple(reversed(out))
 
-    def value_text2(self, value: Any) -> str:
-        return self.knob2.format(value) if self.knob2 else ""
-
-    def indices(self, v: int) -> tuple[int, int]:
-        """Combination v as (index on the first axis, index on the second)."""
-        return divmod(v, len(self.values2))
+    def combination(self, indices: Sequence[int]) -> int:
+        """The combination v at these indices, one per axis."""
+        v = 0
+        for axis, index in zip(self.axes, indices):
+            v = v * len(axis.values) + index
+        return v
 
     def settings(self, k: int, v: int) -> list[str]:
         """['sharpness = 16', 'lr = 0.05']: the swept values of combination v that optimizer k has."""
-        i, j = self.indices(v)
-        out = []
-        if self.knob is not None and k not in self.lacking:
-            out.append(f"{self.symbol} = {self.value_text(self.values[i])}")
-        if self.knob2 is not None and k not in self.lacking2:
-            out.append(f"{self.symbol2} = {self.value_text2(self.values2[j])}")
-        return out
+        return [f"{axis.symbol} = {axis.text(axis.values[i])}" for axis, i in zip(self.axes, self.indices(v))
+                if k not in axis.lacking]
 
     def sample_label(self, sample: tuple[int, int]) -> str:
         """'Adam+CM (lr=0.05) at sharpness = 16'; an optimizer without the swept knob is named alone."""
@@ -124,16 +137,13 @@ class EscapeView:
     def samples(self) -> list[tuple[int, int]]:
         """Every configuration the player can show, optimizer by optimizer (one value of a knob it does not have)."""
         return [(k, v) for k in range(len(self.labels)) for v in range(self.cell_count)
-                if (self.indices(v)[0] == 0 or k not in self.lacking)
-                and (self.indices(v)[1] == 0 or k not in self.lacking2)]
+                if all(i == 0 or k not in axis.lacking for axis, i in zip(self.axes, self.indices(v)))]
 
     def shown_sample(self, chosen: tuple[int, int] | None) -> tuple[int, int]:
         """The configuration the player shows: the chosen one when this sweep ran it, else the default (never a
         neighbour of it)."""
         k, v = chosen if self.has_sample(chosen) else self.default_sample
-        i, j = self.indices(v)
-        i, j = (0 if k in self.lacking else i), (0 if k in self.lacking2 else j)
-        return k, i * len(self.values2) + j
+        return k, self.combination([0 if k in axis.lacking else i for axis, i in zip(self.axes, self.indices(v))])
 
     def has_sample(self, chosen: tuple[int, int] | None) -> bool:
         return chosen is not None and chosen[0] < len(self.labels) and chosen[1] < self.cell_count
@@ -146,11 +156,8 @@ class EscapeView:
     def cell_label(self, v: int) -> str:
         """'sharpness = 16' (with two axes 'sharpness = 16, lr = 0.05'): the swept values v in words ('' when
         nothing is swept)."""
-        i, j = self.indices(v)
-        parts = [f"{self.symbol} = {self.value_text(self.values[i])}"] if self.knob is not None else []
-        if self.knob2 is not None:
-            parts.append(f"{self.symbol2} = {self.value_text2(self.values2[j])}")
-        return ", ".join(parts)
+        return ", ".join(f"{axis.symbol} = {axis.text(axis.values[i])}" for axis, i in zip(self.axes,
+                                                                                          self.indices(v)))
 
     def shown_cell(self, chosen: int | None) -> int:
         """The swept value whose survival curves are shown: the chosen one when this sweep ran it, else the player's
@@ -166,8 +173,7 @@ class EscapeView:
         row = self.row(k, v)
         if k in self.matched:
             return row["matched_lr"]
-        swept = any(field is not None and field.name == "lr" and k not in lacking
-                    for field, lacking in ((self.knob, self.lacking), (self.knob2, self.lacking2)))
+        swept = any(axis.name == "lr" and k not in axis.lacking for axis in self.axes)
         return row["lr"] if swept else self.lrs[k]
 
     def png_labels(self) -> dict[str, str]:
@@ -243,29 +249,20 @@ def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     """The sweep (cached whole) and how to show it: labels without the swept hyperparameters, the palette's styles,
     the axes, and the sample the player opens on; with equal step lengths, each matched optimizer after the slots,
     its label saying whose step it took and its style a shade of its kind's."""
-    knob, knob2 = state.knob(), state.knob2()
-    values, values2 = tuple(state.value_list()), tuple(state.value_list2())
+    knobs, value_lists = state.knobs(), tuple(tuple(values) for values in state.value_lists())
     specs = tuple(slot_specs(state.optimizers, {}))
-    axes = tuple((field.name, given) for field, given in ((knob, values), (knob2, values2)) if field is not None)
+    axes = tuple((field.name, given) for field, given in zip(knobs, value_lists))
     reference = match_reference(state.optimizers) if state.match else None
     targets = match_targets(state.optimizers) if reference is not None else []
     predicted = predicts(state)
     table = cached_sweep(state.landscape_spec, specs, axes, state.runs, state.steps, state.seed, state.basin,
                          state.equalise, max_work, specs[reference] if reference is not None else None, predicted)
     table = matched_beside_their_cell(table, len(specs), len(targets))
-    swept = {field.name for field in (knob, knob2)
-             if field is not None and not on_landscape(state.landscape[0], field.name)}
+    swept = {field.name for field in knobs if not on_landscape(state.landscape[0], field.name)}
 
-    def lacking(field: Field | None) -> frozenset[int]:
+    def lacking(field: Field) -> frozenset[int]:
         return frozenset(k for k, (name, _) in enumerate(state.optimizers)
-                         if field is not None and field.name in swept and not has_field(OPTIMIZERS.entry(name),
-                                                                                         field.name))
-
-    def logarithmic(field: Field | None, given: tuple) -> bool:
-        return field is not None and field.kind == "float" and field.log and all(v > 0 for v in given)
-
-    def symbol(field: Field | None) -> str:
-        return knob_symbol(state.landscape[0], field.name) if field is not None else ""
+                         if field.name in swept and not has_field(OPTIMIZERS.entry(name), field.name))
 
     labels = optimizer_labels([(name, {key: value for key, value in values_of.items() if key not in swept})
                                for name, values_of in state.optimizers])
@@ -283,13 +280,14 @@ def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     matched = frozenset(range(len(specs), len(labels)))
     lrs = tuple(None if k in matched else params.get("lr") for k, (_, params) in enumerate(slots))
 
-    def lacking_all(field: Field | None) -> frozenset[int]:  # a matched optimizer follows its own and the reference's
+    def lacking_all(field: Field) -> frozenset[int]:  # a matched optimizer follows its own and the reference's
         own = lacking(field)
         return own | {len(specs) + m for m, k in enumerate(targets) if k in own and reference in own}
 
-    return EscapeView(table, knob, symbol(knob), values, tuple(labels), tuple(styles), lacking_all(knob),
-                      logarithmic(knob, values), default, row_curves(table), knob2, symbol(knob2), values2,
-                      lacking_all(knob2), logarithmic(knob2, values2), matched, lrs, predicted)
+    shown = tuple(SweptAxis(field, knob_symbol(state.landscape[0], field.name), given, lacking_all(field),
+                            field.kind == "float" and field.log and all(v > 0 for v in given))
+                  for field, given in zip(knobs, value_lists))
+    return EscapeView(table, shown, tuple(labels), tuple(styles), default, row_curves(table), matched, lrs, predicted)
 
 
 def telling_value(table: SweepTable, count: int, k: int) -> int:
@@ -315,10 +313,8 @@ def people_table(view: EscapeView) -> pd.DataFrame:
         for k, label in enumerate(view.labels):
             row = view.row(k, v)
             entry: dict[str, Any] = {"optimizer": label}
-            if view.knob is not None:
-                entry[view.symbol] = "—" if k in view.lacking else view.value_text(row[view.axis])
-            if view.knob2 is not None:
-                entry[view.symbol2] = "—" if k in view.lacking2 else view.value_text2(row[view.axis2])
+            for axis in view.axes:
+                entry[axis.symbol] = "—" if k in axis.lacking else axis.text(row[axis.name])
             if view.matched:
                 lr = view.lr_used(k, v)
                 entry["lr used"] = significant(lr) if lr is not None else "—"
