@@ -264,3 +264,27 @@ def test_values_beyond_float32_become_nan_without_a_warning():
         warnings.simplefilter("error")
         back = decode(encode(values, "<f4"), "<f4", (6,))
     assert np.isnan(back[[0, 1, 3, 4]]).all() and back[2] == 3.5 and back[5] == -2.0
+
+
+def test_the_players_modules_are_joined_in_an_order_where_each_follows_what_it_imports():
+    """The standalone file and the notebook join the modules into one script (export/player/html.py): every module
+    player.js reaches must be joined, after the modules it imports, and none may pass 700 lines."""
+    import re
+    from pathlib import Path
+
+    from export.player.html import MODULES
+
+    folder = Path(__file__).resolve().parents[1] / "export" / "player"
+    imports = {name: re.findall(r'^import \{[^}]*\} from "\./([a-z]+\.js)";$', (folder / name).read_text(), re.M)
+               for name in MODULES}
+    reached, waiting = set(), ["player.js"]
+    while waiting:
+        name = waiting.pop()
+        if name not in reached:
+            reached.add(name)
+            waiting += re.findall(r'^import \{[^}]*\} from "\./([a-z]+\.js)";$', (folder / name).read_text(), re.M)
+    assert reached <= set(MODULES)
+    for position, name in enumerate(MODULES):
+        assert set(imports[name]) <= set(MODULES[:position]), f"{name} imports a module joined after it"
+    for path in folder.glob("*.js"):
+        assert len(path.read_text().splitlines()) <= 700, path.name

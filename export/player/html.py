@@ -1,13 +1,14 @@
 """The player as HTML that needs nothing else: a standalone file (opens from file://) and a notebook cell's output.
 
-Everything is inline: the CSS in a <style>, player.js in a <script type="module"> followed by the few lines that
-mount it, and the payload in a <script type="application/json"> whose '<', '>' and '&' are JSON escapes, so no text
-in it can close the script or open a comment.
+Everything is inline: the CSS in a <style>, the player's modules joined into one <script type="module"> followed by
+the few lines that mount it, and the payload in a <script type="application/json"> whose '<', '>' and '&' are JSON
+escapes, so no text in it can close the script or open a comment.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from collections.abc import Mapping
 from importlib import resources
@@ -18,9 +19,21 @@ from export.player.payload import to_json
 PLAYER_ASSETS = ("player.js", "player.css")  # inlined in every page
 
 
+# The player's modules, each after the ones it imports; in the app the browser imports them itself.
+MODULES = ("model.js", "canvas.js", "map.js", "tracks.js", "overlays.js", "words.js", "player.js")
+_IMPORT = re.compile(r'^import \{[^}]*\} from "\./[a-z]+\.js";\n', re.MULTILINE)
+_EXPORT = re.compile(r"^export (default )?(?=function |class |const )", re.MULTILINE)
+
+
 def asset(name: str) -> str:
-    """The text of one of the package's files (player.js, player.css)."""
+    """The text of one of the package's files (player.css, a module)."""
     return resources.files("export.player").joinpath(name).read_text(encoding="utf-8")
+
+
+def player_script() -> str:
+    """The player's modules as one script: their imports of each other dropped (one scope holds them all) and their
+    exports made plain declarations."""
+    return "\n".join(_EXPORT.sub("", _IMPORT.sub("", asset(name))) for name in MODULES)
 
 
 def script_json(payload: Mapping[str, Any]) -> str:
@@ -36,7 +49,7 @@ def player_markup(payload: Mapping[str, Any], root_id: str) -> str:
     return (f'<div class="cmxp-host" id="{root_id}">'
             "<noscript>The trajectory player needs JavaScript.</noscript></div>\n"
             f'<script type="application/json" id="{data_id}">{script_json(payload)}</script>\n'
-            f'<script type="module">\n{asset("player.js")}{boot}</script>\n')
+            f'<script type="module">\n{player_script()}{boot}</script>\n')
 
 
 def new_root_id() -> str:
