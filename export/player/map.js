@@ -1,8 +1,8 @@
 /* cmx trajectory player: the map's layers: the landscape's picture, the marks (minima, starts, ticks), the paths
  * drawn incrementally as the frame advances, and each run's head. Methods of Player (player.js mixes them in). */
 
-import {finite, text} from "./model.js";
-import {Pen, drawCross, drawStar, labelText, layer, short} from "./canvas.js";
+import {text} from "./model.js";
+import {Pen, drawCross, drawStar, labelText, short} from "./canvas.js";
 
 export const IMAGES = new Map(); // image_key -> {image, ready, waiting: Set of players}: shared by every mount
 

@@ -7,8 +7,8 @@
  * lend it their methods.
  */
 
-import {finite, parsed, prepare, showing, text} from "./model.js";
-import {Pen, button, drawCross, drawStar, element, labelText, layer, short, sizeCanvas} from "./canvas.js";
+import {parsed, prepare, showing} from "./model.js";
+import {button, element, layer, sizeCanvas} from "./canvas.js";
 import {IMAGES, MapLayers} from "./map.js";
 import {Overlays} from "./overlays.js";
 import {TRACK_GAP, TRACK_HEIGHT, Tracks} from "./tracks.js";
