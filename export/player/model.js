@@ -21,7 +21,6 @@
  * Every text from the payload is set with textContent or drawn on a canvas, never parsed as HTML.
  */
 
-
 export const STOP_WORDS = {1: "diverged", 2: "gradient undefined"};
 export const NO_BASIN = -1, DIVERGED_BASIN = -2, UNDEFINED_BASIN = -3;
 const HEX = /^#[0-9a-fA-F]{6}$/;
