@@ -220,7 +220,8 @@ def test_the_escape_table_is_formatted_for_people():
     assert "out by step 100" not in table.columns  # 60 steps: no run reached step 100
     exact = escape_view(at).table.rows
     assert list(table["out by step 2"]) == [percent(row["out_by_2"]) for row in exact]
-    assert list(table["mean escape step"]) == [f"{row['mean_escape_step']:.3g}" for row in exact]
+    assert list(table["mean escape step"]) == [f"{row['mean_escape_step']:.3g}" if row["escaped"] else "—"
+                                               for row in exact]  # no run left: no mean, not the steps run
     assert table["median escape step"].str.match(SIGNIFICANT).all() and "—" in set(table["median escape step"])
     assert list(table["sharpness"]) == ["4", "4", "4", "16", "16", "16"]
     assert table["escape rate"].str.match(PERCENT).all(), table["escape rate"]

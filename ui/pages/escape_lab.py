@@ -66,7 +66,7 @@ COLUMN_HELP = {
     "diverged": "runs that stopped early: the point stopped being finite or left the domain far behind",
     "median escape step": "the first checked step by which half the runs had left the basin (—: fewer than half left)",
     "mean escape step": "the mean step at which runs left, a run still inside at the last step counted there (the "
-                        "area under the survival curve)",
+                        "area under the survival curve; —: no run escaped)",
     "out by step 2": "share of runs out of the basin by step 2 (Kaplan-Meier: a run that stopped early counts until "
                      "it stopped)",
     "out by step 2 (kick law)": "the kick law's prediction of the share out by step 2: the held second step (K2 lr per "
@@ -210,6 +210,16 @@ def state_code(state: EscapeState) -> Code:
                        state.equalise, specs[reference] if reference is not None else None, predicts(state))
 
 
+HALF_WIDTH = 460  # pixels: two charts side by side on a 1400 px page, one above the other on a narrower one
+
+
+def when_runs_leave(view: EscapeView) -> None:
+    literal.bold("When they leave: the share still in the start basin")
+    literal.caption("With its 95% band (Kaplan-Meier: a run that diverged leaves the count where it stopped), checked "
+                    "at steps that grow geometrically.")
+    survival_plot(view)
+
+
 def render(settings: Settings) -> None:
     st.title("Escape lab")
     st.caption("Runs start inside one basin; a run escapes when it ends in another basin (a run that diverges never "
@@ -223,18 +233,19 @@ def render(settings: Settings) -> None:
     links(state, view)
     if view.phase:
         phase_diagram(state, view)
-    else:
-        st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
+        when_runs_leave(view)
+    else:  # how many leave and when: side by side where both fit (the first screen shows both), else one above
+        with st.container(horizontal=True, gap="medium"):
+            with st.container(width=HALF_WIDTH):
+                literal.bold("How many leave: the escape rate")
+                st.vega_lite_chart(escape_spec(view), key=f"{PREFIX}.curve", width="stretch")
+            with st.container(width=HALF_WIDTH):
+                when_runs_leave(view)
     st.dataframe(people_table(view), hide_index=True, key=f"{PREFIX}.table",
                  column_config={name: st.column_config.Column(help=text) for name, text in COLUMN_HELP.items()})
     if view.matched:
         literal.caption(f"A row at another optimizer's step ran at the lr whose mean step over the first "
                         f"{EARLY_WINDOW} steps equals that optimizer's, from the same starts (lr used): what is left "
                         "of the difference in escapes is not the longer steps.")
-    st.subheader("When runs leave")
-    literal.caption("The share of runs still inside their start basin at each step, with its 95% band (Kaplan-Meier: "
-                    "a run that diverged leaves the count where it stopped). Membership is checked at steps that "
-                    "grow geometrically.")
-    survival_plot(view)
     st.subheader("Sample trajectories")
     sample_player(state, view, settings.max_work)

@@ -16,7 +16,7 @@ from ui.pages.escape.state import CELL_MEASURES, CELLS
 from ui.pages.escape.view import EscapeView, SweptAxis, significant
 
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
-CURVE_HEIGHT = 400  # pixels, the plot without its legend
+CURVE_HEIGHT = 320  # pixels, the plot without its legend (as tall as the survival plot beside it)
 SURVIVAL_HEIGHT = 320  # pixels, the survival plot without its legend
 BAND_OPACITY = 0.15  # a survival curve's 95% band, in its optimizer's colour
 PANEL_SIZE = 170  # pixels, the plot of each optimizer's panel of a phase diagram
@@ -237,7 +237,8 @@ def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
                                                                     if row["diverged"] else ""),
                 "median_text": (significant(row["median_escape_step"]) if math.isfinite(row["median_escape_step"])
                                 else f"not reached: fewer than half left by step {row['steps']}"),
-                "mean_text": f"{significant(row['mean_escape_step'])} (a run still in counts {row['steps']})",
+                "mean_text": (f"{significant(row['mean_escape_step'])} (a run still in counts {row['steps']})"
+                              if row["escaped"] else "— (no run escaped)"),
                 "kick_text": None}
             if first.numeric:
                 entry |= {"x": float(x), "x_low": edges[x][0], "x_high": edges[x][1]}

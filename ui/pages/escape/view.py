@@ -304,6 +304,11 @@ def significant(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else "—"
 
 
+def mean_escape_text(row: dict) -> str:
+    """The mean escape step, or '—' when no run escaped (the mean would only be the number of steps run)."""
+    return significant(row["mean_escape_step"]) if row["escaped"] else "—"
+
+
 def people_table(view: EscapeView) -> pd.DataFrame:
     """The sweep for reading: human labels, rates as percentages, counts as integers, 3 significant digits."""
     undefined = any(row["undefined"] for row in view.table.rows)
@@ -324,7 +329,7 @@ def people_table(view: EscapeView) -> pd.DataFrame:
             if undefined:
                 entry["gradient undefined"] = int(row["undefined"])
             entry |= {"median escape step": significant(row["median_escape_step"]),
-                      "mean escape step": significant(row["mean_escape_step"]),
+                      "mean escape step": mean_escape_text(row),
                       "out by step 2": percent(row["out_by_2"])}
             if view.predicted:
                 entry["out by step 2 (kick law)"] = percent(row["predicted_out_by_2"])
