@@ -425,7 +425,7 @@ function custom(program) {
       else if (op === "mul") [v, slopeA, slopeB] = [va * vb, vb, va];
       else if (op === "div") [v, slopeA, slopeB] = [va / vb, 1 / vb, -va / (vb * vb)];
       else if (op === "pow") {
-        v = va ** vb;
+        v = vb === 2 ? va * va : va ** vb; // NumPy's power by 2 is the product, whatever the browser's pow does
         slopeA = constant[a] ? 0 : vb * va ** (vb === 0 ? 1 : vb - 1);
         slopeB = constant[b] ? 0 : Math.log(va === 0 ? 1 : va) * v;
       } else {

@@ -10,13 +10,14 @@
  *     {words: [[high, low] uint32 halves per key], uniform (N, width), normal (N, width), integers [N] below high}
  *   {op: "kinds"} -> {landscapes: [...], optimizers: [...]}: what the engine declares it runs
  *   {op: "time", program, repeats} -> {seconds}: the fastest of `repeats` runs of the program
- * A request the engine cannot serve answers {error: its message}.
+ * A request the engine cannot serve answers {error: its message}. CMX_ENGINE_JS, if set, is the engine file to load.
  */
 import {readFileSync} from "node:fs";
 import {createInterface} from "node:readline";
 
 // engine.js is an ES module with a .js name and no package.json beside it: node (18 and up) reads a data: URL as one.
-const source = readFileSync(new URL("../../export/player/engine.js", import.meta.url));
+// CMX_ENGINE_JS names another copy (the tests run altered engines to see that they fail).
+const source = readFileSync(process.env.CMX_ENGINE_JS ?? new URL("../../export/player/engine.js", import.meta.url));
 const engine = await import(`data:text/javascript;base64,${source.toString("base64")}`);
 
 const bytes = (array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,15 +25,30 @@ def node_path() -> str | None:
     return shutil.which("node")
 
 
-class NodeEngine:
-    """A running harness; a context manager that ends the node process it started."""
+def step_errors(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """(R,) the largest relative difference at each recorded step of (R, ...) arrays: |actual - expected| over
+    max(|expected|, 1), where expected is finite; inf where a non-finite expected value (a diverged run) differs."""
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    finite = np.isfinite(expected)
+    with np.errstate(invalid="ignore"):
+        relative = np.where(finite, np.abs(actual - expected) / np.maximum(np.abs(expected), 1.0), 0.0)
+    relative = np.where(np.isnan(relative) | (~finite & (actual != expected) & ~(np.isnan(actual)
+                                                                                & np.isnan(expected))),
+                        np.inf, relative)
+    return relative.reshape(len(relative), -1).max(axis=1)
 
-    def __init__(self) -> None:
+
+class NodeEngine:
+    """A running harness; a context manager that ends the node process it started. `engine_path` loads another
+    engine.js than the package's."""
+
+    def __init__(self, engine_path: Path | None = None) -> None:
         node = node_path()
         if node is None:
             raise FileNotFoundError("node is not installed (apt-get install nodejs)")
+        env = {**os.environ, "CMX_ENGINE_JS": str(engine_path)} if engine_path else None
         self.process = subprocess.Popen([node, str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True, encoding="utf-8")
+                                        text=True, encoding="utf-8", env=env)
 
     def __enter__(self) -> NodeEngine:
         return self
