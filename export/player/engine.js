@@ -16,30 +16,37 @@
  *     (R, N), stoppedAt Int32Array (N) (-1: ran every step), stopReason Int8Array (N) (0 ran, 1 diverged,
  *     2 gradient undefined), gradEvals Float64Array (N)}; arrays are flat and row-major. Recorded: every `every`-th
  *     step, the start and the last step always.
- * Arithmetic: each step does NumPy's operations in NumPy's order on float64, so with + - * / and sqrt alone (the
- * polynomial surfaces, every optimizer without noise) a run is NumPy's bit for bit. exp, log, cos, tan and x**k
- * for k other than 2 are the browser's, which round some last bits differently from NumPy's SIMD routines: there
- * runs agree to about 1e-15 per step. b^t is rounded once (double-double), as Python's float ** int rounds it.
- * The random stream is optimizers/counter_rng.py's: splitmix64 on two uint32 halves, exact; its normals take the
- * same formulas.
+ * Arithmetic: each step does NumPy's operations in NumPy's order on float64 (a matrix product as OpenBLAS's fused
+ * multiply-adds), so where a surface needs + - * / and squares alone (Goldstein-Price, quadratics, Rosenbrock,
+ * Himmelblau) a run without noise is NumPy's bit for bit. exp, log, cos, tan and x**k (k > 2) are the browser's,
+ * which round some last bits differently from NumPy's SIMD routines: there runs agree to about 1e-15 a step, and the
+ * difference stays that small except where the dynamics are chaotic (SAM bouncing in a minimum amplifies one bit to
+ * the lr's scale within 300 steps, as it amplifies a start moved by one bit in NumPy itself). The random stream is
+ * optimizers/counter_rng.py's: splitmix64 on two uint32 halves, bit for bit; its normals take counter_rng's
+ * formulas with the browser's log and cos (a last bit may differ).
  */
 
 // ---- b^t, as Python computes float ** int (rounded once) ----------------------------------------------------------
 
 const SPLITTER = 134217729; // 2^27 + 1: Veltkamp's split of a double into two 26-bit halves
 
-/* (ah + al) (bh + bl) as a double-double [high, low], Dekker's exact product of the high parts. */
+/* The rounding error of product = a * b, exactly: Dekker's product of the split halves. */
+function productError(a, b, product) {
+  const ac = SPLITTER * a, bc = SPLITTER * b;
+  const a1 = ac - (ac - a), a2 = a - a1, b1 = bc - (bc - b), b2 = b - b1;
+  return a1 * b1 - product + a1 * b2 + a2 * b1 + a2 * b2;
+}
+
+/* (ah + al) (bh + bl) as a double-double [high, low]. */
 function doubleDoubleProduct(ah, al, bh, bl) {
-  const product = ah * bh;
-  const ac = SPLITTER * ah, bc = SPLITTER * bh;
-  const a1 = ac - (ac - ah), a2 = ah - a1, b1 = bc - (bc - bh), b2 = bh - b1;
-  const error = a1 * b1 - product + a1 * b2 + a2 * b1 + a2 * b2 + (ah * bl + al * bh);
+  const product = ah * bh, error = productError(ah, bh, product) + (ah * bl + al * bh);
   const high = product + error;
   return [high, error - (high - product)];
 }
 
-/* base^exponent for an integer exponent >= 0, by squaring in double-double and rounding once at the end (Math.pow
- * is off by an ulp for a few percent of Adam's bias corrections). */
+/* base^exponent for an integer exponent >= 0, by squaring in double-double and rounding once at the end. Math.pow is
+ * an ulp off Python's for a few percent of Adam's bias corrections; this, for none before 0.999^2904 (where Python's
+ * pow is the one an ulp off). */
 function powerOfInteger(base, exponent) {
   let rh = 1, rl = 0, bh = base, bl = 0;
   for (let rest = exponent; rest > 0; rest = Math.floor(rest / 2)) {
@@ -288,12 +295,9 @@ function oddSum(x, y) {
 function fusedMultiplyAdd(a, b, c) {
   const product = a * b;
   if (!Number.isFinite(product) || !Number.isFinite(c)) return product + c;
-  const ac = SPLITTER * a, bc = SPLITTER * b;
-  const a1 = ac - (ac - a), a2 = a - a1, b1 = bc - (bc - b), b2 = b - b1;
-  const productError = a1 * b1 - product + a1 * b2 + a2 * b1 + a2 * b2;
   const high = c + product, productPart = high - c;
   const low = (c - (high - productPart)) + (product - productPart);
-  return high + oddSum(low, productError);
+  return high + oddSum(low, productError(a, b, product));
 }
 
 /* ½ (x-c)ᵀ A (x-c) in any dimension; the gradient is (x - c) A, row by row (x itself when c is 0, as in NumPy). A
@@ -418,20 +422,23 @@ function custom(program) {
         continue;
       }
       const va = value[a], vb = value[b];
-      if (op === "neg") [v, slopeA] = [-va, -1];
-      else if (op === "pos") [v, slopeA] = [va, 1];
-      else if (op === "add") [v, slopeA, slopeB] = [va + vb, 1, 1];
-      else if (op === "sub") [v, slopeA, slopeB] = [va - vb, 1, -1];
-      else if (op === "mul") [v, slopeA, slopeB] = [va * vb, vb, va];
-      else if (op === "div") [v, slopeA, slopeB] = [va / vb, 1 / vb, -va / (vb * vb)];
-      else if (op === "pow") {
-        v = vb === 2 ? va * va : va ** vb; // NumPy's power by 2 is the product, whatever the browser's pow does
-        slopeA = constant[a] ? 0 : vb * va ** (vb === 0 ? 1 : vb - 1);
-        slopeB = constant[b] ? 0 : Math.log(va === 0 ? 1 : va) * v;
-      } else {
-        const [apply, slope] = FORMULA_FUNCTIONS[op];
-        v = apply(va);
-        slopeA = slope(va, v);
+      switch (op) {
+        case "neg": v = -va; slopeA = -1; break;
+        case "pos": v = va; slopeA = 1; break;
+        case "add": v = va + vb; slopeA = 1; slopeB = 1; break;
+        case "sub": v = va - vb; slopeA = 1; slopeB = -1; break;
+        case "mul": v = va * vb; slopeA = vb; slopeB = va; break;
+        case "div": v = va / vb; slopeA = 1 / vb; slopeB = -va / (vb * vb); break;
+        case "pow":
+          v = vb === 2 ? va * va : va ** vb; // NumPy's power by 2 is the product, whatever the browser's pow does
+          slopeA = constant[a] ? 0 : vb * va ** (vb === 0 ? 1 : vb - 1);
+          slopeB = constant[b] ? 0 : Math.log(va === 0 ? 1 : va) * v;
+          break;
+        default: {
+          const [apply, slope] = FORMULA_FUNCTIONS[op];
+          v = apply(va);
+          slopeA = slope(va, v);
+        }
       }
       value[i] = v;
       dx[i] = (constant[a] ? 0 : slopeA * dx[a]) + (b === undefined || constant[b] ? 0 : slopeB * dx[b]);
@@ -718,7 +725,7 @@ export function optimizerOf(program) {
 // ---- runs: experiments.run.advance ------------------------------------------------------------------------------
 
 const FAR_WIDTHS = 10.0; // a run is diverged once a coordinate is this many domain widths from the domain's centre
-export const RAN = 0, DIVERGED = 1, UNDEFINED = 2;
+export const DIVERGED = 1, UNDEFINED = 2; // stopReason's codes (0: ran every step)
 
 /* The recorded steps: 0, every `every`-th, and the last (experiments.run.recorded_step_indices). */
 function recordedSteps(steps, every) {

@@ -4,8 +4,8 @@ Instruction i computes register i from earlier registers a and b: ["x"], ["y"], 
 unary "neg", "pos" or a name of landscapes.formula.FUNCTIONS, [binary, a, b] with binary "add", "sub", "mul", "div"
 or "pow". The last register is f(x, y). Constant parts are folded here with the operations formula.py folds them
 with, so each constant is the float NumPy computes; the anchors formula.py adds are instructions too (a constant
-formula is c + 0·x, and Custom.value adds 0·x·y, which is nan where x·y overflows). Only the instructions travel:
-the text is never evaluated in JS.
+formula is c + 0·x, and Custom.value adds (0·x)·y, nan where x or y is infinite). Only the instructions travel: the
+text is never evaluated in JS.
 """
 
 from __future__ import annotations
