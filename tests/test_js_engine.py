@@ -287,9 +287,9 @@ def test_the_random_stream_is_numpys_bit_for_bit(engine, seed, stream, counter, 
     np.testing.assert_array_equal(reply["uniform"].reshape(len(runs), width),
                                   counter_rng.uniform(seed, stream, ids, counter, width))
     assert reply["integers"] == counter_rng.integers(seed, stream, ids, counter, high).tolist()
-    # Box-Muller's log and cos are the browser's: a last bit may differ
+    # Box-Muller's log and cos are the browser's: about 6% of normals differ, by 1 ulp, a few in 10^4 by 3
     np.testing.assert_array_max_ulp(reply["normal"].reshape(len(runs), width),
-                                    counter_rng.normal(seed, stream, ids, counter, width), maxulp=2)
+                                    counter_rng.normal(seed, stream, ids, counter, width), maxulp=4)
 
 
 # -- custom formulas -------------------------------------------------------------------------------------------------
