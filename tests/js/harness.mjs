@@ -1,0 +1,71 @@
+/* The JS engine's harness for the tests and the benchmark: one JSON request per line on stdin, one JSON answer per
+ * line on stdout, until stdin closes (tests/js/node_engine.py is its Python end).
+ *
+ * Requests and answers (float64 arrays travel as base64 of their little-endian bytes, so nan, inf and every bit
+ * survive; N runs, d coordinates, R recorded steps):
+ *   {op: "run", program}  (a run program, export/player/engine.js's data contract) ->
+ *     {recorded_steps [R], positions (R, N, d), losses (R, N), stopped_at [N], stop_reason [N], grad_evals [N]}
+ *   {op: "evaluate", landscape, points: [[x, y], ...]} -> {values (N), grads (N, d)}
+ *   {op: "random", seed, stream, runs: [ids], counter, width, high} ->
+ *     {words: [[high, low] uint32 halves per key], uniform (N, width), normal (N, width), integers [N] below high}
+ *   {op: "kinds"} -> {landscapes: [...], optimizers: [...]}: what the engine declares it runs
+ *   {op: "time", program, repeats} -> {seconds}: the fastest of `repeats` runs of the program
+ * A request the engine cannot serve answers {error: its message}. CMX_ENGINE_JS, if set, is the engine file to load.
+ */
+import {readFileSync} from "node:fs";
+import {createInterface} from "node:readline";
+
+// engine.js is an ES module with a .js name and no package.json beside it: node (18 and up) reads a data: URL as one.
+// CMX_ENGINE_JS names another copy (the tests run altered engines to see that they fail).
+const source = readFileSync(process.env.CMX_ENGINE_JS ?? new URL("../../export/player/engine.js", import.meta.url));
+const engine = await import(`data:text/javascript;base64,${source.toString("base64")}`);
+
+const bytes = (array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");
+
+function answer(request) {
+  switch (request.op) {
+    case "run": {
+      const result = engine.runProgram(request.program);
+      return {recorded_steps: Array.from(result.recordedSteps), positions: bytes(result.positions),
+        losses: bytes(result.losses), stopped_at: Array.from(result.stoppedAt),
+        stop_reason: Array.from(result.stopReason), grad_evals: Array.from(result.gradEvals)};
+    }
+    case "evaluate": {
+      const landscape = engine.landscapeOf(request.landscape), n = request.points.length;
+      const points = Float64Array.from(request.points.flat());
+      return {values: bytes(landscape.value(points, n, new Float64Array(n))),
+        grads: bytes(landscape.grad(points, n, new Float64Array(n * landscape.dim)))};
+    }
+    case "random": {
+      const {seed, stream, counter, width, high} = request, runs = Float64Array.from(request.runs);
+      const words = engine.randomWords(seed, stream, runs, counter, width);
+      return {words: Array.from({length: words.length / 2}, (_, i) => [words[2 * i], words[2 * i + 1]]),
+        uniform: bytes(engine.uniform(seed, stream, runs, counter, width)),
+        normal: bytes(engine.normal(seed, stream, runs, counter, width)),
+        integers: Array.from(engine.integers(seed, stream, runs, counter, high))};
+    }
+    case "kinds":
+      return {landscapes: engine.LANDSCAPE_KINDS, optimizers: engine.OPTIMIZER_KINDS};
+    case "time": {
+      let best = Infinity;
+      for (let i = 0; i < request.repeats; i++) {
+        const start = performance.now();
+        engine.runProgram(request.program);
+        best = Math.min(best, (performance.now() - start) / 1000);
+      }
+      return {seconds: best};
+    }
+    default:
+      throw new Error(`unknown op ${JSON.stringify(request.op)}`);
+  }
+}
+
+for await (const line of createInterface({input: process.stdin})) {
+  let reply;
+  try {
+    reply = answer(JSON.parse(line));
+  } catch (error) {
+    reply = {error: String(error && error.stack || error)};
+  }
+  process.stdout.write(JSON.stringify(reply) + "\n");
+}
