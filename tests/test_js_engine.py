@@ -338,14 +338,14 @@ def test_hostile_formulas_are_refused_before_any_instruction(monkeypatch, text):
 
 
 # -- the tests fail on a wrong step -----------------------------------------------------------------------------------
-MUTANTS = {  # what is broken: (the engine's text, what it becomes)
-    "Adam's bias correction off by one step": ("scale = lr / (1.0 - powerOfInteger(b1, t))",
+MUTANTS = {  # what is broken: (the file, its text, what it becomes)
+    "Adam's bias correction off by one step": ("engine.js", "scale = lr / (1.0 - powerOfInteger(b1, t))",
                                                "scale = lr / (1.0 - powerOfInteger(b1, t + 1))"),
-    "Adam+CM's first call moves": ('held = firstStep === "hold" && state.t === 0', "held = false"),
-    "Adam+CM's v of the gradient": ('secondMoment === "gradient" ? g', 'secondMoment !== "gradient" ? g'),
-    "SAM's two noisy gradients share a draw": ("state.evals + calls,", "state.evals,"),
-    "a stopped run moves on": ("xNew.set(x.subarray(r * d, r * d + d), r * d); // frozen", "// frozen"),
-    "the power rule's exponent": ("vb * va ** (vb === 0 ? 1 : vb - 1)", "vb * va ** vb"),
+    "Adam+CM's first call moves": ("engine.js", 'held = firstStep === "hold" && state.t === 0', "held = false"),
+    "Adam+CM's v of the gradient": ("engine.js", 'secondMoment === "gradient" ? g', 'secondMoment !== "gradient" ? g'),
+    "SAM's two noisy gradients share a draw": ("engine.js", "state.evals + calls,", "state.evals,"),
+    "a stopped run moves on": ("engine.js", "xNew.set(x.subarray(r * d, r * d + d), r * d); // frozen", "// frozen"),
+    "the power rule's exponent": ("surfaces.js", "vb * va ** (vb === 0 ? 1 : vb - 1)", "vb * va ** vb"),
 }
 MUTANT_CASES = [("goldstein_price", "adam:lr=0.05"), ("goldstein_price", "adam_cm:lr=0.05"),
                 ("himmelblau", "adam_sam:lr=0.05,noise=0.5"), ("goldstein_price", "momentum:lr=3e-5"),
@@ -364,13 +364,15 @@ def numpy_cases() -> list[tuple[dict, RunResult]]:
 
 @pytest.mark.parametrize("mutant", MUTANTS)
 def test_the_parity_checks_fail_on_a_wrong_step(tmp_path, numpy_cases, mutant):
-    original, broken = MUTANTS[mutant]
-    source = ENGINE_JS.read_text(encoding="utf-8")
-    assert source.count(original) == 1, f"the mutant's text is not in engine.js once: {original}"
-    altered = tmp_path / "engine.js"
-    altered.write_text(source.replace(original, broken), encoding="utf-8")
+    name, original, broken = MUTANTS[mutant]
+    for module in ("engine.js", "surfaces.js"):
+        source = (ENGINE_JS.parent / module).read_text(encoding="utf-8")
+        if module == name:
+            assert source.count(original) == 1, f"the mutant's text is not in {name} once: {original}"
+            source = source.replace(original, broken)
+        (tmp_path / module).write_text(source, encoding="utf-8")
     caught = []
-    with NodeEngine(altered) as broken_engine:
+    with NodeEngine(tmp_path) as broken_engine:
         for program, result in numpy_cases:
             try:
                 assert_parity(result, broken_engine.run(program), FUNCTIONS)

@@ -10,15 +10,20 @@
  *     {words: [[high, low] uint32 halves per key], uniform (N, width), normal (N, width), integers [N] below high}
  *   {op: "kinds"} -> {landscapes: [...], optimizers: [...]}: what the engine declares it runs
  *   {op: "time", program, repeats} -> {seconds}: the fastest of `repeats` runs of the program
- * A request the engine cannot serve answers {error: its message}. CMX_ENGINE_JS, if set, is the engine file to load.
+ * A request the engine cannot serve answers {error: its message}. CMX_ENGINE_DIR, if set, is the folder to load from.
  */
 import {readFileSync} from "node:fs";
 import {createInterface} from "node:readline";
 
-// engine.js is an ES module with a .js name and no package.json beside it: node (18 and up) reads a data: URL as one.
-// CMX_ENGINE_JS names another copy (the tests run altered engines to see that they fail).
-const source = readFileSync(process.env.CMX_ENGINE_JS ?? new URL("../../export/player/engine.js", import.meta.url));
-const engine = await import(`data:text/javascript;base64,${source.toString("base64")}`);
+// engine.js and the surfaces.js it imports are ES modules with .js names and no package.json beside them: node (18
+// and up) reads a data: URL as one, so they are joined into one (the import dropped), as html.py joins the player's.
+// CMX_ENGINE_DIR names another folder holding both (the tests run altered engines to see that they fail).
+const folder = process.env.CMX_ENGINE_DIR ? new URL(`file://${process.env.CMX_ENGINE_DIR}/`) :
+  new URL("../../export/player/", import.meta.url);
+const source = [readFileSync(new URL("surfaces.js", folder), "utf8"), readFileSync(new URL("engine.js", folder), "utf8")]
+  .join("\n")
+  .replace(/^import \{[^}]*\} from "\.\/[a-z]+\.js";$/gm, "").replace(/^export \{[^}]*\};.*$/gm, "");
+const engine = await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
 
 const bytes = (array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");
 

@@ -39,14 +39,14 @@ def step_errors(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
 
 
 class NodeEngine:
-    """A running harness; a context manager that ends the node process it started. `engine_path` loads another
-    engine.js than the package's."""
+    """A running harness; a context manager that ends the node process it started. `engine_path` names a folder
+    whose engine.js and surfaces.js it loads instead of the package's."""
 
     def __init__(self, engine_path: Path | None = None) -> None:
         node = node_path()
         if node is None:
             raise FileNotFoundError("node is not installed (apt-get install nodejs)")
-        env = {**os.environ, "CMX_ENGINE_JS": str(engine_path)} if engine_path else None
+        env = {**os.environ, "CMX_ENGINE_DIR": str(engine_path)} if engine_path else None
         self.process = subprocess.Popen([node, str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, encoding="utf-8", env=env)
 
