@@ -114,10 +114,26 @@ function prepareSeries(s, index) {
   if (!stoppedAt || !reasons) throw new Error(`series ${index + 1} needs stopped_at and stop_reason per run`);
   const basinRuns = Number.isInteger(s.basin_runs) ? Math.max(0, Math.min(s.basin_runs, runs)) : 0;
   const dash = Array.isArray(s.dash) ? s.dash.filter((v) => finite(v) && v >= 0).slice(0, 8) : [];
+  // Its marker (heads and legend): marker "square", "triangle" or "diamond" is that polygon, anything else a circle;
+  // hollow: an outline only, drawn above the filled heads; marker_size and start_size (its start ring's): relative to
+  // the smallest, so that markers at one point nest.
+  const corners = s.marker === "triangle" ? 3 : s.marker === "square" || s.marker === "diamond" ? 4 : 0;
+  const turn = s.marker === "square" ? Math.PI / 4 : -Math.PI / 2;
+  const traceMarker = (context, x, y, radius) => {
+    context.beginPath();
+    if (!corners) context.arc(x, y, radius, 0, 2 * Math.PI);
+    for (let i = 0; i < corners; i++) { // a polygon reaches further than a circle to look as large
+      const angle = turn + (2 * Math.PI * i) / corners;
+      context.lineTo(x + 1.15 * radius * Math.cos(angle), y + 1.15 * radius * Math.sin(angle));
+    }
+    context.closePath();
+  };
+  const size = (value) => finite(value) ? Math.max(0.5, Math.min(3, value)) : 1;
   const steps = typed(s.steps, Int32Array, recorded, "steps");
   for (let r = 1; r < recorded; r++) if (!(steps[r] > steps[r - 1])) throw new Error("steps must increase");
   return {
     index, label: text(s.label) || `series ${index + 1}`, colour: colourOr(s.colour, "#6E6E6E"), dash, runs, recorded,
+    traceMarker, hollow: s.hollow === true, markerSize: size(s.marker_size), startSize: size(s.start_size),
     steps, positions: typed(s.positions, Float32Array, recorded * runs * 2, "positions"),
     losses: typed(s.losses, Float32Array, recorded * runs, "losses"), stoppedAt, reasons,
     basins: basinRuns ? typed(s.basins, Int16Array, recorded * basinRuns, "basins") : null, basinRuns,
@@ -606,12 +622,17 @@ class Player {
       context.setLineDash(s.dash.map((v) => v * 2));
       context.beginPath();
       context.moveTo(1, 6);
-      context.lineTo(26, 6);
+      context.lineTo(25, 6);
       context.stroke();
-      context.fillStyle = s.colour;
-      context.beginPath();
-      context.arc(28, 6, 4, 0, 2 * Math.PI);
-      context.fill();
+      context.setLineDash([]);
+      s.traceMarker(context, 28, 6, 3.5);
+      if (s.hollow) {
+        context.lineWidth = 1.8;
+        context.stroke();
+      } else {
+        context.fillStyle = s.colour;
+        context.fill();
+      }
       element("span", "cmxp-entry-text", entry).textContent = `${s.label} · ${plural(s.runs, "run")}`;
       entry.addEventListener("click", () => {
         s.visible = !s.visible;
@@ -929,8 +950,8 @@ class Player {
       drawStar(context, x, y, 8);
       if (minima.length <= 12) labelText(context, text(m.text), x + 9, y - 7);
     }
-    for (const s of this.visibleSeries()) {
-      const radius = s.runs > 20 ? 2.5 : 4;
+    for (const s of this.visibleSeries()) { // each series' ring larger than the next one's: starts at one point nest
+      const radius = (s.runs > 20 ? 2.5 : 4) * s.startSize;
       context.strokeStyle = s.colour;
       context.fillStyle = "#FFFFFF";
       context.lineWidth = 1.5;
@@ -1042,11 +1063,13 @@ class Player {
 
   drawHeads(context) {
     const {width, height} = this.size;
-    for (const s of this.visibleSeries()) {
+    // Heads at one point stay visible: the filled ones in order, each smaller than the one before (markerSize), then
+    // the hollow ones above them.
+    const shown = this.visibleSeries();
+    for (const s of [...shown.filter((t) => !t.hollow), ...shown.filter((t) => t.hollow)]) {
       const row = s.upto[this.frame];
       if (row < 1) continue; // at the start only the starts ○ show
-      const radius = s.runs > 20 ? 3 : 5;
-      context.lineWidth = 1.5;
+      const radius = (s.runs > 20 ? 3 : 4) * s.markerSize;
       for (let n = 0; n < s.runs; n++) {
         const h = this.head(s, n, row);
         let x = this.px(h.x), y = this.py(h.y);
@@ -1058,12 +1081,21 @@ class Player {
           drawCross(context, x, y, radius + 1, s.colour);
           continue;
         }
-        context.beginPath();
-        context.arc(x, y, radius, 0, 2 * Math.PI);
-        context.fillStyle = s.colour;
-        context.fill();
-        context.strokeStyle = "#FFFFFF";
-        context.stroke();
+        s.traceMarker(context, x, y, radius);
+        if (s.hollow) { // a white casing under the outline, so it reads over a path of the same colour
+          context.lineWidth = 3;
+          context.strokeStyle = "#FFFFFF";
+          context.stroke();
+          context.lineWidth = 1.8;
+          context.strokeStyle = s.colour;
+          context.stroke();
+        } else {
+          context.fillStyle = s.colour;
+          context.fill();
+          context.lineWidth = 1;
+          context.strokeStyle = "#FFFFFF";
+          context.stroke();
+        }
       }
     }
   }
