@@ -1064,7 +1064,7 @@ class Player {
   drawHeads(context) {
     const {width, height} = this.size;
     // Heads at one point stay visible: the filled ones in order, each smaller than the one before (markerSize), then
-    // the hollow ones above them.
+    // the hollow ones, bare outlines that erase nothing, above them.
     const shown = this.visibleSeries();
     for (const s of [...shown.filter((t) => !t.hollow), ...shown.filter((t) => t.hollow)]) {
       const row = s.upto[this.frame];
@@ -1082,20 +1082,16 @@ class Player {
           continue;
         }
         s.traceMarker(context, x, y, radius);
-        if (s.hollow) { // a white casing under the outline, so it reads over a path of the same colour
-          context.lineWidth = 3;
-          context.strokeStyle = "#FFFFFF";
-          context.stroke();
-          context.lineWidth = 1.8;
+        if (s.hollow) {
+          context.lineWidth = 2;
           context.strokeStyle = s.colour;
-          context.stroke();
-        } else {
+        } else { // a white rim keeps it apart from its path and from the larger head under it
           context.fillStyle = s.colour;
           context.fill();
           context.lineWidth = 1;
           context.strokeStyle = "#FFFFFF";
-          context.stroke();
         }
+        context.stroke();
       }
     }
   }
