@@ -138,7 +138,7 @@ def vega_legend(labels: Sequence[str], lines: bool) -> dict:
     entry = LEGEND_CHARACTER_PIXELS * max(map(len, labels)) + LEGEND_ENTRY_PIXELS
     return {"title": None, "orient": "top", "labelLimit": 0, "symbolType": "stroke" if lines else "circle",
             "symbolStrokeWidth": 2.5, "symbolSize": LEGEND_LINE_AREA if lines else 100,
-            "symbolDashOffset": LEGEND_DASH_OFFSET,
+            "symbolDashOffset": LEGEND_DASH_OFFSET, "symbolOpacity": 1,  # not a band's faint fill
             "columns": {"expr": f"clamp(floor(width / {entry:g}), 1, {len(labels)})"}}
 
 
