@@ -1,7 +1,8 @@
 """Figures as matplotlib `Figure` objects (never pyplot: the app draws for many sessions at once).
 
-Every figure speaks the palette of `export.palette`: an optimizer kind has one colour and dash pattern, start ○,
-end ●, diverged ✕, minimum ★ with its value, the landscape in light greys so the paths stand out.
+Every figure speaks the palette of `export.palette`: an optimizer kind has one colour and dash pattern, a repeat its
+own shade, dash and hollow marker; start ○, end in the series' marker (● for the first of a kind), diverged ✕,
+minimum ★ with its value, the landscape in light greys so the paths stand out.
 """
 
 from __future__ import annotations
@@ -126,17 +127,17 @@ def grid_figure(count: int, width: float = 3.6, height: float = 3.4, most_column
 
 
 def draw_paths(ax: Axes, result: RunResult, style: palette.Style) -> None:
-    """Each run's path in the optimizer's colour and dash, its start ○, its end ● and, if it stopped early, ✕ where
-    it stopped."""
+    """Each run's path in the optimizer's colour and dash, its start ○, its end in the style's marker and, if it
+    stopped early, ✕ where it stopped."""
     P = result.positions
     for i in range(P.shape[1]):
         ax.plot(P[:, i, 0], P[:, i, 1], color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5,
                 alpha=0.95, zorder=3)
     ax.plot(P[0, :, 0], P[0, :, 1], palette.START_MARKER, color="white", markeredgecolor=style.colour,
-            markeredgewidth=1.5, markersize=6, linestyle="none", zorder=4)
+            markeredgewidth=1.5, markersize=6 * style.start_size, linestyle="none", zorder=4)
     ran, stopped = ~result.stopped, result.stopped
-    ax.plot(P[-1, ran, 0], P[-1, ran, 1], palette.END_MARKER, color=style.colour, markeredgecolor="white",
-            markersize=6, linestyle="none", zorder=4)
+    ax.plot(P[-1, ran, 0], P[-1, ran, 1], **style.matplotlib_marker_style(6), linestyle="none",
+            zorder=5 if style.hollow else 4)
     ax.plot(P[-1, stopped, 0], P[-1, stopped, 1], palette.DIVERGED_MARKER, color=style.colour,
             markeredgecolor="black", markersize=9, linestyle="none", zorder=4)
 
@@ -175,12 +176,8 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
     `series` value, or bars; a numeric axis has a tick at every swept value, on a log scale when `log` says so
     (None: when the positive values span a factor of ten or more)."""
     names = list(dict.fromkeys(row[series] for row in table.rows))
-    if series == "optimizer":
-        kinds = [palette.kind_of(str(n)) for n in names]
-        styles = dict(zip(map(str, names), palette.styles_for(kinds)))
-    else:
-        styles = {str(n): palette.Style(palette.SERIES_COLOURS[k % len(palette.SERIES_COLOURS)], ())
-                  for k, n in enumerate(names)}
+    kinds = [palette.kind_of(next(str(r["optimizer"]) for r in table.rows if r[series] == n)) for n in names]
+    styles = dict(zip(map(str, names), palette.styles_for(kinds)))  # a knob's values: repeats of their kind
 
     def label(name: object) -> str:
         if labels and str(name) in labels:
@@ -195,9 +192,9 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
             rate = np.array([r["escape_rate"] for r in rows])
             error = [rate - [r["ci_low"] for r in rows], np.array([r["ci_high"] for r in rows]) - rate]
             style = styles[str(name)]
-            ax.errorbar(x, rate, yerr=error, fmt="o", color=style.colour, capsize=3, markersize=4,
-                        label=label(name))
-            ax.plot(x, rate, color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5)
+            ax.errorbar(x, rate, yerr=error, fmt="none", color=style.colour, capsize=3)
+            ax.plot(x, rate, color=style.colour, linestyle=style.matplotlib_linestyle, linewidth=1.5,
+                    **style.matplotlib_marker_style(5), zorder=4 if style.hollow else 3, label=label(name))
         if log is None:
             log = min(values) > 0 and max(values) / min(values) >= 10
         if log:
@@ -212,8 +209,9 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
             rate = np.array([rows[v]["escape_rate"] for v in values])
             low = rate - np.array([rows[v]["ci_low"] for v in values])
             high = np.array([rows[v]["ci_high"] for v in values]) - rate
-            ax.bar(x, rate, width, color=styles[str(name)].colour, yerr=[low, high], capsize=3,
-                   label=label(name))
+            style = styles[str(name)]
+            ax.bar(x, rate, width, color=style.colour, hatch=style.matplotlib_hatch, edgecolor="white",
+                   yerr=[low, high], capsize=3, label=label(name))
         ax.set_xticks(np.arange(len(values)), [str(v) if v is not None else "" for v in values])
     if axis:
         ax.set_xlabel(axis)

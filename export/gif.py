@@ -38,7 +38,7 @@ def frame_rows(recorded: int, frames: int) -> np.ndarray:
 def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: int = 200, fps: int = 20,
                    dpi: int = 80) -> bytes:
     """An animated GIF (bytes) of every optimizer's runs (keyed by label) moving over the landscape, in the palette
-    of every other view: each kind's colour and dash, start ○, current point ●, stopped ✕.
+    of every other view: each kind's colour, dash and marker at the current point, start ○, stopped ✕.
 
     Frame k shows each path up to the k-th of `frames` evenly spaced recorded steps (never beyond).
     The palette is taken from the last frame (where every path is drawn), so colours do not flicker; the bytes
@@ -61,9 +61,9 @@ def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: 
                                                  linestyles=style.matplotlib_linestyle))
         ax.add_collection(paths[name][1])
         ax.plot(positions[0, :, 0], positions[0, :, 1], palette.START_MARKER, color="white",
-                markeredgecolor=style.colour, markersize=5, linestyle="none")
-        heads[name] = ax.plot([], [], palette.END_MARKER, color=style.colour, markeredgecolor="white", markersize=6,
-                              animated=True, label=name, linestyle=style.matplotlib_linestyle)[0]
+                markeredgecolor=style.colour, markersize=5 * style.start_size, linestyle="none")
+        heads[name] = ax.plot([], [], color=style.colour, **style.matplotlib_marker_style(6), animated=True,
+                              label=name, linestyle=style.matplotlib_linestyle)[0]
         stops[name] = (result, ax.plot([], [], palette.DIVERGED_MARKER, color=style.colour, markeredgecolor="black",
                                        markersize=8, animated=True, linestyle="none")[0])
         # this optimizer's recorded row at each frame (optimizers may have recorded different numbers of points)
@@ -84,8 +84,9 @@ def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: 
             heads[name].set_data(positions[upto, ~gone, 0], positions[upto, ~gone, 1])
             stop.set_data(positions[upto, gone, 0], positions[upto, gone, 1])
             ax.draw_artist(collection)
+        for name in sorted(stops, key=lambda name: styles[name].hollow):  # heads above paths, hollow ones on top
             ax.draw_artist(heads[name])
-            ax.draw_artist(stop)
+            ax.draw_artist(stops[name][1])
         return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
 
     last = render(frame_count - 1)

@@ -322,7 +322,8 @@ def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
     at = [r for r in table.rows if r["sharpness"] == shown]
     names = [r["optimizer"] for r in at]
     styles = palette.styles_for([palette.kind_of(n) for n in names])
-    steps.barh(np.arange(len(at)), [r["early_step_mean"] / ABLATION_LR for r in at], color=[s.colour for s in styles])
+    steps.barh(np.arange(len(at)), [r["early_step_mean"] / ABLATION_LR for r in at], color=[s.colour for s in styles],
+               hatch=[s.matplotlib_hatch for s in styles], edgecolor="white")
     steps.set_yticks(np.arange(len(at)), [labels.get(n, n) for n in names], fontsize=6)
     steps.set_xlabel("mean step over the first 20 steps, in units of lr 0.05")
     steps.grid(alpha=0.3, axis="x")
@@ -394,8 +395,9 @@ def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
     styles = dict(zip(names, palette.styles_for([palette.kind_of(name) for name in names])))
     for name in names:
         rows = sorted((r for r in table.rows if r["optimizer"] == name), key=lambda r: r[axis])
-        ax.plot([r[axis] for r in rows], [r["final_loss_mean"] for r in rows], "o-", color=styles[name].colour,
-                label=name, markersize=4)
+        style = styles[name]
+        ax.plot([r[axis] for r in rows], [r["final_loss_mean"] for r in rows], color=style.colour,
+                linestyle=style.matplotlib_linestyle, **style.matplotlib_marker_style(4), label=name)
     ax.set_xlabel(axis)
     ax.set_ylabel("mean final loss")
     ax.grid(alpha=0.3)

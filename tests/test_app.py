@@ -256,15 +256,20 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     labels = [label for label, _ in learn.KICK_VARIANTS]
     colour = spec["encoding"]["color"]["scale"]
     assert colour["domain"] == labels
-    assert colour["range"] == [style.colour for style in palette.styles_for(["adam"] + ["adam_cm"] * 4)]
-    [line, dots] = spec["layer"]
-    assert line["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [1, 0], *[learn.KNOB_DASH] * 3]
+    styles = palette.styles_for(["adam"] + ["adam_cm"] * 4)
+    assert colour["range"] == [style.colour for style in styles] and len(set(colour["range"])) == 5
+    [line, dots, hollow_dots, names] = spec["layer"]  # the filled markers, then the hollow ones above them
+    dashes = line["encoding"]["strokeDash"]["scale"]["range"]
+    assert dashes == [[1, 0], [1, 0], *([length * learn.KICK_LINE_WIDTH for length in s.dash] for s in styles[2:])]
+    assert dots["encoding"]["shape"]["scale"]["range"] == ["circle", "circle", "square", "triangle-up", "diamond"]
+    assert [row["variant"] for row in names["data"]["values"]] == labels  # each line named at its end
     assert spec["encoding"]["x"]["axis"]["values"] == list(range(1, learn.KICK_STEPS + 1))
     rows = pa.ipc.open_stream(kick.proto.data.data).read_pandas()
     lengths = rows.pivot(index="step", columns="variant", values="length")[labels]
     np.testing.assert_allclose(lengths.to_numpy(), learn.kick_table().to_numpy())
     assert lengths.loc[2, labels[1]] == pytest.approx(7.44, abs=0.01)  # the authors' kick
     assert [entry["field"] for entry in dots["encoding"]["tooltip"]] == ["variant", "step", "length"]
+    assert hollow_dots["encoding"] == dots["encoding"] and hollow_dots["transform"] != dots["transform"]
     [demo] = [b for b in at.button if b.key == "learn.demo.sharp-basin"]
     demo.click().run()
     assert_clean(at)

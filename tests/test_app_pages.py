@@ -60,8 +60,8 @@ def tick_texts(axis: dict) -> list[str]:
 
 
 def layer(chart: dict, mark: str) -> dict:
-    [found] = [part for part in chart["layer"] if part["mark"]["type"] == mark]
-    return found
+    """The chart's first layer of that mark (of the points: the filled markers; the hollow ones follow)."""
+    return next(part for part in chart["layer"] if part["mark"]["type"] == mark)
 
 
 def escape_view(at) -> escape_lab.EscapeView:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ VEGA_FIT_WIDTH = {"type": "fit-x", "contains": "padding"}  # the chart fills the
 LEGEND_CHARACTER_PIXELS = 7.5  # a legend label's width per character at the app's font (generous, so none is cut)
 LEGEND_ENTRY_PIXELS = 50  # a legend entry's symbol and the gaps around it
 LEGEND_LINE_AREA = 600  # a legend's line sample: Vega sizes symbols by area, this is a line about 24 pixels long
+LEGEND_DASH_OFFSET = 15  # pixels: a sample starts inside its pattern, so that a long dash shows its gap in 24 pixels
+VEGA_SHAPES = {"circle": "circle", "square": "square", "triangle": "triangle-up", "diamond": "diamond"}
+END_LABEL_GAP = 15  # pixels between the names at the lines' ends
+END_LABEL_LIMIT = 230  # pixels: a longer name ends in …
 SMALL = 64  # arrays shorter than this go as JSON lists (cheaper to encode than plotly's binary form)
 LIFT = 0.015  # paths are drawn this fraction of the surface's height above it, so the surface never hides them
 COLOUR_STOPS = 9
@@ -49,6 +54,77 @@ def vega_dash(style: palette.Style, line_width: float) -> list[float]:
     return [length * line_width for length in style.dash] or [1, 0]
 
 
+def marker_layers(layer: dict, series: dict, styles: Sequence[palette.Style], area: float) -> list[dict]:
+    """The point `layer` as two layers drawing each series (`series`: its field, `sort` the series in order) in its
+    palette marker: the filled markers with a white rim, `area` square pixels for the smallest and nested in order,
+    then the hollow ones (outlines in the series' colour) above them. The marker channels read a copy of the series
+    field, which keeps them out of the series' legend."""
+    field, copy = series["field"], f"{series['field']}_marker"
+
+    def by_series(values: list, kind: str = "nominal") -> dict:  # size: an ordinal field, value by value
+        return {"field": copy, "type": kind, "sort": series["sort"], "legend": None,
+                "scale": {"type": "ordinal", "domain": series["sort"], "range": values}}
+
+    encoding = {**layer["encoding"], "shape": by_series([VEGA_SHAPES[style.marker] for style in styles]),
+                "size": by_series([area * style.size ** 2 for style in styles], "ordinal")}
+    hollow = json.dumps([name for name, style in zip(series["sort"], styles) if style.hollow], ensure_ascii=False)
+    copying = {"calculate": f"datum[{json.dumps(field)}]", "as": copy}
+
+    def drawn(test: str, mark: dict) -> dict:
+        return {**layer, "transform": [*layer.get("transform", []), copying,
+                                       {"filter": f"indexof({hollow}, datum[{json.dumps(copy)}]) {test} 0"}],
+                "mark": {**layer["mark"], "type": "point", **mark}, "encoding": encoding}
+
+    return [drawn("<", {"filled": True, "stroke": "#FFFFFF", "strokeWidth": 1}),  # nested discs, a white rim apart
+            drawn(">=", {"filled": False, "strokeWidth": 2})]
+
+
+def spread(targets: Sequence[float], gap: float, low: float, high: float) -> list[float]:
+    """Places as near `targets` as they can be while at least `gap` apart and within [low, high] (when they fit):
+    targets closer than `gap` form a group centred on their mean, groups that then overlap merge."""
+    order = sorted(range(len(targets)), key=lambda i: targets[i])
+    groups: list[list[int]] = []  # each a run of consecutive indices into `order`
+    for k in range(len(order)):
+        groups.append([k])
+        while len(groups) > 1 and _group_start(groups[-1], order, targets, gap, low, high) < (
+                _group_start(groups[-2], order, targets, gap, low, high) + len(groups[-2]) * gap):
+            groups[-2:] = [groups[-2] + groups[-1]]
+    places = [0.0] * len(targets)
+    for group in groups:
+        start = _group_start(group, order, targets, gap, low, high)
+        for j, k in enumerate(group):
+            places[order[k]] = start + j * gap
+    return places
+
+
+def _group_start(group: list[int], order: list[int], targets: Sequence[float], gap: float, low: float,
+                 high: float) -> float:
+    """Where the lowest of a group of labels goes: the group centred on its targets' mean, kept within bounds."""
+    centre = sum(targets[order[k]] for k in group) / len(group)
+    start = centre - (len(group) - 1) * gap / 2
+    return max(low, min(start, high - (len(group) - 1) * gap))
+
+
+def short_labels(labels: Sequence[str]) -> list[str]:
+    """Each label without its bracketed parameters where that still tells it apart from the others (a line's name
+    at its end, beside a legend of whole labels): 'Adam+CM (lr=0.05)' -> 'Adam+CM', while 'Adam+CM (C=1, lr=0.05)'
+    stays whole beside 'Adam+CM (C=5, lr=0.05)'."""
+    bare = [re.sub(r" \([^()]*\)", "", label) for label in labels]
+    return [short if bare.count(short) == 1 else label for short, label in zip(bare, labels)]
+
+
+def vega_end_labels(ends: Sequence[dict], y: dict, height: float) -> dict:
+    """A layer naming each line right of its end, in its colour: `ends` holds one row per line with its series and
+    x fields, its last value as `end` and its `name`; `y` is the chart's y encoding (its scale's domain given) on a
+    plot `height` pixels tall. Names that would overlap are moved apart."""
+    low, high = y["scale"]["domain"]
+    places = spread([row["end"] for row in ends], END_LABEL_GAP * (high - low) / height, low, high)
+    return {"data": {"values": [{**row, "label_y": place} for row, place in zip(ends, places)]},
+            "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 10, "fontSize": 12,
+                     "limit": END_LABEL_LIMIT},
+            "encoding": {"y": {**y, "field": "label_y"}, "text": {"field": "name"}}}
+
+
 def vega_ticks(values: Sequence[float], texts: Sequence[str]) -> dict:
     """Axis properties for ticks exactly at `values`, labelled with `texts` (each tick looks its text up)."""
     values_json, texts_json = (json.dumps(list(items), ensure_ascii=False) for items in (values, texts))
@@ -62,6 +138,7 @@ def vega_legend(labels: Sequence[str], lines: bool) -> dict:
     entry = LEGEND_CHARACTER_PIXELS * max(map(len, labels)) + LEGEND_ENTRY_PIXELS
     return {"title": None, "orient": "top", "labelLimit": 0, "symbolType": "stroke" if lines else "circle",
             "symbolStrokeWidth": 2.5, "symbolSize": LEGEND_LINE_AREA if lines else 100,
+            "symbolDashOffset": LEGEND_DASH_OFFSET, "symbolOpacity": 1,  # not a band's faint fill
             "columns": {"expr": f"clamp(floor(width / {entry:g}), 1, {len(labels)})"}}
 
 

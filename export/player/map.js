@@ -38,8 +38,8 @@ export class MapLayers {
       drawStar(context, x, y, 8);
       if (minima.length <= 12) labelText(context, text(m.text), x + 9, y - 7);
     }
-    for (const s of this.visibleSeries()) {
-      const radius = s.runs > 20 ? 2.5 : 4;
+    for (const s of this.visibleSeries()) { // each series' ring larger than the next one's: starts at one point nest
+      const radius = (s.runs > 20 ? 2.5 : 4) * s.startSize;
       context.strokeStyle = s.colour;
       context.fillStyle = "#FFFFFF";
       context.lineWidth = 1.5;
@@ -151,11 +151,13 @@ export class MapLayers {
 
   drawHeads(context) {
     const {width, height} = this.size;
-    for (const s of this.visibleSeries()) {
+    // Heads at one point stay visible: the filled ones in order, each smaller than the one before (markerSize), then
+    // the hollow ones, bare outlines that erase nothing, above them.
+    const shown = this.visibleSeries();
+    for (const s of [...shown.filter((t) => !t.hollow), ...shown.filter((t) => t.hollow)]) {
       const row = s.upto[this.frame];
       if (row < 1) continue; // at the start only the starts ○ show
-      const radius = s.runs > 20 ? 3 : 5;
-      context.lineWidth = 1.5;
+      const radius = (s.runs > 20 ? 3 : 4) * s.markerSize;
       for (let n = 0; n < s.runs; n++) {
         const h = this.head(s, n, row);
         let x = this.px(h.x), y = this.py(h.y);
@@ -167,11 +169,16 @@ export class MapLayers {
           drawCross(context, x, y, radius + 1, s.colour);
           continue;
         }
-        context.beginPath();
-        context.arc(x, y, radius, 0, 2 * Math.PI);
-        context.fillStyle = s.colour;
-        context.fill();
-        context.strokeStyle = "#FFFFFF";
+        s.traceMarker(context, x, y, radius);
+        if (s.hollow) {
+          context.lineWidth = 2;
+          context.strokeStyle = s.colour;
+        } else { // a white rim keeps it apart from its path and from the larger head under it
+          context.fillStyle = s.colour;
+          context.fill();
+          context.lineWidth = 1;
+          context.strokeStyle = "#FFFFFF";
+        }
         context.stroke();
       }
     }

@@ -5,7 +5,8 @@
  *   landscape: {spec, label, box: [xmin, xmax, ymin, ymax], image_key, image: PNG data URI or null (the browser has
  *              it already), scale: {log, colours: [#RRGGBB low to high], ticks: [{at: 0..1, text}]} or null,
  *              minima: [{x, y, value, label, global, sharpness, text}]}
- *   series[]:  {label, spec, kind, colour, dash: [on, off, ...] in line widths, runs N, recorded R,
+ *   series[]:  {label, spec, kind, colour, dash: [on, off, ...] in line widths, marker (circle, square, triangle,
+ *              diamond), hollow, marker_size and start_size (relative: markers at one point nest), runs N, recorded R,
  *              steps: base64 int32 (R), positions: base64 float32 (R, N, 2), losses: base64 float32 (R, N),
  *              stopped_at: [N] (-1: ran every step), stop_reason: [N] (0 ran, 1 diverged, 2 gradient undefined),
  *              basins: base64 int16 (R, K) or null, basin_runs: K (the first K runs have a basin track)}
@@ -110,10 +111,26 @@ function prepareSeries(s, index) {
   if (!stoppedAt || !reasons) throw new Error(`series ${index + 1} needs stopped_at and stop_reason per run`);
   const basinRuns = Number.isInteger(s.basin_runs) ? Math.max(0, Math.min(s.basin_runs, runs)) : 0;
   const dash = Array.isArray(s.dash) ? s.dash.filter((v) => finite(v) && v >= 0).slice(0, 8) : [];
+  // Its marker (heads and legend): marker "square", "triangle" or "diamond" is that polygon, anything else a circle;
+  // hollow: an outline only, drawn above the filled heads; marker_size and start_size (its start ring's): relative to
+  // the smallest, so that markers at one point nest.
+  const corners = s.marker === "triangle" ? 3 : s.marker === "square" || s.marker === "diamond" ? 4 : 0;
+  const turn = s.marker === "square" ? Math.PI / 4 : -Math.PI / 2;
+  const traceMarker = (context, x, y, radius) => {
+    context.beginPath();
+    if (!corners) context.arc(x, y, radius, 0, 2 * Math.PI);
+    for (let i = 0; i < corners; i++) { // a polygon reaches further than a circle to look as large
+      const angle = turn + (2 * Math.PI * i) / corners;
+      context.lineTo(x + 1.15 * radius * Math.cos(angle), y + 1.15 * radius * Math.sin(angle));
+    }
+    context.closePath();
+  };
+  const size = (value) => finite(value) ? Math.max(0.5, Math.min(3, value)) : 1;
   const steps = typed(s.steps, Int32Array, recorded, "steps");
   for (let r = 1; r < recorded; r++) if (!(steps[r] > steps[r - 1])) throw new Error("steps must increase");
   return {
     index, label: text(s.label) || `series ${index + 1}`, colour: colourOr(s.colour, "#6E6E6E"), dash, runs, recorded,
+    traceMarker, hollow: s.hollow === true, markerSize: size(s.marker_size), startSize: size(s.start_size),
     steps, positions: typed(s.positions, Float32Array, recorded * runs * 2, "positions"),
     losses: typed(s.losses, Float32Array, recorded * runs, "losses"), stoppedAt, reasons,
     basins: basinRuns ? typed(s.basins, Int16Array, recorded * basinRuns, "basins") : null, basinRuns,

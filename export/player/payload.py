@@ -114,7 +114,9 @@ def series_part(label: str, result: RunResult, style: palette.Style, tracks: np.
     recorded, runs = result.positions.shape[:2]
     part: dict[str, Any] = {
         "label": label, "spec": result.optimizer, "kind": palette.kind_of(result.optimizer), "colour": style.colour,
-        "dash": list(style.dash), "runs": runs, "recorded": recorded,
+        "dash": list(style.dash), "marker": style.marker, "hollow": style.hollow, "marker_size": style.size,
+        "start_size": style.start_size,
+        "runs": runs, "recorded": recorded,
         "steps": encode(result.recorded_steps, "<i4"),
         "positions": encode(result.positions[:, :, :2], "<f4"), "losses": encode(result.losses, "<f4"),
         "stopped_at": [int(s) for s in result.stopped_at], "stop_reason": [int(r) for r in result.stop_reason],

@@ -21,12 +21,17 @@ export class Words {
       context.setLineDash(s.dash.map((v) => v * 2));
       context.beginPath();
       context.moveTo(1, 6);
-      context.lineTo(26, 6);
+      context.lineTo(25, 6);
       context.stroke();
-      context.fillStyle = s.colour;
-      context.beginPath();
-      context.arc(28, 6, 4, 0, 2 * Math.PI);
-      context.fill();
+      context.setLineDash([]);
+      s.traceMarker(context, 28, 6, 3.5);
+      if (s.hollow) {
+        context.lineWidth = 1.8;
+        context.stroke();
+      } else {
+        context.fillStyle = s.colour;
+        context.fill();
+      }
       element("span", "cmxp-entry-text", entry).textContent = `${s.label} · ${plural(s.runs, "run")}`;
       entry.addEventListener("click", () => {
         s.visible = !s.visible;

@@ -69,7 +69,7 @@ KICK_VARIANTS = (("Adam", "adam"), ("Adam+CM (the authors' arithmetic)", "adam_c
                  ("Adam+CM, v of the gradient (second_moment=gradient)", "adam_cm:second_moment=gradient"))
 KICK_STEPS = 12
 KICK_HEIGHT = 340  # pixels, the plot without its legend
-KNOB_DASH = [8, 4]  # pixels: the variants that change a knob of Adam+CM
+KICK_LINE_WIDTH = 2  # pixels; the palette's dashes are in line widths
 BUFFER_SIZES = (1, 2, 5, 10)  # from C = 16 on the first unstable window is too weak to hold a run (theory.md)
 
 
@@ -102,11 +102,11 @@ def stability_table() -> pd.DataFrame:
 
 
 def kick_spec(table: pd.DataFrame) -> dict:
-    """The step lengths of every variant as a Vega-Lite spec: one line per variant in its kind's colour, the variants
-    that change a knob dashed, a tick at every step, each step's length in a tooltip."""
+    """The step lengths of every variant as a Vega-Lite spec: one line per variant in the palette's style of its kind
+    (Adam+CM's variants repeats of it: a shade, a dash and a hollow marker each), named at its end by its kind or the
+    knob it changes, a tick at every step, each step's length in a tooltip."""
     labels = list(table.columns)
     styles = palette.styles_for([palette.kind_of(spec) for _, spec in KICK_VARIANTS])
-    dashes = [[1, 0] if k <= 1 else KNOB_DASH for k in range(len(labels))]
     rows = [{"variant": label, "step": int(step), "length": float(length)}
             for label in labels for step, length in table[label].items()]
     variant = {"field": "variant", "type": "nominal", "sort": labels, "legend": drawing.vega_legend(labels, True)}
@@ -117,15 +117,20 @@ def kick_spec(table: pd.DataFrame) -> dict:
          "axis": {"values": steps, "format": "d"}}
     y = {"field": "length", "type": "quantitative", "title": "step length / lr (per coordinate)",
          "scale": {"domain": [min(0, math.floor(lowest)), math.ceil(highest)]}}
+    dashes = [drawing.vega_dash(style, KICK_LINE_WIDTH) for style in styles]
+    ends = [{"variant": label, "name": spec.partition(":")[2] or display_name(spec), "step": steps[-1],
+             "end": float(table[label].iloc[-1])} for label, (_, spec) in zip(labels, KICK_VARIANTS)]  # the knob
+    tooltip = [{"field": "variant"}, {"field": "step"},
+               {"field": "length", "title": "step length / lr", "format": ".3f"}]
+    points = {"mark": {"type": "point", "opacity": 1}, "encoding": {"tooltip": tooltip}}
     return {"data": {"values": rows}, "height": KICK_HEIGHT, "autosize": drawing.VEGA_FIT_WIDTH,
             "usermeta": drawing.VEGA_SVG,
             "encoding": {"x": x, "y": y, "color": {**variant, "scale": {"domain": labels,
                                                                         "range": [s.colour for s in styles]}}},
-            "layer": [{"mark": {"type": "line", "strokeWidth": 2},
+            "layer": [{"mark": {"type": "line", "strokeWidth": KICK_LINE_WIDTH},
                        "encoding": {"strokeDash": {**variant, "scale": {"domain": labels, "range": dashes}}}},
-                      {"mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
-                       "encoding": {"tooltip": [{"field": "variant"}, {"field": "step"},
-                                                {"field": "length", "title": "step length / lr", "format": ".3f"}]}}]}
+                      *drawing.marker_layers(points, variant, styles, area=24),
+                      drawing.vega_end_labels(ends, y, KICK_HEIGHT)]}
 
 
 def demos() -> None:

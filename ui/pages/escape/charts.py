@@ -50,8 +50,8 @@ def curve_rows(view: EscapeView) -> list[dict]:
 
 def escape_spec(view: EscapeView) -> dict:
     """Escape rate against the swept value as a Vega-Lite spec: one line per optimizer in its palette colour and dash,
-    each rate with its 95% interval as an error bar (visible at 0 and 1), ticks at the swept values; dots side by side
-    when the knob is not a number or nothing is swept."""
+    named at its end, each rate in its palette marker with its 95% interval as an error bar (visible at 0 and 1),
+    ticks at the swept values; markers side by side when the knob is not a number or nothing is swept."""
     labels = list(view.labels)
     optimizer = {"field": "optimizer", "type": "nominal", "sort": labels,
                  "legend": drawing.vega_legend(labels, view.numeric)}  # colour and dash: one legend
@@ -77,6 +77,7 @@ def escape_spec(view: EscapeView) -> dict:
     if view.predicted:
         tooltip += [{"field": "out_by_2_text", "title": "out by step 2"},
                     {"field": "kick_text", "title": "out by step 2 (kick law)"}]
+    rows = curve_rows(view)
     scale = {"domain": [-0.04, 1.04], "nice": False, "zero": False}  # room for a dot at 0 or 1 and its bar
     rate = {"field": "rate", "type": "quantitative", "scale": scale, "title": "escape rate (95% interval)",
             "axis": {"format": ".0%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}}
@@ -84,14 +85,19 @@ def escape_spec(view: EscapeView) -> dict:
     layers: list[dict] = [
         {"mark": {"type": "errorbar", "ticks": {"size": ERROR_CAP}, "thickness": 1.5},
          "encoding": {"y": {**rate, "field": "low"}, "y2": {"field": "high"}, **side_by_side}},
-        {"mark": {"type": "point", "filled": True, "size": 90, "opacity": 1},
-         "encoding": {"y": rate, "tooltip": tooltip, **side_by_side}}]
+        *drawing.marker_layers({"mark": {"type": "point", "opacity": 1},
+                                "encoding": {"y": rate, "tooltip": tooltip, **side_by_side}},
+                               optimizer, view.styles, area=40)]
     if view.numeric:
         dashes = {**optimizer, "scale": {"domain": labels,
                                          "range": [drawing.vega_dash(style, LINE_WIDTH) for style in view.styles]}}
         layers.insert(0, {"mark": {"type": "line", "strokeWidth": LINE_WIDTH},
                           "encoding": {"y": rate, "strokeDash": dashes}})
-    return {"data": {"values": curve_rows(view)}, "height": CURVE_HEIGHT, "autosize": drawing.VEGA_FIT_WIDTH,
+        last = {row["optimizer"]: row for row in sorted(rows, key=lambda row: row["value"])}  # at the largest value
+        ends = [{"optimizer": label, "name": name, "value": last[label]["value"], "end": last[label]["rate"]}
+                for label, name in zip(labels, drawing.short_labels(labels))]
+        layers.append(drawing.vega_end_labels(ends, rate, CURVE_HEIGHT))
+    return {"data": {"values": rows}, "height": CURVE_HEIGHT, "autosize": drawing.VEGA_FIT_WIDTH,
             "usermeta": drawing.VEGA_SVG,
             "encoding": {"x": x, "color": colour}, "layer": layers}
 
@@ -126,8 +132,9 @@ def step_ticks(last: int) -> list[int]:
 
 def survival_spec(view: EscapeView, v: int) -> dict:
     """The share of runs still in their start basin against the step, at swept value v, as a Vega-Lite spec: a line
-    per optimizer in its palette colour and dash (a step function: the share changes at checked steps), its 95% band
-    shaded, a dot at each checked step with its tooltip, the step on a symlog axis (0, then geometric)."""
+    per optimizer in its palette colour and dash (a step function: the share changes at checked steps) named at its
+    end, its 95% band shaded, its palette marker at each checked step with its tooltip, the step on a symlog axis (0,
+    then geometric)."""
     labels = list(view.labels)
     optimizer = {"field": "optimizer", "type": "nominal", "sort": labels, "legend": drawing.vega_legend(labels, True)}
     colour = {**optimizer, "scale": {"domain": labels, "range": [style.colour for style in view.styles]}}
@@ -149,10 +156,15 @@ def survival_spec(view: EscapeView, v: int) -> dict:
          "encoding": {"y": {**share, "field": "low"}, "y2": {"field": "high"}}},
         {"mark": {"type": "line", "interpolate": "step-after", "strokeWidth": LINE_WIDTH},
          "encoding": {"y": share, "strokeDash": dashes}},
-        {"transform": [{"filter": "!datum.start"}],
-         "mark": {"type": "point", "filled": True, "size": 30, "opacity": 0.8},
-         "encoding": {"y": share, "tooltip": tooltip}}]
-    return {"data": {"values": survival_rows(view, v)}, "height": SURVIVAL_HEIGHT,
+        *drawing.marker_layers({"transform": [{"filter": "!datum.start"}],
+                                "mark": {"type": "point", "opacity": 0.8},
+                                "encoding": {"y": share, "tooltip": tooltip}}, optimizer, view.styles, area=20)]
+    rows = survival_rows(view, v)
+    last = {row["optimizer"]: row for row in rows}  # each curve's last point
+    ends = [{"optimizer": label, "name": name, "step": last[label]["step"], "end": last[label]["share"]}
+            for label, name in zip(labels, drawing.short_labels(labels))]
+    layers.append(drawing.vega_end_labels(ends, share, SURVIVAL_HEIGHT))
+    return {"data": {"values": rows}, "height": SURVIVAL_HEIGHT,
             "autosize": drawing.VEGA_FIT_WIDTH, "usermeta": drawing.VEGA_SVG,
             "encoding": {"x": x, "color": colour}, "layer": layers}
 
