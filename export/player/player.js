@@ -127,7 +127,8 @@ class Player {
     this.statusList.setAttribute("aria-label", "what each optimizer's runs are doing at this step");
     this.overlayKey = element("div", "cmxp-key", side);
     this.markerKey = element("p", "cmxp-markers", side);
-    this.markerKey.textContent = "○ start   ● now   ✕ stopped   ★ minimum";
+    this.markerKey.textContent = "○ start   ● now (a repeated optimizer: □ △ ◇, as in the legend)   ✕ stopped   " +
+      "★ minimum";
     this.hintNode = element("p", "cmxp-hint", side);
     this.scaleCanvas = element("canvas", "cmxp-scale", side);
     this.scaleCanvas.setAttribute("role", "img");

@@ -105,6 +105,7 @@ export class Tracks {
       context.strokeStyle = s.colour;
       context.globalAlpha = s.runs > 20 ? 0.35 : 0.9;
       context.lineWidth = s.runs > 20 ? 1 : 1.5;
+      context.setLineDash(s.dash.map((d) => d * context.lineWidth * 2)); // its dash, as on the map
       context.beginPath();
       const pen = new ColumnPen(context);
       for (let n = 0; n < s.runs; n++) {
@@ -118,6 +119,7 @@ export class Tracks {
       }
       context.stroke();
     }
+    context.setLineDash([]);
     context.globalAlpha = 1;
   }
 
