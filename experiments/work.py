@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from experiments.basin_blocks import ASSIGN_BLOCK, HESSIAN_MAX_DIM
 from specs import Field, SpecError
 
 DEFAULT_MAX_WORK = 100_000_000
@@ -152,12 +153,10 @@ def basin_work(landscape, points: int, what: str = "basin assignment", batch: in
     """Assigning `points` points to the basin their gradient flow ends in, `batch` of them at a time (all); points
     `near_minimum` are starts drawn inside a basin, the others may lie anywhere."""
     d = landscape.dim
-    scale = 1.0 if d <= 2 else (1 + BASIN_HESSIAN_DIM_WEIGHT * d) if d <= 16 else (1 + BASIN_LINEAR_DIM_WEIGHT * d)
+    scale = 1.0 if d <= 2 else 1 + (BASIN_HESSIAN_DIM_WEIGHT if d <= HESSIAN_MAX_DIM else BASIN_LINEAR_DIM_WEIGHT) * d
     per_point = (BASIN_STEPS_NEAR_MINIMUM if near_minimum else BASIN_STEPS_PER_POINT).get(landscape.name,
                                                                                           BASIN_STEPS_OTHER)
     units = float(points) * per_point * scale * landscape.step_cost
-    from experiments.basins import ASSIGN_BLOCK, HESSIAN_MAX_DIM  # basins builds on this module: imported on use
-
     at_once = float(min(points, ASSIGN_BLOCK) if batch is None else min(batch, points, ASSIGN_BLOCK))
     per_point_bytes = (4 * d * d + 12 * d) if d <= HESSIAN_MAX_DIM else 12 * d  # Hessians only up to that dimension
     transient = at_once * per_point_bytes * FLOAT_BYTES
