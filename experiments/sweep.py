@@ -273,7 +273,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     With `after` (escape only; below every run's steps), each row also counts the escapes among the runs still in
     their basin at that step.
     With `match_step` (escape only; the name or spec of one of `optimizers`), every optimizer without a memory
-    buffer (no top_c: Adam, Adam+SAM, SGD, momentum) also
+    buffer (Adam, Adam+SAM, SGD, momentum, ...: Optimizer.buffer_capacity is 0) also
     runs at the lr whose mean step over the escape window equals that optimizer's, from the same starts
     (experiments.matched, which refuses a match that needs diverging runs or that the step's growth with lr does not
     make unique), in rows labelled "NAME at REFERENCE's step" with the lr found. The matches are found first.
@@ -364,8 +364,8 @@ def _reference(optimizers: list[Optimizer], match_step: object, measure: str) ->
         how = "is given more than once" if found else "is not among the optimizers"
         raise SpecError(f"match_step {wanted[:40]} {how} (given: {given[:200]})")
     if not any(m is not found[0] and memoryless(m) for m in optimizers):
-        raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (adam, "
-                        "adam_sam, sgd or momentum)")
+        raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (such as adam "
+                        "or sgd)")
     return found[0]
 
 
@@ -375,8 +375,9 @@ def memoryless(optimizer: Optimizer) -> bool:
 
 
 def has_buffer(optimizer: Optimizer) -> bool:
-    """An optimizer with a buffer of past momenta (a top_c): what the matched-step control compares the others to."""
-    return "top_c" in optimizer.params
+    """An optimizer with a buffer of past momenta (it declares its capacity): what the matched-step control compares
+    the others to."""
+    return optimizer.buffer_capacity > 0
 
 
 def _curve_point(survival: Survival, k: int) -> dict:
