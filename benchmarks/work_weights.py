@@ -26,7 +26,7 @@ from export import gif
 from landscapes import LANDSCAPES, build_landscape
 from landscapes.base import MULTISTART_WORK_PER_START, Landscape, multistart_minima
 from landscapes.classic import Himmelblau
-from optimizers import critical, critical_buffer, noise
+from optimizers import OPTIMIZERS, critical, critical_buffer, noise
 
 RUNS, STEPS = 10_000, 60
 UNIT_SECONDS = 30e-9  # the work model's run-step on a closed-form surface (README: about 30 ns on the 2-core machine)
@@ -74,13 +74,13 @@ def domain_points(landscape: Landscape, count: int, seed: int = 0) -> np.ndarray
     return np.random.default_rng(seed).uniform(landscape.domain.low, landscape.domain.high, (count, landscape.dim))
 
 
-def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS, optimizer: str = "adam:lr=0.01"
-                     ) -> float:
+def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS, optimizer: str = "adam:lr=0.01",
+                     repeats: int = 3) -> float:
     """Seconds of one run-step of `optimizer` (Adam) on this surface at `runs` runs (fewer in high dimensions:
     2 * 10^6 floats)."""
     runs = min(runs, 2_000_000 // landscape.dim)
     starts = domain_points(landscape, runs)
-    return best_seconds(lambda: run(landscape, optimizer, starts, steps, record="final", max_work=None)) / (
+    return best_seconds(lambda: run(landscape, optimizer, starts, steps, record="final", max_work=None), repeats) / (
         runs * steps)
 
 
@@ -133,6 +133,25 @@ def optimizer_weights(unit: float) -> None:
                               ("SLOT_WORK", slot, critical_buffer.SLOT_WORK), ("CM_WORK", cm, critical.CM_WORK),
                               ("CG_WORK", cg, critical.CG_WORK), ("DRAW_WORK", draw, noise.DRAW_WORK)):
         print(f"{name} = {rounded_up(max(max(values), 1e-3)):g} (now {now:g})", flush=True)
+
+
+# Knob settings that add arithmetic to a step, measured beside every optimizer at its defaults.
+HEAVIER_KNOBS = ("rmsprop:centered=true,momentum=0.5",)
+
+
+def step_weights(unit: float, specs: tuple[str, ...] = ()) -> None:
+    """Print, for every registered optimizer and HEAVIER_KNOBS (or `specs`), what its step costs beyond its gradient
+    evaluations and Adam's arithmetic, per coordinate, against what it declares (Optimizer.extra_work): set the
+    declaration to the largest measurement x 1.5 where it is above zero. Adam is timed once a surface, each of the
+    others against it, every time the best of five."""
+    surfaces = [build_landscape(surface) for surface in OPTIMIZER_SURFACES]
+    adam = {surface.spec: run_step_seconds(surface, optimizer="adam:lr=0.01", repeats=5) for surface in surfaces}
+    for spec in specs or (*OPTIMIZERS.names(), *HEAVIER_KNOBS):
+        method = as_optimizer(OPTIMIZERS.replace(spec, lr=0.01))
+        measured = [(run_step_seconds(surface, optimizer=method.spec, repeats=5)
+                     - method.grad_evals_per_step * adam[surface.spec]) / (unit * surface.dim) for surface in surfaces]
+        print(f"{spec}: extra work per coordinate {max(measured):.2f} (largest over {', '.join(OPTIMIZER_SURFACES)}; "
+              f"it declares {method.extra_work(2) / 2:.2f} in the plane)", flush=True)
 
 
 def fixed_step(unit: float) -> None:
@@ -240,6 +259,7 @@ def main() -> None:
           f"L-BFGS-B descent per dimension; now {MULTISTART_WORK_PER_START:g})", flush=True)
 
     optimizer_weights(unit)
+    step_weights(unit)
     eigen_weights(unit)
     fixed_step(unit)
 

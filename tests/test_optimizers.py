@@ -194,8 +194,7 @@ def test_sam_with_zero_radius_equals_its_base(base, with_sam):
     np.testing.assert_array_equal(plain.positions, zero.positions)
 
 
-@pytest.mark.parametrize("spec", ["sgd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.02", "adam_sam:lr=0.02",
-                                  "adam_cm:lr=0.02", "adam_sam_cm:lr=0.02", "adam_cg:lr=0.02",
+@pytest.mark.parametrize("spec", [*(f"{name}:lr=0.002" for name in OPTIMIZERS.names()),
                                   "adam_cm:lr=0.02,priority=fifo,top_c=3"])
 @pytest.mark.parametrize("landscape", ["ackley", "goldstein_price", "quadratic:dim=2,lambda_max=20"])
 def test_batched_runs_equal_the_same_runs_one_by_one(spec, landscape):
