@@ -107,6 +107,31 @@ def test_sam_takes_the_gradient_at_the_ascent_point():
     np.testing.assert_allclose(points[1][0], X0[0] - lr * 2 * (X0[0] + e), rtol=1e-14)
 
 
+def test_rmsprop_first_two_steps():
+    lr, eps = 0.01, 1e-8
+    points, _ = take_steps(build_optimizer(f"rmsprop:lr={lr}"), X0, 2)
+    g1 = np.array([2.0, -4.0])
+    v1 = 0.01 * g1**2
+    x1 = X0[0] - lr * g1 / (np.sqrt(v1) + eps)  # each coordinate moves lr / sqrt(1 - alpha) = 10 lr
+    np.testing.assert_allclose(points[1][0], x1, rtol=1e-14)
+    g2 = 2 * x1
+    v2 = 0.99 * v1 + 0.01 * g2**2
+    np.testing.assert_allclose(points[2][0], x1 - lr * g2 / (np.sqrt(v2) + eps), rtol=1e-14)
+
+
+def test_rmsprop_centered_with_momentum_first_two_steps():
+    lr, eps, alpha, mu = 0.01, 1e-8, 0.9, 0.5
+    points, _ = take_steps(build_optimizer(f"rmsprop:lr={lr},alpha={alpha},momentum={mu},centered=true"), X0, 2)
+    g1 = np.array([2.0, -4.0])
+    v1, mean1 = 0.1 * g1**2, 0.1 * g1
+    b1 = g1 / (np.sqrt(v1 - mean1**2) + eps)
+    x1 = X0[0] - lr * b1
+    np.testing.assert_allclose(points[1][0], x1, rtol=1e-14)
+    g2 = 2 * x1
+    v2, mean2 = alpha * v1 + 0.1 * g2**2, alpha * mean1 + 0.1 * g2
+    np.testing.assert_allclose(points[2][0], x1 - lr * (mu * b1 + g2 / (np.sqrt(v2 - mean2**2) + eps)), rtol=1e-13)
+
+
 def test_sam_counts_two_gradient_evaluations():
     assert build_optimizer("adam_sam").grad_evals_per_step == 2
     assert build_optimizer("adam_sam_cm").grad_evals_per_step == 2
