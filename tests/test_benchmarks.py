@@ -111,6 +111,9 @@ TORCH_OPTIM_CASES = [
     ("rmsprop:lr=0.01", "RMSprop", {"lr": 0.01}),
     ("rmsprop:lr=0.003,alpha=0.95,momentum=0.3,centered=true", "RMSprop",
      {"lr": 0.003, "alpha": 0.95, "momentum": 0.3, "centered": True}),
+    ("adagrad", "Adagrad", {}),
+    ("adagrad:lr=0.1,lr_decay=0.01,initial_accumulator_value=0.5,eps=1e-6", "Adagrad",
+     {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5, "eps": 1e-6}),
 ]
 
 

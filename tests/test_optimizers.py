@@ -132,6 +132,17 @@ def test_rmsprop_centered_with_momentum_first_two_steps():
     np.testing.assert_allclose(points[2][0], x1 - lr * (mu * b1 + g2 / (np.sqrt(v2 - mean2**2) + eps)), rtol=1e-13)
 
 
+def test_adagrad_divides_by_the_root_of_every_squared_gradient_so_far():
+    lr, eps, decay = 0.1, 1e-10, 0.5
+    points, _ = take_steps(build_optimizer(f"adagrad:lr={lr},lr_decay={decay},initial_accumulator_value=1"), X0, 2)
+    g1 = np.array([2.0, -4.0])
+    x1 = X0[0] - lr * g1 / (np.sqrt(1 + g1**2) + eps)
+    np.testing.assert_allclose(points[1][0], x1, rtol=1e-14)
+    g2 = 2 * x1
+    x2 = x1 - lr / (1 + decay) * g2 / (np.sqrt(1 + g1**2 + g2**2) + eps)  # step 2's lr is lr / (1 + lr_decay)
+    np.testing.assert_allclose(points[2][0], x2, rtol=1e-14)
+
+
 def test_sam_counts_two_gradient_evaluations():
     assert build_optimizer("adam_sam").grad_evals_per_step == 2
     assert build_optimizer("adam_sam_cm").grad_evals_per_step == 2
