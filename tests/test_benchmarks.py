@@ -114,6 +114,8 @@ TORCH_OPTIM_CASES = [
     ("adagrad", "Adagrad", {}),
     ("adagrad:lr=0.1,lr_decay=0.01,initial_accumulator_value=0.5,eps=1e-6", "Adagrad",
      {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5, "eps": 1e-6}),
+    ("adamw:lr=0.01", "AdamW", {"lr": 0.01}),
+    ("adamw:lr=0.01,weight_decay=0.5,b1=0.8,b2=0.99", "AdamW", {"lr": 0.01, "weight_decay": 0.5, "betas": (0.8, 0.99)}),
 ]
 
 

@@ -143,6 +143,16 @@ def test_adagrad_divides_by_the_root_of_every_squared_gradient_so_far():
     np.testing.assert_allclose(points[2][0], x2, rtol=1e-14)
 
 
+def test_adamw_shrinks_x_before_adams_step_and_equals_adam_without_decay():
+    lr, wd = 0.1, 0.5
+    points, _ = take_steps(build_optimizer(f"adamw:lr={lr},weight_decay={wd}"), X0, 1)
+    g = np.array([2.0, -4.0])
+    np.testing.assert_allclose(points[1][0], X0[0] * (1 - lr * wd) - lr * g / (np.abs(g) + 1e-8), rtol=1e-14)
+    starts = np.random.default_rng(3).uniform(-2, 2, (8, 2))
+    np.testing.assert_array_equal(run("goldstein_price", "adamw:lr=0.01,weight_decay=0", starts, 50).positions,
+                                  run("goldstein_price", "adam:lr=0.01", starts, 50).positions)
+
+
 def test_sam_counts_two_gradient_evaluations():
     assert build_optimizer("adam_sam").grad_evals_per_step == 2
     assert build_optimizer("adam_sam_cm").grad_evals_per_step == 2
