@@ -116,6 +116,9 @@ TORCH_OPTIM_CASES = [
      {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5, "eps": 1e-6}),
     ("adamw:lr=0.01", "AdamW", {"lr": 0.01}),
     ("adamw:lr=0.01,weight_decay=0.5,b1=0.8,b2=0.99", "AdamW", {"lr": 0.01, "weight_decay": 0.5, "betas": (0.8, 0.99)}),
+    ("nadam", "NAdam", {}),
+    ("nadam:lr=0.01,momentum_decay=0.1,b2=0.99,eps=1e-6", "NAdam",
+     {"lr": 0.01, "momentum_decay": 0.1, "betas": (0.9, 0.99), "eps": 1e-6}),
 ]
 
 

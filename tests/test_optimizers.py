@@ -153,6 +153,16 @@ def test_adamw_shrinks_x_before_adams_step_and_equals_adam_without_decay():
                                   run("goldstein_price", "adam:lr=0.01", starts, 50).positions)
 
 
+def test_nadam_first_step():
+    lr, eps, psi = 0.002, 1e-8, 0.004
+    points, _ = take_steps(build_optimizer("nadam"), X0, 1)
+    g = np.array([2.0, -4.0])
+    mu1, mu2 = (0.9 * (1 - 0.5 * 0.96 ** (t * psi)) for t in (1, 2))
+    s = np.sqrt(0.001 * g**2 / 0.001) + eps  # v / (1 - b2) = g²
+    x1 = X0[0] - lr * (1 - mu1) / (1 - mu1) * g / s - lr * mu2 / (1 - mu1 * mu2) * 0.1 * g / s
+    np.testing.assert_allclose(points[1][0], x1, rtol=1e-14)
+
+
 def test_sam_counts_two_gradient_evaluations():
     assert build_optimizer("adam_sam").grad_evals_per_step == 2
     assert build_optimizer("adam_sam_cm").grad_evals_per_step == 2
