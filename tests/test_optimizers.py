@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from experiments.run import run
+from landscapes import build_landscape
 from optimizers import OPTIMIZERS, adam, adam_cg, adam_cm, adam_sam, build_optimizer, momentum, sam, sgd
 from optimizers import critical_buffer as cb
 from specs import SpecError
@@ -161,6 +163,37 @@ def test_nadam_first_step():
     s = np.sqrt(0.001 * g**2 / 0.001) + eps  # v / (1 - b2) = g²
     x1 = X0[0] - lr * (1 - mu1) / (1 - mu1) * g / s - lr * mu2 / (1 - mu1 * mu2) * 0.1 * g / s
     np.testing.assert_allclose(points[1][0], x1, rtol=1e-14)
+
+
+def lion_by_the_paper(theta: list[float], grad, steps: int, lr: float, b1: float, b2: float, wd: float) -> list:
+    """Algorithm 2 of Chen et al. (2023), written out for one run in Python floats: interpolate, take the sign, decay
+    the weights, then update the momentum."""
+    m = [0.0] * len(theta)
+    path = [list(theta)]
+    for _ in range(steps):
+        g = grad(theta)
+        c = [b1 * m_i + (1 - b1) * g_i for m_i, g_i in zip(m, g)]
+        theta = [t_i - lr * ((c_i > 0) - (c_i < 0) + wd * t_i) for t_i, c_i in zip(theta, c)]
+        m = [b2 * m_i + (1 - b2) * g_i for m_i, g_i in zip(m, g)]
+        path.append(theta)
+    return path
+
+
+@pytest.mark.parametrize("spec, settings", [("lion:lr=0.01", (0.01, 0.9, 0.99, 0.0)),
+                                            ("lion:lr=0.02,b1=0.5,b2=0.9,weight_decay=0.3", (0.02, 0.5, 0.9, 0.3))])
+def test_lion_takes_the_papers_steps(spec, settings):
+    landscape = build_landscape("goldstein_price")
+    starts = np.random.default_rng(4).uniform(-1.5, 1.5, (3, 2))
+    ours = run(landscape, spec, starts, 200).positions
+    for i, start in enumerate(starts):
+        theirs = lion_by_the_paper(list(start), lambda t: landscape.grad(np.array([t]))[0].tolist(), 200, *settings)
+        np.testing.assert_allclose(ours[:, i], theirs, rtol=0, atol=1e-13)
+
+
+def test_lion_moves_every_coordinate_by_exactly_lr_without_weight_decay():
+    points, _ = take_steps(build_optimizer("lion:lr=0.25"), X0, 3)
+    for before, after in itertools.pairwise(points):
+        np.testing.assert_array_equal(np.abs(after - before), 0.25)
 
 
 def test_sam_counts_two_gradient_evaluations():
