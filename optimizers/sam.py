@@ -1,5 +1,5 @@
 """Sharpness-aware minimisation (Foret et al. 2021) as a wrapper around any base optimizer, and the records of SAM
-around Adam and around Adam+CM."""
+around Adam, Adam+CM, SGD and heavy-ball momentum."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from optimizers.adam import ADAM_FIELDS, adam
 from optimizers.base import Aux, GradFn, Optimizer, row_norms
 from optimizers.critical import CM_FIELDS, adam_cm
 from optimizers.noise import noisy
-from optimizers.registry import NOISE_FIELDS, OPTIMIZERS, OptimizerRecord
+from optimizers.registry import LR, NOISE_FIELDS, OPTIMIZERS, OptimizerRecord
+from optimizers.sgd import MOMENTUM, NESTEROV, sgd
+from optimizers.sgd import momentum as heavy_ball  # the name `momentum` is also its knob
 from specs import Field
 
 RHO = Field("rho", "float", 0.05, "SAM radius: how far uphill the gradient is taken", low=0.0, high=10.0,
@@ -68,3 +70,29 @@ ADAM_SAM_CM_RECORD = OptimizerRecord(
 def adam_sam_cm(*, rho: float, noise: float, seed: int, **adam_cm_values: Any) -> Optimizer:
     """SAM around Adam+CM; `adam_cm_values` are Adam+CM's own (ADAM_FIELDS and CM_FIELDS, by name)."""
     return noisy(sam(adam_cm(**adam_cm_values, seed=seed), rho), noise, seed)
+
+
+SGD_SAM_RECORD = OptimizerRecord(
+    label="SGD+SAM", docs=SAM_DOCS, rank=130, palette_family="sgd_sam",
+    summary="SAM around gradient descent (Foret et al.'s own setting): step against the gradient taken at an ascent "
+            "point a distance ρ uphill.",
+    equations=(SAM_GRADIENT, r"x_{t+1} = x_t - \mathrm{lr}\; g_t"))
+
+
+@OPTIMIZERS.register("sgd_sam", (LR, RHO, *NOISE_FIELDS), "SAM around gradient descent", SGD_SAM_RECORD)
+def sgd_sam(*, lr: float, rho: float, noise: float, seed: int) -> Optimizer:
+    """SAM around SGD: x <- x - lr grad(x + e), e = rho grad(x) / (||grad(x)|| + 1e-12)."""
+    return noisy(sam(sgd(lr=lr), rho), noise, seed)
+
+
+MOMENTUM_SAM_RECORD = OptimizerRecord(
+    label="Momentum+SAM", docs=SAM_DOCS, rank=140, palette_family="momentum_sam",
+    summary="SAM around heavy-ball momentum: the velocity accumulates gradients taken at SAM's ascent points.",
+    equations=(SAM_GRADIENT, r"\text{then heavy-ball momentum's update with } g_t"))
+
+
+@OPTIMIZERS.register("momentum_sam", (LR, MOMENTUM, NESTEROV, RHO, *NOISE_FIELDS), "SAM around heavy-ball momentum",
+                     MOMENTUM_SAM_RECORD)
+def momentum_sam(*, lr: float, momentum: float, nesterov: bool, rho: float, noise: float, seed: int) -> Optimizer:
+    """SAM around heavy-ball momentum (torch.optim.SGD's): its update with the gradient at x + e."""
+    return noisy(sam(heavy_ball(lr=lr, momentum=momentum, nesterov=nesterov), rho), noise, seed)

@@ -196,6 +196,15 @@ def test_lion_moves_every_coordinate_by_exactly_lr_without_weight_decay():
         np.testing.assert_array_equal(np.abs(after - before), 0.25)
 
 
+@pytest.mark.parametrize("base, with_sam", [("sgd", "sgd_sam"), ("momentum", "momentum_sam")])
+def test_sam_around_the_baselines_is_the_wrapper_around_them(base, with_sam):
+    rho = 0.3
+    wrapped = take_steps(sam(build_optimizer(f"{base}:lr=0.05"), rho), X0, 3)[0]
+    registered = take_steps(build_optimizer(f"{with_sam}:lr=0.05,rho={rho}"), X0, 3)[0]
+    np.testing.assert_array_equal(wrapped, registered)
+    assert build_optimizer(with_sam).grad_evals_per_step == 2
+
+
 def test_sam_counts_two_gradient_evaluations():
     assert build_optimizer("adam_sam").grad_evals_per_step == 2
     assert build_optimizer("adam_sam_cm").grad_evals_per_step == 2
@@ -275,7 +284,8 @@ def test_cm_momentum_norm_priority_uses_the_momentum():
 
 # ---- composition and batching ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("base, with_sam", [("adam", "adam_sam"), ("adam_cm", "adam_sam_cm")])
+@pytest.mark.parametrize("base, with_sam", [("adam", "adam_sam"), ("adam_cm", "adam_sam_cm"), ("sgd", "sgd_sam"),
+                                            ("momentum", "momentum_sam")])
 def test_sam_with_zero_radius_equals_its_base(base, with_sam):
     starts = np.random.default_rng(0).uniform(-2, 2, (16, 2))
     plain = run("goldstein_price", f"{base}:lr=0.01", starts, 50)
