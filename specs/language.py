@@ -149,6 +149,17 @@ class Registry:
 
     def resolve(self, spec: str | Mapping[str, Any], **overrides: Any) -> tuple[str, dict[str, Any]]:
         """Validate a spec (string, or a mapping with a "name" key) and return its name and full parameters."""
+        name, values, _ = self._checked(spec, overrides, lenient=False)
+        return name, values
+
+    def resolve_lenient(self, spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any], list[tuple[str, SpecError]]]:
+        """`resolve`, except that a parameter whose value (or name) is refused keeps its default: the name, the full
+        parameters and each refused parameter with its error, so that one bad knob in a link loses only itself. A
+        spec that names no entry, or cannot be read, is still refused whole."""
+        return self._checked(spec, {}, lenient=True)
+
+    def _checked(self, spec: str | Mapping[str, Any], overrides: Mapping[str, Any],
+                 lenient: bool) -> tuple[str, dict[str, Any], list[tuple[str, SpecError]]]:
         if isinstance(spec, Mapping):
             params = dict(spec)
             name = params.pop("name", None)
@@ -159,9 +170,15 @@ class Registry:
         entry = self.entry(name)
         params.update(overrides)
         values = entry.defaults()
+        refused = []
         for key, value in params.items():
-            values[key] = entry.field(key).check(value)
-        return name, values
+            try:
+                values[key] = entry.field(key).check(value)
+            except SpecError as error:
+                if not lenient:
+                    raise
+                refused.append((key, error))
+        return name, values, refused
 
     def format(self, name: str, values: Mapping[str, Any]) -> str:
         """The canonical spec string of `name` with full parameter `values`."""

@@ -113,3 +113,17 @@ def test_fields_mean_the_same_whatever_their_defaults_and_titles_but_not_across_
     assert LR.means_same_as(other_default) and other_default.means_same_as(LR)
     assert not LR.means_same_as(Field("lr", "float", 1e-3, "another rate", low=0.0, high=10.0, low_open=True))
     assert not LR.means_same_as(Field("lr", "float", 1e-3, "step", low=0.0, high=1.0, low_open=True))
+
+
+def test_a_lenient_resolve_keeps_the_default_of_each_refused_parameter_and_names_it():
+    registry = Registry("thing", Record)
+    registry.register("box", (LR, COUNT), "a box", Record("Box", "docs/things.md#box", 1))(lambda **values: values)
+    name, values, refused = registry.resolve_lenient("box:lr=-1,count=4,size=9")
+    assert (name, values) == ("box", {"lr": 0.001, "count": 4})
+    assert [(key, str(error)) for key, error in refused] == [
+        ("lr", "lr must be a number in (0, 10] (got -1)"),
+        ("size", "box has no parameter 'size'; its parameters are: lr, count")]
+    with pytest.raises(SpecError, match="unknown thing 'bag'"):
+        registry.resolve_lenient("bag:lr=1")
+    with pytest.raises(SpecError, match="lr must be"):
+        registry.resolve("box:lr=-1,count=4")

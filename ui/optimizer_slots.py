@@ -18,7 +18,7 @@ from specs.language import Entry
 from ui import literal
 from ui.schema_widgets import field_controls, field_key, put_values
 from ui.session_values import held, held_by
-from ui.url_state import MAX_SPECS, spec_text
+from ui.url_state import MAX_SPECS
 
 
 def slot_list(value: Any) -> list[int]:
@@ -136,5 +136,5 @@ def slot_specs(optimizers: Sequence[tuple[str, dict[str, Any]]], shared_values: 
         entry = OPTIMIZERS.entry(name)
         full = {**entry.defaults(), **values}
         full.update({k: v for k, v in shared_values.items() if k in full})
-        specs.append(spec_text(OPTIMIZERS, name, full))
+        specs.append(OPTIMIZERS.format(name, full))
     return specs
