@@ -324,7 +324,7 @@ def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
     survival.set_title(f"share still in the sharp basin, sharpness {shown:g}", fontsize=8)
     at = [r for r in table.rows if r["sharpness"] == shown]
     names = [r["optimizer"] for r in at]
-    styles = palette.styles_for([palette.kind_of(n) for n in names])
+    styles = palette.styles_for([r["kind"] for r in at])
     steps.barh(np.arange(len(at)), [r["early_step_mean"] / ABLATION_LR for r in at], color=[s.colour for s in styles])
     steps.set_yticks(np.arange(len(at)), [labels.get(n, n) for n in names], fontsize=6)
     steps.set_xlabel("mean step over the first 20 steps, in units of lr 0.05")
@@ -393,8 +393,9 @@ def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple
 
 
 def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
-    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
-    styles = dict(zip(names, palette.styles_for([palette.kind_of(name) for name in names])))
+    kinds = {row["optimizer"]: row["kind"] for row in table.rows}  # each row names the optimizer that ran
+    names = list(kinds)
+    styles = dict(zip(names, palette.styles_for(list(kinds.values()))))
     for name in names:
         rows = sorted((r for r in table.rows if r["optimizer"] == name), key=lambda r: r[axis])
         ax.plot([r[axis] for r in rows], [r["final_loss_mean"] for r in rows], "o-", color=styles[name].colour,
