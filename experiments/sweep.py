@@ -253,6 +253,7 @@ def sweep_work(landscape: Landscape | str, optimizers: Sequence[Optimizer | str]
                  spread, after, match_step, predict).request
 
 
+@work.declares_cost(sweep_work)
 def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
           axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
           runs: int = 500, steps: int = 500, seed: int = 0,

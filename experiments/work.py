@@ -13,7 +13,9 @@ can lower, before anything runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from experiments.basin_blocks import ASSIGN_BLOCK, HESSIAN_MAX_DIM
 from landscapes import LANDSCAPES
@@ -110,6 +112,22 @@ def check(request: Work, max_work: int | Limit, max_bytes: float = MAX_REQUEST_B
     if request.bytes > max_bytes:
         raise SpecError(f"this request would need about {_size(request.bytes)} of memory ({named}), more than the "
                         f"{_size(max_bytes)} one request may use; lower {lower}")
+
+
+Computation = TypeVar("Computation", bound=Callable)
+
+
+def declares_cost(cost: Callable[..., Work]) -> Callable[[Computation], Computation]:
+    """Decorator of a public compute function: `function.cost(...)`, called with the function's own arguments
+    (`max_work` and `progress` left out, the rest by keyword past the first few), counts what it would take, every
+    argument checked, without running anything. The function checks that same count against its limit, and a
+    caller that adds it to other work (a page, a command) asks it instead of summing its parts by hand."""
+
+    def attach(function: Computation) -> Computation:
+        function.cost = cost
+        return function
+
+    return attach
 
 
 def step_work(landscape, optimizer) -> float:

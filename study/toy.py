@@ -17,7 +17,7 @@ from experiments.escape import converged, tail_length
 from experiments.metrics import measurements_work, run_measurements
 from experiments.run import RunResult, run
 from experiments.starts import uniform_starts
-from experiments.sweep import SweepTable, is_global, sweep, sweep_work
+from experiments.sweep import SweepTable, is_global, sweep
 from experiments.theory import kick_boundaries
 from export import palette
 from export.figures import (
@@ -430,7 +430,7 @@ def _panel_tables(found: tuple[Figure, Tables]) -> tuple[Figure, Tables]:
 
 
 def _sweeps_work(requests: list[dict]) -> list[work.Work]:
-    return [sweep_work(**request) for request in requests]
+    return [sweep.cost(**request) for request in requests]
 
 
 # Each study by its files' stem.
