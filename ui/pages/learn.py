@@ -17,6 +17,7 @@ from experiments.theory import (
     stability_edge,
 )
 from export import palette
+from export.labels import display_name
 from optimizers import OPTIMIZERS
 from ui import drawing, literal, url_sync
 from ui.navigation import open_page
@@ -128,7 +129,7 @@ def render(settings: Settings) -> None:
     demos()
     st.subheader("The update rules")
     for entry in OPTIMIZERS.entries():
-        with st.expander(f"{entry.record.label} ({entry.name}): {entry.help}"):
+        with st.expander(f"{display_name(entry.name)} ({entry.name}): {entry.help}"):
             literal.paragraph(entry.record.summary)
             for equation in entry.record.equations:
                 st.latex(equation)
