@@ -3,7 +3,8 @@
 `torch_loop` is what the authors' reference implementation forces (their Adam_CM is a torch.optim.Optimizer over
 one parameter tensor, here one run); `torch_batched` is what a skilled PyTorch user writes for the elementwise
 optimizers: one torch.optim.Adam over an (N, d) tensor, the ascent step of SAM normalised per row. Both take
-gradients by autograd, as PyTorch code does. tests/test_benchmarks.py checks they take exactly cmx's steps.
+gradients by autograd, as PyTorch code does. tests/test_benchmarks.py checks they take exactly cmx's steps, and
+with `torch_optim_steps` that cmx's optimizers written after torch.optim take its steps.
 """
 
 from __future__ import annotations
@@ -153,3 +154,20 @@ def torch_batched(optimizer: str, f, starts: np.ndarray, steps: int, lr: float, 
             _sam_gradient(x, f, rho, per_row=True)
         opt.step()
     return x.detach().numpy().copy()
+
+
+def torch_optim_steps(optimizer: str, settings: dict, gradient, starts: np.ndarray, steps: int) -> np.ndarray:
+    """Final points (N, d) of torch.optim.<optimizer>(**settings) over all runs as one (N, d) tensor, fed `gradient`
+    (a landscape's own, (N, d) -> (N, d)), so that only the optimizers' arithmetic can differ; in float64 as torch's
+    default dtype, which its scalar state (NAdam's product of momentum coefficients) follows."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        x = torch.nn.Parameter(torch.tensor(starts, dtype=torch.float64))
+        opt = getattr(torch.optim, optimizer)([x], **settings)
+        for _ in range(steps):
+            x.grad = torch.from_numpy(gradient(x.detach().numpy()))
+            opt.step()
+        return x.detach().numpy().copy()
+    finally:
+        torch.set_default_dtype(previous)

@@ -1,12 +1,12 @@
 """`python -m benchmarks.work_weights`: measure the weights of the work model and print them.
 
 Each part of a request is timed against the seconds of a run-step on the same surface (one Adam step of one run at
-N = 10,000 runs), which is what experiments/work.py converts every part to; the constants there, in
-landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step cost), experiments/escape.py (chunks and
-threads), experiments/metrics.py (the largest eigenvalue), export/gif.py (a GIF's paths) and the optimizers (a
-critical buffer's slots, noise draws: optimizers/critical_buffer.py, critical.py, noise.py) are set from this output,
-rounded up. It takes a few minutes; every figure is the best of a few repeats. Last, a few real requests are timed
-against what the model predicts at UNIT_SECONDS a run-step.
+N = 10,000 runs), which is what experiments/work.py converts every part to; the constants there, in the landscapes'
+records (a point's basin assignment), landscapes/base.py, landscapes/quadratics.py (the quadratic basins' step
+cost), experiments/escape.py (chunks and threads), experiments/metrics.py (the largest eigenvalue), export/gif.py (a
+GIF's paths) and the optimizers (a critical buffer's slots, noise draws: optimizers/critical_buffer.py, critical.py,
+noise.py) are set from this output, rounded up. It takes a few minutes; every figure is the best of a few repeats.
+Last, a few real requests are timed against what the model predicts at UNIT_SECONDS a run-step.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from experiments.allocator import keep_freed_memory
 from experiments.basins import assign_basins
 from experiments.run import as_optimizer, run
 from export import gif
-from landscapes import build_landscape
+from landscapes import LANDSCAPES, build_landscape
 from landscapes.base import MULTISTART_WORK_PER_START, Landscape, multistart_minima
 from landscapes.classic import Himmelblau
-from optimizers import critical, critical_buffer, noise
+from optimizers import OPTIMIZERS, critical, critical_buffer, noise
 
 RUNS, STEPS = 10_000, 60
 UNIT_SECONDS = 30e-9  # the work model's run-step on a closed-form surface (README: about 30 ns on the 2-core machine)
@@ -34,10 +34,8 @@ UNIT_SECONDS = 30e-9  # the work model's run-step on a closed-form surface (READ
 # name is the largest over its specs): extreme curvature, many bowls, moderate smoothing. (At the far ends of two
 # ranges assignment runs over its count, see the README: the widest smoothing, tau near 1, where the quadratic basins
 # prove little, and Rosenbrock's steepest valley, b = 10^4.)
-PLANE_BASIN_SURFACES = ("goldstein_price", "ackley", "himmelblau", "rastrigin", "six_hump_camel", "rosenbrock", "beale",
-                        "quadratic", "two_basin", "two_basin:tau=0.2", "two_basin:sharpness=10000,tau=0.005",
-                        "two_basin:sharpness=1,depth=-1.5", "random_basins", "random_basins:basins=50",
-                        "random_basins:tau=0.2", "custom")
+PLANE_BASIN_SURFACES = (*LANDSCAPES.names(), "two_basin:tau=0.2", "two_basin:sharpness=10000,tau=0.005",
+                        "two_basin:sharpness=1,depth=-1.5", "random_basins:basins=50", "random_basins:tau=0.2")
 PLANE_POINTS = 20_000  # points assigned at once: a large request's cost per point (a small one pays a fixed part)
 DIM_POINTS = 2_000  # the same in higher dimensions, against the same landscape in the plane at as many points
 HESSIAN_DIMS, LINEAR_DIMS = (3, 5, 8, 12, 16), (20, 50, 100)
@@ -76,13 +74,13 @@ def domain_points(landscape: Landscape, count: int, seed: int = 0) -> np.ndarray
     return np.random.default_rng(seed).uniform(landscape.domain.low, landscape.domain.high, (count, landscape.dim))
 
 
-def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS, optimizer: str = "adam:lr=0.01"
-                     ) -> float:
+def run_step_seconds(landscape: Landscape, runs: int = RUNS, steps: int = STEPS, optimizer: str = "adam:lr=0.01",
+                     repeats: int = 3) -> float:
     """Seconds of one run-step of `optimizer` (Adam) on this surface at `runs` runs (fewer in high dimensions:
     2 * 10^6 floats)."""
     runs = min(runs, 2_000_000 // landscape.dim)
     starts = domain_points(landscape, runs)
-    return best_seconds(lambda: run(landscape, optimizer, starts, steps, record="final", max_work=None)) / (
+    return best_seconds(lambda: run(landscape, optimizer, starts, steps, record="final", max_work=None), repeats) / (
         runs * steps)
 
 
@@ -135,6 +133,25 @@ def optimizer_weights(unit: float) -> None:
                               ("SLOT_WORK", slot, critical_buffer.SLOT_WORK), ("CM_WORK", cm, critical.CM_WORK),
                               ("CG_WORK", cg, critical.CG_WORK), ("DRAW_WORK", draw, noise.DRAW_WORK)):
         print(f"{name} = {rounded_up(max(max(values), 1e-3)):g} (now {now:g})", flush=True)
+
+
+# Knob settings that add arithmetic to a step, measured beside every optimizer at its defaults.
+HEAVIER_KNOBS = ("rmsprop:centered=true,momentum=0.5",)
+
+
+def step_weights(unit: float, specs: tuple[str, ...] = ()) -> None:
+    """Print, for every registered optimizer and HEAVIER_KNOBS (or `specs`), what its step costs beyond its gradient
+    evaluations and Adam's arithmetic, per coordinate, against what it declares (Optimizer.extra_work): set the
+    declaration to the largest measurement x 1.5 where it is above zero. Adam is timed once a surface, each of the
+    others against it, every time the best of five."""
+    surfaces = [build_landscape(surface) for surface in OPTIMIZER_SURFACES]
+    adam = {surface.spec: run_step_seconds(surface, optimizer="adam:lr=0.01", repeats=5) for surface in surfaces}
+    for spec in specs or (*OPTIMIZERS.names(), *HEAVIER_KNOBS):
+        method = as_optimizer(OPTIMIZERS.replace(spec, lr=0.01))
+        measured = [(run_step_seconds(surface, optimizer=method.spec, repeats=5)
+                     - method.grad_evals_per_step * adam[surface.spec]) / (unit * surface.dim) for surface in surfaces]
+        print(f"{spec}: extra work per coordinate {max(measured):.2f} (largest over {', '.join(OPTIMIZER_SURFACES)}; "
+              f"it declares {method.extra_work(2) / 2:.2f} in the plane)", flush=True)
 
 
 def fixed_step(unit: float) -> None:
@@ -192,9 +209,10 @@ def main() -> None:
               f"minimum {starts:.0f}, ended there {ends:.0f}", flush=True)
         anywhere[landscape.name] = max(anywhere.get(landscape.name, 0.0), domain)
         near[landscape.name] = max(near.get(landscape.name, 0.0), starts, ends)
-    print("BASIN_STEPS_PER_POINT = {" + ", ".join(f'"{k}": {rounded_up(v):g}' for k, v in anywhere.items()) + "}")
-    print("BASIN_STEPS_NEAR_MINIMUM = {" + ", ".join(f'"{k}": {rounded_up(v):g}' for k, v in near.items()) + "}")
-    print(f"BASIN_STEPS_OTHER = {rounded_up(max(anywhere.values())):g} (the largest)")
+    for name in anywhere:  # into each landscape's record
+        record = LANDSCAPES.record(name)
+        print(f"{name}: basin_work_anywhere={rounded_up(anywhere[name]):g}, basin_work_near_minimum="
+              f"{rounded_up(near[name]):g} (now {record.basin_work_anywhere:g}, {record.basin_work_near_minimum:g})")
 
     plane_at = {name: basin_steps_per_point(build_landscape(name), domain_points(build_landscape(name), DIM_POINTS))
                 for name in ("ackley", "rastrigin")}  # the reference, at as many points as the others
@@ -241,6 +259,7 @@ def main() -> None:
           f"L-BFGS-B descent per dimension; now {MULTISTART_WORK_PER_START:g})", flush=True)
 
     optimizer_weights(unit)
+    step_weights(unit)
     eigen_weights(unit)
     fixed_step(unit)
 

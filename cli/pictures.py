@@ -18,7 +18,7 @@ from cli.common import (
 )
 from cli.run import parse_point
 from experiments import work
-from experiments.basin_map import RESOLUTION, basin_map, basin_map_work, flow_map
+from experiments.basin_map import RESOLUTION, basin_map, flow_map
 from experiments.escape import SEED
 from experiments.run import as_steps, recorded_step_indices, run
 from experiments.starts import uniform_starts
@@ -38,8 +38,8 @@ def _basins(args: argparse.Namespace) -> None:
         landscape = landscape_from(args)
         optimizers = optimizers_from(args)
         resolution, steps = RESOLUTION.check(args.resolution), as_steps(args.steps)
-        request = work.total([basin_map_work(landscape, None, resolution, 0),
-                              *[basin_map_work(landscape, method, resolution, steps) for method in optimizers],
+        request = work.total([flow_map.cost(landscape, resolution),
+                              *[basin_map.cost(landscape, method, resolution, steps) for method in optimizers],
                               work.pixels_work(landscape, CONTOUR_PIXELS * (len(optimizers) + 1))])
         work.check(request, args.max_work, lower="the resolution, steps or the number of optimizers")
         maps = [flow_map(landscape, resolution, max_work=None)]
@@ -91,8 +91,7 @@ def _animate(args: argparse.Namespace) -> None:
         if page:
             check_page(optimizers, follow[0], len(starts), page_recorded, True)
         request = work.total([work.setup_work(landscape),
-                              *[work.run_work(landscape, method, len(starts), steps, recorded)
-                                for method in optimizers],
+                              *[run.cost(landscape, method, starts, steps, every) for method in optimizers],
                               *([work.pixels_work(landscape, CONTOUR_PIXELS),
                                  gif_work(min(frames, recorded), len(starts) * len(optimizers))] if out else []),
                               *(player_work(landscape, optimizers, follow[0], len(starts), steps, page_recorded, True)

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial import cKDTree
 
+from experiments.basin_blocks import ASSIGN_BLOCK, HESSIAN_MAX_DIM
 from experiments.run import FAR_WIDTHS, RunResult
 from landscapes import Landscape
 
@@ -32,13 +33,11 @@ DIVERGED_BASIN = -2  # the run diverged: it has no end point to assign
 UNDEFINED_BASIN = -3  # the run stopped where its gradient is undefined
 
 MAX_ITERATIONS = 1000
-HESSIAN_MAX_DIM = 16  # above this the model is linear (plain gradient steps): Hessians would cost d^3 per point
 STEP_FRACTION = 0.1  # longest step, as a fraction of the domain's half-diagonal
 ACCEPT_LOW, ACCEPT_HIGH = 0.8, 1.25
 STRAY_TOLERANCE = 0.05  # kept when the path strays from the model's by at most this fraction of the step
 LINEAR_STRAY_TOLERANCE = 1.0  # the same for a linear model (no Hessian): plain gradient steps with h <= 1/L
 PASS_CANDIDATES = 8  # minima checked for being passed by a step: the nearest ones to the step's midpoint
-ASSIGN_BLOCK = 65_536  # points descended together: enough to amortise each iteration, few enough for memory
 
 
 def assign_basins(landscape: Landscape, points: np.ndarray) -> np.ndarray:

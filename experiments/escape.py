@@ -202,6 +202,20 @@ def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: in
     return work.total([work.setup_work(landscape), starts, ends_work(landscape, optimizer, runs, steps)])
 
 
+def escape_cost(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp", runs: int = 1000,
+                steps: int = 500, seed: int = 0, spread: float = 0.5, starts: object = None,
+                workers: int | None = None) -> work.Work:
+    """What `escape_experiment` with these arguments costs (escape_work: its starts drawn, or checked when given)."""
+    surface, method, steps = as_landscape(landscape), as_optimizer(optimizer), as_steps(steps)
+    if starts is None:
+        SEED.check(seed)
+        SPREAD.check(spread)
+    else:
+        runs = as_starts(starts, surface.dim).shape[0]
+    return escape_work(surface, method, RUNS.check(runs), steps, starts is None)
+
+
+@work.declares_cost(escape_cost)
 def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
                       runs: int = 1000, steps: int = 500, seed: int = 0,
                       max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK, spread: float = 0.5,
@@ -221,7 +235,8 @@ def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, ba
         starts = as_starts(starts, surface.dim)
         runs = RUNS.check(len(starts))
     if max_work is not None:
-        work.check(escape_work(surface, method, runs, steps, starts is None), max_work, lower="runs or steps")
+        work.check(escape_experiment.cost(surface, method, basin, runs, steps, seed, spread, starts), max_work,
+                   lower="runs or steps")
     index = resolve_basin(surface, basin)
     if starts is None:
         starts = starts_in_basin(surface, index, runs, seed, spread)

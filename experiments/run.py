@@ -150,6 +150,15 @@ def recorded_step_indices(steps: int, record: str | int) -> np.ndarray:
     return np.unique(np.append(np.arange(0, steps + 1, every), steps))
 
 
+def run_cost(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
+             record: str | int = "all") -> work.Work:
+    """What `run` with these arguments costs: its steps and the trajectories it keeps (work.run_work)."""
+    surface, method, steps = as_landscape(landscape), as_optimizer(optimizer), as_steps(steps)
+    runs = as_starts(starts, surface.dim).shape[0]
+    return work.run_work(surface, method, runs, steps, len(recorded_step_indices(steps, record)))
+
+
+@work.declares_cost(run_cost)
 def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, steps: int,
         record: str | int = "all", max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK) -> RunResult:
     """Advance every start (a row of `starts`, (N, d)) for `steps` steps of `optimizer` on `landscape`.
@@ -165,8 +174,7 @@ def run(landscape: Landscape | str, optimizer: Optimizer | str, starts: object, 
     x = as_starts(starts, surface.dim)
     keep = recorded_step_indices(steps, record)
     if max_work is not None:
-        work.check(work.run_work(surface, method, x.shape[0], steps, len(keep)), max_work,
-                   lower="runs, steps or the recorded steps")
+        work.check(run.cost(surface, method, x, steps, record), max_work, lower="runs, steps or the recorded steps")
     return advance(surface, method, x, steps, keep)
 
 

@@ -62,7 +62,7 @@ PREDICT_LOG2_POINTS = 12  # 4096 low-discrepancy starts: the predicted share to 
 MATCH_COLUMNS = ("matched_to", "matched_lr", "early_step_of_reference")
 CURVE_COLUMNS = ("step", "in_basin", "in_basin_low", "in_basin_high", "at_risk")
 FINAL_COLUMNS = ("runs", "diverged", "undefined")
-TRAILER_COLUMNS = ("steps", "grad_evals", "landscape", "optimizer_spec")
+TRAILER_COLUMNS = ("steps", "grad_evals", "landscape", "optimizer_spec", "kind")  # kind: the registry name that ran
 
 
 @dataclass(frozen=True)
@@ -253,6 +253,7 @@ def sweep_work(landscape: Landscape | str, optimizers: Sequence[Optimizer | str]
                  spread, after, match_step, predict).request
 
 
+@work.declares_cost(sweep_work)
 def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
           axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
           runs: int = 500, steps: int = 500, seed: int = 0,
@@ -273,7 +274,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     With `after` (escape only; below every run's steps), each row also counts the escapes among the runs still in
     their basin at that step.
     With `match_step` (escape only; the name or spec of one of `optimizers`), every optimizer without a memory
-    buffer (no top_c: Adam, Adam+SAM, SGD, momentum) also
+    buffer (Adam, Adam+SAM, SGD, momentum, ...: Optimizer.buffer_capacity is 0) also
     runs at the lr whose mean step over the escape window equals that optimizer's, from the same starts
     (experiments.matched, which refuses a match that needs diverging runs or that the step's growth with lr does not
     make unique), in rows labelled "NAME at REFERENCE's step" with the lr found. The matches are found first.
@@ -288,7 +289,19 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
                  after, match_step, predict)
     if max_work is not None:
         work.check(plan.request, max_work, lower="runs, steps, or the number of values or optimizers")
-    report = progress or (lambda fraction: None)
+    results, matches = _execute(plan, progress or (lambda fraction: None))
+    return _tabulate(plan, results, matches)
+
+
+_Key = tuple[str, str, int]  # a job's (landscape spec, optimizer spec, steps)
+_Match = tuple[Optimizer, dict, _Key, dict]  # (given optimizer, {axis: value}, the match's job key, its columns)
+_Measured = tuple[_Job, dict, "Survival | None"]  # a job, its measured columns and its survival curve (escape only)
+
+
+def _execute(plan: _Plan, report: Callable[[float], None]) -> tuple[dict[_Key, _Measured], list[_Match]]:
+    """Run every job of the plan once (the matched-step controls found first, so that a match refused wastes no
+    runs), reporting the fraction of the planned work done: each job measured, and the matches with their
+    columns."""
     report(0.0)
     done, results, starts = 0.0, {}, {}
     total_units = plan.request.units or 1.0
@@ -299,43 +312,48 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
             starts[surface.spec] = _starts(surface, plan.measure, plan.basin, plan.runs, plan.seed, plan.spread)
         return starts[surface.spec]
 
-    def measured(key: tuple[str, str, int], job: _Job, cost: float) -> None:
+    def measured(key: _Key, job: _Job, cost: float) -> None:
         nonlocal done
         if key not in results:
-            results[key] = _measure(job, starts_on(job.landscape), plan.measure, plan.basin, plan.after,
-                                    plan.spread if plan.predict else None)
+            results[key] = (job, *_measure(job, starts_on(job.landscape), plan.measure, plan.basin, plan.after,
+                                           plan.spread if plan.predict else None))
         done += cost
         report(min(done / total_units, 1.0))
 
-    found_matches = []
-    for given, point, reference_key, target in plan.matches:  # first: a match refused wastes no runs
+    matches = []
+    for given, point, reference_key, target in plan.matches:
         found = matched_step(target.landscape, jobs[reference_key].optimizer, target.optimizer,
                              starts_on(target.landscape)[:MATCH_RUNS], EARLY_WINDOW)
         key = (target.landscape.spec, found.optimizer.spec, target.steps)
         jobs.setdefault(key, _Job(target.landscape, found.optimizer, target.steps))
-        found_matches.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec,
-                                                  "matched_lr": found.lr,
-                                                  "early_step_of_reference": found.reference_step}))
+        matches.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec, "matched_lr": found.lr,
+                                            "early_step_of_reference": found.reference_step}))
     for key, job in plan.jobs.items():
         measured(key, job, plan.costs[key].units)
-    for (_, _, key, _), cost in zip(found_matches, plan.match_costs):
+    for (_, _, key, _), cost in zip(matches, plan.match_costs):
         measured(key, jobs[key], cost.units)
+    report(1.0)
+    return results, matches
+
+
+def _tabulate(plan: _Plan, results: dict[_Key, _Measured], matches: list[_Match]) -> SweepTable:
+    """One row per (given optimizer, point of the axes) and per match, each with the structured `kind` of the
+    optimizer that ran (its registry name) beside its label; and, for escapes, every row's survival curve."""
     rows, curves = [], []
-    kinds, reference = plan.kinds, plan.reference
+    reference = plan.reference
     unmatched = {"matched_to": "", "matched_lr": math.nan, "early_step_of_reference": math.nan}
-    for given, point, key, matching in [(*entry, unmatched) for entry in plan.rows] + found_matches:
+    for given, point, key, matching in [(*entry, unmatched) for entry in plan.rows] + matches:
         label = {"optimizer": given.spec}
-        swept_here = {name: None for name in point if kinds[name] == "optimizer"}
+        swept_here = {name: None for name in point if plan.kinds[name] == "optimizer"}
         if swept_here or matching is not unmatched:  # swept values and matched lrs live in their own columns
             drop = {**swept_here, **({"lr": None} if matching is not unmatched else {})}
             label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **drop)
         if matching is not unmatched:
             label["optimizer"] += f" at {reference.name}'s step"
         label.update(point)
-        job = jobs[key]
-        columns, survival = results[key]
+        job, columns, survival = results[key]
         trailer = {"steps": job.steps, "grad_evals": job.steps * job.optimizer.grad_evals_per_step,
-                   "landscape": job.landscape.spec, "optimizer_spec": job.optimizer.spec}
+                   "landscape": job.landscape.spec, "optimizer_spec": job.optimizer.spec, "kind": job.optimizer.name}
         rows.append({**label, **columns, **(matching if reference is not None else {}), **trailer})
         if survival is not None:
             curves += [{**label, **_curve_point(survival, k), **trailer} for k in range(len(survival.steps))]
@@ -347,7 +365,6 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     if reference is not None:
         middle = (*middle, *MATCH_COLUMNS)
     columns = ("optimizer", *plan.axes, *middle, *SUMMARY_COLUMNS, *TRAILER_COLUMNS)
-    report(1.0)
     survival_table = SweepTable(("optimizer", *plan.axes, *CURVE_COLUMNS, *TRAILER_COLUMNS), tuple(curves)) \
         if plan.measure == "escape" else None
     return SweepTable(columns, tuple(rows), survival_table)
@@ -364,8 +381,8 @@ def _reference(optimizers: list[Optimizer], match_step: object, measure: str) ->
         how = "is given more than once" if found else "is not among the optimizers"
         raise SpecError(f"match_step {wanted[:40]} {how} (given: {given[:200]})")
     if not any(m is not found[0] and memoryless(m) for m in optimizers):
-        raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (adam, "
-                        "adam_sam, sgd or momentum)")
+        raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (such as adam "
+                        "or sgd)")
     return found[0]
 
 
@@ -375,8 +392,9 @@ def memoryless(optimizer: Optimizer) -> bool:
 
 
 def has_buffer(optimizer: Optimizer) -> bool:
-    """An optimizer with a buffer of past momenta (a top_c): what the matched-step control compares the others to."""
-    return "top_c" in optimizer.params
+    """An optimizer with a buffer of past momenta (it declares its capacity): what the matched-step control compares
+    the others to."""
+    return optimizer.buffer_capacity > 0
 
 
 def _curve_point(survival: Survival, k: int) -> dict:

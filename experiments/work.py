@@ -13,8 +13,12 @@ can lower, before anything runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from experiments.basin_blocks import ASSIGN_BLOCK, HESSIAN_MAX_DIM
+from landscapes import LANDSCAPES
 from specs import Field, SpecError
 
 DEFAULT_MAX_WORK = 100_000_000
@@ -30,18 +34,9 @@ APP_REQUEST_BYTES = 512 * 1024**2  # the same in the app, where many sessions sh
 STEP_FIXED_WORK = 2400.0
 FLOAT_BYTES = 8
 
-# Measured weights (benchmarks/work_weights.py prints them; each is its largest measurement x 1.5, rounded up):
-# run-steps of work per unit of each part, a run-step being one optimizer step of one run on the same landscape.
-# Assigning one point to its basin depends on the landscape (Rosenbrock's curved valley takes the descent hundreds of
-# iterations; the quadratic basins prove most points at once) and on where the point lies: anywhere in the domain (a
-# grid point, or the end of a run started anywhere) or near a minimum (an escape measurement's starts and end points).
-BASIN_STEPS_PER_POINT = {"goldstein_price": 3300.0, "ackley": 4100.0, "himmelblau": 3200.0, "rastrigin": 2200.0,
-                         "six_hump_camel": 500.0, "rosenbrock": 7200.0, "beale": 4500.0, "quadratic": 4.5,
-                         "two_basin": 360.0, "random_basins": 380.0, "custom": 980.0}
-BASIN_STEPS_NEAR_MINIMUM = {"goldstein_price": 2000.0, "ackley": 8100.0, "himmelblau": 1800.0, "rastrigin": 1700.0,
-                            "six_hump_camel": 350.0, "rosenbrock": 6100.0, "beale": 910.0, "quadratic": 6.0,
-                            "two_basin": 140.0, "random_basins": 83.0, "custom": 520.0}
-BASIN_STEPS_OTHER = 7200.0  # a landscape not measured: the largest of all
+# Assigning one point to its basin costs what the landscape's record says (LandscapeRecord: measured per surface, in
+# the plane, anywhere in the domain or near a minimum), scaled in higher dimensions by these measured weights
+# (benchmarks/work_weights.py prints them; each is its largest measurement x 1.5, rounded up):
 BASIN_HESSIAN_DIM_WEIGHT = 0.13  # ... times (1 + weight d) in 3 to 16 dimensions (the descent's Hessians)
 BASIN_LINEAR_DIM_WEIGHT = 0.002  # ... times (1 + weight d) above (plain gradient steps; a run-step costs more there)
 PIXEL_WORK = 41.0  # one grid point of a landscape picture or a contour (f and matplotlib's contouring)
@@ -119,6 +114,22 @@ def check(request: Work, max_work: int | Limit, max_bytes: float = MAX_REQUEST_B
                         f"{_size(max_bytes)} one request may use; lower {lower}")
 
 
+Computation = TypeVar("Computation", bound=Callable)
+
+
+def declares_cost(cost: Callable[..., Work]) -> Callable[[Computation], Computation]:
+    """Decorator of a public compute function: `function.cost(...)`, called with the function's own arguments
+    (`max_work` and `progress` left out, the rest by keyword past the first few), counts what it would take, every
+    argument checked, without running anything. The function checks that same count against its limit, and a
+    caller that adds it to other work (a page, a command) asks it instead of summing its parts by hand."""
+
+    def attach(function: Computation) -> Computation:
+        function.cost = cost
+        return function
+
+    return attach
+
+
 def step_work(landscape, optimizer) -> float:
     """One step of one run, in run-steps: its gradient evaluations at the landscape's gradient cost, and what the
     optimizer adds (its buffer, its noise draws: Optimizer.extra_work)."""
@@ -133,31 +144,29 @@ def fixed_step_work(landscape, optimizer) -> float:
 
 def run_work(landscape, optimizer, runs: int, steps: int, recorded: int) -> Work:
     """Steps x the larger of runs x a step's work and a step's fixed part, the kept trajectories (recorded points x
-    runs x (d + 1) floats) and the optimizer's state while it runs."""
+    runs x (d + 1) floats) and what the optimizer holds while it steps (Optimizer.memory)."""
     evals, cost = optimizer.grad_evals_per_step, landscape.step_cost
     extra = optimizer.extra_work(landscape.dim)
     per_step, fixed = runs * step_work(landscape, optimizer), fixed_step_work(landscape, optimizer)
-    per_run_state = landscape.dim * (10 + 2 * int(optimizer.params.get("top_c", 0)))  # x, g, m, v, scratch, buffer
     name = (f"runs x steps = {runs:,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1 else "")
             + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
             + (f" + {extra:.3g} a step (this optimizer's buffer and noise)" if extra else "")
             + (f", each step counting its fixed part, {fixed:,.0f}" if per_step < fixed else ""))
     return Work(((name, float(steps) * max(per_step, fixed)),),
                 held_bytes=float(recorded) * runs * (landscape.dim + 1) * FLOAT_BYTES,
-                peak_bytes=float(runs) * per_run_state * FLOAT_BYTES)
+                peak_bytes=float(runs) * optimizer.memory(landscape.dim) * FLOAT_BYTES)
 
 
 def basin_work(landscape, points: int, what: str = "basin assignment", batch: int | None = None,
                near_minimum: bool = False) -> Work:
     """Assigning `points` points to the basin their gradient flow ends in, `batch` of them at a time (all); points
-    `near_minimum` are starts drawn inside a basin, the others may lie anywhere."""
+    `near_minimum` are starts drawn inside a basin, the others may lie anywhere (the landscape's record holds both
+    weights)."""
     d = landscape.dim
-    scale = 1.0 if d <= 2 else (1 + BASIN_HESSIAN_DIM_WEIGHT * d) if d <= 16 else (1 + BASIN_LINEAR_DIM_WEIGHT * d)
-    per_point = (BASIN_STEPS_NEAR_MINIMUM if near_minimum else BASIN_STEPS_PER_POINT).get(landscape.name,
-                                                                                          BASIN_STEPS_OTHER)
+    record = LANDSCAPES.record(landscape.name)
+    scale = 1.0 if d <= 2 else 1 + (BASIN_HESSIAN_DIM_WEIGHT if d <= HESSIAN_MAX_DIM else BASIN_LINEAR_DIM_WEIGHT) * d
+    per_point = record.basin_work_near_minimum if near_minimum else record.basin_work_anywhere
     units = float(points) * per_point * scale * landscape.step_cost
-    from experiments.basins import ASSIGN_BLOCK, HESSIAN_MAX_DIM  # basins builds on this module: imported on use
-
     at_once = float(min(points, ASSIGN_BLOCK) if batch is None else min(batch, points, ASSIGN_BLOCK))
     per_point_bytes = (4 * d * d + 12 * d) if d <= HESSIAN_MAX_DIM else 12 * d  # Hessians only up to that dimension
     transient = at_once * per_point_bytes * FLOAT_BYTES

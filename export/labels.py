@@ -1,5 +1,6 @@
 """Human labels for optimizers, the same in the app, the player, figures and downloads:
-"Adam+CM (C=5, λ=0.7, lr=0.05)" instead of the spec string "adam_cm:lr=0.05"."""
+"Adam+CM (C=5, λ=0.7, lr=0.05)" instead of the spec string "adam_cm:lr=0.05". The name comes from the optimizer's
+record and each setting's symbol from its field, both beside the optimizer's code."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from typing import Any
 
 from optimizers import OPTIMIZERS
 
-DISPLAY_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam", "adam_sam": "Adam+SAM", "adam_cm": "Adam+CM",
-                 "adam_sam_cm": "Adam+SAM+CM", "adam_cg": "Adam+CG"}
-SYMBOLS = {"top_c": "C", "decay": "λ", "rho": "ρ", "b1": "β₁", "b2": "β₂", "eps": "ε", "noise": "σ", "momentum": "μ"}
 ALWAYS_SHOWN = ("lr",)  # the step size is named on every label that has one: it decides most of what happens
 
 
@@ -23,13 +21,14 @@ def minimum_value(value: float) -> float:
 
 
 def display_name(name: str) -> str:
-    """'adam_sam_cm' -> 'Adam+SAM+CM' (an unknown name is shown as it is)."""
-    return DISPLAY_NAMES.get(name, name)
+    """'adam_sam_cm' -> 'Adam+SAM+CM', its record's label (an optimizer built outside the registry keeps its name)."""
+    return OPTIMIZERS.record(name).label if name in OPTIMIZERS else name
 
 
 def parameter_symbol(parameter: str) -> str:
-    """'top_c' -> 'C', 'decay' -> 'λ'; other names as they are."""
-    return SYMBOLS.get(parameter, parameter)
+    """'top_c' -> 'C', 'decay' -> 'λ': the symbol of the optimizer fields of that name; a name without one as it is."""
+    return next((f.symbol for entry in OPTIMIZERS.entries() for f in entry.fields if f.name == parameter and f.symbol),
+                parameter)
 
 
 def optimizer_labels(optimizers: Sequence[tuple[str, Mapping[str, Any]]], always: Iterable[str] = ()) -> list[str]:
@@ -46,7 +45,7 @@ def optimizer_labels(optimizers: Sequence[tuple[str, Mapping[str, Any]]], always
         shown = [f for f in fields if f.name in values and f.name not in ("seed",)
                  and (f.name in always or len(values_of[f.name]) > 1 or values[f.name] != f.default)]
         shown.sort(key=lambda f: f.name in ALWAYS_SHOWN)  # lr last, the rest in schema order
-        settings = ", ".join(f"{parameter_symbol(f.name)}={f.format(values[f.name])}" for f in shown)
+        settings = ", ".join(f"{f.shown_symbol}={f.format(values[f.name])}" for f in shown)
         labels.append(display_name(name) + (f" ({settings})" if settings else ""))
     counts = {label: labels.count(label) for label in labels}
     seen: dict[str, int] = {}

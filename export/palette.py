@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from optimizers import OPTIMIZERS
+
 # Okabe & Ito (2008), "Color Universal Design": the eight colours minus black and yellow (black is the overlays',
 # yellow vanishes on a light background).
 BLUE, SKY_BLUE, VERMILLION, ORANGE, GREEN, PURPLE = "#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#009E73", "#CC79A7"
@@ -26,17 +28,27 @@ TAUPE = "#6E6246"  # plain gradient descent: a muted colour the six do not reach
 GREY = "#6E6E6E"  # a kind the palette does not know
 
 
+VARIANT_MARKERS = ("square", "triangle", "diamond")
+LATER_VARIANT_MARKERS = ("triangle-down", "pentagon", "hexagon")  # the later kinds' repeats: apart from the first's
+
+
 class Family(NamedTuple):
     """How an optimizer kind is drawn: the first time in a figure in its colour (#RRGGBB), which starts its lightness
-    ramp, and its dash pattern (on/off lengths in line widths; () is solid); its repeats take the repeat styles from
-    `first_repeat` on, so that the second series of two kinds differ in dash and marker."""
+    ramp, its dash pattern (on/off lengths in line widths; () is solid) and its filled marker; its repeats take the
+    repeat styles from `first_repeat` on, so that the second series of two kinds differ in dash and marker."""
 
     colour: str
     dash: tuple[float, ...]
     first_repeat: int
+    marker: str = "circle"
+    dash_shift: int = 0  # its repeats' dashes are shifted this far along theirs (two families apart in dash too)
+    repeat_markers: tuple[str, ...] = VARIANT_MARKERS  # its repeats' hollow markers, in turn
 
 
-# kind -> its family: a new optimizer kind needs one entry here (tests/test_palette.py fails without it)
+# palette family (an optimizer record's palette_family) -> how it is drawn: a new optimizer names its family in its
+# record and the family needs one entry here (tests/test_palette.py fails without it). The paper's seven kinds are
+# circles in the Okabe-Ito colours; the later kinds take Paul Tol's muted colours and a marker of their own, so that
+# any of them that meets another kind's colour under a colour-vision deficiency still differs by dash and marker.
 KIND_STYLES: dict[str, Family] = {
     "adam": Family(BLUE, (), 2),
     "adam_sam": Family(SKY_BLUE, (6.0, 3.0), 0),
@@ -45,6 +57,13 @@ KIND_STYLES: dict[str, Family] = {
     "adam_cg": Family(GREEN, (8.0, 3.0, 2.0, 3.0), 0),
     "momentum": Family(PURPLE, (2.0, 2.0), 2),
     "sgd": Family(TAUPE, (1.0, 2.5), 0),
+    "rmsprop": Family("#332288", (4.0, 2.0), 2, "square", 3, LATER_VARIANT_MARKERS),
+    "adagrad": Family("#999933", (2.0, 2.0, 6.0, 2.0), 0, "triangle", 2, LATER_VARIANT_MARKERS),
+    "adamw": Family("#44AA99", (10.0, 3.0), 0, "diamond", 2, LATER_VARIANT_MARKERS),
+    "nadam": Family("#882255", (3.0, 1.0), 1, "triangle", 3, LATER_VARIANT_MARKERS),
+    "lion": Family("#117733", (1.0, 1.0), 2, "square", 4, LATER_VARIANT_MARKERS),
+    "sgd_sam": Family("#A38F5E", (6.0, 2.0, 1.0, 2.0), 1, "diamond", 5, LATER_VARIANT_MARKERS),
+    "momentum_sam": Family("#DDA6C9", (5.0, 1.5), 1, "square", 3, LATER_VARIANT_MARKERS),
 }
 UNKNOWN_STYLE = Family(GREY, (4.0, 4.0), 0)  # every label whose kind is not listed: repeats of one family
 
@@ -56,10 +75,12 @@ RAMP_STEP = 15.0  # CIE L* between steps: CIEDE2000 of about 10 or more, whateve
 # Darker merges with the black overlays, lighter with the landscape; RAMP_LENGTH steps fit between them from any
 # lightness in between.
 RAMP_DARKEST, RAMP_LIGHTEST = 21.0, 21.0 + RAMP_LENGTH * RAMP_STEP
-VARIANT_DASHES: tuple[tuple[float, ...], ...] = ((12.0, 4.0), (8.0, 3.0, 2.0, 3.0), (2.0, 2.0), (1.0, 2.5))
-VARIANT_MARKERS = ("square", "triangle", "diamond")
-MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D"}
-MATPLOTLIB_HATCHES = {"circle": "", "square": "///", "triangle": "\\\\\\", "diamond": "xxx"}  # a bar has no marker
+VARIANT_DASHES: tuple[tuple[float, ...], ...] = ((12.0, 4.0), (8.0, 3.0, 2.0, 3.0), (2.0, 2.0), (1.0, 2.5),
+                                                 (16.0, 3.0, 3.0, 3.0), (5.0, 2.0, 1.0, 2.0, 1.0, 2.0), (9.0, 5.0))
+MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "triangle-down": "v",
+                      "pentagon": "p", "hexagon": "h"}
+MATPLOTLIB_HATCHES = {"circle": "", "square": "///", "triangle": "\\\\\\", "diamond": "xxx", "triangle-down": "---",
+                      "pentagon": "...", "hexagon": "+++"}  # a bar has no marker
 # Markers at one point stay visible: the filled markers (the first series of each kind) are each NEST_STEP larger
 # than the next filled one (at most NEST_LEVELS steps), so drawn in order they nest; a repeat's marker is hollow,
 # HOLLOW_SIZE, and drawn above them. Start rings nest the same way, series by series.
@@ -183,12 +204,19 @@ def ramp_lightnesses(colour: str) -> list[float]:
 def repeat_style(family: Family, occurrence: int) -> Style:
     """The style of the occurrence-th series (0 first) of one family in a figure, before nesting."""
     if occurrence == 0:
-        return Style(family.colour, family.dash)
+        return Style(family.colour, family.dash, family.marker)
     step = occurrence % RAMP_LENGTH
     colour = family.colour if step == 0 else with_lightness(family.colour, ramp_lightnesses(family.colour)[step])
     dashes = [dash for dash in VARIANT_DASHES if dash != family.dash]
-    index = (family.first_repeat + occurrence - 1) % len(VARIANT_MARKERS)
-    return Style(colour, dashes[index % len(dashes)], VARIANT_MARKERS[index], hollow=True)
+    index = (family.first_repeat + occurrence - 1) % len(family.repeat_markers)
+    return Style(colour, dashes[(index + family.dash_shift) % len(dashes)], family.repeat_markers[index], hollow=True)
+
+
+def family_of(kind: str) -> Family:
+    """How an optimizer kind is drawn: the family its record names (a kind not registered: its own name's family,
+    else the unknown family)."""
+    name = OPTIMIZERS.record(kind).palette_family if kind in OPTIMIZERS else kind
+    return KIND_STYLES.get(name, UNKNOWN_STYLE)
 
 
 def styles_for(kinds: Sequence[str]) -> list[Style]:
@@ -198,7 +226,7 @@ def styles_for(kinds: Sequence[str]) -> list[Style]:
     seen: dict[Family, int] = {}
     styles = []
     for kind in kinds:
-        family = KIND_STYLES.get(kind, UNKNOWN_STYLE)
+        family = family_of(kind)
         styles.append(repeat_style(family, seen.get(family, 0)))
         seen[family] = seen.get(family, 0) + 1
     filled_after = 0

@@ -8,6 +8,8 @@ import autograd.numpy as anp
 import numpy as np
 
 from landscapes.base import Landscape, box
+from landscapes.registry import LANDSCAPES, LandscapeRecord, dim_field
+from specs import Field
 
 
 def sin_cos_2pi(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +129,13 @@ class GoldsteinPrice(Landscape):
         return np.array([[0.0, -1.0], [-0.6, -0.4], [1.8, 0.2], [1.2, 0.8]])
 
 
+@LANDSCAPES.register("goldstein_price", (), "Goldstein-Price: global minimum 3 at (0, -1) and three local minima",
+                     LandscapeRecord(label="Goldstein-Price", docs="docs/landscapes.md#goldstein-price-goldstein_price",
+                                     rank=10, basin_work_anywhere=3300.0, basin_work_near_minimum=2000.0))
+def goldstein_price() -> Landscape:
+    return GoldsteinPrice()
+
+
 class Ackley(Landscape):
     """f = -20 exp(-0.2 sqrt(mean x²)) - exp(mean cos 2πx) + e + 20.
 
@@ -191,6 +200,15 @@ class Ackley(Landscape):
         return lattice_guesses(np.arange(-np.floor(self.extent), np.floor(self.extent) + 1), self.dim)
 
 
+@LANDSCAPES.register("ackley", (dim_field(2, 100), Field("extent", "float", 5.0, "half-width of the plotted box",
+                                                          low=1.0, high=32.768)),
+                     "Ackley: a cone-shaped global minimum at the origin in a lattice of local minima",
+                     LandscapeRecord(label="Ackley", docs="docs/landscapes.md#ackley-ackley",
+                                     rank=20, basin_work_anywhere=4100.0, basin_work_near_minimum=8100.0))
+def ackley(*, dim: int, extent: float) -> Landscape:
+    return Ackley(dim, extent)
+
+
 class Rosenbrock(Landscape):
     """f = (a - x)² + b (y - x²)²: a curved, narrow valley; minimum 0 at (a, a²)."""
 
@@ -220,6 +238,16 @@ class Rosenbrock(Landscape):
 
     def minimum_guesses(self):
         return np.array([[self.a, self.a**2]])
+
+
+@LANDSCAPES.register("rosenbrock", (Field("a", "float", 1.0, "minimum at (a, a²)", low=-1.5, high=1.5),
+                                    Field("b", "float", 100.0, "steepness of the valley walls", low=0.1, high=1e4,
+                                          log=True)),
+                     "Rosenbrock's banana valley",
+                     LandscapeRecord(label="Rosenbrock", docs="docs/landscapes.md#rosenbrock-rosenbrock",
+                                     rank=60, basin_work_anywhere=7200.0, basin_work_near_minimum=6100.0))
+def rosenbrock(*, a: float, b: float) -> Landscape:
+    return Rosenbrock(a, b)
 
 
 class Himmelblau(Landscape):
@@ -253,6 +281,13 @@ class Himmelblau(Landscape):
         return np.array([[3.0, 2.0], [-2.805, 3.131], [-3.779, -3.283], [3.584, -1.848]])
 
 
+@LANDSCAPES.register("himmelblau", (), "Himmelblau: four minima of equal value",
+                     LandscapeRecord(label="Himmelblau", docs="docs/landscapes.md#himmelblau-himmelblau",
+                                     rank=70, basin_work_anywhere=3200.0, basin_work_near_minimum=1800.0))
+def himmelblau() -> Landscape:
+    return Himmelblau()
+
+
 class Rastrigin(Landscape):
     """f = 10 d + sum(x² - 10 cos 2πx): a regular lattice of local minima around the global 0 at the origin
     (listed in full up to 3 dimensions, see `lattice_guesses`)."""
@@ -277,6 +312,13 @@ class Rastrigin(Landscape):
 
     def minimum_guesses(self):
         return lattice_guesses(np.arange(-5.0, 6.0), self.dim)
+
+
+@LANDSCAPES.register("rastrigin", (dim_field(2, 100),), "Rastrigin: a regular lattice of local minima",
+                     LandscapeRecord(label="Rastrigin", docs="docs/landscapes.md#rastrigin-rastrigin",
+                                     rank=80, basin_work_anywhere=2200.0, basin_work_near_minimum=1700.0))
+def rastrigin(*, dim: int) -> Landscape:
+    return Rastrigin(dim)
 
 
 class SixHumpCamel(Landscape):
@@ -306,6 +348,13 @@ class SixHumpCamel(Landscape):
     def minimum_guesses(self):
         half = np.array([[0.0898, -0.7126], [1.7036, -0.7961], [1.6071, 0.5687]])
         return np.concatenate([half, -half])
+
+
+@LANDSCAPES.register("six_hump_camel", (), "six-hump camel: six minima, two global",
+                     LandscapeRecord(label="Six-hump camel", docs="docs/landscapes.md#six-hump-camel-six_hump_camel",
+                                     rank=90, basin_work_anywhere=500.0, basin_work_near_minimum=350.0))
+def six_hump_camel() -> Landscape:
+    return SixHumpCamel()
 
 
 class Beale(Landscape):
@@ -345,3 +394,10 @@ class Beale(Landscape):
 
     def minimum_guesses(self):
         return np.array([[3.0, 0.5]])
+
+
+@LANDSCAPES.register("beale", (), "Beale: a flat, bent valley to the minimum at (3, 0.5)",
+                     LandscapeRecord(label="Beale", docs="docs/landscapes.md#beale-beale",
+                                     rank=100, basin_work_anywhere=4500.0, basin_work_near_minimum=910.0))
+def beale() -> Landscape:
+    return Beale()

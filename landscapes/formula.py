@@ -20,7 +20,8 @@ import numpy as np
 from autograd import make_vjp
 
 from landscapes.base import AUTOGRAD_LOCK, Domain, Landscape, Minimum, box
-from specs import SpecError
+from landscapes.registry import LANDSCAPES, LandscapeRecord
+from specs import Field, SpecError
 
 FUNCTIONS: dict[str, Callable] = {
     "sin": anp.sin, "cos": anp.cos, "tan": anp.tan, "asin": anp.arcsin, "acos": anp.arccos, "atan": anp.arctan,
@@ -263,3 +264,15 @@ def descended_points(landscape: Landscape, starts: np.ndarray, steps: int) -> np
             X[better], f[better] = trial[better], f_trial[better]
             step = np.where(better, 2.0 * step, 0.5 * step)
     return X[np.isfinite(f)]
+
+
+@LANDSCAPES.register("custom", (Field("extent", "float", 3.0, "half-width of the plotted box", low=0.1, high=1000.0,
+                                       log=True),
+                                 Field("formula", "text", DEFAULT_FORMULA, "f(x, y) with numbers, x, y, pi, e, "
+                                       "+ - * / **, parentheses and " + " ".join(FUNCTIONS),
+                                       max_length=MAX_LENGTH)),
+                     "your own formula in x and y, e.g. (x**2 - 1)**2 + y**2 (written last in a spec)",
+                     LandscapeRecord(label="Custom formula", docs="docs/landscapes.md#custom-formula-custom",
+                                     rank=110, basin_work_anywhere=980.0, basin_work_near_minimum=520.0))
+def custom(*, extent: float, formula: str) -> Landscape:
+    return Custom(formula, extent)

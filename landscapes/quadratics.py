@@ -10,7 +10,8 @@ import autograd.numpy as anp
 import numpy as np
 
 from landscapes.base import Landscape, Minimum, box
-from specs import SpecError
+from landscapes.registry import LANDSCAPES, SEED, TAU, LandscapeRecord, curvature_field, dim_field
+from specs import Field, SpecError
 
 
 def random_rotation(dim: int, rng: np.random.Generator) -> np.ndarray:
@@ -91,6 +92,15 @@ BLOCK_ELEMENTS = 1 << 20
 # A point's basin is proven from the bowls alone where f is convex with this factor to spare (`certified_basins`).
 CONVEXITY_MARGIN = 2.0
 CERTIFICATE_BISECTIONS = 60
+
+
+@LANDSCAPES.register("quadratic", (dim_field(2, 1000), curvature_field("lambda_min", 1.0, "smallest curvature"),
+                                   curvature_field("lambda_max", 10.0, "largest curvature (the sharpness)"), SEED),
+                     "a quadratic bowl ½ xᵀAx with a seeded rotation and log-spaced curvatures",
+                     LandscapeRecord(label="Quadratic bowl", docs="docs/landscapes.md#quadratic-bowl-quadratic",
+                                     rank=30, basin_work_anywhere=4.5, basin_work_near_minimum=6.0))
+def quadratic(*, dim: int, lambda_min: float, lambda_max: float, seed: int) -> Landscape:
+    return Quadratic(dim, lambda_min, lambda_max, seed)
 
 
 class RoundPair(NamedTuple):
@@ -411,6 +421,17 @@ class RandomBasins(QuadraticBasins):
         super().__init__(np.array(centres), hessians, depths, tau, box(-4.0, 4.0, dim), params)
 
 
+@LANDSCAPES.register("random_basins", (Field("basins", "int", 5, "number of bowls", low=1, high=50), dim_field(2, 10),
+                                       curvature_field("lambda_min", 0.5, "smallest bowl curvature"),
+                                       curvature_field("lambda_max", 50.0, "largest bowl curvature"), TAU, SEED),
+                     "seeded random quadratic basins of known depth and sharpness",
+                     LandscapeRecord(label="Random quadratic basins",
+                                     docs="docs/landscapes.md#random-quadratic-basins-random_basins", rank=40,
+                                     basin_work_anywhere=380.0, basin_work_near_minimum=83.0))
+def random_basins(*, basins: int, dim: int, lambda_min: float, lambda_max: float, tau: float, seed: int) -> Landscape:
+    return RandomBasins(basins, dim, lambda_min, lambda_max, tau, seed)
+
+
 SHARP_CENTRE = np.array([-1.0, 0.0])
 FLAT_CENTRE = np.array([1.0, 0.0])
 
@@ -436,3 +457,16 @@ class TwoBasin(QuadraticBasins):
             return "sharp" if nearer_sharp else "flat"
 
         return [Minimum(m.location, m.value, m.eigenvalues, label(m)) for m in minima]
+
+
+@LANDSCAPES.register("two_basin", (Field("sharpness", "float", 8.0, "curvature of the sharp basin over the flat one's",
+                                         low=1.0, high=1e4, log=True),
+                                   Field("depth", "float", 0.0, "how much lower the flat minimum is (negative: higher)",
+                                         low=-1.5, high=1.5),
+                                   TAU),
+                     "a sharp basin at (-1, 0) and a flat one at (1, 0): the escape-rate workhorse",
+                     LandscapeRecord(label="Two basins, sharp and flat",
+                                     docs="docs/landscapes.md#two-basins-sharp-and-flat-two_basin", rank=50,
+                                     basin_work_anywhere=360.0, basin_work_near_minimum=140.0))
+def two_basin(*, sharpness: float, depth: float, tau: float) -> Landscape:
+    return TwoBasin(sharpness, depth, tau)

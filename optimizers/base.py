@@ -29,9 +29,11 @@ Update = Callable[[Any, np.ndarray, GradFn], tuple[np.ndarray, Any, Aux]]
 
 @dataclass(frozen=True)
 class Optimizer:
-    """An init/update pair; `grad_evals_per_step` counts calls of the gradient function per step (SAM uses 2), and
-    `extra_work(dim)` what one run's step costs beyond its gradients and Adam's arithmetic, in run-steps (a critical
-    buffer's slots, noise draws): the work cap (experiments.work) counts both.
+    """An init/update pair and what its step costs, declared beside it: `grad_evals_per_step` counts calls of the
+    gradient function per step (SAM uses 2), `extra_work(dim)` what one run's step costs beyond its gradients and
+    Adam's arithmetic, in run-steps (a critical buffer's slots, noise draws), and `memory(dim)` the floats one run
+    holds while it steps; the work cap (experiments.work) counts all three. `buffer_capacity` is how many past vectors
+    its critical buffer keeps per run (0: it has none).
 
     Built from the registry, it also carries its `name`, its full `params` and its canonical `spec` string.
     """
@@ -39,7 +41,9 @@ class Optimizer:
     init: Callable[..., Any]  # (x0, run_ids=None) -> state
     update: Update
     grad_evals_per_step: int = 1
-    extra_work: Callable[[int], float] = lambda dim: 0.0
+    extra_work: Callable[[int], float] = field(kw_only=True)
+    memory: Callable[[int], float] = field(kw_only=True)
+    buffer_capacity: int = 0
     name: str = "custom"
     params: dict[str, Any] = field(default_factory=dict)
     spec: str = "custom"
@@ -48,6 +52,22 @@ class Optimizer:
         """One step: the new points (N, d) and the new state."""
         x_new, new_state, _ = self.update(state, x, grad)
         return x_new, new_state
+
+
+# Floats per coordinate of a run that any step holds besides its state: the point, the gradient, the new point and
+# three temporaries.
+STEP_FLOATS = 6
+
+
+def state_memory(state_vectors: float) -> Callable[[int], float]:
+    """`memory(dim)` of a step whose state holds `state_vectors` arrays of one run's shape: STEP_FLOATS, and the state
+    twice (the one it is given and the one it returns, both alive while it steps)."""
+    return lambda dim: (STEP_FLOATS + 2.0 * state_vectors) * dim
+
+
+def no_extra_work(dim: int) -> float:
+    """The extra work of a step whose arithmetic is Adam's or less: none (Adam's step is the unit)."""
+    return 0.0
 
 
 def default_run_ids(x0: np.ndarray, run_ids: np.ndarray | None) -> np.ndarray:

@@ -12,9 +12,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optimizers import critical_buffer as cb
-from optimizers.adam import adam
-from optimizers.base import Aux, GradFn, Optimizer, bias_corrected_step, row_norms
-from specs import SpecError
+from optimizers.adam import ADAM_FIELDS, ADAM_STEP, adam
+from optimizers.base import Aux, GradFn, Optimizer, bias_corrected_step, row_norms, state_memory
+from optimizers.noise import noisy
+from optimizers.registry import NOISE_FIELDS, OPTIMIZERS, OptimizerRecord
+from specs import Field, SpecError
 
 PRIORITIES = ("grad_norm", "momentum_norm", "fifo", "random")
 AGGREGATES = ("sum", "mean")
@@ -26,6 +28,27 @@ REPLACEMENTS = ("priority", "legacy_slot0")
 # run-steps: the aggregate, a second norm, the offer's bookkeeping (benchmarks/work_weights.py: largest x 1.5).
 CM_WORK = 0.58
 CG_WORK = 0.26
+
+TOP_C = Field("top_c", "int", 5, "C: how many critical momenta the buffer keeps", low=1, high=100,
+              title="C (buffer size)", symbol="C")
+DECAY = Field("decay", "float", 0.7, "lambda: buffer priorities are multiplied by this after every step", low=0.0,
+              high=1.0, title="λ (priority decay)", symbol="λ")
+PRIORITY = Field("priority", "choice", "grad_norm", "which momenta the buffer keeps", choices=PRIORITIES)
+AGGREGATE = Field("aggregate", "choice", "sum", "sum: m + mean(buffer); mean: mean of m and the buffer",
+                  choices=AGGREGATES)
+SECOND_MOMENT = Field("second_moment", "choice", "aggregate", "what v averages the square of: the aggregate a, the "
+                      "gradient, or the bias-corrected direction the step takes", choices=SECOND_MOMENTS)
+FIRST_STEP = Field("first_step", "choice", "hold", "hold: the first call only stores the gradient and does not move "
+                   "(the authors' code); step: it moves like the later calls, from an empty buffer",
+                   choices=FIRST_STEPS)
+BIAS_CORRECTION = Field("bias_correction", "choice", "aggregate", "what 1-b1^t divides: the whole aggregate (the "
+                        "authors' code) or only the momentum, the buffer mean added as stored",
+                        choices=BIAS_CORRECTIONS)
+REPLACEMENT = Field("replacement", "choice", "priority", "how a full buffer takes a new momentum: by priority, or "
+                    "always into entry 0 (legacy_slot0: the authors' code before 2023-07-19)", choices=REPLACEMENTS)
+CM_FIELDS = (TOP_C, DECAY, PRIORITY, AGGREGATE, SECOND_MOMENT, FIRST_STEP, BIAS_CORRECTION, REPLACEMENT)
+# The buffer's offer and decay in LaTeX, shared by Adam+CM's and Adam+CG's equations.
+BUFFER_DECAY = r"\text{priorities} \leftarrow \lambda\cdot\text{priorities}"
 
 
 def buffer_rule(priority: str, replacement: str = "priority") -> str:
@@ -62,10 +85,24 @@ class AdamCMState(NamedTuple):
     buffer: cb.CriticalBuffer
 
 
-def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,
-            decay: float = 0.7, priority: str = "grad_norm", aggregate: str = "sum",
-            second_moment: str = "aggregate", seed: int = 0, first_step: str = "hold",
-            bias_correction: str = "aggregate", replacement: str = "priority") -> Optimizer:
+ADAM_CM_RECORD = OptimizerRecord(
+    label="Adam+CM", docs="docs/optimizers.md#adam-with-critical-momenta-adam_cm", rank=20, palette_family="adam_cm",
+    summary="Adam with critical momenta: a buffer keeps the C momenta seen with the largest gradient norms "
+            "(priorities shrink by λ each step) and their mean is added to the momentum. The knobs first_step, "
+            "bias_correction, second_moment and replacement change one piece each (their formulas are in the "
+            "table and in docs/optimizers.md); the defaults are the paper authors' arithmetic.",
+    equations=(r"m_{t+1} = \beta_1 m_t + (1-\beta_1)\, g_t",
+               r"a_{t+1} = m_{t+1} + \operatorname{mean}(\text{buffer})"
+               r" \qquad (a_1 = 0,\ \text{buffer} \leftarrow g_0)",
+               r"\text{buffer.offer}(\lVert g_t \rVert,\ m_{t+1}); \quad " + BUFFER_DECAY,
+               r"v_{t+1} = \beta_2 v_t + (1-\beta_2)\, a_{t+1}^2", ADAM_STEP.replace("d_{t+1}", "a_{t+1}")))
+
+
+@OPTIMIZERS.register("adam_cm", (*ADAM_FIELDS, *CM_FIELDS, *NOISE_FIELDS), "Adam with critical momenta",
+                     ADAM_CM_RECORD)
+def adam_cm(*, lr: float, b1: float, b2: float, eps: float, top_c: int, decay: float, priority: str, aggregate: str,
+            second_moment: str, first_step: str, bias_correction: str, replacement: str, noise: float,
+            seed: int) -> Optimizer:
     """Adam with critical momenta; the defaults are the authors' arithmetic (docs/optimizers.md states every knob).
 
     Held first call (first_step="hold", t = 0): buffer.offer(||g||, g); a = d = 0; m stays 0.
@@ -74,7 +111,8 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
     Always: t <- t+1; the direction d = a/(1-b1^t) (bias_correction="aggregate") or A(m/(1-b1^t)) ("momentum");
     v <- b2 v + (1-b2) s² with s = a, g or d (second_moment = aggregate, gradient, direction);
     x <- x - lr d / (sqrt(v/(1-b2^t)) + eps); then every priority is multiplied by `decay`.
-    A full buffer replaces by `priority`, or always overwrites entry 0 (replacement="legacy_slot0").
+    A full buffer replaces by `priority`, or always overwrites entry 0 (replacement="legacy_slot0"); `seed` seeds
+    the random rule (and the gradient noise).
     """
     check_knobs(priority, replacement)
     rule = buffer_rule(priority, replacement)
@@ -123,7 +161,8 @@ def adam_cm(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1
                "second_moment": v, "priorities": buffer.slot_priorities[: buffer.size]}
         return x_new, AdamCMState(t, m, v, buffer), aux
 
-    return Optimizer(init, update, extra_work=lambda dim: CM_WORK * dim + cb.buffer_work(top_c, dim))
+    return noisy(Optimizer(init, update, extra_work=lambda dim: CM_WORK * dim + cb.buffer_work(top_c, dim),
+                           memory=state_memory(2 + top_c), buffer_capacity=top_c), noise, seed)
 
 
 class CriticalGradientsState(NamedTuple):
@@ -151,10 +190,23 @@ def critical_gradients(base: Optimizer, top_c: int = 5, decay: float = 0.7) -> O
                                                               "priorities": buffer.slot_priorities[: buffer.size]}
 
     return dataclasses.replace(base, init=init, update=update, extra_work=lambda dim: base.extra_work(dim)
-                               + CG_WORK * dim + cb.buffer_work(top_c, dim))
+                               + CG_WORK * dim + cb.buffer_work(top_c, dim),
+                               memory=lambda dim: base.memory(dim) + (1 + 2 * top_c) * dim, buffer_capacity=top_c)
 
 
-def adam_cg(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, top_c: int = 5,
-            decay: float = 0.7) -> Optimizer:
+ADAM_CG_RECORD = OptimizerRecord(
+    label="Adam+CG", docs="docs/optimizers.md#adam-with-critical-gradients-adam_cg", rank=50,
+    palette_family="adam_cg",
+    summary="Adam with critical gradients (the authors' Adam_C): the buffer keeps gradients, and their mean is added "
+            "to the gradient Adam sees.",
+    equations=(r"h_t = g_t + \operatorname{mean}(\text{buffer}) \qquad (h_0 = g_0)",
+               r"\text{buffer.offer}(\lVert g_t \rVert,\ g_t); \quad " + BUFFER_DECAY,
+               r"\text{then Adam's update with } h_t"))
+
+
+@OPTIMIZERS.register("adam_cg", (*ADAM_FIELDS, TOP_C, DECAY, *NOISE_FIELDS), "Adam with critical gradients (Adam_C)",
+                     ADAM_CG_RECORD)
+def adam_cg(*, lr: float, b1: float, b2: float, eps: float, top_c: int, decay: float, noise: float,
+            seed: int) -> Optimizer:
     """Adam+CG: critical gradients around Adam."""
-    return critical_gradients(adam(lr, b1, b2, eps), top_c, decay)
+    return noisy(critical_gradients(adam(lr=lr, b1=b1, b2=b2, eps=eps), top_c, decay), noise, seed)

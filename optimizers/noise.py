@@ -39,5 +39,12 @@ def gradient_noise(base: Optimizer, sigma: float, seed: int = 0) -> Optimizer:
         x_new, inner, aux = base.update(state.inner, x, noisy_grad)
         return x_new, NoisyState(state.evals + calls, inner, state.run_ids), aux
 
-    return dataclasses.replace(base, init=init, update=update, extra_work=lambda dim: base.extra_work(dim)
-                               + DRAW_WORK * dim * base.grad_evals_per_step)
+    # a draw and its scaled copy, (N, d) each, alive while the gradient is taken
+    return dataclasses.replace(base, init=init, update=update, memory=lambda dim: base.memory(dim) + 2 * dim,
+                               extra_work=lambda dim: base.extra_work(dim) + DRAW_WORK * dim * base.grad_evals_per_step)
+
+
+def noisy(optimizer: Optimizer, sigma: float, seed: int) -> Optimizer:
+    """`optimizer` with gradient noise of `sigma` (the `noise` knob every registered optimizer has), or `optimizer`
+    itself when sigma is 0, so that a noiseless step costs nothing more."""
+    return gradient_noise(optimizer, sigma, seed) if sigma > 0 else optimizer

@@ -10,5 +10,6 @@ without depending on each other.
 
 from specs.fields import Field, SpecError
 from specs.language import Registry, format_spec, parse_spec
+from specs.records import Record
 
-__all__ = ["Field", "Registry", "SpecError", "format_spec", "parse_spec"]
+__all__ = ["Field", "Record", "Registry", "SpecError", "format_spec", "parse_spec"]

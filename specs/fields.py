@@ -39,7 +39,8 @@ class Field:
 
     kind is "float", "int", "choice", "bool" or "text". Ranges are closed unless `low_open`/`high_open`.
     `log` marks a float best shown on a log scale (the app's slider); `max_length` bounds text. `title` is how a
-    person reads the field beside its control ("C (buffer size)"); the code name `name` stays in specs and links.
+    person reads the field beside its control ("C (buffer size)"), `symbol` how a label writes it ("C" in
+    "Adam+CM (C=5, lr=0.05)"); the code name `name` stays in specs and links.
     """
 
     name: str
@@ -54,11 +55,24 @@ class Field:
     log: bool = False
     max_length: int = 2000
     title: str = ""
+    symbol: str = ""
 
     @property
     def shown_name(self) -> str:
         """The name a control shows: its title, else its code name."""
         return self.title or self.name
+
+    @property
+    def shown_symbol(self) -> str:
+        """The name a label writes: its symbol, else its code name."""
+        return self.symbol or self.name
+
+    def means_same_as(self, other: Field) -> bool:
+        """Whether `other` is this parameter under the same name (same kind, meaning and allowed values), whatever its
+        default: a value of one then means the same in the other (Adam's lr in Lion), where Adam's b2 in Lion's b2
+        would not."""
+        return (self.name, self.kind, self.help, self.low, self.high, self.low_open, self.high_open, self.choices) == \
+            (other.name, other.kind, other.help, other.low, other.high, other.low_open, other.high_open, other.choices)
 
     def __post_init__(self) -> None:
         if self.kind not in ("float", "int", "choice", "bool", "text"):

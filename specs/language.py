@@ -11,18 +11,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from specs.fields import Field, SpecError
+from specs.records import Record
 
 MAX_SPEC_LENGTH = 5000
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A registered thing: the function that builds it, its parameters and one line saying what it is."""
+    """A registered thing: the function that builds it, its parameters, one line saying what it is and its record
+    (label, docs, rank, and what its kind adds)."""
 
     name: str
     build: Callable[..., Any]
     fields: tuple[Field, ...]
     help: str
+    record: Record
 
     def field(self, key: str) -> Field:
         for item in self.fields:
@@ -76,27 +79,37 @@ def format_spec(name: str, params: Mapping[str, Any], fields: Iterable[Field]) -
 
 
 class Registry:
-    """Named builders with their schemas: build from a spec string, a mapping or keyword values.
+    """Named builders with their schemas and records: build from a spec string, a mapping or keyword values.
 
     Every built object carries what it was built from: `.spec` (the canonical string), `.name` and `.params` (every
     parameter's checked value), so the layers inside never parse a spec again. `stamp(built, name, params, spec)`
     attaches them; by default it sets attributes (an immutable object passes a function that returns a copy).
+    Every entry comes with a record of `record_type`, and the entries are listed in the order of their records' ranks.
     """
 
-    def __init__(self, kind: str, stamp: Callable[[Any, str, dict[str, Any], str], Any] | None = None) -> None:
+    def __init__(self, kind: str, record_type: type[Record],
+                 stamp: Callable[[Any, str, dict[str, Any], str], Any] | None = None) -> None:
         self.kind = kind
+        self.record_type = record_type
         self._stamp = stamp or _set_attributes
         self._entries: dict[str, Entry] = {}
 
-    def register(self, name: str, fields: Iterable[Field],
-                 help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Decorator: register a keyword-only builder; calling it checks the values given and fills in defaults."""
+    def register(self, name: str, fields: Iterable[Field], help: str,
+                 record: Record) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: register a keyword-only builder with its record; calling it checks the values given and fills in
+        defaults. An entry without a whole record of its kind, or with another entry's rank, is refused at import."""
         fields = tuple(fields)
+        if not isinstance(record, self.record_type):
+            raise TypeError(f"{self.kind} '{name}' needs a {self.record_type.__name__} (got {type(record).__name__})")
+        taken = [entry.name for entry in self._entries.values() if entry.record.rank == record.rank]
+        if taken:
+            raise ValueError(f"{self.kind} '{name}' takes rank {record.rank}, which is {taken[0]}'s")
 
         def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
             if name in self._entries:
                 raise ValueError(f"{self.kind} '{name}' is registered twice")
-            self._entries[name] = Entry(name, build, fields, help)
+            self._entries[name] = Entry(name, build, fields, help, record)
+            self._entries = dict(sorted(self._entries.items(), key=lambda item: item[1].record.rank))
 
             @functools.wraps(build)
             def checked(**kwargs: Any) -> Any:
@@ -111,6 +124,10 @@ class Registry:
 
     def names(self) -> list[str]:
         return list(self._entries)
+
+    def record(self, name: str) -> Any:
+        """The record of the entry called `name` (SpecError for an unknown name)."""
+        return self.entry(name).record
 
     def entry(self, name: str) -> Entry:
         try:
@@ -132,6 +149,17 @@ class Registry:
 
     def resolve(self, spec: str | Mapping[str, Any], **overrides: Any) -> tuple[str, dict[str, Any]]:
         """Validate a spec (string, or a mapping with a "name" key) and return its name and full parameters."""
+        name, values, _ = self._checked(spec, overrides, lenient=False)
+        return name, values
+
+    def resolve_lenient(self, spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any], list[tuple[str, SpecError]]]:
+        """`resolve`, except that a parameter whose value (or name) is refused keeps its default: the name, the full
+        parameters and each refused parameter with its error, so that one bad knob in a link loses only itself. A
+        spec that names no entry, or cannot be read, is still refused whole."""
+        return self._checked(spec, {}, lenient=True)
+
+    def _checked(self, spec: str | Mapping[str, Any], overrides: Mapping[str, Any],
+                 lenient: bool) -> tuple[str, dict[str, Any], list[tuple[str, SpecError]]]:
         if isinstance(spec, Mapping):
             params = dict(spec)
             name = params.pop("name", None)
@@ -142,9 +170,15 @@ class Registry:
         entry = self.entry(name)
         params.update(overrides)
         values = entry.defaults()
+        refused = []
         for key, value in params.items():
-            values[key] = entry.field(key).check(value)
-        return name, values
+            try:
+                values[key] = entry.field(key).check(value)
+            except SpecError as error:
+                if not lenient:
+                    raise
+                refused.append((key, error))
+        return name, values, refused
 
     def format(self, name: str, values: Mapping[str, Any]) -> str:
         """The canonical spec string of `name` with full parameter `values`."""

@@ -17,7 +17,7 @@ from experiments.escape import converged, tail_length
 from experiments.metrics import measurements_work, run_measurements
 from experiments.run import RunResult, run
 from experiments.starts import uniform_starts
-from experiments.sweep import SweepTable, is_global, sweep, sweep_work
+from experiments.sweep import SweepTable, is_global, sweep
 from experiments.theory import kick_boundaries
 from export import palette
 from export.figures import (
@@ -41,9 +41,10 @@ STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
 STUDY_MAX_WORK = 200_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StudySize:
-    """How big the toy study is: the full one for the README, a quick one for tests and smoke checks."""
+    """How big the toy study is: the full one for the README, a quick one for tests and smoke checks (each field
+    named where it is set)."""
 
     shown: int  # trajectories drawn per optimizer in (a) and (b)
     explore_runs: int  # runs per optimizer behind the distances of (b) and the scatter of (d)
@@ -64,11 +65,13 @@ class StudySize:
     contour: int = 160  # contour grid resolution
 
 
-FULL = StudySize(6, 300, 500, 1000, 200, (1, 2, 4, 8, 16, 32, 64), (0.02, 0.05, 0.1), (1, 2, 5, 10, 20),
-                 (-1.0, -0.5, 0.0, 0.5), 3000, (0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2), 300,
-                 (0.0, 1.0, 3.0, 10.0, 30.0), (2, 8, 32), 1000)
-QUICK = StudySize(2, 12, 40, 40, 40, (2, 16), (0.05,), (2, 5), (-0.5, 0.5), 300, (0.02, 0.1), 20, (0.0, 3.0), (2, 16),
-                  40, dpi=40, contour=40)
+FULL = StudySize(shown=6, explore_runs=300, explore_steps=500, runs=1000, steps=200, sharpness=(1, 2, 4, 8, 16, 32, 64),
+                 lrs=(0.02, 0.05, 0.1), top_c=(1, 2, 5, 10, 20), depth=(-1.0, -0.5, 0.0, 0.5), converge_steps=3000,
+                 phase_lrs=(0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2), phase_runs=300,
+                 noise=(0.0, 1.0, 3.0, 10.0, 30.0), noise_sharpness=(2, 8, 32), noise_steps=1000)
+QUICK = StudySize(shown=2, explore_runs=12, explore_steps=40, runs=40, steps=40, sharpness=(2, 16), lrs=(0.05,),
+                  top_c=(2, 5), depth=(-0.5, 0.5), converge_steps=300, phase_lrs=(0.02, 0.1), phase_runs=20,
+                  noise=(0.0, 3.0), noise_sharpness=(2, 16), noise_steps=40, dpi=40, contour=40)
 EXPLORE_LR = {"goldstein_price": 0.01, "ackley": 0.05}  # per landscape: a step that suits its scale
 ABLATION_LR, ABLATION_SHARPNESS = 0.05, 16  # (e): the depth panel's setting, where CM escapes the sharp basin
 # (f): Adam+CM as the authors wrote it, and the knobs that shorten its early steps (docs/theory.md, section 1): K_2 is
@@ -321,7 +324,7 @@ def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
     survival.set_title(f"share still in the sharp basin, sharpness {shown:g}", fontsize=8)
     at = [r for r in table.rows if r["sharpness"] == shown]
     names = [r["optimizer"] for r in at]
-    styles = palette.styles_for([palette.kind_of(n) for n in names])
+    styles = palette.styles_for([r["kind"] for r in at])
     steps.barh(np.arange(len(at)), [r["early_step_mean"] / ABLATION_LR for r in at], color=[s.colour for s in styles],
                hatch=[s.matplotlib_hatch for s in styles], edgecolor="white")
     steps.set_yticks(np.arange(len(at)), [labels.get(n, n) for n in names], fontsize=6)
@@ -391,8 +394,9 @@ def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple
 
 
 def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
-    names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
-    styles = dict(zip(names, palette.styles_for([palette.kind_of(name) for name in names])))
+    kinds = {row["optimizer"]: row["kind"] for row in table.rows}  # each row names the optimizer that ran
+    names = list(kinds)
+    styles = dict(zip(names, palette.styles_for(list(kinds.values()))))
     for name in names:
         rows = sorted((r for r in table.rows if r["optimizer"] == name), key=lambda r: r[axis])
         style = styles[name]
@@ -404,31 +408,75 @@ def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
     ax.legend(fontsize=7)
 
 
-# Each study by its files' stem, with its share of the whole study's time (for the progress bar).
-STUDY_SHARES = {"a_goldstein_price_trajectories": 0.05, "b_ackley_exploration": 0.05, "c_escape_vs_sharpness": 0.3,
-                "d_sharpness_vs_distance": 0.1, "e_ablations": 0.1, "f_memory_vs_step_length": 0.1,
-                "g_phase_lr_sharpness": 0.1, "h_variants": 0.1, "i_noise": 0.1}
+Tables = dict[str, SweepTable]  # a study's tables by file-name suffix ("" for the main one)
+
+
+@dataclass(frozen=True)
+class Study:
+    """One study of the toy study: its share of the whole study's time (for the progress bar), what it computes
+    (its figure and tables, from the size, the shared Goldstein-Price and a progress callback) and what it requests
+    (one Work per request, counted with every argument checked before any runs)."""
+
+    share: float
+    compute: Callable[[StudySize, Landscape, Callable[[float], None] | None], tuple[Figure, Tables]]
+    requests: Callable[[StudySize, Landscape], list[work.Work]]
+
+
+def _main_table(found: tuple[Figure, SweepTable]) -> tuple[Figure, Tables]:
+    return found[0], {"": found[1]}
+
+
+def _panel_tables(found: tuple[Figure, Tables]) -> tuple[Figure, Tables]:
+    """Tables by panel ("buffer") as tables by file-name suffix ("_buffer")."""
+    return found[0], {f"_{name}": table for name, table in found[1].items()}
+
+
+def _sweeps_work(requests: list[dict]) -> list[work.Work]:
+    return [sweep.cost(**request) for request in requests]
+
+
+# Each study by its files' stem.
+STUDIES: dict[str, Study] = {
+    "a_goldstein_price_trajectories": Study(
+        0.05, lambda size, gp, progress: _main_table(study_trajectories(size, gp, None)),
+        lambda size, gp: [_explore_work(gp, size.shown, size.explore_steps)]),
+    "b_ackley_exploration": Study(
+        0.05, lambda size, gp, progress: _main_table(study_exploration(size, None)),
+        lambda size, gp: [_explore_work(build_landscape("ackley"), size.explore_runs, size.explore_steps)]),
+    "c_escape_vs_sharpness": Study(
+        0.3, lambda size, gp, progress: _main_table(study_escape(size, progress, None)),
+        lambda size, gp: _sweeps_work(_escape_sweeps(size))),
+    "d_sharpness_vs_distance": Study(
+        0.1, lambda size, gp, progress: _main_table(study_sharpness_distance(size, gp, None)),
+        lambda size, gp: [_explore_work(gp, size.explore_runs, size.converge_steps)]),
+    "e_ablations": Study(
+        0.1, lambda size, gp, progress: _panel_tables(study_ablations(size, None)),
+        lambda size, gp: _sweeps_work(list(_ablation_sweeps(size).values()))),
+    "f_memory_vs_step_length": Study(
+        0.1, lambda size, gp, progress: study_step_length(size, None),
+        lambda size, gp: _sweeps_work([_step_length_sweep(size)])),
+    "g_phase_lr_sharpness": Study(
+        0.1, lambda size, gp, progress: _main_table(study_phase(size, None)),
+        lambda size, gp: _sweeps_work([_phase_sweep(size)])),
+    "h_variants": Study(
+        0.1, lambda size, gp, progress: study_variants(size, None),
+        lambda size, gp: _sweeps_work(list(_variant_sweeps(size).values()))),
+    "i_noise": Study(
+        0.1, lambda size, gp, progress: _main_table(study_noise(size, None)),
+        lambda size, gp: _sweeps_work([_noise_sweep(size)])),
+}
+
+
+def study_of(stem: str) -> Study:
+    if stem not in STUDIES:
+        raise SpecError(f"no study is called {stem[:40]}; the studies are {', '.join(STUDIES)}")
+    return STUDIES[stem]
 
 
 def study_requests(stem: str, size: StudySize, goldstein_price: Landscape | None = None) -> list[work.Work]:
     """What run_study(stem, size) costs, one Work per request it makes (its runs, each sweep), counted (each
     argument checked) before any of them runs."""
-    goldstein_price = goldstein_price or build_landscape("goldstein_price")
-    if stem == "a_goldstein_price_trajectories":
-        return [_explore_work(goldstein_price, size.shown, size.explore_steps)]
-    if stem == "b_ackley_exploration":
-        return [_explore_work(build_landscape("ackley"), size.explore_runs, size.explore_steps)]
-    if stem == "d_sharpness_vs_distance":
-        return [_explore_work(goldstein_price, size.explore_runs, size.converge_steps)]
-    sweeps = {"c_escape_vs_sharpness": lambda: _escape_sweeps(size),
-              "e_ablations": lambda: list(_ablation_sweeps(size).values()),
-              "f_memory_vs_step_length": lambda: [_step_length_sweep(size)],
-              "g_phase_lr_sharpness": lambda: [_phase_sweep(size)],
-              "h_variants": lambda: list(_variant_sweeps(size).values()),
-              "i_noise": lambda: [_noise_sweep(size)]}
-    if stem not in sweeps:
-        raise SpecError(f"no study is called {stem[:40]}; the studies are {', '.join(STUDY_SHARES)}")
-    return [sweep_work(**request) for request in sweeps[stem]()]
+    return study_of(stem).requests(size, goldstein_price or build_landscape("goldstein_price"))
 
 
 def check_study(stem: str, size: StudySize, max_work: int | work.Limit,
@@ -444,32 +492,15 @@ def check_study(stem: str, size: StudySize, max_work: int | work.Limit,
 
 def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = STUDY_MAX_WORK,
               goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None
-              ) -> tuple[Figure, dict[str, SweepTable]]:
-    """One study by its stem (STUDY_SHARES): its figure and its tables by file-name suffix ("" for the main one),
-    every request of it checked against `max_work` first. `goldstein_price`, when given, is shared by (a) and (d) (its
+              ) -> tuple[Figure, Tables]:
+    """One study by its stem (STUDIES): its figure and its tables by file-name suffix ("" for the main one), every
+    request of it checked against `max_work` first. `goldstein_price`, when given, is shared by (a) and (d) (its
     minima cost a moment to find)."""
+    study = study_of(stem)
+    goldstein_price = goldstein_price or build_landscape("goldstein_price")
     if max_work is not None:
         check_study(stem, size, max_work, goldstein_price)
-    if stem == "a_goldstein_price_trajectories":
-        figure, table = study_trajectories(size, goldstein_price, None)
-    elif stem == "b_ackley_exploration":
-        figure, table = study_exploration(size, None)
-    elif stem == "c_escape_vs_sharpness":
-        figure, table = study_escape(size, progress, None)
-    elif stem == "d_sharpness_vs_distance":
-        figure, table = study_sharpness_distance(size, goldstein_price, None)
-    elif stem == "e_ablations":
-        figure, tables = study_ablations(size, None)
-        return figure, {f"_{name}": table for name, table in tables.items()}
-    elif stem == "f_memory_vs_step_length":
-        return study_step_length(size, None)
-    elif stem == "g_phase_lr_sharpness":
-        figure, table = study_phase(size, None)
-    elif stem == "h_variants":
-        return study_variants(size, None)
-    else:
-        figure, table = study_noise(size, None)
-    return figure, {"": table}
+    return study.compute(size, goldstein_price, progress)
 
 
 def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
@@ -483,14 +514,15 @@ def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[fl
     size = QUICK if quick else FULL
     goldstein_price = build_landscape("goldstein_price")
     if max_work is not None:
-        for stem in STUDY_SHARES:
+        for stem in STUDIES:
             check_study(stem, size, max_work, goldstein_price)
     report = progress or (lambda fraction: None)
     report(0.0)
     done = 0.0
     with OutputFiles() as files:
         folder = files.folder(out_dir, "the study's folder")
-        for stem, share in STUDY_SHARES.items():
+        for stem, study in STUDIES.items():
+            share = study.share
             figure, tables = run_study(stem, size, None, goldstein_price,
                                        lambda fraction, done=done, share=share: report(done + share * fraction))
             files.write_figure(folder / f"{stem}.png", figure, size.dpi)

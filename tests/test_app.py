@@ -87,6 +87,15 @@ def test_switching_an_optimizer_keeps_the_hyperparameters_they_share():
     assert widget(at, "ex.O0.adam_cm.lr").value == pytest.approx(0.05)
 
 
+def test_switching_an_optimizer_keeps_a_knob_only_where_it_means_the_same():
+    at = app(SMALL)
+    widget(at, "ex.O0.adam.b2").set_value(0.95).run()
+    widget(at, "ex.O0.name").set_value("lion").run()
+    assert_clean(at)
+    assert widget(at, "ex.O0.lion.lr").value == pytest.approx(0.05)  # a step size in both
+    assert widget(at, "ex.O0.lion.b2").value == pytest.approx(0.99)  # Lion's momentum decay, not Adam's second moment's
+
+
 def test_changing_a_hyperparameter_changes_the_results_and_the_link():
     at = app(SMALL)
     before = table(at)["final loss"][:3].to_numpy()

@@ -271,7 +271,7 @@ def test_the_followed_run_stays_with_its_optimizer_when_another_is_removed():
 
 @pytest.mark.parametrize(("key", "wire", "words"), [
     ("ex.follow", {"string_value": "Adam+CM (lr=0.7), run 1"}, "overlays follow"),
-    ("ex.O0.name", {"string_value": "lion"}, "optimizer 1"),
+    ("ex.O0.name", {"string_value": "shampoo"}, "optimizer 1"),
     ("ex.starts", {"string_value": "everywhere"}, "starts"),
     ("ex.landscape", {"string_value": "moon"}, "landscape"),
     ("nav.page", {"string_value": "admin"}, "page"),

@@ -102,3 +102,34 @@ def test_the_numpy_limit_targets_are_issue_11s_on_the_escape_surfaces_and_the_to
     verdicts = {v.what: v.met for v in speed_verdicts(speeds)}
     assert verdicts == {"adam two_basin 10000 vs_torch_batched": True, "adam two_basin 10000 vs_numpy_limit": True,
                         "adam_cm two_basin 10000 vs_numpy_limit": False}
+
+
+# cmx's optimizers written after torch.optim's, each at its defaults and with its knobs moved to where the runs settle
+# (where a run orbits a minimum, the two roundings part: 1e-15 at step 200 became 1e-3 by 250 with AdamW at b1 0.5,
+# b2 0.9, a chaotic orbit rather than another arithmetic).
+TORCH_OPTIM_CASES = [
+    ("rmsprop:lr=0.01", "RMSprop", {"lr": 0.01}),
+    ("rmsprop:lr=0.003,alpha=0.95,momentum=0.3,centered=true", "RMSprop",
+     {"lr": 0.003, "alpha": 0.95, "momentum": 0.3, "centered": True}),
+    ("adagrad", "Adagrad", {}),
+    ("adagrad:lr=0.1,lr_decay=0.01,initial_accumulator_value=0.5,eps=1e-6", "Adagrad",
+     {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5, "eps": 1e-6}),
+    ("adamw:lr=0.01", "AdamW", {"lr": 0.01}),
+    ("adamw:lr=0.01,weight_decay=0.5,b1=0.8,b2=0.99", "AdamW", {"lr": 0.01, "weight_decay": 0.5, "betas": (0.8, 0.99)}),
+    ("nadam", "NAdam", {}),
+    ("nadam:lr=0.01,momentum_decay=0.1,b2=0.99,eps=1e-6", "NAdam",
+     {"lr": 0.01, "momentum_decay": 0.1, "betas": (0.9, 0.99), "eps": 1e-6}),
+]
+
+
+@pytest.mark.parametrize("landscape_spec", ["two_basin", "goldstein_price"])
+@pytest.mark.parametrize("spec, torch_name, settings", TORCH_OPTIM_CASES, ids=[c[0] for c in TORCH_OPTIM_CASES])
+def test_torch_optim_takes_cmx_steps(spec, torch_name, settings, landscape_spec):
+    # torch's CPU kernels fuse some multiply-adds (addcmul, lerp) where NumPy rounds twice: equal to rounding
+    pytest.importorskip("torch")
+    from benchmarks.torch_baselines import torch_optim_steps
+
+    landscape = build_landscape(landscape_spec)
+    starts = starts_in_domain(landscape, 8)
+    theirs = torch_optim_steps(torch_name, settings, landscape.grad, starts, 300)
+    np.testing.assert_allclose(run(landscape, spec, starts, 300, record="final").final, theirs, rtol=0, atol=1e-12)

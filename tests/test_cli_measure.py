@@ -20,7 +20,7 @@ COLUMNS = ["optimizer", "sharpness", "runs", "escaped", "diverged", "undefined",
            "flatter_fraction", "median_escape_step", "mean_escape_step", "out_by_2", "out_by_10", "out_by_100",
            "converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
            "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median", "early_step_mean",
-           "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec"]
+           "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec", "kind"]
 
 
 def cmx(*args: str) -> subprocess.CompletedProcess:

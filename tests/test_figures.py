@@ -16,7 +16,7 @@ from export import palette
 from export.figures import basin_map_figure, escape_curve_figure, trajectories_figure
 from landscapes import build_landscape
 from specs import SpecError
-from study.toy import FULL, QUICK, STUDY_SHARES, run_study, write_study
+from study.toy import FULL, QUICK, STUDIES, run_study, write_study
 
 STUDY_FILES = ["a_goldstein_price_trajectories.png", "a_goldstein_price_trajectories.csv", "b_ackley_exploration.png",
                "b_ackley_exploration.csv", "c_escape_vs_sharpness.png", "c_escape_vs_sharpness.csv",
@@ -118,7 +118,7 @@ def assert_same_table(written: list[dict], committed: list[dict], name: str) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", list(STUDY_SHARES))  # one test per study: the cores share them
+@pytest.mark.parametrize("stem", list(STUDIES))  # one test per study: the cores share them
 def test_the_committed_study_tables_are_what_cmx_figures_writes_today(stem):
     """The README's "What we found" quotes docs/figures: those tables must still be what the code computes."""
     from pathlib import Path

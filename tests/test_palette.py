@@ -37,17 +37,45 @@ MACHADO = {"deuteranopia": "Deuteranomaly", "protanopia": "Protanomaly", "tritan
 OVERLAYS = {"gradient": palette.GRADIENT_COLOUR, "momenta": palette.MOMENTA_COLOUR}
 
 # Series that stay closer than MIN_DIFFERENCE in some vision: 'kind' is the first series of a kind, 'kind#n' its
-# n-th. A ramp of lightness meets another kind's colour somewhere; every pair here differs by dash and by marker (a
-# repeat's is hollow □ △ ◇, an overlay is an arrow), weakest first.
+# n-th. A ramp of lightness meets another kind's colour somewhere, and fourteen kinds cannot all stay apart under
+# every dichromacy; every pair here differs by dash and by marker (the later kinds' own filled markers, a repeat's
+# hollow outline, an overlay's arrow), weakest first.
 SERIES_EXCEPTIONS = {frozenset(pair) for pair in [
-    ("adam_cm#2", "adam_sam_cm#3"), ("adam_cm", "adam_sam_cm#2"), ("adam_sam_cm", "adam_cm#3"), ("sgd", "adam_cg#2"),
-    ("adam_cg", "sgd#2"), ("adam_sam#3", "momentum#2"), ("adam_sam", "adam#4"), ("adam#2", "adam_sam#2"),
-    ("adam_cg#2", "adam_sam#3"), ("momenta", "momentum#4"), ("adam_sam", "adam_cg#3"), ("adam_cg", "adam_sam#2"),
-    ("momentum", "adam_sam#2"), ("adam_sam", "momentum#3"), ("adam", "adam_sam#3"), ("momenta", "adam_cg#4"),
-    ("adam_sam", "adam#2"), ("adam_cg", "adam#2"), ("adam", "adam_sam#2"), ("adam_cm#2", "adam_sam_cm#4"),
-    ("adam_cg", "sgd#4"), ("adam_cm", "adam_sam_cm#3"), ("adam", "adam_cg#2"), ("momentum", "adam_cm#3"),
-    ("momentum", "adam_sam_cm#2"), ("adam_sam_cm#3", "momentum#2"), ("adam#3", "momentum#2"),
-    ("momenta", "adam_cg#2"), ("adam_sam_cm", "momentum#3"), ("adam_cm#3", "adam_sam_cm#2"),
+    ("momentum_sam#2", "nadam#3"), ("adam_cm#2", "adam_sam_cm#3"), ("momentum_sam#3", "nadam#2"), ("adam_cm",
+    "adam_sam_cm#2"), ("momentum_sam#4", "nadam"), ("momentum#4", "nadam"), ("adagrad#2", "adam_cm"), ("adam_cg#2",
+    "lion"), ("momentum_sam", "nadam#4"), ("adam_sam#4", "nadam"), ("momenta", "nadam"), ("momentum#2", "nadam#2"),
+    ("momentum", "nadam#3"), ("adamw#4", "momenta"), ("momentum#3", "momentum_sam"), ("momentum", "momentum_sam#2"),
+    ("adam_cg", "lion#2"), ("adagrad", "adam_cm#3"), ("momentum#2", "momentum_sam#3"), ("adamw#4", "nadam"),
+    ("adagrad#4", "adam_cm#2"), ("lion", "sgd_sam#2"), ("adamw", "nadam#3"), ("adamw#2", "nadam#2"), ("adam_cm#3",
+    "adam_sam_cm"), ("lion#2", "sgd_sam"), ("adamw", "momentum"), ("adam_cg#2", "sgd"), ("adam_sam", "rmsprop#4"),
+    ("adam_cg", "sgd#2"), ("adam_sam#3", "momentum#2"), ("adamw#2", "momentum#2"), ("lion#2", "sgd#2"), ("lion",
+    "sgd"), ("adamw", "momentum_sam#2"), ("adam#4", "adam_sam"), ("adamw#2", "momentum_sam#3"), ("adamw#3",
+    "momentum_sam"), ("adagrad#2", "adam_cm#2"), ("adagrad#2", "adam_sam_cm#3"), ("adam_sam#2", "rmsprop#3"),
+    ("sgd", "sgd_sam#2"), ("adam_cg", "adamw"), ("sgd#2", "sgd_sam"), ("adam#2", "adam_sam#2"), ("adagrad",
+    "adam_sam_cm#2"), ("adagrad", "adam_cm"), ("adam#2", "rmsprop#4"), ("adam_cg", "sgd_sam"), ("adagrad#2",
+    "lion"), ("adam_cg#2", "adam_sam#3"), ("adam_sam#3", "nadam#2"), ("momenta", "momentum#4"), ("adam_cm#3",
+    "lion#2"), ("adamw", "lion#2"), ("adam_cm#2", "lion#3"), ("adam_cm", "lion"), ("adam_cg#3", "adam_sam"),
+    ("adam#2", "adamw"), ("adagrad", "adam_sam_cm"), ("adam_cm#2", "sgd_sam#4"), ("adam", "rmsprop#2"), ("adagrad",
+    "sgd#2"), ("adam_cg#2", "adamw#2"), ("adagrad#4", "momenta"), ("adam", "adamw#2"), ("adagrad#2",
+    "adam_sam_cm#2"), ("adamw#2", "lion"), ("adam_cg", "adam_sam#2"), ("adam_sam#2", "momentum"), ("adam_sam#3",
+    "rmsprop#2"), ("adam", "rmsprop#3"), ("momenta", "momentum_sam#4"), ("adagrad", "lion#2"), ("adam_sam",
+    "momentum#3"), ("adam#3", "rmsprop"), ("adagrad#3", "adam_sam_cm"), ("adam#2", "rmsprop#3"), ("adam",
+    "adam_sam#3"), ("adam_sam", "adamw#3"), ("adam_cg#4", "momenta"), ("adam_sam#3", "lion"), ("adam_sam#2",
+    "lion#2"), ("adam#2", "adam_sam"), ("adagrad#2", "sgd_sam#2"), ("adam_sam_cm#3", "lion"), ("adam_cg#3",
+    "adamw"), ("adam_cg#2", "sgd_sam#2"), ("adam_sam#2", "adamw"), ("adam_sam", "adamw"), ("adagrad", "sgd_sam"),
+    ("momentum_sam", "sgd_sam#3"), ("adam_sam_cm#3", "sgd_sam#2"), ("adagrad#2", "sgd"), ("adam_cm#2", "nadam"),
+    ("adam_sam", "lion#4"), ("adam_cg#2", "adamw#4"), ("momentum_sam#2", "sgd_sam"), ("momentum_sam#3",
+    "sgd_sam#2"), ("adam_cm#2", "sgd_sam#2"), ("adamw", "lion#4"), ("adam_sam#2", "nadam#3"), ("adam#2", "adam_cg"),
+    ("adam", "adam_sam#2"), ("adam_sam#2", "momentum_sam#2"), ("adam#3", "nadam"), ("adam_sam", "momentum_sam"),
+    ("adam#3", "rmsprop#2"), ("adam_cg#4", "nadam"), ("adam_cm#2", "lion"), ("adam_sam#4", "rmsprop"), ("adam_cm#2",
+    "adam_sam_cm#4"), ("adam_sam#3", "adamw#2"), ("adamw#4", "lion"), ("adam_cm#4", "nadam"), ("adam_cg#2",
+    "nadam"), ("adamw#2", "lion#2"), ("adam_cg", "sgd#4"), ("adam_sam#2", "adamw#2"), ("adam_cm", "adam_sam_cm#3"),
+    ("adam_cg", "adamw#2"), ("adam_cm#3", "sgd_sam"), ("adam", "adam_cg#2"), ("adam_cm#3", "momentum"),
+    ("adam_sam_cm", "nadam#4"), ("adam_cm", "sgd_sam#2"), ("adam_sam_cm#2", "momentum"), ("lion#4", "sgd_sam"),
+    ("adam_sam_cm#3", "momentum#2"), ("adam#3", "momentum#2"), ("adam#2", "lion#2"), ("adam_cg#2", "momenta"),
+    ("momentum", "momentum_sam"), ("adam_sam_cm", "momentum#3"), ("adamw", "sgd#4"), ("adam_sam_cm", "nadam#3"),
+    ("adam_cm#2", "nadam#2"), ("adam_sam_cm#2", "lion"), ("adam_sam", "nadam#4"), ("lion", "sgd_sam#4"),
+    ("adam_sam_cm#2", "momentum_sam#2"), ("adam_cm#3", "adam_sam_cm#2"),
 ]}
 
 
@@ -86,7 +114,8 @@ def series_figure(repeated: str) -> dict[str, Look]:
     extra = palette.RAMP_LENGTH - 2
     names = [*kinds, *(f"{kind}#2" for kind in kinds), *(f"{repeated}#{n}" for n in range(3, 3 + extra))]
     styles = palette.styles_for([*kinds, *kinds, *[repeated] * extra])
-    looks = {name: Look(style.colour, style.dash, style.marker) for name, style in zip(names, styles)}
+    looks = {name: Look(style.colour, style.dash, style.marker + (" outline" if style.hollow else ""))
+             for name, style in zip(names, styles)}  # a filled marker and an outline of its shape look different
     return looks | {name: Look(hex_colour, (), "arrow") for name, hex_colour in OVERLAYS.items()}
 
 
@@ -188,3 +217,19 @@ def test_series_stand_out_from_the_landscape_and_from_every_basin_to_normal_visi
     series = {style.colour for kind in OPTIMIZERS.names() for style in palette.styles_for([kind] * palette.RAMP_LENGTH)}
     for line, background in itertools.product(series, [*landscape_greys(), *palette.BASIN_COLOURS]):
         assert difference(line, background, "normal") >= MIN_DIFFERENCE, (line, background)
+
+
+def test_every_marker_a_family_draws_is_drawn_by_every_view():
+    """The player, Vega-Lite and matplotlib each know every marker a first series or a repeat can take."""
+    import re
+    from pathlib import Path
+
+    from ui.drawing import VEGA_SHAPES
+
+    markers = {family.marker for family in palette.KIND_STYLES.values()} | {
+        marker for family in palette.KIND_STYLES.values() for marker in family.repeat_markers}
+    model_js = (Path(__file__).resolve().parents[1] / "export" / "player" / "model.js").read_text()
+    polygons = set(re.findall(r'"?([a-z-]+)"?: \[\d, ', model_js[model_js.index("const POLYGONS"):]))
+    assert markers - {"circle"} <= polygons
+    assert markers <= set(VEGA_SHAPES) and markers <= set(palette.MATPLOTLIB_MARKERS)
+    assert markers <= set(palette.MATPLOTLIB_HATCHES)

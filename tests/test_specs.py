@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from specs import Field, SpecError, parse_spec
+from specs import Field, Record, SpecError, parse_spec
 from specs.language import Registry
 
 LR = Field("lr", "float", 0.001, "step", low=0.0, high=10.0, low_open=True)
@@ -77,9 +77,9 @@ def test_check_either_accepts_in_range_or_raises_spec_error(value):
 
 
 def test_registry_fills_defaults_and_checks_keywords():
-    registry = Registry("thing", stamp=lambda built, name, params, spec: (built, spec))
+    registry = Registry("thing", Record, stamp=lambda built, name, params, spec: (built, spec))
 
-    @registry.register("box", (LR, COUNT), "a box")
+    @registry.register("box", (LR, COUNT), "a box", Record("Box", "docs/things.md#box", 1))
     def make_box(*, lr, count):
         return (lr, count)
 
@@ -89,3 +89,41 @@ def test_registry_fills_defaults_and_checks_keywords():
     assert registry.canonical("box:lr=0.001,count=5") == "box:count=5"
     with pytest.raises(SpecError, match="count must be an integer"):
         make_box(count=0)
+
+
+def test_a_registry_lists_its_entries_by_their_records_ranks():
+    registry = Registry("thing", Record)
+    for name, rank in (("late", 30), ("early", 10), ("middle", 20)):
+        registry.register(name, (), name, Record(name.title(), "docs/things.md", rank))(lambda: None)
+    assert registry.names() == ["early", "middle", "late"]
+    assert registry.record("middle") == Record("Middle", "docs/things.md", 20)
+
+
+def test_an_entry_without_a_record_of_its_kind_or_with_a_taken_rank_is_refused_when_registered():
+    registry = Registry("thing", Record)
+    registry.register("first", (), "first", Record("First", "docs/things.md", 1))(lambda: None)
+    with pytest.raises(TypeError, match="'second' needs a Record"):
+        registry.register("second", (), "second", None)
+    with pytest.raises(ValueError, match="'second' takes rank 1, which is first's"):
+        registry.register("second", (), "second", Record("Second", "docs/things.md", 1))
+
+
+def test_fields_mean_the_same_whatever_their_defaults_and_titles_but_not_across_meanings():
+    other_default = Field("lr", "float", 1e-4, "step", low=0.0, high=10.0, low_open=True, title="lr (step)")
+    assert LR.means_same_as(other_default) and other_default.means_same_as(LR)
+    assert not LR.means_same_as(Field("lr", "float", 1e-3, "another rate", low=0.0, high=10.0, low_open=True))
+    assert not LR.means_same_as(Field("lr", "float", 1e-3, "step", low=0.0, high=1.0, low_open=True))
+
+
+def test_a_lenient_resolve_keeps_the_default_of_each_refused_parameter_and_names_it():
+    registry = Registry("thing", Record)
+    registry.register("box", (LR, COUNT), "a box", Record("Box", "docs/things.md#box", 1))(lambda **values: values)
+    name, values, refused = registry.resolve_lenient("box:lr=-1,count=4,size=9")
+    assert (name, values) == ("box", {"lr": 0.001, "count": 4})
+    assert [(key, str(error)) for key, error in refused] == [
+        ("lr", "lr must be a number in (0, 10] (got -1)"),
+        ("size", "box has no parameter 'size'; its parameters are: lr, count")]
+    with pytest.raises(SpecError, match="unknown thing 'bag'"):
+        registry.resolve_lenient("bag:lr=1")
+    with pytest.raises(SpecError, match="lr must be"):
+        registry.resolve("box:lr=-1,count=4")

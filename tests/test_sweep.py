@@ -17,7 +17,7 @@ ESCAPE_COLUMNS = ("optimizer", "sharpness", "runs", "escaped", "diverged", "unde
                   "ci_high", "flatter_fraction", "median_escape_step", "mean_escape_step", "out_by_2", "out_by_10",
                   "out_by_100", "converged_fraction", "global_fraction", "final_loss_mean", "final_loss_median",
                   "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median",
-                  "early_step_mean", "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec")
+                  "early_step_mean", "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec", "kind")
 
 
 def small(**overrides) -> SweepTable:
@@ -41,7 +41,8 @@ def test_a_final_sweep_summarises_where_runs_from_all_over_the_domain_end():
     assert table.columns == ("optimizer", "lr", "runs", "diverged", "undefined", "converged_fraction",
                              "global_fraction", "final_loss_mean", "final_loss_median",
                              "reached_minimum_sharpness_median", "end_point_sharpness_median", "distance_median",
-                             "early_step_mean", "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec")
+                             "early_step_mean", "step_mean", "steps", "grad_evals", "landscape", "optimizer_spec",
+                             "kind")
     assert [r["optimizer"] for r in table.rows] == ["adam", "adam"]  # the swept lr lives in its own column
     assert [r["optimizer_spec"] for r in table.rows] == ["adam:lr=0.005", "adam:lr=0.01"]
     assert all(r["final_loss_median"] >= 3.0 - 1e-9 for r in table.rows)  # Goldstein-Price's global minimum is 3

@@ -84,8 +84,9 @@ def spec_with(kind: str, name: str, field, value) -> str:
     return f"{name}:{','.join(parts)}"
 
 
-BUILDER_MODULES = {"optimizer": importlib.import_module("optimizers.registry"),
-                   "landscape": importlib.import_module("landscapes.registry")}
+def registered_builder(kind: str, name: str):
+    """The checked builder an entry's module defines under the entry's name (`optimizers.adam.adam`)."""
+    return getattr(importlib.import_module(REGISTRIES[kind].entry(name).build.__module__), name)
 
 
 def python_doors(kind: str, name: str, key: str, value: object) -> list:
@@ -99,7 +100,7 @@ def python_doors(kind: str, name: str, key: str, value: object) -> list:
         ("spec string", lambda: registry.build(spec())),
         ("keyword", lambda: registry.build(name, **{key: value})),
         ("mapping", lambda: registry.build({"name": name, key: value})),
-        ("registered builder", lambda: getattr(BUILDER_MODULES[kind], name)(**{key: value})),
+        ("registered builder", lambda: registered_builder(kind, name)(**{key: value})),
     ]
     if kind == "optimizer":
         doors.append(("run", lambda: run("two_basin", spec(), np.zeros((1, 2)), 1)))
@@ -228,7 +229,7 @@ def test_the_edges_of_every_range_are_accepted_through_every_door_and_compute(ki
     # The spec, keyword and mapping doors validate in `resolve` and then build; the registered builder validates itself.
     assert registry.resolve(name, **keywords) == registry.resolve({"name": name, **keywords}) == (name, values)
     with no_warnings():
-        built = getattr(BUILDER_MODULES[kind], name)(**keywords)
+        built = registered_builder(kind, name)(**keywords)
         if kind == "landscape":
             landscape = built
             assert landscape.spec == registry.canonical(spec)

@@ -26,7 +26,10 @@ LEGEND_CHARACTER_PIXELS = 7.5  # a legend label's width per character at the app
 LEGEND_ENTRY_PIXELS = 50  # a legend entry's symbol and the gaps around it
 LEGEND_LINE_AREA = 600  # a legend's line sample: Vega sizes symbols by area, this is a line about 24 pixels long
 LEGEND_DASH_OFFSET = 15  # pixels: a sample starts inside its pattern, so that a long dash shows its gap in 24 pixels
-VEGA_SHAPES = {"circle": "circle", "square": "square", "triangle": "triangle-up", "diamond": "diamond"}
+VEGA_SHAPES = {"circle": "circle", "square": "square", "triangle": "triangle-up", "diamond": "diamond",
+               "triangle-down": "triangle-down",  # Vega has no pentagon or hexagon: SVG paths on the unit circle
+               "pentagon": "M0.000,-1.000L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",
+               "hexagon": "M1.000,0.000L0.500,0.866L-0.500,0.866L-1.000,0.000L-0.500,-0.866L0.500,-0.866Z"}
 END_LABEL_GAP = 15  # pixels between the names at the lines' ends
 END_LABEL_LIMIT = 230  # pixels: a longer name ends in …
 SMALL = 64  # arrays shorter than this go as JSON lists (cheaper to encode than plotly's binary form)

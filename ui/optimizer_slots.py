@@ -1,7 +1,8 @@
 """A list of optimizer controls: each slot picks an optimizer and sets its hyperparameters from its schema.
 
 Slots can be added and removed; the same optimizer may appear twice (Adam at two learning rates). Switching a slot
-to another optimizer keeps the hyperparameters the two share (lr stays lr).
+to another optimizer keeps the hyperparameters that mean the same in both (lr stays lr; Adam's b2 does not become
+Lion's, which decays another average).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from specs.language import Entry
 from ui import literal
 from ui.schema_widgets import field_controls, field_key, put_values
 from ui.session_values import held, held_by
-from ui.url_state import MAX_SPECS, spec_text
+from ui.url_state import MAX_SPECS
 
 
 def slot_list(value: Any) -> list[int]:
@@ -50,32 +51,31 @@ def put_slots(prefix: str, optimizers: Sequence[tuple[str, dict[str, Any]]]) -> 
 
 
 def _carry_over(prefix: str, slot: int, previous: dict[str, str]) -> None:
-    """After a slot's optimizer changes, give the new one the values of the fields it shares with the old one."""
+    """After a slot's optimizer changes, give the new one the values of the fields that mean the same in both."""
     old = previous.get(str(slot))
     new = st.session_state[_name_key(prefix, slot)]
     if old not in OPTIMIZERS or new not in OPTIMIZERS or old == new:  # a name the page cannot use is dropped later
         return
+    new_fields = {field.name: field for field in OPTIMIZERS.entry(new).fields}
     shared = {}
     for field in OPTIMIZERS.entry(old).fields:
         key = field_key(_values_prefix(prefix, slot, old), field)
-        if key in st.session_state:
+        if key in st.session_state and field.name in new_fields and field.means_same_as(new_fields[field.name]):
             shared[field.name] = st.session_state[key]
     put_values(_values_prefix(prefix, slot, new), OPTIMIZERS.entry(new).fields, shared)
 
 
 ALWAYS_SHOWN = ("lr",)  # fields drawn beside the optimizer's name, not in its section
 
-# The order in which "add optimizer" offers kinds not yet shown: the paper's four first, the baselines last.
-ADD_ORDER = ("adam", "adam_cm", "adam_sam", "adam_sam_cm", "adam_cg", "momentum", "sgd")
-
 
 def _add(prefix: str) -> None:
-    """A new slot with a kind not shown yet and the learning rate of the last slot (the page's lr), so that it
-    neither repeats nor diverges where the others do not."""
+    """A new slot with the first kind in the registry's order (its records' ranks) not shown yet, and the learning
+    rate of the last slot (the page's lr), so that it neither repeats nor diverges where the others do not."""
     slots = st.session_state[_slots_key(prefix)]
     slot = max(slots, default=-1) + 1
     used = [st.session_state.get(_name_key(prefix, s)) for s in slots]
-    name = next((n for n in ADD_ORDER if n not in used), ADD_ORDER[0])
+    names = OPTIMIZERS.names()
+    name = next((n for n in names if n not in used), names[0])
     st.session_state[_name_key(prefix, slot)] = name
     lr = st.session_state.get(f"{_values_prefix(prefix, slots[-1], used[-1])}.lr") if slots else None
     if lr is not None:
@@ -136,5 +136,5 @@ def slot_specs(optimizers: Sequence[tuple[str, dict[str, Any]]], shared_values: 
         entry = OPTIMIZERS.entry(name)
         full = {**entry.defaults(), **values}
         full.update({k: v for k, v in shared_values.items() if k in full})
-        specs.append(spec_text(OPTIMIZERS, name, full))
+        specs.append(OPTIMIZERS.format(name, full))
     return specs

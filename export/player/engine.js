@@ -18,7 +18,8 @@
  *     step, the start and the last step always.
  * Arithmetic: each step does NumPy's operations in NumPy's order on float64 (a matrix product as OpenBLAS's fused
  * multiply-adds), so where a surface needs + - * / and squares alone (Goldstein-Price, quadratics, Rosenbrock,
- * Himmelblau) a run without noise is NumPy's bit for bit. exp, log, cos, tan and x**k (k > 2) are the browser's,
+ * Himmelblau) a run without noise is NumPy's bit for bit (for normal numbers: the fused multiply-add is emulated by
+ * Dekker's split, which is exact only above 2.2e-308). exp, log, cos, tan and x**k (k > 2) are the browser's,
  * which round some last bits differently from NumPy's SIMD routines: there runs agree to about 1e-15 a step, and the
  * difference stays that small except where the dynamics are chaotic (SAM bouncing in a minimum amplifies one bit to
  * the lr's scale within 300 steps, as it amplifies a start moved by one bit in NumPy itself). The random stream is

@@ -25,6 +25,9 @@
 export const STOP_WORDS = {1: "diverged", 2: "gradient undefined"};
 export const NO_BASIN = -1, DIVERGED_BASIN = -2, UNDEFINED_BASIN = -3;
 const HEX = /^#[0-9a-fA-F]{6}$/;
+// marker -> [corners, the first corner's angle]: the polygon a series' heads are drawn as (a circle otherwise)
+const POLYGONS = {square: [4, Math.PI / 4], triangle: [3, -Math.PI / 2], diamond: [4, -Math.PI / 2],
+  "triangle-down": [3, Math.PI / 2], pentagon: [5, -Math.PI / 2], hexagon: [6, 0]};
 
 function bytesOf(text) {
   const binary = atob(text);
@@ -111,11 +114,11 @@ function prepareSeries(s, index) {
   if (!stoppedAt || !reasons) throw new Error(`series ${index + 1} needs stopped_at and stop_reason per run`);
   const basinRuns = Number.isInteger(s.basin_runs) ? Math.max(0, Math.min(s.basin_runs, runs)) : 0;
   const dash = Array.isArray(s.dash) ? s.dash.filter((v) => finite(v) && v >= 0).slice(0, 8) : [];
-  // Its marker (heads and legend): marker "square", "triangle" or "diamond" is that polygon, anything else a circle;
+  // Its marker (heads and legend): marker "square", "triangle", "diamond", "triangle-down", "pentagon" or "hexagon"
+  // is that polygon, anything else a circle;
   // hollow: an outline only, drawn above the filled heads; marker_size and start_size (its start ring's): relative to
   // the smallest, so that markers at one point nest.
-  const corners = s.marker === "triangle" ? 3 : s.marker === "square" || s.marker === "diamond" ? 4 : 0;
-  const turn = s.marker === "square" ? Math.PI / 4 : -Math.PI / 2;
+  const [corners, turn] = POLYGONS[s.marker] || [0, 0];
   const traceMarker = (context, x, y, radius) => {
     context.beginPath();
     if (!corners) context.arc(x, y, radius, 0, 2 * Math.PI);

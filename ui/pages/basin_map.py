@@ -17,7 +17,7 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 from experiments import work
-from experiments.basin_map import RESOLUTION, BasinMap, basin_map, basin_map_work, flow_map
+from experiments.basin_map import RESOLUTION, BasinMap, basin_map, flow_map
 from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
 from export.figures import basin_key, basin_map_figure, draw_basin_map, percent
 from export.labels import optimizer_labels
@@ -133,8 +133,9 @@ def compute_view(state: MapState, max_work: int) -> MapView:
     found: list[BasinMap | None] = [compute.stored("basin_maps", key) for key in keys]
     missing = [i for i, result in enumerate(found) if result is None]
     methods = {i: OPTIMIZERS.build(specs[i - 1]) for i in missing if i > 0}
-    work.check(work.total([basin_map_work(surface, methods.get(i), state.resolution, state.steps if i else 0)
-                           for i in missing]), max_work, work.APP_REQUEST_BYTES)
+    work.check(work.total([basin_map.cost(surface, methods[i], state.resolution, state.steps) if i
+                           else flow_map.cost(surface, state.resolution) for i in missing]), max_work,
+               work.APP_REQUEST_BYTES)
     if missing:
         bar = st.progress(0.0, text="mapping the basins…")
         for number, i in enumerate(missing):

@@ -333,7 +333,7 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
     every = record_every(state.steps, len(starts) * len(methods))
     recorded = len(recorded_step_indices(state.steps, every))
     work.check(work.total([work.setup_work(surface),
-                           *[work.run_work(surface, method, len(starts), state.steps, recorded) for method in methods],
+                           *[run.cost(surface, method, starts, state.steps, every) for method in methods],
                            *player_work(surface, methods, follow[0], len(starts), state.steps, recorded, True)]),
                max_work, work.APP_REQUEST_BYTES)
     key = tuple(map(tuple, starts.tolist()))

@@ -24,44 +24,6 @@ from ui.navigation import open_page
 from ui.presets import DEMOS
 from ui.settings import Settings
 
-ADAM_STEP = (r"x_{t+1} = x_t - \frac{\mathrm{lr}}{1-\beta_1^{t+1}}\,"
-             r"\frac{d_{t+1}}{\sqrt{v_{t+1}}/\sqrt{1-\beta_2^{t+1}} + \epsilon}")
-
-# The update of each optimizer (docs/optimizers.md writes each out in full); one without an entry shows its help.
-UPDATES: dict[str, tuple[str, list[str]]] = {
-    "sgd": ("Gradient descent: step against the gradient.",
-            [r"x_{t+1} = x_t - \mathrm{lr}\; g_t,\qquad g_t = \nabla f(x_t)"]),
-    "momentum": ("Heavy-ball momentum (torch.optim.SGD): a velocity that accumulates gradients.",
-                 [r"b_{t+1} = \mu\, b_t + g_t \quad (b_1 = g_0)",
-                  r"x_{t+1} = x_t - \mathrm{lr}\,\big(g_t + \mu\, b_{t+1}\ \text{if Nesterov, else}\ b_{t+1}\big)"]),
-    "adam": ("Adam: momentum m divided by the root of the running mean square v of the gradients.",
-             [r"m_{t+1} = \beta_1 m_t + (1-\beta_1)\, g_t", r"v_{t+1} = \beta_2 v_t + (1-\beta_2)\, g_t^2",
-              ADAM_STEP.replace("d_{t+1}", "m_{t+1}")]),
-    "adam_sam": ("SAM around Adam: the gradient is taken at an ascent point a distance ρ uphill.",
-                 [r"e_t = \rho\, \frac{\nabla f(x_t)}{\lVert \nabla f(x_t) \rVert}",
-                  r"g_t = \nabla f(x_t + e_t) \quad\text{(two gradient evaluations per step)}",
-                  r"\text{then Adam's update with } g_t"]),
-    "adam_cm": ("Adam with critical momenta: a buffer keeps the C momenta seen with the largest gradient norms "
-                "(priorities shrink by λ each step) and their mean is added to the momentum. The knobs first_step, "
-                "bias_correction, second_moment and replacement change one piece each (their formulas are in the "
-                "table and in docs/optimizers.md); the defaults are the paper authors' arithmetic.",
-                [r"m_{t+1} = \beta_1 m_t + (1-\beta_1)\, g_t",
-                 r"a_{t+1} = m_{t+1} + \operatorname{mean}(\text{buffer})"
-                 r" \qquad (a_1 = 0,\ \text{buffer} \leftarrow g_0)",
-                 r"\text{buffer.offer}(\lVert g_t \rVert,\ m_{t+1}); \quad \text{priorities} \leftarrow \lambda\cdot"
-                 r"\text{priorities}",
-                 r"v_{t+1} = \beta_2 v_t + (1-\beta_2)\, a_{t+1}^2", ADAM_STEP.replace("d_{t+1}", "a_{t+1}")]),
-    "adam_sam_cm": ("SAM around Adam+CM: critical momenta fed with the gradient at SAM's ascent point.",
-                    [r"g_t = \nabla f\Big(x_t + \rho\, \tfrac{\nabla f(x_t)}{\lVert \nabla f(x_t) \rVert}\Big)",
-                     r"\text{then Adam+CM's update with } g_t"]),
-    "adam_cg": ("Adam with critical gradients (the authors' Adam_C): the buffer keeps gradients, and their mean is "
-                "added to the gradient Adam sees.",
-                [r"h_t = g_t + \operatorname{mean}(\text{buffer}) \qquad (h_0 = g_0)",
-                 r"\text{buffer.offer}(\lVert g_t \rVert,\ g_t); \quad \text{priorities} \leftarrow \lambda\cdot"
-                 r"\text{priorities}",
-                 r"\text{then Adam's update with } h_t"]),
-}
-
 # The step lengths under a constant gradient, per variant: the authors' arithmetic and the knobs that remove the kick.
 KICK_VARIANTS = (("Adam", "adam"), ("Adam+CM (the authors' arithmetic)", "adam_cm"),
                  ("Adam+CM, first step taken (first_step=step)", "adam_cm:first_step=step"),
@@ -173,9 +135,8 @@ def render(settings: Settings) -> None:
     st.subheader("The update rules")
     for entry in OPTIMIZERS.entries():
         with st.expander(f"{display_name(entry.name)} ({entry.name}): {entry.help}"):
-            text, equations = UPDATES.get(entry.name, (entry.help, []))
-            literal.paragraph(text)
-            for equation in equations:
+            literal.paragraph(entry.record.summary)
+            for equation in entry.record.equations:
                 st.latex(equation)
             st.dataframe(knob_table(entry.name), hide_index=True)
     theory()
