@@ -3,7 +3,8 @@
 A run escapes basin B when the basin of its final point is not B; a run that stops early (diverged, or an undefined
 gradient) is counted as such, never as escaped. Only end points are kept, and runs advance in chunks of at most
 CHUNK_RUNS, so memory is O(N d) whatever the number of steps and does not grow with a chunk's trajectories; a large
-request takes its chunks on every core at once (`run_to_ends`), with the same results bit for bit.
+request takes its chunks on every core at once (`run_to_ends`), or as tasks of a dask cluster (`submit_chunks`), with
+the same results bit for bit.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from experiments import work
+from experiments import cluster, work
 from experiments.basins import assign_basins, final_basins
 from experiments.intervals import wilson_interval
 from experiments.run import (
@@ -204,8 +205,9 @@ def escape_work(landscape: Landscape, optimizer: Optimizer, runs: int, steps: in
 
 def escape_cost(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp", runs: int = 1000,
                 steps: int = 500, seed: int = 0, spread: float = 0.5, starts: object = None,
-                workers: int | None = None) -> work.Work:
-    """What `escape_experiment` with these arguments costs (escape_work: its starts drawn, or checked when given)."""
+                workers: int | None = None, client: object = None) -> work.Work:
+    """What `escape_experiment` with these arguments costs (escape_work: its starts drawn, or checked when given),
+    wherever it runs."""
     surface, method, steps = as_landscape(landscape), as_optimizer(optimizer), as_steps(steps)
     if starts is None:
         SEED.check(seed)
@@ -219,12 +221,14 @@ def escape_cost(landscape: Landscape | str, optimizer: Optimizer | str, basin: s
 def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
                       runs: int = 1000, steps: int = 500, seed: int = 0,
                       max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK, spread: float = 0.5,
-                      starts: object = None, workers: int | None = None) -> EscapeResult:
+                      starts: object = None, workers: int | None = None, client: object = None) -> EscapeResult:
     """Run `optimizer` from `runs` seeded starts inside `basin` for `steps` steps and count the escapes.
 
     `starts` (N, d), if given, replaces the drawn ones (a sweep draws them once for all optimizers); every one must
     lie in the basin. The whole request is checked against `max_work` before anything runs. `workers`: threads for
-    the runs' chunks (run_to_ends; None: chosen by the request's size).
+    the runs' chunks (run_to_ends; None: chosen by the request's size). `client` (a dask.distributed Client, or an
+    experiments.cluster.Cluster, started only once the request is checked) takes each chunk as a task instead,
+    with the same result bit for bit.
     """
     surface = as_landscape(landscape)
     method = as_optimizer(optimizer)
@@ -244,7 +248,12 @@ def escape_experiment(landscape: Landscape | str, optimizer: Optimizer | str, ba
         outside = int(np.count_nonzero(assign_basins(surface, starts) != index))
         if outside:
             raise SpecError(f"starts must lie in basin {index} of {surface.spec} ({outside} of {runs} do not)")
-    return measure_escape(surface, method, index, starts, steps, workers)
+    client = cluster.as_client(client)
+    if client is None:
+        return measure_escape(surface, method, index, starts, steps, workers)
+    chunks = submit_chunks(client, surface, method, starts, steps, index, core_radius(surface, index))
+    ends = joined_ends(cluster.collect(client, chunks, [1.0] * len(chunks), lambda fraction: None, len(chunks), chunks))
+    return measure_escape(surface, method, index, starts, steps, ends=ends)
 
 
 class EndPoints(NamedTuple):
@@ -290,40 +299,26 @@ def run_to_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, 
     with a `basin`, when it first left it): memory O(N d).
 
     `workers` threads take chunks at once (None: every core, once the request is large enough to pay, see
-    chunk_threads; 1: one after another). Threads rather than processes: NumPy releases the GIL for its arithmetic,
-    nothing is pickled (an Optimizer built from closures cannot be), and no process inherits its host's state (a
-    Streamlit server's). Measured on 2 idle cores, processes (spawned, the landscape and optimizer rebuilt from
-    their specs) took 400,000 runs x 200 steps 1.6 times as fast as one core, threads 1.3 times, but processes lose
-    below about 100,000 runs (their start costs 0.6 s). The results are the same bit for bit however the runs are
-    chunked and whichever chunk finishes first: each run's arithmetic is its own, and its random streams are named
-    by its row (run_ids).
+    chunk_threads; 1: one after another). Threads rather than processes in here: NumPy releases the GIL for its
+    arithmetic, nothing is pickled, and no process inherits its host's state (a Streamlit server's). Measured on 2
+    idle cores, processes (spawned, the landscape and optimizer rebuilt from their specs) took 400,000 runs x 200
+    steps 1.6 times as fast as one core, threads 1.3 times, but processes lose below about 100,000 runs (their start
+    costs 0.6 s): processes are a dask cluster's business (submit_chunks, experiments.cluster). The results are the
+    same bit for bit however the runs are chunked and whichever chunk finishes first: each run's arithmetic is its
+    own, and its random streams are named by its row (run_ids).
     """
     n, dim = starts.shape
     ends = EndPoints(np.empty((n, dim)), np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int8),
-                     np.empty(n, dtype=np.int64), np.full(n, NOT_YET, dtype=np.int64), np.empty(n), np.empty(n),
-                     np.empty(n))
-    keep = recorded_step_indices(steps, "final")
+                     np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n))
     threads = chunk_threads(n, steps * optimizer.grad_evals_per_step, workers)
     size = CHUNK_RUNS if threads == 1 else min(CHUNK_RUNS, max(PARALLEL_MIN_CHUNK, -(-n // threads)))
     _ = landscape.minima  # found once, before any thread needs them
-    checks, core = (check_steps(steps), core_radius(landscape, basin)) if basin is not None else (None, 0.0)
+    core = core_radius(landscape, basin) if basin is not None else 0.0
 
     def advance_chunk(low: int) -> None:
         rows = slice(low, min(low + size, n))
-        count = rows.stop - rows.start
-        lengths, tail = StepLengths(count), Tail(count, steps, tail_length(steps))
-        exits = Exits(landscape, basin, core, checks, count) if basin is not None else None
-        watchers = (lengths, tail) if exits is None else (lengths, tail, exits)
-        chunk = advance(landscape, optimizer, starts[rows], steps, keep, np.arange(rows.start, rows.stop), watchers)
-        if exits is not None:
-            exits.finish()
-        ends.final[rows], ends.final_losses[rows] = chunk.final, chunk.final_losses
-        ends.basins[rows], ends.reasons[rows] = final_basins(landscape, chunk), chunk.stop_reason
-        ends.stop_steps[rows] = chunk.stopped_at  # -1 (NOT_YET) for a run that took every step
-        ends.early_steps[rows], ends.mean_steps[rows] = lengths.means(steps)
-        ends.tail_motion[rows] = tail.motion
-        if exits is not None:
-            ends.exit_steps[rows] = exits.exit_steps
+        for whole, part in zip(ends, chunk_ends(landscape, optimizer, starts[rows], low, steps, basin, core)):
+            whole[rows] = part
 
     lows = range(0, n, size)
     if threads == 1 or len(lows) == 1:
@@ -342,12 +337,58 @@ def run_to_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, 
     return ends
 
 
+def chunk_ends(landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, first_run: int, steps: int,
+               basin: int | None, core: float) -> EndPoints:
+    """One chunk of a request's runs, its starts (n, d) being the request's rows from `first_run` on: where each
+    ended and what the watchers noted (run_to_ends), its random streams named by those rows, so that the chunk draws
+    what it would in one batch. `core` is the basin's core radius (core_radius; unused without a `basin`)."""
+    count = len(starts)
+    lengths, tail = StepLengths(count), Tail(count, steps, tail_length(steps))
+    exits = Exits(landscape, basin, core, check_steps(steps), count) if basin is not None else None
+    watchers = (lengths, tail) if exits is None else (lengths, tail, exits)
+    chunk = advance(landscape, optimizer, starts, steps, recorded_step_indices(steps, "final"),
+                    np.arange(first_run, first_run + count), watchers)
+    if exits is not None:
+        exits.finish()
+    return EndPoints(chunk.final, chunk.final_losses, final_basins(landscape, chunk), chunk.stop_reason,
+                     chunk.stopped_at,  # -1 (NOT_YET) for a run that took every step
+                     exits.exit_steps if exits is not None else np.full(count, NOT_YET, dtype=np.int64),
+                     *lengths.means(steps), tail.motion)
+
+
+def joined_ends(parts: list[EndPoints]) -> EndPoints:
+    """Chunks' end points, in the order given, as one request's."""
+    return EndPoints(*(np.concatenate(field) for field in zip(*parts)))
+
+
 def measure_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, steps: int,
-                   workers: int | None = None) -> EscapeResult:
+                   workers: int | None = None, ends: EndPoints | None = None) -> EscapeResult:
     """Run checked starts (inside `basin`) in chunks, keeping only end points (run_to_ends, which `workers` is
-    passed to), and count the escapes."""
-    return summarise_escape(landscape, optimizer, basin, starts, run_to_ends(landscape, optimizer, starts, steps,
-                                                                              workers, basin), steps)
+    passed to), and count the escapes; `ends`: the runs' end points when their chunks ran elsewhere (a cluster)."""
+    if ends is None:
+        ends = run_to_ends(landscape, optimizer, starts, steps, workers, basin)
+    return summarise_escape(landscape, optimizer, basin, starts, ends, steps)
+
+
+def chunk_count(runs: int) -> int:
+    """How many tasks of chunk_ends a request of `runs` runs takes on a cluster (submit_chunks)."""
+    return -(-runs // CHUNK_RUNS)
+
+
+def submit_chunks(client: Any, landscape: Landscape, optimizer: Optimizer, starts: np.ndarray, steps: int,
+                  basin: int | None, core: float) -> list:
+    """One task of the dask `client` per chunk of CHUNK_RUNS runs (chunk_ends), each carrying its rows' starts and
+    its first run's id; their results joined in order (joined_ends) are run_to_ends'. A task holds at most
+    chunk_bytes of memory whatever the request's runs."""
+    return [client.submit(chunk_ends, landscape, optimizer, starts[low:low + CHUNK_RUNS], low, steps, basin, core,
+                          pure=False) for low in range(0, len(starts), CHUNK_RUNS)]
+
+
+def chunk_bytes(landscape: Landscape, optimizer: Optimizer, runs: int, steps: int) -> float:
+    """The most memory a task of chunk_ends takes: at most CHUNK_RUNS runs while they step, and their end points."""
+    chunk = min(runs, CHUNK_RUNS)
+    held = chunk * (3 * landscape.dim + 4) * work.FLOAT_BYTES  # as run_to_ends keeps them (ends_work)
+    return work.run_work(landscape, optimizer, chunk, steps, 2).bytes + held
 
 
 def summarise_escape(landscape: Landscape, optimizer: Optimizer, basin: int, starts: np.ndarray, ends: EndPoints,

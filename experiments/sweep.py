@@ -19,19 +19,25 @@ from typing import Any
 
 import numpy as np
 
-from experiments import work
+from experiments import cluster, work
 from experiments.basins import DIVERGED_BASIN, UNDEFINED_BASIN
 from experiments.escape import (
     RUNS,
     SEED,
     SPREAD,
+    EndPoints,
+    chunk_count,
+    chunk_ends,
     converged,
+    core_radius,
     ends_work,
+    joined_ends,
     measure_escape,
     resolve_basin,
     run_to_ends,
     starts_in_basin,
     starts_work,
+    submit_chunks,
 )
 from experiments.matched import MATCH_RUNS, matched_step, matching_work
 from experiments.metrics import eigen_work, largest_eigenvalue
@@ -247,8 +253,9 @@ def sweep_work(landscape: Landscape | str, optimizers: Sequence[Optimizer | str]
                axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
                runs: int = 500, steps: int = 500, seed: int = 0, basin: str | int = "sharp", measure: str = "escape",
                equalise_grad_evals: bool = False, spread: float = 0.5, after: int | None = None,
-               match_step: str | None = None, predict: bool = False) -> work.Work:
-    """What `sweep` with these arguments costs, counted (and every argument checked) without running anything."""
+               match_step: str | None = None, predict: bool = False, client: object = None) -> work.Work:
+    """What `sweep` with these arguments costs, counted (and every argument checked) without running anything;
+    where it runs (`client`) changes nothing in it."""
     return _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals,
                  spread, after, match_step, predict).request
 
@@ -260,7 +267,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
           basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
           progress: Callable[[float], None] | None = None, max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK,
           spread: float = 0.5, after: int | None = None, match_step: str | None = None,
-          predict: bool = False) -> SweepTable:
+          predict: bool = False, client: object = None) -> SweepTable:
     """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
 
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
@@ -282,6 +289,8 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     (experiments.theory.kicked_out_share; nan for optimizers the law does not cover).
     An escape sweep's `survival` holds every row's survival curve (the share still in the basin at each checked
     step, with its 95% band).
+    `client` (a dask.distributed Client, or an experiments.cluster.Cluster, started only once the sweep is checked)
+    runs every job and chunk of runs as a task on its cluster, with the same table bit for bit; None: this process.
     """
     if progress is not None and not callable(progress):
         raise SpecError(f"progress must be a function of the fraction done, or None (got {type(progress).__name__})")
@@ -289,7 +298,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
                  after, match_step, predict)
     if max_work is not None:
         work.check(plan.request, max_work, lower="runs, steps, or the number of values or optimizers")
-    results, matches = _execute(plan, progress or (lambda fraction: None))
+    results, matches = _execute(plan, progress or (lambda fraction: None), cluster.as_client(client))
     return _tabulate(plan, results, matches)
 
 
@@ -298,10 +307,11 @@ _Match = tuple[Optimizer, dict, _Key, dict]  # (given optimizer, {axis: value}, 
 _Measured = tuple[_Job, dict, "Survival | None"]  # a job, its measured columns and its survival curve (escape only)
 
 
-def _execute(plan: _Plan, report: Callable[[float], None]) -> tuple[dict[_Key, _Measured], list[_Match]]:
+def _execute(plan: _Plan, report: Callable[[float], None], client: object = None
+             ) -> tuple[dict[_Key, _Measured], list[_Match]]:
     """Run every job of the plan once (the matched-step controls found first, so that a match refused wastes no
-    runs), reporting the fraction of the planned work done: each job measured, and the matches with their
-    columns."""
+    runs), here or as tasks of a dask `client`, reporting the fraction of the planned work done: each job measured,
+    and the matches with their columns."""
     report(0.0)
     done, results, starts = 0.0, {}, {}
     total_units = plan.request.units or 1.0
@@ -328,12 +338,50 @@ def _execute(plan: _Plan, report: Callable[[float], None]) -> tuple[dict[_Key, _
         jobs.setdefault(key, _Job(target.landscape, found.optimizer, target.steps))
         matches.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec, "matched_lr": found.lr,
                                             "early_step_of_reference": found.reference_step}))
-    for key, job in plan.jobs.items():
-        measured(key, job, plan.costs[key].units)
-    for (_, _, key, _), cost in zip(matches, plan.match_costs):
-        measured(key, jobs[key], cost.units)
+    todo = [(key, job, plan.costs[key].units) for key, job in plan.jobs.items()]
+    todo += [(key, jobs[key], cost.units) for (_, _, key, _), cost in zip(matches, plan.match_costs)]
+    if client is None:
+        for key, job, cost in todo:
+            measured(key, job, cost)
+    else:
+        results.update(_measured_on(client, plan, todo, starts_on, report))
     report(1.0)
     return results, matches
+
+
+def _measured_on(client: object, plan: _Plan, todo: list[tuple[_Key, _Job, float]],
+                 starts_on: Callable[[Landscape], np.ndarray], report: Callable[[float], None]
+                 ) -> dict[_Key, _Measured]:
+    """Every job to do (key, job, its cost) as one task of the dask `client`, or, above one chunk of runs, as a task
+    per chunk and one that joins them; a job listed twice runs once. The starts are drawn here, once per surface,
+    and each task carries its own rows of them."""
+    cells, tasks, weights = {}, [], []
+    for key, job, cost in todo:
+        if key in cells:
+            continue
+        starts = starts_on(job.landscape)
+        _ = job.landscape.minima  # found here, carried by every task (a worker would find them again)
+        watched = resolve_basin(job.landscape, plan.basin) if plan.measure == "escape" else None
+        core = core_radius(job.landscape, watched) if watched is not None else 0.0
+        chunks = submit_chunks(client, job.landscape, job.optimizer, starts, job.steps, watched, core) \
+            if chunk_count(len(starts)) > 1 else []
+        cells[key] = client.submit(_measured_cell, job, starts, chunks, watched, core, plan.measure, plan.basin,
+                                   plan.after, plan.spread if plan.predict else None, pure=False)
+        # Progress: a job's cost split over its chunks (the join only summarises), or all on its one task.
+        tasks += [*chunks, cells[key]]
+        weights += [cost / len(chunks)] * len(chunks) + [0.0] if chunks else [cost]
+    measured = dict(zip(cells, cluster.collect(client, tasks, weights, report, plan.request.units, cells.values())))
+    return {key: (job, *measured[key]) for key, job, _ in todo}
+
+
+def _measured_cell(job: _Job, starts: np.ndarray, chunks: list[EndPoints], watched: int | None, core: float,
+                   measure: str, basin: str | int, after: int | None, predict_spread: float | None
+                   ) -> tuple[dict, Survival | None]:
+    """A sweep's task on a cluster: one job's columns and survival curve (_measure) from its chunks' end points,
+    or, with no chunks, from its runs advanced here as one chunk."""
+    ends = joined_ends(chunks) if chunks else chunk_ends(job.landscape, job.optimizer, starts, 0, job.steps, watched,
+                                                         core)
+    return _measure(job, starts, measure, basin, after, predict_spread, ends)
 
 
 def _tabulate(plan: _Plan, results: dict[_Key, _Measured], matches: list[_Match]) -> SweepTable:
@@ -442,12 +490,14 @@ def _starts(landscape: Landscape, measure: str, basin: str | int, runs: int, see
 
 
 def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int, after: int | None,
-             predict_spread: float | None) -> tuple[dict, Survival | None]:
+             predict_spread: float | None, end_points: EndPoints | None = None) -> tuple[dict, Survival | None]:
     """The row's measured columns for one optimizer on one landscape, and its survival curve (escape only); with
-    `predict_spread`, the kick law's share out after two steps for starts drawn with that spread."""
+    `predict_spread`, the kick law's share out after two steps for starts drawn with that spread. `end_points`: the
+    runs' when their chunks ran as tasks of a cluster (None: run here)."""
     landscape = job.landscape
     if measure == "escape":
-        found = measure_escape(landscape, job.optimizer, resolve_basin(landscape, basin), starts, job.steps)
+        found = measure_escape(landscape, job.optimizer, resolve_basin(landscape, basin), starts, job.steps,
+                               ends=end_points)
         survival = found.survival
         columns = {"runs": found.runs, "escaped": found.escaped, "diverged": found.diverged,
                    "undefined": found.undefined, "escape_rate": found.escape_rate, "ci_low": found.ci_low,
@@ -467,7 +517,7 @@ def _measure(job: _Job, starts: np.ndarray, measure: str, basin: str | int, afte
         ends = (found.final, found.final_losses, found.final_basins, found.converged, found.early_steps,
                 found.mean_steps)
     else:
-        found = run_to_ends(landscape, job.optimizer, starts, job.steps)
+        found = end_points if end_points is not None else run_to_ends(landscape, job.optimizer, starts, job.steps)
         columns = {"runs": len(starts), "diverged": int(np.sum(found.reasons == DIVERGED)),
                    "undefined": int(np.sum(found.reasons == UNDEFINED))}
         ends = (found.final, found.final_losses, found.basins,
