@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from tqdm import tqdm
 
+from experiments.cluster import PROCESSES, THREADS
 from experiments.work import DEFAULT_MAX_WORK
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
@@ -77,6 +78,13 @@ def add_work_limit_argument(parser: argparse.ArgumentParser, default: int = DEFA
     parser.add_argument("--max-work", type=int, default=default,
                         help=f"refuse requests above this many run-steps of work (default {default:,}); "
                              "every part of a request counts: runs, basin assignment, minima, frames")
+
+
+def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scheduler", default=THREADS,
+                        help=f"where the runs go: {THREADS} (default: this process), {PROCESSES} (a dask LocalCluster, "
+                             "a worker process per core) or a dask scheduler's address, tcp://HOST:PORT (started "
+                             "with `dask scheduler`, its workers with `dask worker tcp://HOST:PORT`); the same table")
 
 
 @contextlib.contextmanager

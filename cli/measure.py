@@ -9,12 +9,14 @@ from cli.common import (
     IMAGE_FORMATS,
     add_landscape_arguments,
     add_optimizer_arguments,
+    add_scheduler_argument,
     add_work_limit_argument,
     landscape_from,
     optimizers_from,
     print_text,
     progress_bar,
 )
+from experiments.cluster import Cluster
 from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
 from experiments.theory import kick_boundaries
 from export.files import OutputFiles
@@ -85,11 +87,11 @@ def _sweep_into(files: OutputFiles, args: argparse.Namespace, measure: str) -> t
         from export.figures import check_survival_panels  # matplotlib only when a figure is asked for
 
         check_survival_panels(math.prod(len(values) for values in axes.values()))
-    with progress_bar(f"cmx {args.command}") as bar:
+    with Cluster(args.scheduler) as cluster, progress_bar(f"cmx {args.command}") as bar:
         table = sweep(landscape, optimizers, axes or None, runs=args.runs, steps=args.steps, seed=args.seed,
                       basin=args.basin, measure=measure, equalise_grad_evals=args.equal_grad_evals, progress=bar,
                       max_work=args.max_work, spread=args.spread, after=args.after, match_step=args.match_step,
-                      predict=args.predict)
+                      predict=args.predict, client=cluster)
     if out is not None:
         files.write(out, table.to_csv())
     if plot is not None:
@@ -152,6 +154,7 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
                              "escape at equal step length")
     parser.add_argument("--predict", action="store_true",
                         help="escape: add the kick law's predicted share out after two steps (Adam+CM rows)")
+    add_scheduler_argument(parser)
     add_work_limit_argument(parser)
 
 

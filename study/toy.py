@@ -196,13 +196,13 @@ def _escape_sweeps(size: StudySize) -> list[dict]:
 
 
 def study_escape(size: StudySize, progress: Callable[[float], None] | None = None,
-                 max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
+                 max_work: int | None = STUDY_MAX_WORK, client: object = None) -> tuple[Figure, SweepTable]:
     """(c) Escape rate from the sharp basin of two_basin against its sharpness, one panel per learning rate."""
     figure, axes = grid_figure(len(size.lrs), width=4.6, height=3.6)
     columns: tuple[str, ...] = ()
     rows: list[dict] = []
     for k, (ax, lr, request) in enumerate(zip(axes, size.lrs, _escape_sweeps(size))):
-        table = sweep(**request, max_work=max_work,
+        table = sweep(**request, max_work=max_work, client=client,
                       progress=None if progress is None else (lambda f, k=k: progress((k + f) / len(size.lrs))))
         table = _with_lr_column(table, lr)
         columns, rows = table.columns, rows + list(table.rows)
@@ -278,9 +278,11 @@ def _ablation_sweeps(size: StudySize) -> dict[str, dict]:
                       "values": list(size.depth), "runs": size.runs, "steps": size.steps}}
 
 
-def study_ablations(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+def study_ablations(size: StudySize, max_work: int | None = STUDY_MAX_WORK, client: object = None
+                    ) -> tuple[Figure, dict[str, SweepTable]]:
     """(e) CM's priority modes and buffer size C against sharpness, and a flat basin that is shallower."""
-    found = {name: sweep(**request, max_work=max_work) for name, request in _ablation_sweeps(size).items()}
+    found = {name: sweep(**request, max_work=max_work, client=client)
+             for name, request in _ablation_sweeps(size).items()}
     tables = {"priority": _with_parameter(found["priority"], "priority"),
               "buffer": _with_parameter(found["buffer"], "top_c"),
               "depth": _with_lr_column(found["depth"], ABLATION_LR)}
@@ -306,13 +308,13 @@ def _step_length_sweep(size: StudySize) -> dict:
             "runs": size.runs, "steps": size.steps, "match_step": optimizers[0]}
 
 
-def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
+def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK, client: object = None
                       ) -> tuple[Figure, dict[str, SweepTable]]:
     """(f) Memory or step length: Adam+CM and the knobs that shorten its early steps, against Adam and Adam+SAM run
     at the lr that matches Adam+CM's mean step over the first 20 steps; with the survival curves at sharpness 16."""
     request = _step_length_sweep(size)
     optimizers = request["optimizers"]
-    table = sweep(**request, max_work=max_work)
+    table = sweep(**request, max_work=max_work, client=client)
     labels = {OPTIMIZERS.build(spec).spec: text for spec, text in zip(optimizers, STEP_VARIANTS.values())}
     figure = Figure(figsize=(15.0, 4.4), layout="constrained")
     curve, survival, steps = figure.subplots(1, 3)
@@ -342,10 +344,11 @@ def _phase_sweep(size: StudySize) -> dict:
             "steps": size.steps}
 
 
-def study_phase(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
+def study_phase(size: StudySize, max_work: int | None = STUDY_MAX_WORK, client: object = None
+                ) -> tuple[Figure, SweepTable]:
     """(g) Escape rate over lr and sharpness, Adam and Adam+CM, with the kick law's boundary: above it the second
     step reaches the basin's edge from next to the minimum."""
-    table = sweep(**_phase_sweep(size), max_work=max_work)
+    table = sweep(**_phase_sweep(size), max_work=max_work, client=client)
     figure = phase_figure(table, "lr", "sharpness", boundaries=kick_boundaries(table, "lr", "sharpness"))
     figure.suptitle(f"(g) escape rate on two_basin: {size.phase_runs} runs a cell, {size.steps} steps; dashed: the "
                     "kick law's escape lr", fontsize=9)
@@ -361,10 +364,12 @@ def _variant_sweeps(size: StudySize) -> dict[str, dict]:
             "_decay": {**against_sharpness, "optimizers": [f"adam_cm:lr={ABLATION_LR},decay={d}" for d in DECAYS]}}
 
 
-def study_variants(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+def study_variants(size: StudySize, max_work: int | None = STUDY_MAX_WORK, client: object = None
+                   ) -> tuple[Figure, dict[str, SweepTable]]:
     """(h) Critical gradients against critical momenta, the publication-time buffer rule, SGD and momentum, and the
     priority decay lambda, against sharpness."""
-    found = {suffix: sweep(**request, max_work=max_work) for suffix, request in _variant_sweeps(size).items()}
+    found = {suffix: sweep(**request, max_work=max_work, client=client)
+             for suffix, request in _variant_sweeps(size).items()}
     tables = {"": found[""], "_decay": _with_parameter(found["_decay"], "decay")}
     figure = Figure(figsize=(12.0, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
@@ -383,10 +388,11 @@ def _noise_sweep(size: StudySize) -> dict:
             "steps": size.noise_steps}
 
 
-def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
+def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK, client: object = None
+                ) -> tuple[Figure, SweepTable]:
     """(i) Escape driven by gradient noise: the mean escape step (restricted to the step budget: a run that never
     leaves counts the budget) over noise sigma and sharpness, at an lr too small for the kick."""
-    table = sweep(**_noise_sweep(size), max_work=max_work)
+    table = sweep(**_noise_sweep(size), max_work=max_work, client=client)
     figure = phase_figure(table, "noise", "sharpness", value="mean_escape_step")
     figure.suptitle(f"(i) mean escape step under gradient noise (lr {NOISE_LR}, {size.phase_runs} runs a cell, "
                     f"censored at {size.noise_steps} steps)", fontsize=9)
@@ -414,11 +420,12 @@ Tables = dict[str, SweepTable]  # a study's tables by file-name suffix ("" for t
 @dataclass(frozen=True)
 class Study:
     """One study of the toy study: its share of the whole study's time (for the progress bar), what it computes
-    (its figure and tables, from the size, the shared Goldstein-Price and a progress callback) and what it requests
+    (its figure and tables, from the size, the shared Goldstein-Price, a progress callback and the dask client its
+    sweeps run on, None: this process) and what it requests
     (one Work per request, counted with every argument checked before any runs)."""
 
     share: float
-    compute: Callable[[StudySize, Landscape, Callable[[float], None] | None], tuple[Figure, Tables]]
+    compute: Callable[[StudySize, Landscape, Callable[[float], None] | None, object], tuple[Figure, Tables]]
     requests: Callable[[StudySize, Landscape], list[work.Work]]
 
 
@@ -438,31 +445,31 @@ def _sweeps_work(requests: list[dict]) -> list[work.Work]:
 # Each study by its files' stem.
 STUDIES: dict[str, Study] = {
     "a_goldstein_price_trajectories": Study(
-        0.05, lambda size, gp, progress: _main_table(study_trajectories(size, gp, None)),
+        0.05, lambda size, gp, progress, client: _main_table(study_trajectories(size, gp, None)),
         lambda size, gp: [_explore_work(gp, size.shown, size.explore_steps)]),
     "b_ackley_exploration": Study(
-        0.05, lambda size, gp, progress: _main_table(study_exploration(size, None)),
+        0.05, lambda size, gp, progress, client: _main_table(study_exploration(size, None)),
         lambda size, gp: [_explore_work(build_landscape("ackley"), size.explore_runs, size.explore_steps)]),
     "c_escape_vs_sharpness": Study(
-        0.3, lambda size, gp, progress: _main_table(study_escape(size, progress, None)),
+        0.3, lambda size, gp, progress, client: _main_table(study_escape(size, progress, None, client)),
         lambda size, gp: _sweeps_work(_escape_sweeps(size))),
     "d_sharpness_vs_distance": Study(
-        0.1, lambda size, gp, progress: _main_table(study_sharpness_distance(size, gp, None)),
+        0.1, lambda size, gp, progress, client: _main_table(study_sharpness_distance(size, gp, None)),
         lambda size, gp: [_explore_work(gp, size.explore_runs, size.converge_steps)]),
     "e_ablations": Study(
-        0.1, lambda size, gp, progress: _panel_tables(study_ablations(size, None)),
+        0.1, lambda size, gp, progress, client: _panel_tables(study_ablations(size, None, client)),
         lambda size, gp: _sweeps_work(list(_ablation_sweeps(size).values()))),
     "f_memory_vs_step_length": Study(
-        0.1, lambda size, gp, progress: study_step_length(size, None),
+        0.1, lambda size, gp, progress, client: study_step_length(size, None, client),
         lambda size, gp: _sweeps_work([_step_length_sweep(size)])),
     "g_phase_lr_sharpness": Study(
-        0.1, lambda size, gp, progress: _main_table(study_phase(size, None)),
+        0.1, lambda size, gp, progress, client: _main_table(study_phase(size, None, client)),
         lambda size, gp: _sweeps_work([_phase_sweep(size)])),
     "h_variants": Study(
-        0.1, lambda size, gp, progress: study_variants(size, None),
+        0.1, lambda size, gp, progress, client: study_variants(size, None, client),
         lambda size, gp: _sweeps_work(list(_variant_sweeps(size).values()))),
     "i_noise": Study(
-        0.1, lambda size, gp, progress: _main_table(study_noise(size, None)),
+        0.1, lambda size, gp, progress, client: _main_table(study_noise(size, None, client)),
         lambda size, gp: _sweeps_work([_noise_sweep(size)])),
 }
 
@@ -491,25 +498,26 @@ def check_study(stem: str, size: StudySize, max_work: int | work.Limit,
 
 
 def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = STUDY_MAX_WORK,
-              goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None
-              ) -> tuple[Figure, Tables]:
+              goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None,
+              client: object = None) -> tuple[Figure, Tables]:
     """One study by its stem (STUDIES): its figure and its tables by file-name suffix ("" for the main one), every
     request of it checked against `max_work` first. `goldstein_price`, when given, is shared by (a) and (d) (its
-    minima cost a moment to find)."""
+    minima cost a moment to find). Its sweeps run on `client` (as sweep's; the trajectories of (a), (b) and (d),
+    kept whole, run here)."""
     study = study_of(stem)
     goldstein_price = goldstein_price or build_landscape("goldstein_price")
     if max_work is not None:
         check_study(stem, size, max_work, goldstein_price)
-    return study.compute(size, goldstein_price, progress)
+    return study.compute(size, goldstein_price, progress, client)
 
 
 def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
-                max_work: int | work.Limit | None = STUDY_MAX_WORK) -> list[Path]:
+                max_work: int | work.Limit | None = STUDY_MAX_WORK, client: object = None) -> list[Path]:
     """Run the toy study and write (a)-(i) as PNG + CSV into out_dir (created if missing); returns the paths.
 
     Every request of every study is checked against `max_work` before the first runs, and the files are written
     whole or not at all: into temporaries, renamed together once every study has run. Everything is seeded and the
-    PNGs carry no timestamp or version, so two runs write identical bytes.
+    PNGs carry no timestamp or version, so two runs write identical bytes, whatever `client` the sweeps run on.
     """
     size = QUICK if quick else FULL
     goldstein_price = build_landscape("goldstein_price")
@@ -524,7 +532,8 @@ def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[fl
         for stem, study in STUDIES.items():
             share = study.share
             figure, tables = run_study(stem, size, None, goldstein_price,
-                                       lambda fraction, done=done, share=share: report(done + share * fraction))
+                                       lambda fraction, done=done, share=share: report(done + share * fraction),
+                                       client)
             files.write_figure(folder / f"{stem}.png", figure, size.dpi)
             for suffix, table in tables.items():
                 files.write(folder / f"{stem}{suffix}.csv", table.to_csv())
