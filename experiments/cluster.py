@@ -140,8 +140,8 @@ def collect(client: Any, tasks: Sequence[Any], weights: Sequence[float], report:
         raise SpecError(f"lost the dask scheduler at {client.scheduler.address}: the request's tasks were "
                         "cancelled; rerun it once the scheduler is back") from None
     except KilledWorker as error:
-        raise SpecError(f"{error.allowed_failures + 1} workers died in turn while running one of the request's tasks "
-                        "(out of memory?); lower runs or steps, or give the workers more memory") from None
+        raise SpecError(f"every worker that ran one of the request's tasks died ({error.allowed_failures + 1} in turn; "
+                        "out of memory?): lower runs or steps, or give the workers more memory") from None
     finally:
         unfinished = [task for task in tasks if task.status == "pending"]
         if unfinished and client.status == "running":

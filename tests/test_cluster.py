@@ -5,6 +5,7 @@ any cluster starts, and a lost or missing scheduler in one line."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ import pytest
 from cli import main, measure
 from experiments import cluster, escape, escape_experiment, sweep
 from experiments.cluster import PROCESSES, Cluster, check_scheduler
+from experiments.run import as_optimizer
 from specs import SpecError
 from study.toy import QUICK, run_study
 from tests.test_parallel import assert_same_fields
@@ -97,6 +99,22 @@ def test_a_killed_worker_s_tasks_rerun_and_the_table_is_the_serial_one(two_worke
     assert_same_table(table, serial)
     assert victim not in two_workers.run(os.getpid).values()
     two_workers.wait_for_workers(2, timeout=60)  # its nanny has started another, for the other tests
+
+
+def test_a_task_that_kills_its_workers_is_one_line(two_workers):
+    base = as_optimizer("adam:lr=0.05")
+
+    def update(state, x, grad):  # pickled by value: the worker runs it, and dies
+        os._exit(1)
+
+    deadly = dataclasses.replace(base, update=update, name="deadly", spec="deadly")
+    two_workers.run_on_scheduler(lambda dask_scheduler: setattr(dask_scheduler, "allowed_failures", 0))
+    try:
+        with pytest.raises(SpecError, match=r"^every worker that ran one of the request's tasks died \(1 in turn; "):
+            escape_experiment("two_basin", deadly, runs=20, steps=5, client=two_workers)
+    finally:
+        two_workers.run_on_scheduler(lambda dask_scheduler: setattr(dask_scheduler, "allowed_failures", 3))
+        two_workers.wait_for_workers(2, timeout=60)
 
 
 @pytest.mark.parametrize("stem", ["g_phase_lr_sharpness", "i_noise"])
