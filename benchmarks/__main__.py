@@ -1,5 +1,6 @@
 """`python -m benchmarks` (what `make bench` runs): every speed and ratio, the escape measurement's speed, the wall
-times, how fast over-limit requests are refused, then the targets (benchmarks/targets.py).
+times, how fast over-limit requests are refused, a grid of cells on one core, on threads and on worker processes,
+then the targets (benchmarks/targets.py).
 
 Exit status 1 if a target is missed. `--quick` measures only N = 100 without PyTorch (a smoke run, no targets).
 """
@@ -13,12 +14,13 @@ import sys
 
 import numpy as np
 
-from benchmarks import escape_speed, refusals, speed, wall_times
+from benchmarks import escape_speed, grid_speed, refusals, speed, wall_times
 from benchmarks.targets import (
     TARGET_RUNS,
     Verdict,
     bookkeeping_verdicts,
     escape_verdicts,
+    grid_verdicts,
     refusal_verdicts,
     speed_verdicts,
     wall_verdicts,
@@ -62,6 +64,25 @@ def print_escape(case: escape_speed.EscapeSpeed) -> None:
           f"basin_steps_per_point={number(case.basin_steps_per_point, 3)}", flush=True)
 
 
+def print_grid(grid: grid_speed.GridSpeed) -> None:
+    cells = len(grid_speed.GRID["axis"]["lr"]) * len(grid_speed.GRID["axis"]["sharpness"])
+    print(f"grid {cells} cells x {len(grid_speed.GRID['optimizers'])} optimizers x {grid_speed.GRID['runs']:,} runs x "
+          f"{grid_speed.GRID['steps']} steps ({grid.tasks} tasks, {grid.units:.3g} run-steps of work): serial "
+          f"{number(grid.serial)} s; dask threads {number(grid.threads)} s ({number(grid.ratio('threads'))}x); "
+          f"{grid.workers} worker processes {number(grid.processes)} s ({number(grid.ratio('processes'))}x); "
+          f"same table {'yes' if grid.same_tables else 'NO'}")
+    print(f"grid overhead per task {number(1000 * grid.overhead_per_task)} ms (worker-seconds beyond serial); a no-op "
+          f"task {number(1000 * grid.no_op)} ms; memory per task at most {number(grid.task_bytes / 2**20)} MB "
+          f"(chunk_bytes), worker peak resident {number(grid.worker_peak_mb)} MB "
+          f"({number(grid.worker_start_mb)} MB before its first task)")
+    units = grid_speed.big_grid_units()
+    projected = grid.projected_seconds(units, grid_speed.BIG_CELLS, grid_speed.MACHINES)
+    print(f"grid projection: {grid_speed.BIG_CELLS:,} cells of Adam+CM x {grid_speed.BIG_CELL['runs']:,} runs x "
+          f"{grid_speed.BIG_CELL['steps']:,} steps ({units:.3g} run-steps of work) on {grid_speed.MACHINES} machines "
+          f"like this one: {number(projected / 60)} min (one machine: "
+          f"{number(grid.projected_seconds(units, grid_speed.BIG_CELLS, 1) / 60)} min)", flush=True)
+
+
 def header(with_torch: bool) -> None:
     torch_text = "not measured"
     if with_torch:
@@ -78,9 +99,12 @@ def header(with_torch: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 100 only, no PyTorch, no wall times, no targets")
+    parser.add_argument("--grid", action="store_true", help="only the 400-cell grid on every scheduler, its targets")
     args = parser.parse_args(argv)
-    with_torch = not args.quick
+    with_torch = not args.quick and not args.grid
     header(with_torch)
+    if args.grid:
+        return judged(grid_verdicts(measured_grid()))
     speeds = speed.measure_all(with_torch, print_speed, (100,) if args.quick else speed.RUN_COUNTS)
     if args.quick:
         return 0
@@ -98,7 +122,18 @@ def main(argv: list[str] | None = None) -> int:
                                                                   flush=True))
     verdicts: list[Verdict] = (speed_verdicts(speeds) + escape_verdicts(case, million_seconds, million_mb)
                                + wall_verdicts(walls) + bookkeeping_verdicts(bookkeeping, walls.get("cmx_escape"))
-                               + refusal_verdicts(refused))
+                               + refusal_verdicts(refused) + grid_verdicts(measured_grid()))
+    return judged(verdicts)
+
+
+def measured_grid() -> grid_speed.GridSpeed:
+    grid = grid_speed.measure_grid()
+    print_grid(grid)
+    return grid
+
+
+def judged(verdicts: list[Verdict]) -> int:
+    """Print every verdict and the load; exit status 1 if a target is missed."""
     for verdict in verdicts:
         print(verdict.line())
     missed = [v for v in verdicts if not v.met]

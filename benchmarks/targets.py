@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benchmarks.escape_speed import EscapeSpeed
+from benchmarks.grid_speed import GridSpeed
 from benchmarks.speed import BATCHED, Speed
 
 TARGET_RUNS = 10_000
@@ -24,6 +25,7 @@ BASIN_STEPS_PER_POINT = 20.0  # starts drawn and checked plus end points assigne
 MILLION_SECONDS, MILLION_PEAK_MB = 60.0, 1000.0
 ESCAPE_TIME_SHARE = 0.2  # issue 14: escape times cost at most a fifth of the default cmx escape
 REFUSAL_SECONDS = 0.1  # issue 18: an over-limit request is refused within this, wall clock (benchmarks/refusals.py)
+GRID_PROCESSES_VS_SERIAL = 1.6  # issue 24: the 400-cell grid on a LocalCluster of a process per core, against one
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,10 @@ def refusal_verdicts(refusals: dict[str, float | None]) -> list[Verdict]:
 def bookkeeping_verdicts(seconds: float | None, escape_wall: float | None) -> list[Verdict]:
     share = None if seconds is None or not escape_wall else seconds / escape_wall
     return [Verdict("escape times' share of the default cmx escape", share, ESCAPE_TIME_SHARE, False)]
+
+
+def grid_verdicts(grid: GridSpeed | None) -> list[Verdict]:
+    return [Verdict("400-cell grid on a LocalCluster of worker processes, times as fast as serial",
+                    None if grid is None else grid.ratio("processes"), GRID_PROCESSES_VS_SERIAL, True),
+            Verdict("400-cell grid's table the same on every scheduler (1: yes)",
+                    None if grid is None else float(grid.same_tables), 1.0, True)]

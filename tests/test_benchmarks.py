@@ -10,6 +10,7 @@ import pytest
 
 from benchmarks import numpy_limit
 from benchmarks.escape_speed import measure_escape_case
+from benchmarks.grid_speed import GridSpeed
 from benchmarks.speed import LANDSCAPES, LR, OPTIMIZERS, RHO, Speed, limit_gradient, limit_runner, starts_in_domain
 from benchmarks.targets import numpy_limit_bound, speed_verdicts
 from experiments.run import run
@@ -133,3 +134,12 @@ def test_torch_optim_takes_cmx_steps(spec, torch_name, settings, landscape_spec)
     starts = starts_in_domain(landscape, 8)
     theirs = torch_optim_steps(torch_name, settings, landscape.grad, starts, 300)
     np.testing.assert_allclose(run(landscape, spec, starts, 300, record="final").final, theirs, rtol=0, atol=1e-12)
+
+
+def test_the_grid_s_overhead_and_projection_follow_from_its_wall_times():
+    grid = GridSpeed(tasks=800, workers=2, serial=30.0, threads=25.0, processes=17.0, no_op=0.001, same_tables=True,
+                     units=3e8, task_bytes=1e6, worker_peak_mb=150.0, worker_start_mb=100.0)
+    assert grid.ratio("processes") == pytest.approx(30 / 17)
+    assert grid.overhead_per_task == pytest.approx((2 * 17 - 30) / 800)
+    assert grid.projected_seconds(3e8, 800, 1) == pytest.approx(17.0)  # the measured grid, projected, is itself
+    assert grid.projected_seconds(6e9, 800, 10) == pytest.approx((20 * 30 + 4) / 20)
