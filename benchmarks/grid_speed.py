@@ -10,6 +10,7 @@ of issue 24's 2,500-cell grid on 10 machines like this one.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import resource
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ class GridSpeed:
     serial: float
     threads: float  # one dask worker in this process, a thread per core
     processes: float  # a LocalCluster of `workers` processes, started beforehand (its start is not counted)
+    cluster_start: float  # seconds to start that LocalCluster and import cmx's engine in its workers
     no_op: float  # seconds per task of NO_OP_TASKS tasks doing nothing on that cluster, submitted together
     same_tables: bool
     units: float  # the grid's work (sweep_work), run-steps
@@ -86,14 +88,14 @@ def measure_grid(grid: dict = GRID) -> GridSpeed:
                       silence_logs=logging.CRITICAL) as local, Client(local, set_as_default=False) as client:
         threads = seconds(lambda: tables.setdefault("threads", sweep(**grid, client=client)))
     with Cluster(PROCESSES, workers) as cluster:
+        cluster_start = seconds(lambda: cluster.client().run(importlib.import_module, "experiments.sweep"))
         client = cluster.client()
-        client.gather(client.map(lambda i: i, range(2 * workers), pure=False))  # every worker up and importing
         start_mb = max(client.run(peak_resident_mb).values())
         processes = seconds(lambda: tables.setdefault("processes", sweep(**grid, client=cluster)))
         peak_mb = max(client.run(peak_resident_mb).values())
         no_op = seconds(lambda: client.gather(client.map(lambda i: i, range(NO_OP_TASKS), pure=False)))
     same = len({table.to_csv() + table.survival.to_csv() for table in tables.values()}) == 1
-    return GridSpeed(tasks, workers, serial, threads, processes, no_op / NO_OP_TASKS, same,
+    return GridSpeed(tasks, workers, serial, threads, processes, cluster_start, no_op / NO_OP_TASKS, same,
                      sweep.cost(**{k: v for k, v in grid.items() if k != "max_work"}).units,
                      chunk_bytes(landscape, heaviest, grid["runs"], grid["steps"]), peak_mb, start_mb)
 

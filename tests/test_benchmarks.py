@@ -137,8 +137,8 @@ def test_torch_optim_takes_cmx_steps(spec, torch_name, settings, landscape_spec)
 
 
 def test_the_grid_s_overhead_and_projection_follow_from_its_wall_times():
-    grid = GridSpeed(tasks=800, workers=2, serial=30.0, threads=25.0, processes=17.0, no_op=0.001, same_tables=True,
-                     units=3e8, task_bytes=1e6, worker_peak_mb=150.0, worker_start_mb=100.0)
+    grid = GridSpeed(tasks=800, workers=2, serial=30.0, threads=25.0, processes=17.0, cluster_start=2.0, no_op=0.001,
+                     same_tables=True, units=3e8, task_bytes=1e6, worker_peak_mb=150.0, worker_start_mb=100.0)
     assert grid.ratio("processes") == pytest.approx(30 / 17)
     assert grid.overhead_per_task == pytest.approx((2 * 17 - 30) / 800)
     assert grid.projected_seconds(3e8, 800, 1) == pytest.approx(17.0)  # the measured grid, projected, is itself
