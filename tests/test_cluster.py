@@ -33,6 +33,9 @@ REQUESTS = {  # random streams (noise), matched steps, late escapes and predicti
                   axis={"lr": [0.01, 0.05], "noise": [0.0, 2.0]}, runs=150, steps=30),
 }
 CHUNK = 70  # runs a task, where a test splits jobs into chunks
+# Each test, its cluster's start included, well inside the project's 5-minute run on 2 cores (about 5 s each on a
+# loaded machine): a cluster that hangs fails its test instead of holding the run for pytest's 600 s default.
+pytestmark = pytest.mark.timeout(90)
 
 
 @pytest.fixture(scope="module")
