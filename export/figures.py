@@ -21,7 +21,7 @@ from experiments.run import RunResult
 from experiments.sweep import SweepTable, is_global
 from export import palette
 from export.labels import minimum_value
-from landscapes import Landscape
+from landscapes import LANDSCAPES, Landscape
 from specs import SpecError
 
 # The landscape's picture: light (low) to mid grey (high), with darker contour lines; coloured paths stand out on it.
@@ -89,13 +89,36 @@ def percent(share: float) -> str:
 
 
 def minimum_label(landscape: Landscape, index: int) -> str:
-    """'f=3 global', 'sharp f=0 λmax=16': what a minimum is, in a few characters."""
+    """'f=3 global', 'sharp f=0': what a minimum is, in a few characters; where two minima would read alike (two
+    global minima f=0), each also says where it is: 'f=0 global at (3, 2)'."""
+    words = [_minimum_words(landscape, k) for k in range(len(landscape.minima))]
+    if words.count(words[index]) == 1:
+        return words[index]
+    x, y = landscape.minima[index].location[:2]
+    return f"{words[index]} at ({x:.3g}, {y:.3g})"
+
+
+def _minimum_words(landscape: Landscape, index: int) -> str:
     minimum = landscape.minima[index]
     parts = [minimum.label] if minimum.label and minimum.label != "global" else []
     parts.append(f"f={minimum_value(minimum.value):.3g}")
     if is_global(landscape)[index]:
         parts.append("global")
     return " ".join(parts)
+
+
+def landscape_title(landscape: Landscape) -> str:
+    """'Goldstein-Price', 'Two basins, sharp and flat (sharpness=16)': the surface as a person names it."""
+    settings = landscape.spec.partition(":")[2]
+    return LANDSCAPES.record(landscape.name).label + (f" ({settings})" if settings else "")
+
+
+def runs_caption(results: dict[str, RunResult]) -> str:
+    """'3 runs of each optimizer, 150 steps, the same starts': the settings a figure of runs was drawn from."""
+    runs = sorted({result.n_runs for result in results.values()})
+    steps = sorted({result.steps for result in results.values()})
+    return (f"{' or '.join(map(str, runs))} run{'s' if runs[-1] != 1 else ''} of each optimizer, "
+            f"{' or '.join(map(str, steps))} steps, the same starts")
 
 
 def draw_minima(ax: Axes, landscape: Landscape, inward: bool = False) -> None:
@@ -151,7 +174,8 @@ def trajectories_figure(landscape: Landscape, results: dict[str, RunResult], res
         draw_landscape(ax, landscape, resolution=resolution)
         draw_paths(ax, result, styles[label])
         ax.set_title(label, fontsize=9, color=styles[label].colour)
-    figure.suptitle(f"{landscape.spec}: start ○, end ●, stopped ✕, minima ★", fontsize=10)
+    figure.suptitle(landscape_title(landscape), fontsize=10)
+    figure.supxlabel(f"{runs_caption(results)}; start ○, now ● (repeats □ △ ◇), stopped ✕, minima ★", fontsize=8)
     return figure
 
 
