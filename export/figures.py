@@ -41,7 +41,7 @@ def require_2d(landscape: Landscape, what: str) -> None:
 
 def styles_of(results: dict[str, RunResult]) -> dict[str, palette.Style]:
     """label -> the style of its optimizer kind (shaded when a kind appears again)."""
-    styles = palette.styles_for([palette.kind_of(result.optimizer) for result in results.values()])
+    styles = palette.styles_for([result.kind for result in results.values()])
     return dict(zip(results, styles))
 
 
@@ -200,7 +200,7 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
     `series` value, or bars; a numeric axis has a tick at every swept value, on a log scale when `log` says so
     (None: when the positive values span a factor of ten or more)."""
     names = list(dict.fromkeys(row[series] for row in table.rows))
-    kinds = [palette.kind_of(next(str(r["optimizer"]) for r in table.rows if r[series] == n)) for n in names]
+    kinds = [next(r["kind"] for r in table.rows if r[series] == n) for n in names]  # each row names what ran
     styles = dict(zip(map(str, names), palette.styles_for(kinds)))  # a knob's values: repeats of their kind
 
     def label(name: object) -> str:
@@ -367,7 +367,8 @@ def draw_survival(ax: Axes, curves: SweepTable, labels: dict[str, str] | None = 
     """Survival curves on `ax`: a line per optimizer with its 95% band, from step 0 (every run in) on a log-like
     step axis (the checks climb geometrically)."""
     names = list(dict.fromkeys(row["optimizer"] for row in curves.rows))
-    styles = dict(zip(names, palette.styles_for([palette.kind_of(str(n)) for n in names])))
+    kinds = [next(r["kind"] for r in curves.rows if r["optimizer"] == n) for n in names]  # each row names what ran
+    styles = dict(zip(names, palette.styles_for(kinds)))
     for name in names:
         rows = [r for r in curves.rows if r["optimizer"] == name]
         step = np.array([0] + [r["step"] for r in rows], dtype=float)
