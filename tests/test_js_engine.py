@@ -28,7 +28,7 @@ from export.player.formula_program import formula_program
 from landscapes import LANDSCAPES, Custom, Landscape, build_landscape
 from optimizers import OPTIMIZERS, build_optimizer, counter_rng
 from specs import Field, SpecError
-from tests.js.node_engine import NodeEngine, node_path, step_errors
+from tests.js.node_engine import MODULES, NodeEngine, node_path, step_errors
 from tests.test_reference import CASES, TOLERANCE, landscape_of, optimizer_spec
 
 if node_path() is None:
@@ -369,7 +369,7 @@ def numpy_cases() -> list[tuple[dict, RunResult]]:
 @pytest.mark.parametrize("mutant", MUTANTS)
 def test_the_parity_checks_fail_on_a_wrong_step(tmp_path, numpy_cases, mutant):
     name, original, broken = MUTANTS[mutant]
-    for module in ("engine.js", "surfaces.js"):
+    for module in MODULES:
         source = (ENGINE_JS.parent / module).read_text(encoding="utf-8")
         if module == name:
             assert source.count(original) == 1, f"the mutant's text is not in {name} once: {original}"

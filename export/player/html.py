@@ -16,13 +16,13 @@ from typing import Any
 
 from export.player.payload import to_json
 
-PLAYER_ASSETS = ("player.js", "player.css")  # inlined in every page
-
-
 # The player's modules, each after the ones it imports; in the app the browser imports them itself.
-MODULES = ("model.js", "canvas.js", "map.js", "tracks.js", "overlays.js", "words.js", "player.js")
+MODULES = ("surfaces.js", "engine.js", "live.js", "model.js", "canvas.js", "map.js", "tracks.js", "overlays.js",
+           "words.js", "controls.js", "player.js")
+PLAYER_ASSETS = (*MODULES, "player.css")  # inlined in every page
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./[a-z]+\.js";\n', re.MULTILINE)
 _EXPORT = re.compile(r"^export (default )?(?=function |class |const )", re.MULTILINE)
+_RE_EXPORT = re.compile(r"^export \{[^}]*\};.*\n", re.MULTILINE)  # a name passed on: one scope holds it already
 
 
 def asset(name: str) -> str:
@@ -31,9 +31,9 @@ def asset(name: str) -> str:
 
 
 def player_script() -> str:
-    """The player's modules as one script: their imports of each other dropped (one scope holds them all) and their
-    exports made plain declarations."""
-    return "\n".join(_EXPORT.sub("", _IMPORT.sub("", asset(name))) for name in MODULES)
+    """The player's modules as one script: their imports of each other and the names they pass on dropped (one scope
+    holds them all) and their exports made plain declarations."""
+    return "\n".join(_EXPORT.sub("", _RE_EXPORT.sub("", _IMPORT.sub("", asset(name)))) for name in MODULES)
 
 
 def script_json(payload: Mapping[str, Any]) -> str:
