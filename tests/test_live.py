@@ -4,6 +4,7 @@ a series rerun in the page is the NumPy run of the changed spec."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -169,3 +170,19 @@ def test_a_series_rerun_in_the_page_is_the_numpy_run_of_the_changed_spec(engine)
     np.testing.assert_array_equal(answer["losses"].reshape(-1, 4), expected.losses.astype(np.float32))
     assert answer["stopped_at"] == expected.stopped_at.tolist()
     assert answer["stop_reason"] == expected.stop_reason.tolist()
+
+
+@needs_node
+def test_the_page_modules_run_as_the_separate_modules_the_app_imports(tmp_path):
+    """In the app the browser imports each module from the component's folder: each must import what it uses."""
+    from export.player.html import asset
+
+    for name in ("surfaces.js", "engine.js", "live.js"):
+        (tmp_path / name).write_text(asset(name), encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"type": "module"}', encoding="utf-8")
+    live = two_basin_live()
+    script = (f"import {{readLive, rerun, settingsOf}} from {str(tmp_path / 'live.js')!r};\n"
+              f"const live = readLive({json.dumps(live)}, 2);\n"
+              "for (const k of [0, 1]) rerun(live, k, settingsOf(live));\nconsole.log('ran');\n")
+    ran = subprocess.run([node_path(), "--input-type=module", "-e", script], capture_output=True, text=True)
+    assert ran.stdout == "ran\n", ran.stderr
