@@ -106,3 +106,15 @@ def test_the_knobs_are_reached_by_keyboard_and_the_player_keeps_its_keys(page):
     b1.press("Enter")  # Enter and Space inside the panel are the inputs' own, not the player's
     assert page.get_by_role("group", name="Adam+CM (β₁=0.8, lr=0.05)").count() == 1
     assert page.locator(".cmxp").get_attribute("data-playing") != "true"
+
+
+def test_the_runs_first_shown_come_back_with_their_overlays(page):
+    box = page.get_by_role("group", name="Adam+CM (lr=0.05)").get_by_role("spinbutton", name="lr")
+    box.fill("0.02")
+    box.press("Enter")
+    assert page.locator(".cmxp-key").inner_text() == "" and page.locator(".cmxp-title").is_hidden()
+    page.get_by_role("button", name="back to the runs first shown").click()
+    assert page.locator(".cmxp").get_attribute("data-live") is None
+    assert "Adam+CM (lr=0.05), run 1" in page.locator(".cmxp-key").inner_text()
+    assert page.get_by_role("group", name="Adam+CM (lr=0.05)").get_by_role("spinbutton", name="lr").input_value() == \
+        "0.05" and page.locator(".cmxp-title").inner_text() == "Two basins"

@@ -1,6 +1,7 @@
 /* cmx trajectory player: the live controls (each optimizer's knobs as a slider and an exact number box, the steps and
  * the starts) and what a change does: the series it touches rerun in the page (live.js), the player redrawn, the
- * teaching overlays and basin lanes of the changed runs hidden (Python computes them), and the host told (the app).
+ * teaching overlays and basin lanes of the changed runs hidden (Python computes them), and so are the payload's title
+ * and note unless starts were only added (they were written for the runs first shown), and the host told (the app).
  * Every control is named by its knob inside its optimizer's group ("lr" in "Adam+CM (lr=0.05)"). Methods of Player
  * (player.js mixes them in).
  */
@@ -36,6 +37,8 @@ export class Controls {
     panel.hidden = !live;
     this.settings = live && !live.reason ? settingsOf(live) : null;
     this.liveChanged = false;
+    delete this.root.dataset.live;
+    this.firstWords = [this.model.title, this.model.note];
     this.knobViews = new Map(); // "k.name" -> shows a value in its slider and number box
     this.knobGroups = [];
     if (!live) return;
@@ -291,6 +294,8 @@ export class Controls {
       this.knobGroups[k].heading.textContent = label;
     });
     this.frame = this.frame >= last ? model.frameSteps.length - 1 : this.frameAtStep(step);
+    // The title and note were written for the runs first shown: they hold while starts were only added to them.
+    [model.title, model.note] = this.onlyAddedStarts() ? this.firstWords : ["", ""];
     this.liveChanged = true;
     this.root.dataset.live = "changed";
     this.panels = null;
@@ -298,6 +303,13 @@ export class Controls {
     this.invalidate();
     this.resize();
     this.render();
+  }
+
+  onlyAddedStarts() {
+    const live = this.model.live, settings = this.settings;
+    return settings.steps === live.steps && live.starts.every(([x, y], n) => n < settings.starts.length &&
+      settings.starts[n][0] === x && settings.starts[n][1] === y) &&
+      live.series.every((s, k) => s.fields.every((f) => settings.values[k][f.name] === f.value));
   }
 
   sayLive(words, problem) {
