@@ -67,10 +67,16 @@ def test_the_lesson_opens_from_a_file_offline_and_its_players_run_there(lesson):
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         requested, errors = [], []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.route("**/*", lambda route: route.continue_() if route.request.url == lesson.as_uri() else (
             requested.append(route.request.url), route.abort()))
         page.goto(lesson.as_uri())
         page.wait_for_function("document.querySelectorAll('.cmxp[data-drawn]').length === 4", timeout=30_000)
+        for n in range(4):  # each player shows its live controls: a slider and an exact box for every lr
+            player = page.locator(".cmxp").nth(n)
+            assert player.locator(".cmxp-live-note").inner_text() == "Each change reruns the runs in this page."
+            boxes = player.get_by_role("spinbutton", name="lr")
+            assert boxes.count() >= 1 and boxes.count() == player.get_by_role("slider", name="lr").count()
         last = page.locator(".cmxp").nth(3)
         last.get_by_role("button", name="last step (End)").click()
         before = painted(last)
@@ -79,5 +85,6 @@ def test_the_lesson_opens_from_a_file_offline_and_its_players_run_there(lesson):
         lr.press("Enter")
         assert last.get_by_role("group", name="Adam (lr=0.05)").count() == 1
         assert painted(last) != before
-        assert not requested and not errors
+        assert not requested, requested
+        assert not errors, f"JavaScript errors in the page: {errors}"
         browser.close()

@@ -1,5 +1,6 @@
 """The player's live controls in a real Chromium, in the standalone file opened from file:// with every request but
-the file itself aborted: a dragged start, a moved lr, a click that adds a start, and what the page refuses."""
+the file itself aborted: a dragged start, a moved lr, a click that adds a start, and what the page refuses. Every test
+fails on a JavaScript error in the page (an uncaught one or one written to the console)."""
 
 from __future__ import annotations
 
@@ -33,10 +34,14 @@ def page(browser, tmp_path):
     """The standalone player of Adam and Adam+CM from three starts in two_basin's sharp basin, on its last step."""
     path = explore("two_basin:sharpness=16", ["adam:lr=0.05", "adam_cm:lr=0.05"], starts=STARTS, steps=120,
                    title="Two basins").save(tmp_path / "player.html")
-    shown, requested = open_offline(browser, path)
+    shown, requested = open_offline(browser, path)  # it fails on an error while the page loads
+    errors: list[str] = []
+    shown.on("pageerror", lambda error: errors.append(str(error)))
+    shown.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     shown.get_by_role("button", name="last step (End)").click()
     yield shown
     assert not requested, f"the page asked for {requested}"
+    assert not errors, f"JavaScript errors in the page: {errors}"
     shown.close()
 
 
@@ -67,9 +72,12 @@ def test_a_dragged_start_and_a_moved_lr_rerun_the_paths_offline(page):
 
     group = page.get_by_role("group", name=re.compile(r"^Adam\+CM \("))  # its name follows its lr
     group.get_by_role("slider", name="lr").focus()
+    page.evaluate("performance.clearMeasures('cmx-live-recompute')")
     for _ in range(40):  # a log slider: 40 of its 1000 stops over 8 decades take lr from 0.05 to 0.0238
         page.keyboard.press("ArrowLeft")
     assert group.get_by_role("spinbutton", name="lr").input_value() == "0.0238"
+    # A key fires the slider's input and change: one rerun each (the change only tells the host, here none).
+    assert page.evaluate("performance.getEntriesByName('cmx-live-recompute').length") == 40
     assert page.get_by_role("button", name="show or hide Adam+CM (lr=0.0238)").count() == 1
     assert painted(page)["sum"] != dragged["sum"]
 

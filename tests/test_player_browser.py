@@ -39,6 +39,7 @@ def open_offline(browser, path: Path, width: int = 1400, height: int = 1000):
     requested: list[str] = []
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
     def route(request_route):
         requested.append(request_route.request.url)
@@ -48,7 +49,7 @@ def open_offline(browser, path: Path, width: int = 1400, height: int = 1000):
                if request_route.request.url == path.as_uri() else route(request_route))
     page.goto(path.as_uri())
     page.wait_for_selector(".cmxp[data-drawn]", timeout=30_000)
-    assert not errors
+    assert not errors, f"JavaScript errors in the page: {errors}"
     return page, requested
 
 

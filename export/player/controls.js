@@ -37,6 +37,7 @@ export class Controls {
     panel.hidden = !live;
     this.settings = live && !live.reason ? settingsOf(live) : null;
     this.liveChanged = false;
+    this.unsent = null; // a change the host has not heard of
     delete this.root.dataset.live;
     this.firstWords = [this.model.title, this.model.note];
     this.knobViews = new Map(); // "k.name" -> shows a value in its slider and number box
@@ -162,6 +163,10 @@ export class Controls {
       return;
     }
     const before = this.settings.values[k][field.name];
+    if (value === before) { // a slider's change after its last input: the runs are drawn, the host may not know
+      if (commit) this.tellHost();
+      return;
+    }
     this.settings.values[k][field.name] = value;
     if (!this.rerunSeries([k], commit)) {
       this.settings.values[k][field.name] = before;
@@ -178,6 +183,10 @@ export class Controls {
       return;
     }
     const before = this.settings.steps;
+    if (value === before) {
+      if (commit) this.tellHost();
+      return;
+    }
     this.settings.steps = value;
     if (!this.rerunSeries(this.model.series.map((s, k) => k), commit)) {
       this.settings.steps = before;
@@ -264,7 +273,8 @@ export class Controls {
         this.sayLive(`${size}: lower the steps or the starts, or run it in Python.`, true);
         return false;
       }
-      if (commit) this.tellHost(false);
+      this.unsent = {drawn: false};
+      if (commit) this.tellHost();
       this.sayLive(`${size}: the server computes it.`, false);
       return true;
     }
@@ -281,7 +291,8 @@ export class Controls {
     this.sayLive(`Rerun in this page in ${Math.max(1, Math.round(took))} ms (${runSteps.toLocaleString("en")} ` +
       "run-steps). The teaching overlays and basin lanes are Python's: they are hidden for runs changed here" +
       `${this.host.onLive ? " until the server runs these settings" : ""}.`, false);
-    if (commit) this.tellHost(true);
+    this.unsent = {drawn: true};
+    if (commit) this.tellHost();
     return true;
   }
 
@@ -317,10 +328,12 @@ export class Controls {
     this.liveNote.classList.toggle("cmxp-live-problem", problem);
   }
 
-  /* The host (the app) learns each committed change: the knobs of every series, the starts and the steps. */
-  tellHost(drawn) {
-    if (!this.host.onLive) return;
-    const live = this.model.live;
+  /* The host (the app) learns a committed change it has not heard of (this.unsent: whether the page drew its runs):
+   * the knobs of every series, the starts and the steps. */
+  tellHost() {
+    if (!this.unsent || !this.host.onLive) return;
+    const live = this.model.live, drawn = this.unsent.drawn;
+    this.unsent = null;
     this.host.onLive({optimizers: live.series.map((s, k) => ({name: s.kind, values: Object.fromEntries(
       s.fields.filter((f) => f.knob).map((f) => [f.name, this.settings.values[k][f.name]]))})),
     starts: this.settings.starts, steps: this.settings.steps, drawn});
@@ -335,6 +348,8 @@ export class Controls {
   resetLive() {
     this.liveChanged = false;
     this.setData(this.received);
-    if (this.settings) this.tellHost(true);
+    if (!this.settings) return;
+    this.unsent = {drawn: true};
+    this.tellHost();
   }
 }
