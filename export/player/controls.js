@@ -311,7 +311,7 @@ export class Controls {
     this.root.dataset.live = "changed";
     this.panels = null;
     this.fill();
-    this.invalidate();
+    Object.assign(this.dirty, {marks: true, paths: true, tracks: true}); // the landscape's picture stays as it is
     this.resize();
     this.render();
   }
