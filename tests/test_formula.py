@@ -122,7 +122,8 @@ def test_gradient_and_hessian_are_the_hand_derived_ones():
 
 def test_unary_plus_differentiates_as_its_operand():
     # found by the JS engine's parity tests: '+x' compiled to anp.positive, which autograd cannot differentiate
-    plus, plain = build_landscape("custom", formula="+x**2 * +y + -(+y)"), build_landscape("custom", formula="x**2*y - y")
+    plus = build_landscape("custom", formula="+x**2 * +y + -(+y)")
+    plain = build_landscape("custom", formula="x**2*y - y")
     np.testing.assert_array_equal(plus.grad(POINTS), plain.grad(POINTS))
     np.testing.assert_array_equal(plus.hessian(POINTS), plain.hessian(POINTS))
 
