@@ -32,6 +32,7 @@ from experiments.run import as_landscape, as_optimizer, run
 from landscapes import Landscape
 from optimizers import OPTIMIZERS, Optimizer
 from optimizers.sam import ascent_offset
+from optimizers.schedule import SCHEDULE_NAMES, lr_factor
 from specs import SpecError
 
 ADAM_NAMES = ("adam", "adam_sam")
@@ -69,7 +70,8 @@ def constant_gradient_buffer(params: dict) -> str:
 
 def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarray:
     """(steps,) K_1..K_k: under a constant gradient g, step t of `optimizer` moves coordinate i by -K_t lr sign(g_i),
-    exactly when eps = 0 (Adam, Adam+SAM: K_t = 1; SAM sees the same g everywhere).
+    exactly when eps = 0 (Adam, Adam+SAM: K_t = 1; SAM sees the same g everywhere). Under an lr schedule step t is
+    taken at lr f_(t-1) (optimizers.schedule.lr_factor, counted from 0) and nothing else changes: K_t f_(t-1).
 
     Adam+CM, with n_j momentum updates by call j (j-1 with the held first step, j without) and mu_j = 1-b1^n_j:
     call j offers o_j = mu_j (o_1 = 1, the raw gradient, when held); before call t the buffer holds n = min(t-1, C)
@@ -84,8 +86,9 @@ def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarra
     if method.name not in ADAM_NAMES + CM_NAMES or params.get("noise", 0.0) > 0:
         raise SpecError(f"the kick law covers adam, adam_sam, adam_cm and adam_sam_cm without noise (got "
                         f"{method.spec})")
+    factors = lr_factor(np.arange(steps), **{name: params[name] for name in SCHEDULE_NAMES})
     if method.name in ADAM_NAMES:
-        return np.ones(steps)
+        return np.ones(steps) * factors
     b1, b2, capacity = params["b1"], params["b2"], params["top_c"]
     hold = params["first_step"] == "hold"
     t = np.arange(1, steps + 1)
@@ -104,7 +107,7 @@ def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarra
     moved = slice(1 if hold else 0, None)  # a held call has mu = a = d = 0 and does not move (nu may be 0)
     kicks = np.zeros(steps)
     kicks[moved] = direction[moved] * np.sqrt((1.0 - b2 ** t[moved]) / nu[moved])
-    return kicks
+    return kicks * factors
 
 
 def _aggregate(momentum: np.ndarray, sums: np.ndarray, count: np.ndarray, aggregate: str) -> np.ndarray:
