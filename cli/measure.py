@@ -16,7 +16,7 @@ from cli.common import (
     progress_bar,
 )
 from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
-from experiments.theory import kick_boundaries
+from experiments.theory import kick_boundaries, radius_boundaries
 from export.files import OutputFiles
 from specs import SpecError
 
@@ -96,8 +96,8 @@ def _sweep_into(files: OutputFiles, args: argparse.Namespace, measure: str) -> t
         from export.figures import escape_curve_figure, phase_figure
 
         if len(axes) == 2:
-            figure = phase_figure(table, *axes, value=args.cells,
-                                  boundaries=kick_boundaries(table, *axes, args.basin))
+            figure = phase_figure(table, *axes, value=args.cells, boundaries=kick_boundaries(table, *axes, args.basin),
+                                  radius_boundaries=radius_boundaries(table, *axes, args.basin))
         else:
             figure = escape_curve_figure(table, next(iter(axes), None))
         files.write_figure(plot, figure)
@@ -141,7 +141,8 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
     parser.add_argument("--plot", help="draw escape rate with 95%% intervals to this image (.png, .pdf, .svg, ...)")
     parser.add_argument("--cells", choices=PHASE_VALUES, default="escape_rate",
                         help="with two --sweep and --plot: what the heatmap's cells show (default escape_rate); on "
-                             "two_basin's lr x sharpness the kick law's boundary is drawn over Adam+CM's")
+                             "two_basin's lr x sharpness the kick law's boundary (dashed) and the radius law's "
+                             "(dotted) are drawn over Adam+CM's")
     parser.add_argument("--survival", help="escape: the share of runs still in the basin at every checked step, with "
                                            "95%% bands, as CSV (.csv) or drawn (.png, .pdf, .svg, ...)")
     parser.add_argument("--after", type=int,
