@@ -48,6 +48,8 @@ from experiments.run import DIVERGED, UNDEFINED, as_landscape, as_optimizer, as_
 from experiments.starts import uniform_starts
 from experiments.survival import Survival, late_escape
 from experiments.theory import kick_applies, kicked_out_share
+from experiments.tune import tune as tune_optimizers
+from experiments.tune import tune_cost
 from experiments.watch import EARLY_WINDOW, SHARES_AT
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
@@ -263,10 +265,12 @@ def sweep_work(landscape: Landscape | str, optimizers: Sequence[Optimizer | str]
                runs: int = 500, steps: int = 500, seed: int = 0, basin: str | int = "sharp", measure: str = "escape",
                equalise_grad_evals: bool = False, spread: float = 0.5, after: int | None = None,
                match_step: str | None = None, predict: bool = False,
-               match_window: int | Sequence[int] = EARLY_WINDOW, match_mode: str = "lr") -> work.Work:
+               match_window: int | Sequence[int] = EARLY_WINDOW, match_mode: str = "lr",
+               tune: Mapping | None = None) -> work.Work:
     """What `sweep` with these arguments costs, counted (and every argument checked) without running anything."""
-    return _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals,
-                 spread, after, match_step, predict, match_window, match_mode).request
+    request = _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals,
+                    spread, after, match_step, predict, match_window, match_mode).request
+    return request if tune is None else work.total([_tuning(landscape, optimizers, tune, tune_cost), request])
 
 
 @work.declares_cost(sweep_work)
@@ -277,7 +281,7 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
           progress: Callable[[float], None] | None = None, max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK,
           spread: float = 0.5, after: int | None = None, match_step: str | None = None,
           predict: bool = False, match_window: int | Sequence[int] = EARLY_WINDOW,
-          match_mode: str = "lr") -> SweepTable:
+          match_mode: str = "lr", tune: Mapping | None = None) -> SweepTable:
     """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
 
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
@@ -299,6 +303,9 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     labelled "... over W steps" unless W is the default 20); `match_mode="lengths"` instead runs each such optimizer's
     own direction with the reference's step lengths, run by run and step by step over the whole run
     (experiments.matched.with_step_lengths), in rows labelled "NAME with REFERENCE's step lengths".
+    With `tune` (a mapping of experiments.tune.tune's keywords: objective, knobs, trials, runs, steps, seed, basin,
+    ranges), every optimizer is first tuned on `landscape` as given, and the sweep runs each at the values found
+    (its label then names them).
     With `predict` (escape only), Adam+CM rows also give the kick law's predicted share out after two steps
     (experiments.theory.kicked_out_share; nan for optimizers the law does not cover).
     An escape sweep's `survival` holds every row's survival curve (the share still in the basin at each checked
@@ -309,7 +316,13 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     plan = _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals, spread,
                  after, match_step, predict, match_window, match_mode)
     if max_work is not None:
-        work.check(plan.request, max_work, lower="runs, steps, or the number of values or optimizers")
+        request = plan.request if tune is None else work.total([_tuning(landscape, optimizers, tune, tune_cost),
+                                                                plan.request])
+        work.check(request, max_work, lower="runs, steps, the tuning's trials, or the number of values or optimizers")
+    if tune is not None:
+        tuned = [found.optimizer for found in _tuning(landscape, optimizers, tune, tune_optimizers, max_work=None)]
+        plan = _plan(landscape, tuned, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals, spread,
+                     after, match_step, predict, match_window, match_mode)
     results, matches = _execute(plan, progress or (lambda fraction: None))
     return _tabulate(plan, results, matches)
 
@@ -442,6 +455,14 @@ def _match_windows(match_window: object, match_mode: object, reference: Optimize
             raise SpecError("match_mode=lengths matches every step of the run: it takes no match_window")
         return [None], mode
     return windows, mode
+
+
+def _tuning(landscape: Landscape | str, optimizers: object, settings: object, call: Callable, **extra: Any) -> Any:
+    """experiments.tune's `call` (tune or tune_cost) on the sweep's landscape and optimizers with `settings`."""
+    if not isinstance(settings, Mapping):
+        raise SpecError(f"tune must be a mapping of tune's keywords such as {{'objective': 'final_loss'}} (got "
+                        f"{type(settings).__name__})")
+    return call(as_landscape(landscape), _optimizer_list(optimizers), **settings, **extra)
 
 
 def memoryless(optimizer: Optimizer) -> bool:
