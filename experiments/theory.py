@@ -560,7 +560,7 @@ def radius_law(optimizer: Optimizer | str, dim: int = 2) -> RadiusLaw:
     error = abs(derived / measured - 1.0)
     if error > DERIVED_TOLERANCE:
         return RadiusLaw(measured, "measured", spread, measured, peak,
-                         f"the derived c ({derived:.3g}) is {error:.0%} off the simulation's")
+                         f"the derived c ({derived:.3g}) is {error:.1%} off the simulation's")
     return RadiusLaw(derived, "derived", error, measured, peak,
                      f"the recent-window model holds ({growth:.3g} e-folds in the first unstable window)")
 
