@@ -16,15 +16,18 @@ from export import palette
 from export.figures import basin_map_figure, escape_curve_figure, trajectories_figure
 from landscapes import build_landscape
 from specs import SpecError
-from study.toy import FULL, QUICK, STUDIES, run_study, write_study
+from study.runner import run_study, write_study
+from study.toy import FULL, QUICK, STUDIES
 
 STUDY_FILES = ["a_goldstein_price_trajectories.png", "a_goldstein_price_trajectories.csv", "b_ackley_exploration.png",
                "b_ackley_exploration.csv", "c_escape_vs_sharpness.png", "c_escape_vs_sharpness.csv",
                "d_sharpness_vs_distance.png", "d_sharpness_vs_distance.csv", "e_ablations.png",
                "e_ablations_priority.csv", "e_ablations_buffer.csv", "e_ablations_depth.csv",
                "f_memory_vs_step_length.png", "f_memory_vs_step_length.csv", "f_memory_vs_step_length_survival.csv",
-               "g_phase_lr_sharpness.png", "g_phase_lr_sharpness.csv", "h_variants.png", "h_variants.csv",
-               "h_variants_decay.csv", "i_noise.png", "i_noise.csv"]
+               "f_memory_vs_step_length_controls.csv", "g_phase_lr_sharpness.png", "g_phase_lr_sharpness.csv",
+               "g_phase_lr_sharpness_kick_free.csv", "h_variants.png", "h_variants.csv", "h_variants_decay.csv",
+               "i_noise.png", "i_noise.csv", "j_rotation.png", "j_rotation.csv", "k_warmup.png", "k_warmup.csv",
+               "l_tuned.png", "l_tuned.csv", "l_tuned_escape.csv"]
 
 
 def test_each_optimizer_kind_keeps_its_colour_and_repeats_get_distinct_shades():

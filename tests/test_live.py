@@ -20,6 +20,7 @@ from export.player.engine_spec import landscape_program, optimizer_program
 from export.player.live import FIXED_FIELDS, LIVE_RUN_STEPS, field_part, live_part
 from landscapes import build_landscape
 from optimizers import OPTIMIZERS
+from optimizers.schedule import SCHEDULE_NAMES
 from specs import SpecError
 from tests.js.node_engine import NodeEngine, node_path
 
@@ -67,6 +68,23 @@ def test_a_series_the_page_cannot_run_keeps_its_runs_and_says_why():
     assert live["series"][0]["optimizer"] is not None and live["series"][1]["optimizer"] is None
     assert "cannot run the optimizer rmsprop" in live["series"][1]["reason"]
     assert live["runs_fixed"] == "starts and steps stay as they are: RMSProp cannot run in the page"
+
+
+def test_a_warm_up_or_schedule_is_no_knob_and_a_series_with_one_says_why_it_has_none():
+    live = two_basin_live(("adam_cm:lr=0.05", "adam:lr=0.05,warmup=20"))
+    knobs = {f["name"] for f in live["series"][0]["fields"] if f["knob"]}
+    assert "lr" in knobs and not knobs & set(SCHEDULE_NAMES)
+    assert live["series"][1]["optimizer"] is None
+    assert live["series"][1]["reason"] == "the in-page engine takes no lr warm-up or schedule yet (got " \
+        "adam:lr=0.05,warmup=20)"
+
+
+def test_a_turned_surface_runs_in_the_page_as_its_bowls_are_turned_in_python():
+    turned, plain = build_landscape("two_basin:sharpness=16,rotation=30"), build_landscape("two_basin:sharpness=16")
+    live = live_part(turned, [OPTIMIZERS.build("adam_cm:lr=0.05")], STARTS, 120, 1000, 50, 1_000_000)
+    assert "reason" not in live and live["landscape"] == landscape_program(turned)
+    assert live["landscape"]["centres"] == turned.centres.tolist() != plain.centres.tolist()
+    assert live["landscape"]["low"] == turned.domain.low.tolist() != plain.domain.low.tolist()
 
 
 def test_a_landscape_the_page_cannot_run_leaves_only_the_reason(monkeypatch):

@@ -19,10 +19,13 @@ from export.labels import display_name
 from export.player.engine_spec import landscape_program, optimizer_program
 from landscapes import Landscape
 from optimizers import OPTIMIZERS, Optimizer
+from optimizers.schedule import SCHEDULE_NAMES
 from specs import Field, SpecError
 
 LIVE_RUN_STEPS = 400_000  # run-steps one change may compute in the page (about 0.1 s of Adam+CM); above, it says so
-FIXED_FIELDS = ("noise", "seed")  # set once for the page (the app's gradient noise and seed): never a knob
+# Never a knob: the app's gradient noise and seed (set once for the page), and the lr warm-up and schedule, which
+# engine.js does not apply yet (engine_spec refuses a series that sets them; the rest keep their defaults).
+FIXED_FIELDS = ("noise", "seed", *SCHEDULE_NAMES)
 LOG_DECADES = 4  # a log slider spans this many decades each side of the field's default (and the value in use)
 SLIDER_STOPS = 1000  # a linear slider's stops between its ends
 

@@ -262,7 +262,6 @@ function custom(program) {
       const va = value[a], vb = value[b];
       switch (op) {
         case "neg": v = -va; slopeA = -1; break;
-        case "pos": v = va; slopeA = 1; break;
         case "add": v = va + vb; slopeA = 1; slopeB = 1; break;
         case "sub": v = va - vb; slopeA = 1; slopeB = -1; break;
         case "mul": v = va * vb; slopeA = vb; slopeB = va; break;
