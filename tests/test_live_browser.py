@@ -126,3 +126,28 @@ def test_the_runs_first_shown_come_back_with_their_overlays(page):
     assert "Adam+CM (lr=0.05), run 1" in page.locator(".cmxp-key").inner_text()
     assert page.get_by_role("group", name="Adam+CM (lr=0.05)").get_by_role("spinbutton", name="lr").input_value() == \
         "0.05" and page.locator(".cmxp-title").inner_text() == "Two basins"
+
+
+def test_two_notebook_outputs_on_one_page_each_rerun_their_own_runs(browser, tmp_path):
+    """A notebook shows each output's markup (explore's _repr_html_) in one page: both players are live, and a change
+    in one reruns its runs alone."""
+    outputs = [explore("two_basin:sharpness=16", spec, starts=STARTS, steps=80)._repr_html_()
+               for spec in ("adam:lr=0.05", "adam_cm:lr=0.05")]
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html>\n<html><body>\n{''.join(outputs)}</body></html>\n", encoding="utf-8")
+    page, requested = open_offline(browser, path)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.wait_for_function("document.querySelectorAll('.cmxp[data-drawn]').length === 2", timeout=30_000)
+    first, second = page.locator(".cmxp").nth(0), page.locator(".cmxp").nth(1)
+    for player in (first, second):
+        player.get_by_role("button", name="last step (End)").click()
+    before = [painted(first), painted(second)]
+    box = second.get_by_role("group", name="Adam+CM (lr=0.05)").get_by_role("spinbutton", name="lr")
+    box.fill("0.02")
+    box.press("Enter")
+    assert second.get_attribute("data-live") == "changed" and first.get_attribute("data-live") is None
+    assert painted(second) != before[1] and painted(first) == before[0]
+    assert not requested and not errors, (requested, errors)
+    page.close()
