@@ -69,3 +69,27 @@ def test_a_dragged_start_makes_the_links_starts_points_where_the_browser_ran_the
     page.wait_for_selector(IDLE, timeout=60_000)
     shown = page.get_by_role("textbox", name="starts").input_value().replace(" ", "")
     assert query(page)["points"] == [shown] and page.locator(".cmxp").get_attribute("data-live") == "changed"
+
+
+
+def test_past_the_pages_limit_the_server_computes_the_change(page):
+    """50 starts typed into the player (drawn in the page), then steps just past its 400,000 run-steps: the page says
+    the server computes them, draws nothing, and the server's runs of those settings reach the player."""
+    runs = page.get_by_role("group", name="runs")
+    starts = runs.get_by_role("textbox", name="starts")
+    starts.fill("; ".join(f"{-2 + 0.08 * n:.2f},{0.02 * (n % 10):.2f}" for n in range(50)))
+    starts.press("Enter")
+    assert page.locator(".cmxp").get_attribute("data-live") == "changed"
+    wait_for_query(page, lambda q: q.get("starts") == ["points"])
+    page.wait_for_selector(IDLE, timeout=60_000)
+    optimizers = page.locator(".cmxp-knobs[aria-label$=')']").count()  # a group per optimizer, named by its label
+    steps = 400_000 // (50 * optimizers) + 1
+    box = runs.get_by_role("spinbutton", name="steps")
+    box.fill(str(steps))
+    box.press("Enter")
+    note = page.locator(".cmxp-live-note").text_content()
+    assert note.endswith("this page computes at once: the server computes it."), note
+    wait_for_query(page, lambda q: q.get("steps") == [str(steps)])
+    page.wait_for_selector(".cmxp:not([data-live])", timeout=120_000)  # the server's runs, overlays and all
+    page.wait_for_selector(IDLE, timeout=120_000)
+    assert box.input_value() == str(steps) and page.locator('[data-testid="stAlert"]:has-text("error")').count() == 0
