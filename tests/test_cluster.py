@@ -21,7 +21,8 @@ from experiments import cluster, escape, escape_experiment, sweep
 from experiments.cluster import PROCESSES, Cluster, check_scheduler
 from experiments.run import as_optimizer
 from specs import SpecError
-from study.toy import QUICK, run_study
+from study.runner import run_study
+from study.toy import QUICK
 from tests.test_parallel import assert_same_fields
 
 REQUESTS = {  # random streams (noise), matched steps, late escapes and predictions; a phase diagram
@@ -31,6 +32,14 @@ REQUESTS = {  # random streams (noise), matched steps, late escapes and predicti
                    match_step="adam_cm:lr=0.05,priority=fifo"),
     "final": dict(landscape="himmelblau", optimizers=["adam", "sgd:lr=0.02,noise=1"], measure="final",
                   axis={"lr": [0.01, 0.05], "noise": [0.0, 2.0]}, runs=150, steps=30),
+    # a turned surface, a warm-up and a schedule; the controls: each run's own step lengths (a traced array read by
+    # run id, so a chunk must carry its rows' ids) and matched steps over several windows
+    "lengths": dict(landscape="two_basin:rotation=30", optimizers=["adam_cm:lr=0.05,warmup=5",
+                                                                  "adam:lr=0.05,schedule=cosine"],
+                    axis="sharpness", values=[4, 16], runs=200, steps=40, match_step="adam_cm:lr=0.05,warmup=5",
+                    match_mode="lengths"),
+    "windows": dict(landscape="two_basin", optimizers=["adam_cm:lr=0.05", "adam:lr=0.05"], axis="sharpness",
+                    values=[4, 16], runs=200, steps=40, match_step="adam_cm:lr=0.05", match_window=[2, 20]),
 }
 CHUNK = 70  # runs a task, where a test splits jobs into chunks
 # Each test, its cluster's start included, well inside the project's 5-minute run on 2 cores (about 5 s each on a
@@ -120,7 +129,7 @@ def test_a_task_that_kills_its_workers_is_one_line(two_workers):
         two_workers.wait_for_workers(2, timeout=60)
 
 
-@pytest.mark.parametrize("stem", ["g_phase_lr_sharpness", "i_noise"])
+@pytest.mark.parametrize("stem", ["f_memory_vs_step_length", "g_phase_lr_sharpness", "i_noise", "l_tuned"])
 def test_a_study_on_a_cluster_writes_the_tables_it_writes_here(stem, two_workers):
     _, here = run_study(stem, QUICK)
     _, there = run_study(stem, QUICK, client=two_workers)

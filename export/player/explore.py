@@ -11,15 +11,27 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from experiments import work
 from experiments.escape import SEED
-from experiments.run import RunResult, as_landscape, as_optimizer, as_starts, as_steps, recorded_step_indices, run
+from experiments.run import (
+    STEPS,
+    RunResult,
+    as_landscape,
+    as_optimizer,
+    as_starts,
+    as_steps,
+    recorded_step_indices,
+    run,
+)
 from experiments.starts import uniform_starts
 from experiments.teaching import REPLAY_STEPS, teaching_trace
 from export.figures import require_2d
 from export.files import OutputFiles
 from export.labels import optimizer_labels
 from export.player.html import PLAYER_ASSETS, asset, notebook_html, standalone_html
+from export.player.live import live_part
 from export.player.payload import BASIN_POINTS, BASIN_RUNS, basin_tracks, build_payload, payload_text
 from export.player.picture import LONG_SIDE, RESOLUTION, landscape_picture
 from landscapes import Landscape
@@ -60,22 +72,26 @@ class Exploration:
         return target
 
 
-def record_every(steps: int, total_runs: int) -> int:
-    """Record every k-th step so that a trajectory keeps at most RECORDED_POINTS points and all `total_runs` of them
+def points_per_run(total_runs: int) -> int:
+    """The recorded points a trajectory keeps when `total_runs` are shown: at most RECORDED_POINTS, all of them
     together at most PLAYER_POINTS (but each at least MIN_RECORDED)."""
-    per_run = max(MIN_RECORDED, min(RECORDED_POINTS, PLAYER_POINTS // max(total_runs, 1)))
-    return max(1, -(-steps // per_run))
+    return max(MIN_RECORDED, min(RECORDED_POINTS, PLAYER_POINTS // max(total_runs, 1)))
+
+
+def record_every(steps: int, total_runs: int) -> int:
+    """Record every k-th step so that each of `total_runs` trajectories keeps `points_per_run` points."""
+    return max(1, -(-steps // points_per_run(total_runs)))
 
 
 def default_follow(methods: Sequence[Optimizer]) -> int:
     """The optimizer whose overlays teach most: the first with a critical buffer, else the first."""
-    return next((k for k, method in enumerate(methods) if "top_c" in method.params), 0)
+    return next((k for k, method in enumerate(methods) if method.buffer_capacity), 0)
 
 
 def page_text(methods: Sequence[Optimizer], follow: int, runs: int, recorded: int, basins: bool) -> float:
     """An upper bound on the characters of a player page of these runs: the payload `player_payload` builds (the
     followed run's overlays hold 5 vectors and its buffer's) and the player's own code."""
-    capacity = int(methods[follow].params.get("top_c", 0))
+    capacity = methods[follow].buffer_capacity
     return payload_text(len(methods), runs, recorded, min(BASIN_RUNS, runs) if basins else 0, 5 + capacity,
                         PICTURE_BYTES) + sum(len(asset(name)) for name in PLAYER_ASSETS)
 
@@ -102,10 +118,22 @@ def player_work(surface: Landscape, methods: Sequence[Optimizer], follow: int, r
     return parts
 
 
+def exploration_work(surface: Landscape, methods: Sequence[Optimizer], starts: np.ndarray, steps: int, follow: int,
+                     basins: bool) -> work.Work:
+    """What showing these runs takes, as explore and the app's Explorer do: the landscape's minima, each optimizer's
+    runs from `starts` (N, d) keeping every record_every-th step, and the player's page (picture, replayed run, basin
+    tracks, text)."""
+    every = record_every(steps, len(starts) * len(methods))
+    recorded = len(recorded_step_indices(steps, every))
+    return work.total([work.setup_work(surface), *[run.cost(surface, m, starts, steps, every) for m in methods],
+                       *player_work(surface, methods, follow, len(starts), steps, recorded, basins)])
+
+
 def player_payload(surface: Landscape, methods: Sequence[Optimizer], results: Mapping[str, RunResult],
                    follow: tuple[int, int], basins: bool = True, note: str = "", title: str = "") -> dict[str, Any]:
     """The payload of `results` (label -> result of methods[k], from the same starts): the landscape's picture, the
-    teaching overlays of run follow[1] of optimizer follow[0] (if its steps can be replayed) and basin tracks."""
+    teaching overlays of run follow[1] of optimizer follow[0] (if its steps can be replayed), basin tracks and what
+    the page needs to rerun them (export.player.live)."""
     labels = list(results)
     series, run_index = follow
     followed = results[labels[series]]
@@ -113,9 +141,11 @@ def player_payload(surface: Landscape, methods: Sequence[Optimizer], results: Ma
     if followed.steps <= REPLAY_STEPS.high:
         trace = teaching_trace(surface, methods[series], followed.starts[run_index], followed.steps)
     tracks = {label: basin_tracks(surface, result) for label, result in results.items()} if basins else None
+    live = live_part(surface, methods, followed.starts, followed.steps,
+                     points_per_run(followed.n_runs * len(methods)), RUNS.high, STEPS.high)
     return build_payload(surface, results, landscape_picture(surface), teaching=trace,
                          follow=(labels[series], run_index) if trace is not None else None, basins=tracks,
-                         note=note, title=title)
+                         note=note, title=title, live=live)
 
 
 def checked_follow(follow: object, methods: int, runs: int) -> tuple[int, int]:
@@ -160,14 +190,12 @@ def explore(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | 
     recorded = len(recorded_step_indices(steps, every))
     check_page(methods, follow[0], len(x), recorded, basins)
     if max_work is not None:
-        work.check(work.total([work.setup_work(surface),
-                               *[work.run_work(surface, m, len(x), steps, recorded) for m in methods],
-                               *player_work(surface, methods, follow[0], len(x), steps, recorded, basins)]), max_work,
+        work.check(exploration_work(surface, methods, x, steps, follow[0], basins), max_work,
                    lower="runs, steps or the number of optimizers")
     labels = optimizer_labels([(m.name, m.params) for m in methods])
     results = {label: run(surface, m, x, steps, record=every, max_work=None) for label, m in zip(labels, methods)}
     return Exploration(player_payload(surface, methods, results, follow, basins, note, title))
 
 
-__all__ = ["Exploration", "check_page", "default_follow", "explore", "player_payload", "player_work",
-           "record_every"]
+__all__ = ["Exploration", "check_page", "default_follow", "exploration_work", "explore", "player_payload",
+           "player_work", "points_per_run", "record_every"]

@@ -16,8 +16,7 @@ import numpy as np
 
 from landscapes import formula
 
-OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.USub: "neg",
-             ast.UAdd: "pos"}
+OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.USub: "neg"}
 
 Instruction = list  # [name, *operands]
 
@@ -62,6 +61,8 @@ class Compiler:
             return float(node.value)
         if isinstance(node, ast.Name):
             return formula.CONSTANTS[node.id] if node.id in formula.CONSTANTS else self.variable(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.part(node.operand)  # '+x' is x, as formula compiles it
         if isinstance(node, ast.UnaryOp):
             return self.apply(OPERATORS[type(node.op)], formula.UNARY[type(node.op)], self.part(node.operand))
         if isinstance(node, ast.BinOp):
