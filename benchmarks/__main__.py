@@ -67,11 +67,11 @@ def print_escape(case: escape_speed.EscapeSpeed) -> None:
 def print_grid(grid: grid_speed.GridSpeed) -> None:
     cells = len(grid_speed.GRID["axis"]["lr"]) * len(grid_speed.GRID["axis"]["sharpness"])
     print(f"grid {cells} cells x {len(grid_speed.GRID['optimizers'])} optimizers x {grid_speed.GRID['runs']:,} runs x "
-          f"{grid_speed.GRID['steps']} steps ({grid.tasks} tasks, {grid.units:.3g} run-steps of work): serial "
+          f"{grid_speed.GRID['steps']} steps ({grid.tasks} jobs, {grid.units:.3g} run-steps of work): serial "
           f"{number(grid.serial)} s; dask threads {number(grid.threads)} s ({number(grid.ratio('threads'))}x); "
           f"{grid.workers} worker processes {number(grid.processes)} s ({number(grid.ratio('processes'))}x); "
           f"same table {'yes' if grid.same_tables else 'NO'}; starting the cluster {number(grid.cluster_start)} s")
-    print(f"grid overhead per task {number(1000 * grid.overhead_per_task)} ms (worker-seconds beyond serial); a no-op "
+    print(f"grid overhead per job {number(1000 * grid.overhead_per_task)} ms (core-seconds beyond serial); a no-op "
           f"task {number(1000 * grid.no_op)} ms; memory per task at most {number(grid.task_bytes / 2**20)} MB "
           f"(chunk_bytes), worker peak resident {number(grid.worker_peak_mb)} MB "
           f"({number(grid.worker_start_mb)} MB before its first task)")

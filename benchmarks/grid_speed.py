@@ -1,11 +1,11 @@
 """Issue 24: a grid of cells on one core, on dask's threads and on a LocalCluster of worker processes.
 
-The 400-cell grid is 20 lr x 20 sharpness of two_basin for Adam and Adam+CM (800 jobs, each a task), 2,000 runs x
-200 steps a cell, measured as an escape sweep: serially (`--scheduler threads`, the default: a job of 2,000 runs is
-below the size run_to_ends splits over threads, so it runs on one core), on one in-process dask worker of a thread
-per core, and on `--scheduler processes` (a worker process per core). All three give the same table, checked. From
-them: each one's ratio to serial, the scheduler's overhead per task, the memory a task takes, and the projected time
-of issue 24's 2,500-cell grid on 10 machines like this one.
+The 400-cell grid is 20 lr x 20 sharpness of two_basin for Adam and Adam+CM (800 jobs, about five to a dask task),
+2,000 runs x 200 steps a cell, measured as an escape sweep: serially (`--scheduler threads`, the default: a job of
+2,000 runs is below the size run_to_ends splits over threads, so it runs on one core), on one in-process dask worker
+of a thread per core, and on `--scheduler processes` (a worker process per core). All three give the same table,
+checked. From them: each one's ratio to serial, the cluster's overhead per job, the memory a task takes, and the
+projected time of issue 24's 2,500-cell grid on 10 machines like this one.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ NO_OP_TASKS = 800
 class GridSpeed:
     """Wall seconds of the grid each way, what it counts, and what the cluster's workers took."""
 
-    tasks: int
+    tasks: int  # jobs (an optimizer on a cell, or a chunk of its runs); on a cluster small ones share a task
     workers: int
     serial: float
     threads: float  # one dask worker in this process, a thread per core
@@ -59,13 +59,13 @@ class GridSpeed:
 
     @property
     def overhead_per_task(self) -> float:
-        """Worker-seconds a task costs beyond its own computation: the processes' wall on every worker, less the
-        serial wall, per task."""
+        """Core-seconds a job costs on the cluster beyond its own computation: the processes' wall on every worker,
+        less the serial wall, per job (the scheduler, this process and the workers share the cores)."""
         return (self.processes * self.workers - self.serial) / self.tasks
 
     def projected_seconds(self, units: float, tasks: int, machines: int) -> float:
-        """Wall seconds of a grid of `units` run-steps in `tasks` tasks on `machines` machines like this one, each a
-        LocalCluster of its cores: the serial seconds a unit of this grid took, plus each task's overhead, shared by
+        """Wall seconds of a grid of `units` run-steps in `tasks` jobs on `machines` machines like this one, each a
+        LocalCluster of its cores: the serial seconds a unit of this grid took, plus each job's overhead, shared by
         every worker."""
         return (units * self.serial / self.units + tasks * self.overhead_per_task) / (machines * self.workers)
 

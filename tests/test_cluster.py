@@ -76,6 +76,16 @@ def test_a_sweep_on_two_worker_processes_is_the_serial_one_bit_for_bit(name, chu
     assert_same_table(sweep(**REQUESTS[name], client=two_workers), serial_tables[name])
 
 
+@pytest.mark.parametrize("name", list(REQUESTS))
+def test_small_jobs_in_one_task_are_the_serial_table(name, two_workers, serial_tables, monkeypatch):
+    module = sys.modules["experiments.sweep"]
+    monkeypatch.setattr(module, "BATCH_UNITS", 1e30)
+    monkeypatch.setattr(module, "BATCHES_PER_WORKER", 1e-9)  # every job in one task, one after another
+    fractions = []
+    assert_same_table(sweep(**REQUESTS[name], client=two_workers, progress=fractions.append), serial_tables[name])
+    assert len(set(fractions) - {0.0, 1.0}) <= 1  # one task finished: its jobs' share at once (matches run here)
+
+
 def test_a_sweep_on_one_worker_of_three_threads_is_the_serial_one_bit_for_bit(serial_tables, monkeypatch):
     from distributed import Client, LocalCluster
 
