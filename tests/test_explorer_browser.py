@@ -341,7 +341,8 @@ def _zoom(page, rng):
 
 def _follow(page, rng):
     page.get_by_test_id("stSelectbox").filter(has_text="overlays follow").click()
-    options = page.get_by_role("option")
+    options = page.get_by_role("listbox", name="overlays follow").get_by_role("option")  # not the player's <select>s
+    options.first.wait_for()  # the list opens a moment after the click
     index = rng.randrange(options.count())
     name = options.nth(index).inner_text()
     options.nth(index).click()
