@@ -71,6 +71,11 @@ class RunResult:
         return self.stop_reason == UNDEFINED
 
     @property
+    def kind(self) -> str:
+        """The optimizer's registry name, from its canonical spec."""
+        return OPTIMIZERS.parse(self.optimizer)[0]
+
+    @property
     def n_runs(self) -> int:
         return self.positions.shape[1]
 

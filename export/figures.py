@@ -21,7 +21,7 @@ from experiments.run import RunResult
 from experiments.sweep import SweepTable, is_global
 from export import palette
 from export.labels import minimum_value
-from landscapes import Landscape
+from landscapes import LANDSCAPES, Landscape
 from specs import SpecError
 
 # The landscape's picture: light (low) to mid grey (high), with darker contour lines; coloured paths stand out on it.
@@ -41,7 +41,7 @@ def require_2d(landscape: Landscape, what: str) -> None:
 
 def styles_of(results: dict[str, RunResult]) -> dict[str, palette.Style]:
     """label -> the style of its optimizer kind (shaded when a kind appears again)."""
-    styles = palette.styles_for([palette.kind_of(result.optimizer) for result in results.values()])
+    styles = palette.styles_for([result.kind for result in results.values()])
     return dict(zip(results, styles))
 
 
@@ -89,13 +89,36 @@ def percent(share: float) -> str:
 
 
 def minimum_label(landscape: Landscape, index: int) -> str:
-    """'f=3 global', 'sharp f=0 λmax=16': what a minimum is, in a few characters."""
+    """'f=3 global', 'sharp f=0': what a minimum is, in a few characters; where two minima would read alike (two
+    global minima f=0), each also says where it is: 'f=0 global at (3, 2)'."""
+    words = [_minimum_words(landscape, k) for k in range(len(landscape.minima))]
+    if words.count(words[index]) == 1:
+        return words[index]
+    x, y = landscape.minima[index].location[:2]
+    return f"{words[index]} at ({x:.3g}, {y:.3g})"
+
+
+def _minimum_words(landscape: Landscape, index: int) -> str:
     minimum = landscape.minima[index]
     parts = [minimum.label] if minimum.label and minimum.label != "global" else []
     parts.append(f"f={minimum_value(minimum.value):.3g}")
     if is_global(landscape)[index]:
         parts.append("global")
     return " ".join(parts)
+
+
+def landscape_title(landscape: Landscape) -> str:
+    """'Goldstein-Price', 'Two basins, sharp and flat (sharpness=16)': the surface as a person names it."""
+    settings = landscape.spec.partition(":")[2]
+    return LANDSCAPES.record(landscape.name).label + (f" ({settings})" if settings else "")
+
+
+def runs_caption(results: dict[str, RunResult]) -> str:
+    """'3 runs of each optimizer, 150 steps, the same starts': the settings a figure of runs was drawn from."""
+    runs = sorted({result.n_runs for result in results.values()})
+    steps = sorted({result.steps for result in results.values()})
+    return (f"{' or '.join(map(str, runs))} run{'s' if runs[-1] != 1 else ''} of each optimizer, "
+            f"{' or '.join(map(str, steps))} steps, the same starts")
 
 
 def draw_minima(ax: Axes, landscape: Landscape, inward: bool = False) -> None:
@@ -151,7 +174,8 @@ def trajectories_figure(landscape: Landscape, results: dict[str, RunResult], res
         draw_landscape(ax, landscape, resolution=resolution)
         draw_paths(ax, result, styles[label])
         ax.set_title(label, fontsize=9, color=styles[label].colour)
-    figure.suptitle(f"{landscape.spec}: start ○, end ●, stopped ✕, minima ★", fontsize=10)
+    figure.suptitle(landscape_title(landscape), fontsize=10)
+    figure.supxlabel(f"{runs_caption(results)}; start ○, now ● (repeats □ △ ◇), stopped ✕, minima ★", fontsize=8)
     return figure
 
 
@@ -176,7 +200,7 @@ def draw_escape_curve(ax: Axes, table: SweepTable, axis: str | None, series: str
     `series` value, or bars; a numeric axis has a tick at every swept value, on a log scale when `log` says so
     (None: when the positive values span a factor of ten or more)."""
     names = list(dict.fromkeys(row[series] for row in table.rows))
-    kinds = [palette.kind_of(next(str(r["optimizer"]) for r in table.rows if r[series] == n)) for n in names]
+    kinds = [next(r["kind"] for r in table.rows if r[series] == n) for n in names]  # each row names what ran
     styles = dict(zip(map(str, names), palette.styles_for(kinds)))  # a knob's values: repeats of their kind
 
     def label(name: object) -> str:
@@ -343,7 +367,8 @@ def draw_survival(ax: Axes, curves: SweepTable, labels: dict[str, str] | None = 
     """Survival curves on `ax`: a line per optimizer with its 95% band, from step 0 (every run in) on a log-like
     step axis (the checks climb geometrically)."""
     names = list(dict.fromkeys(row["optimizer"] for row in curves.rows))
-    styles = dict(zip(names, palette.styles_for([palette.kind_of(str(n)) for n in names])))
+    kinds = [next(r["kind"] for r in curves.rows if r["optimizer"] == n) for n in names]  # each row names what ran
+    styles = dict(zip(names, palette.styles_for(kinds)))
     for name in names:
         rows = [r for r in curves.rows if r["optimizer"] == name]
         step = np.array([0] + [r["step"] for r in rows], dtype=float)

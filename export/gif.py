@@ -13,7 +13,7 @@ from PIL import Image
 from experiments import work
 from experiments.run import RunResult
 from export import palette
-from export.figures import draw_landscape, require_2d, styles_of
+from export.figures import draw_landscape, landscape_title, require_2d, runs_caption, styles_of
 from landscapes import Landscape
 from specs import Field
 
@@ -69,7 +69,11 @@ def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: 
         # this optimizer's recorded row at each frame (optimizers may have recorded different numbers of points)
         rows[name] = np.round(np.linspace(0, positions.shape[0] - 1, frame_count)).astype(int)
     ax.legend(handles=list(heads.values()), fontsize=8, loc="upper right")
-    ax.set_title(landscape.spec, fontsize=10)
+    ax.set_title(landscape_title(landscape), fontsize=10)
+    figure.supxlabel(runs_caption(results), fontsize=8)
+    counter = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=9, animated=True, zorder=7,
+                      bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+    clock = max(results, key=lambda name: results[name].positions.shape[0])  # the series whose steps the counter reads
     canvas.draw()
     background = canvas.copy_from_bbox(figure.bbox)
 
@@ -87,6 +91,9 @@ def trajectory_gif(landscape: Landscape, results: dict[str, RunResult], frames: 
         for name in sorted(stops, key=lambda name: styles[name].hollow):  # heads above paths, hollow ones on top
             ax.draw_artist(heads[name])
             ax.draw_artist(stops[name][1])
+        steps = results[clock].recorded_steps
+        counter.set_text(f"step {int(steps[rows[clock][k]])} / {int(steps[-1])}")
+        ax.draw_artist(counter)
         return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
 
     last = render(frame_count - 1)

@@ -139,12 +139,6 @@ class Style:
                 "markeredgecolor": edge, "markeredgewidth": width}
 
 
-def kind_of(spec: str) -> str:
-    """The optimizer kind (registry name) a label starts with: 'adam_cm:lr=0.1' -> 'adam_cm', and a sweep's
-    'adam at adam_cm's step' -> 'adam'."""
-    return spec.partition(":")[0].strip().partition(" ")[0]
-
-
 # sRGB (IEC 61966-2-1) and CIELAB (D65 white) for the lightness ramp.
 _RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
                         [0.0193339, 0.1191920, 0.9503041]])

@@ -131,7 +131,8 @@ class GoldsteinPrice(Landscape):
 
 @LANDSCAPES.register("goldstein_price", (), "Goldstein-Price: global minimum 3 at (0, -1) and three local minima",
                      LandscapeRecord(label="Goldstein-Price", docs="docs/landscapes.md#goldstein-price-goldstein_price",
-                                     rank=10, basin_work_anywhere=3300.0, basin_work_near_minimum=2000.0))
+                                     rank=10, basin_work_anywhere=3300.0, basin_work_near_minimum=2000.0,
+                                     demo_starts=((-1.4, -0.8), (-1.0, -0.6), (-1.6, -1.0))))
 def goldstein_price() -> Landscape:
     return GoldsteinPrice()
 
@@ -204,7 +205,8 @@ class Ackley(Landscape):
                                                           low=1.0, high=32.768)),
                      "Ackley: a cone-shaped global minimum at the origin in a lattice of local minima",
                      LandscapeRecord(label="Ackley", docs="docs/landscapes.md#ackley-ackley",
-                                     rank=20, basin_work_anywhere=4100.0, basin_work_near_minimum=8100.0))
+                                     rank=20, basin_work_anywhere=4100.0, basin_work_near_minimum=8100.0,
+                                     demo_starts=((3.2, 2.6), (-2.4, 3.6), (1.4, -3.3))))
 def ackley(*, dim: int, extent: float) -> Landscape:
     return Ackley(dim, extent)
 
@@ -245,7 +247,8 @@ class Rosenbrock(Landscape):
                                           log=True)),
                      "Rosenbrock's banana valley",
                      LandscapeRecord(label="Rosenbrock", docs="docs/landscapes.md#rosenbrock-rosenbrock",
-                                     rank=60, basin_work_anywhere=7200.0, basin_work_near_minimum=6100.0))
+                                     rank=60, basin_work_anywhere=7200.0, basin_work_near_minimum=6100.0,
+                                     demo_starts=((-1.5, 2.5), (-1.0, -0.5), (1.8, 0.5))))
 def rosenbrock(*, a: float, b: float) -> Landscape:
     return Rosenbrock(a, b)
 
@@ -283,7 +286,8 @@ class Himmelblau(Landscape):
 
 @LANDSCAPES.register("himmelblau", (), "Himmelblau: four minima of equal value",
                      LandscapeRecord(label="Himmelblau", docs="docs/landscapes.md#himmelblau-himmelblau",
-                                     rank=70, basin_work_anywhere=3200.0, basin_work_near_minimum=1800.0))
+                                     rank=70, basin_work_anywhere=3200.0, basin_work_near_minimum=1800.0,
+                                     demo_starts=((0.0, 0.0), (-1.0, 4.5), (4.5, -4.0))))
 def himmelblau() -> Landscape:
     return Himmelblau()
 
@@ -316,7 +320,8 @@ class Rastrigin(Landscape):
 
 @LANDSCAPES.register("rastrigin", (dim_field(2, 100),), "Rastrigin: a regular lattice of local minima",
                      LandscapeRecord(label="Rastrigin", docs="docs/landscapes.md#rastrigin-rastrigin",
-                                     rank=80, basin_work_anywhere=2200.0, basin_work_near_minimum=1700.0))
+                                     rank=80, basin_work_anywhere=2200.0, basin_work_near_minimum=1700.0,
+                                     demo_starts=((3.1, 2.2), (-2.4, 3.6), (1.4, -3.3))))
 def rastrigin(*, dim: int) -> Landscape:
     return Rastrigin(dim)
 
@@ -352,7 +357,8 @@ class SixHumpCamel(Landscape):
 
 @LANDSCAPES.register("six_hump_camel", (), "six-hump camel: six minima, two global",
                      LandscapeRecord(label="Six-hump camel", docs="docs/landscapes.md#six-hump-camel-six_hump_camel",
-                                     rank=90, basin_work_anywhere=500.0, basin_work_near_minimum=350.0))
+                                     rank=90, basin_work_anywhere=500.0, basin_work_near_minimum=350.0,
+                                     demo_starts=((-2.5, 1.5), (2.5, -1.5), (0.5, 1.2))))
 def six_hump_camel() -> Landscape:
     return SixHumpCamel()
 
@@ -398,6 +404,7 @@ class Beale(Landscape):
 
 @LANDSCAPES.register("beale", (), "Beale: a flat, bent valley to the minimum at (3, 0.5)",
                      LandscapeRecord(label="Beale", docs="docs/landscapes.md#beale-beale",
-                                     rank=100, basin_work_anywhere=4500.0, basin_work_near_minimum=910.0))
+                                     rank=100, basin_work_anywhere=4500.0, basin_work_near_minimum=910.0,
+                                     demo_starts=((-3.0, 3.0), (1.0, -3.5), (-1.0, 1.0))))
 def beale() -> Landscape:
     return Beale()

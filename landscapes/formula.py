@@ -31,7 +31,7 @@ FUNCTIONS: dict[str, Callable] = {
 CONSTANTS = {"pi": math.pi, "e": math.e}
 VARIABLES = ("x", "y")
 BINARY = {ast.Add: anp.add, ast.Sub: anp.subtract, ast.Mult: anp.multiply, ast.Div: anp.true_divide, ast.Pow: anp.power}
-UNARY = {ast.USub: anp.negative, ast.UAdd: anp.positive}
+UNARY = {ast.USub: anp.negative}
 
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # nested operations
@@ -130,6 +130,9 @@ def _compile(node: ast.expr) -> Part:
         if node.id in FUNCTIONS:
             raise SpecError(f"formula: {node.id} is a function; write it as {node.id}(...)")
         raise SpecError(f"formula: unknown name '{_shorten(node.id, 30)}'; {ALLOWED}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+        # '+a' is a itself: autograd has no derivative rule for anp.positive
+        return _compile(node.operand)
     if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
         return _apply(UNARY[type(node.op)], node, _compile(node.operand))
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY:

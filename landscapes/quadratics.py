@@ -467,6 +467,7 @@ class TwoBasin(QuadraticBasins):
                      "a sharp basin at (-1, 0) and a flat one at (1, 0): the escape-rate workhorse",
                      LandscapeRecord(label="Two basins, sharp and flat",
                                      docs="docs/landscapes.md#two-basins-sharp-and-flat-two_basin", rank=50,
-                                     basin_work_anywhere=360.0, basin_work_near_minimum=140.0))
+                                     basin_work_anywhere=360.0, basin_work_near_minimum=140.0,
+                                     demo_starts=((-1.25, 0.3), (-0.8, -0.25), (-1.1, -0.4))))
 def two_basin(*, sharpness: float, depth: float, tau: float) -> Landscape:
     return TwoBasin(sharpness, depth, tau)

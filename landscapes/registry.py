@@ -21,6 +21,9 @@ class LandscapeRecord(Record):
 
     basin_work_anywhere: float
     basin_work_near_minimum: float
+    # Hand-picked starts where the optimizers show something (the Explorer's preset starts); none: the app takes four
+    # points a quarter in from the domain's corners.
+    demo_starts: tuple[tuple[float, float], ...] = ()
 
 
 LANDSCAPES = Registry("landscape", LandscapeRecord)

@@ -161,7 +161,7 @@ def test_changing_an_optimizer_redraws_the_player_with_its_label(browser, server
     try:
         page.wait_for_selector(DRAWN, timeout=60_000)
         page.get_by_test_id("stSelectbox").filter(has_text="optimizer 1").click()
-        page.get_by_role("option", name="adam_cg").click()
+        page.get_by_role("option", name="Adam+CG · adam_cg").click()
         wait_for_query(page, lambda q: any(spec.startswith("adam_cg") for spec in q.get("optimizer", [])))
         page.wait_for_selector(IDLE, timeout=60_000)
         page.locator(".cmxp-legend", has_text="Adam+CG (lr=0.05)").wait_for(timeout=60_000)  # (in a shadow root)

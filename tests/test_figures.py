@@ -140,3 +140,28 @@ def test_a_minimum_whose_value_is_zero_up_to_rounding_is_labelled_f_0():
     assert landscape.minima[sharp].value != 0.0  # the search leaves float noise, e.g. -4.7e-15
     assert minimum_label(landscape, sharp) == "sharp f=0"
     assert landscape_part(landscape, None, "two basins")["minima"][sharp]["value"] == 0.0
+
+
+@pytest.mark.parametrize("spec", ["himmelblau", "goldstein_price", "two_basin", "six_hump_camel", "rastrigin"])
+def test_every_minimum_has_a_name_of_its_own(spec):
+    """Minima with equal values ('f=0 global' four times on Himmelblau) also say where they are."""
+    from export.figures import minimum_label
+    from landscapes import build_landscape
+
+    landscape = build_landscape(spec)
+    names = [minimum_label(landscape, k) for k in range(len(landscape.minima))]
+    assert len(set(names)) == len(names), names
+
+
+def test_figures_are_titled_as_people_name_the_surface_with_their_settings_beneath():
+    import numpy as np
+
+    from experiments.run import run
+    from export.figures import trajectories_figure
+    from landscapes import build_landscape
+
+    landscape = build_landscape("two_basin:sharpness=16")
+    figure = trajectories_figure(landscape, {"Adam (lr=0.05)": run(landscape, "adam:lr=0.05", np.zeros((2, 2)), 20)},
+                                 resolution=20)
+    assert figure._suptitle.get_text() == "Two basins, sharp and flat (sharpness=16)"
+    assert figure._supxlabel.get_text().startswith("2 runs of each optimizer, 20 steps")

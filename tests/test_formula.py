@@ -120,6 +120,14 @@ def test_gradient_and_hessian_are_the_hand_derived_ones():
     np.testing.assert_allclose(landscape.hessian(POINTS), H, rtol=1e-14, atol=1e-15)
 
 
+def test_unary_plus_differentiates_as_its_operand():
+    # found by the JS engine's parity tests: '+x' compiled to anp.positive, which autograd cannot differentiate
+    plus = build_landscape("custom", formula="+x**2 * +y + -(+y)")
+    plain = build_landscape("custom", formula="x**2*y - y")
+    np.testing.assert_array_equal(plus.grad(POINTS), plain.grad(POINTS))
+    np.testing.assert_array_equal(plus.hessian(POINTS), plain.hessian(POINTS))
+
+
 @pytest.mark.parametrize("text", ["4", "x", "x + y**2", "2*x - y"])
 def test_constant_and_linear_parts_differentiate_without_warnings(text):
     with warnings.catch_warnings():

@@ -20,6 +20,7 @@ from PIL import Image
 from export import palette
 from export.figures import basin_key
 from landscapes import build_landscape
+from optimizers import OPTIMIZERS
 from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server
 from ui.pages import escape_lab
 
@@ -272,7 +273,7 @@ def test_the_kick_chart_is_whole_and_in_each_kinds_colour(browser, server, width
         ticks = chart.locator('g.role-axis[aria-label^="X-axis"] .role-axis-label text').all_text_contents()
         assert ticks == [str(step) for step in range(1, KICK_STEPS + 1)]
         strokes = [line.evaluate("e => getComputedStyle(e).stroke") for line in chart.locator("g.mark-line path").all()]
-        expected = palette.styles_for([palette.kind_of(spec) for _, spec in KICK_VARIANTS])
+        expected = palette.styles_for([OPTIMIZERS.resolve(spec)[0] for _, spec in KICK_VARIANTS])
         assert [tuple(css_to_rgb(stroke)) for stroke in strokes] == [tuple(hex_to_rgb(s.colour)) for s in expected]
     finally:
         page.close()

@@ -157,7 +157,7 @@ def test_a_colour_at_another_lightness_has_that_lightness_and_keeps_its_hue():
 
 
 def test_the_buffer_demos_three_adam_cm_differ_in_colour_dash_and_marker_under_every_vision():
-    kinds = [palette.kind_of(spec) for spec in DEMOS_BY_ID["buffer-size"].params["optimizer"]]
+    kinds = [OPTIMIZERS.resolve(spec)[0] for spec in DEMOS_BY_ID["buffer-size"].params["optimizer"]]
     assert kinds == ["adam_cm"] * 3
     styles = palette.styles_for(kinds)
     assert len({s.colour for s in styles}) == len({s.dash for s in styles}) == len({s.marker for s in styles}) == 3

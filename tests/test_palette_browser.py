@@ -12,6 +12,7 @@ from experiments.run import run
 from export import palette
 from export.player import build_payload, landscape_picture, standalone_html
 from landscapes import build_landscape
+from optimizers import OPTIMIZERS
 from tests.browser_support import launch, require_chromium
 
 pytestmark = pytest.mark.browser
@@ -68,6 +69,6 @@ def colours_right_of_the_middle(browser, tmp_path, payload: dict, colours: list[
 
 @pytest.mark.parametrize("specs", [["adam:lr=0.05", "adam_sam:lr=0.05"], ["adam_cm:lr=0.05"] * 3])
 def test_heads_that_meet_at_one_point_all_stay_visible(browser, tmp_path, specs):
-    colours = [style.colour for style in palette.styles_for([palette.kind_of(spec) for spec in specs])]
+    colours = [style.colour for style in palette.styles_for([OPTIMIZERS.resolve(spec)[0] for spec in specs])]
     counts = colours_right_of_the_middle(browser, tmp_path, ending_together(specs), colours)
     assert all(count >= 4 for count in counts), dict(zip(colours, counts))  # a hidden head leaves none

@@ -156,7 +156,7 @@ class Series:
 
 def styles(drawn: Sequence[DrawnRuns]) -> list[palette.Style]:
     """The palette's style of each optimizer's runs, in the order shown."""
-    return palette.styles_for([palette.kind_of(runs.result.optimizer) for runs in drawn])
+    return palette.styles_for([runs.result.kind for runs in drawn])
 
 
 def _clean(values: object) -> dict | list:

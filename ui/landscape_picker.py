@@ -10,7 +10,7 @@ import streamlit as st
 from landscapes import LANDSCAPES
 from specs import Field
 from ui import literal
-from ui.schema_widgets import entry_controls, put_values
+from ui.schema_widgets import entry_controls, entry_label, put_values
 from ui.session_values import held
 
 FIXED = {"dim": 2}  # the pages draw the plane
@@ -26,7 +26,8 @@ def landscape_controls(prefix: str, default: str) -> tuple[tuple[str, dict[str, 
     held(f"{prefix}.landscape", Field("landscape", "choice", LANDSCAPES.resolve(default)[0], "the surface",
                                       choices=tuple(LANDSCAPES.names())))
     name = st.selectbox("landscape", LANDSCAPES.names(), key=f"{prefix}.landscape", label_visibility="collapsed",
-                        help="the surface the optimizers descend")
+                        format_func=entry_label(LANDSCAPES),
+                        help="the surface the optimizers descend (its name in specs and links after the ·)")
     entry = LANDSCAPES.entry(name)
     literal.caption(entry.help)
     values, errors = entry_controls(entry, f"{prefix}.L.{name}", hidden=FIXED)

@@ -16,7 +16,7 @@ from optimizers import OPTIMIZERS
 from specs import Field, SpecError
 from specs.language import Entry
 from ui import literal
-from ui.schema_widgets import field_controls, field_key, put_values
+from ui.schema_widgets import entry_label, field_controls, field_key, put_values
 from ui.session_values import held, held_by
 from ui.url_state import MAX_SPECS
 
@@ -107,7 +107,8 @@ def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
         head, tail = st.columns([5, 1], vertical_alignment="bottom")
         with head:
             name = st.selectbox(f"optimizer {number}", names, key=name_key, on_change=_carry_over,
-                                args=(prefix, slot, previous))
+                                args=(prefix, slot, previous), format_func=entry_label(OPTIMIZERS),
+                                help="its name in specs and links follows the ·")
         with tail:
             st.button("", icon=":material/close:", key=f"{prefix}.O{slot}.remove", help="remove this optimizer",
                       on_click=_remove, args=(prefix, slot), disabled=len(slots) == 1)

@@ -8,26 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landscapes import Landscape
-
-# Starts chosen so the opening demonstrations show something: on Goldstein-Price at lr 0.05, Adam and Adam+SAM
-# settle in the local minimum 30 near (-0.6, -0.4) from these points while Adam+CM overshoots into the global one.
-PRESET_STARTS: dict[str, tuple[tuple[float, float], ...]] = {
-    "goldstein_price": ((-1.4, -0.8), (-1.0, -0.6), (-1.6, -1.0)),
-    "two_basin": ((-1.25, 0.3), (-0.8, -0.25), (-1.1, -0.4)),
-    "ackley": ((3.2, 2.6), (-2.4, 3.6), (1.4, -3.3)),
-    "rastrigin": ((3.1, 2.2), (-2.4, 3.6), (1.4, -3.3)),
-    "himmelblau": ((0.0, 0.0), (-1.0, 4.5), (4.5, -4.0)),
-    "rosenbrock": ((-1.5, 2.5), (-1.0, -0.5), (1.8, 0.5)),
-    "six_hump_camel": ((-2.5, 1.5), (2.5, -1.5), (0.5, 1.2)),
-    "beale": ((-3.0, 3.0), (1.0, -3.5), (-1.0, 1.0)),
-}
+from landscapes import LANDSCAPES, Landscape
 
 
 def preset_starts(landscape: Landscape) -> np.ndarray:
-    """(K, 2) starts for `landscape`: its hand-picked ones, else the four points a quarter in from the corners."""
-    if landscape.name in PRESET_STARTS:
-        return np.array(PRESET_STARTS[landscape.name], dtype=np.float64)
+    """(K, 2) starts for `landscape`: its record's hand-picked ones, else the four points a quarter in from the
+    corners."""
+    chosen = LANDSCAPES.record(landscape.name).demo_starts
+    if chosen:
+        return np.array(chosen, dtype=np.float64)
     low, high = landscape.domain.low, landscape.domain.high
     return low + (high - low) * np.array([[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]])
 

@@ -9,17 +9,22 @@ neighbour.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import streamlit as st
 
 from specs import Field, SpecError
-from specs.language import Entry
+from specs.language import Entry, Registry
 from ui import literal
 from ui.session_values import held
 
 EXACT_FORMAT = "%.12g"  # number boxes show what is used (to 12 digits), not a 6-digit rounding
+
+
+def entry_label(registry: Registry) -> Callable[[str], str]:
+    """How a choice of registry entries reads: 'Adam+CM · adam_cm', its record's label and its name in specs."""
+    return lambda name: f"{registry.record(name).label} · {name}"
 
 
 def field_key(prefix: str, field: Field) -> str:

@@ -19,12 +19,6 @@ Params = Mapping[str, Sequence[str]]  # a query string as key -> every value giv
 Box = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
 
-def spec_text(registry: Registry, name: str, values: Mapping[str, Any]) -> str:
-    """The canonical spec string of `name` with `values` (defaults left out, text fields last): Registry.format,
-    kept under this name only until the pages that import it call that (issue 20, point 7)."""
-    return registry.format(name, values)
-
-
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from experiments import work
 from experiments.escape import SEED
 from experiments.run import RunResult, as_landscape, as_optimizer, as_starts, as_steps, recorded_step_indices, run
@@ -69,13 +71,13 @@ def record_every(steps: int, total_runs: int) -> int:
 
 def default_follow(methods: Sequence[Optimizer]) -> int:
     """The optimizer whose overlays teach most: the first with a critical buffer, else the first."""
-    return next((k for k, method in enumerate(methods) if "top_c" in method.params), 0)
+    return next((k for k, method in enumerate(methods) if method.buffer_capacity), 0)
 
 
 def page_text(methods: Sequence[Optimizer], follow: int, runs: int, recorded: int, basins: bool) -> float:
     """An upper bound on the characters of a player page of these runs: the payload `player_payload` builds (the
     followed run's overlays hold 5 vectors and its buffer's) and the player's own code."""
-    capacity = int(methods[follow].params.get("top_c", 0))
+    capacity = methods[follow].buffer_capacity
     return payload_text(len(methods), runs, recorded, min(BASIN_RUNS, runs) if basins else 0, 5 + capacity,
                         PICTURE_BYTES) + sum(len(asset(name)) for name in PLAYER_ASSETS)
 
@@ -100,6 +102,17 @@ def player_work(surface: Landscape, methods: Sequence[Optimizer], follow: int, r
     if basins:
         parts.append(work.basin_work(surface, min(BASIN_RUNS, runs) * min(recorded, BASIN_POINTS) * len(methods)))
     return parts
+
+
+def exploration_work(surface: Landscape, methods: Sequence[Optimizer], starts: np.ndarray, steps: int, follow: int,
+                     basins: bool) -> work.Work:
+    """What showing these runs takes, as explore and the app's Explorer do: the landscape's minima, each optimizer's
+    runs from `starts` (N, d) keeping every record_every-th step, and the player's page (picture, replayed run, basin
+    tracks, text)."""
+    every = record_every(steps, len(starts) * len(methods))
+    recorded = len(recorded_step_indices(steps, every))
+    return work.total([work.setup_work(surface), *[run.cost(surface, m, starts, steps, every) for m in methods],
+                       *player_work(surface, methods, follow, len(starts), steps, recorded, basins)])
 
 
 def player_payload(surface: Landscape, methods: Sequence[Optimizer], results: Mapping[str, RunResult],
@@ -160,14 +173,12 @@ def explore(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | 
     recorded = len(recorded_step_indices(steps, every))
     check_page(methods, follow[0], len(x), recorded, basins)
     if max_work is not None:
-        work.check(work.total([work.setup_work(surface),
-                               *[work.run_work(surface, m, len(x), steps, recorded) for m in methods],
-                               *player_work(surface, methods, follow[0], len(x), steps, recorded, basins)]), max_work,
+        work.check(exploration_work(surface, methods, x, steps, follow[0], basins), max_work,
                    lower="runs, steps or the number of optimizers")
     labels = optimizer_labels([(m.name, m.params) for m in methods])
     results = {label: run(surface, m, x, steps, record=every, max_work=None) for label, m in zip(labels, methods)}
     return Exploration(player_payload(surface, methods, results, follow, basins, note, title))
 
 
-__all__ = ["Exploration", "check_page", "default_follow", "explore", "player_payload", "player_work",
-           "record_every"]
+__all__ = ["Exploration", "check_page", "default_follow", "exploration_work", "explore", "player_payload",
+           "player_work", "record_every"]

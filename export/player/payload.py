@@ -113,7 +113,7 @@ def landscape_part(landscape: Landscape, picture: Picture | None, label: str) ->
 def series_part(label: str, result: RunResult, style: palette.Style, tracks: np.ndarray | None) -> dict[str, Any]:
     recorded, runs = result.positions.shape[:2]
     part: dict[str, Any] = {
-        "label": label, "spec": result.optimizer, "kind": palette.kind_of(result.optimizer), "colour": style.colour,
+        "label": label, "spec": result.optimizer, "kind": result.kind, "colour": style.colour,
         "dash": list(style.dash), "marker": style.marker, "hollow": style.hollow, "marker_size": style.size,
         "start_size": style.start_size,
         "runs": runs, "recorded": recorded,

@@ -30,7 +30,7 @@ from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls, slot_specs
 from ui.session_values import held
 from ui.settings import Settings
-from ui.url_state import UrlReader, spec_text
+from ui.url_state import UrlReader
 
 PREFIX = "bm"
 PAGE = "basins"
@@ -59,7 +59,7 @@ class MapState:
 
     @property
     def landscape_spec(self) -> str:
-        return spec_text(LANDSCAPES, *self.landscape)
+        return LANDSCAPES.format(*self.landscape)
 
     def params(self) -> dict[str, str | list[str]]:
         out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec,

@@ -16,13 +16,13 @@ import streamlit as st
 
 from experiments import work
 from experiments.basins import DIVERGED_BASIN, NO_BASIN, UNDEFINED_BASIN
-from experiments.run import DIVERGED, STOP_REASONS, as_starts, recorded_step_indices, run
+from experiments.run import DIVERGED, STOP_REASONS, as_starts, run
 from experiments.starts import uniform_starts
 from export.figures import trajectories_figure
 from export.gif import trajectory_gif
 from export.labels import optimizer_labels
 from export.player import build_payload, standalone_html
-from export.player.explore import default_follow, player_work, record_every
+from export.player.explore import default_follow, exploration_work, record_every
 from export.player.payload import basin_names
 from export.tables import result_csv, result_json
 from landscapes import LANDSCAPES, Landscape
@@ -44,7 +44,6 @@ from ui.url_state import (
     parse_box,
     parse_pair,
     parse_points,
-    spec_text,
     start_bounds,
 )
 
@@ -89,16 +88,20 @@ class ExplorerState:
 
     @property
     def landscape_spec(self) -> str:
-        return spec_text(LANDSCAPES, *self.landscape)
+        return LANDSCAPES.format(*self.landscape)
 
     def methods(self) -> list[Optimizer]:
-        """The optimizers, built from their values (no spec string is parsed), with the page-wide values set."""
-        methods = []
+        """The optimizers, built from their values (no spec string is parsed), with the page-wide values set; built
+        once per state (a rerun asks for them several times)."""
+        return list(self.built)
+
+    @functools.cached_property
+    def built(self) -> tuple[Optimizer, ...]:
+        out = []
         for name, values in self.optimizers:
             own = {f.name for f in OPTIMIZERS.entry(name).fields}
-            methods.append(OPTIMIZERS.build({"name": name, **values,
-                                             **{k: v for k, v in self.shared.items() if k in own}}))
-        return methods
+            out.append(OPTIMIZERS.build({"name": name, **values, **{k: v for k, v in self.shared.items() if k in own}}))
+        return tuple(out)
 
     def runs_key(self) -> tuple:
         """What decides the runs (not how they are shown)."""
@@ -108,7 +111,7 @@ class ExplorerState:
     def params(self) -> dict[str, str | list[str]]:
         """The URL of this state (only what differs from the defaults, beside the landscape and optimizers)."""
         out: dict[str, str | list[str]] = {"page": PAGE, "landscape": self.landscape_spec,
-                                           "optimizer": [spec_text(OPTIMIZERS, *o) for o in self.optimizers],
+                                           "optimizer": [OPTIMIZERS.format(*o) for o in self.optimizers],
                                            "starts": self.starts}
         if self.starts == "points":
             out["points"] = format_points(self.points)
@@ -154,7 +157,7 @@ def read_state(reader: UrlReader) -> ExplorerState:
                             validate=compute.landscape)
     optimizers = reader.specs("optimizer", OPTIMIZERS, list(defaults["optimizer"]))
     shared = {name: shared_value(reader, name, optimizers) for name in SHARED}
-    within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
+    within = start_bounds(compute.landscape(LANDSCAPES.format(*landscape)))
     follow = reader.parsed("follow", FOLLOW, parse_follow, "The overlays follow the default run.")
     if follow is not None and follow[0] >= len(optimizers):
         reader.notices.append(f"The link's follow={follow[0]},{follow[1]} was not used: it names optimizer "
@@ -219,7 +222,7 @@ def controls() -> tuple[ExplorerState | None, list[str]]:
         within = None
         if not landscape_errors:
             try:
-                within = start_bounds(compute.landscape(spec_text(LANDSCAPES, *landscape)))
+                within = start_bounds(compute.landscape(LANDSCAPES.format(*landscape)))
             except SpecError as error:  # a formula that does not parse: said beside the formula
                 errors.append(str(error))
                 literal.error(error)
@@ -331,11 +334,8 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
     starts = as_starts(start_points(state, surface), surface.dim)
     follow, follow_notice = follow_of(state, methods, len(starts))
     every = record_every(state.steps, len(starts) * len(methods))
-    recorded = len(recorded_step_indices(state.steps, every))
-    work.check(work.total([work.setup_work(surface),
-                           *[run.cost(surface, method, starts, state.steps, every) for method in methods],
-                           *player_work(surface, methods, follow[0], len(starts), state.steps, recorded, True)]),
-               max_work, work.APP_REQUEST_BYTES)
+    work.check(exploration_work(surface, methods, starts, state.steps, follow[0], True), max_work,
+               work.APP_REQUEST_BYTES)
     key = tuple(map(tuple, starts.tolist()))
     drawn = [compute.trajectories(surface, method, key, state.steps, every) for method in methods]
     labels = optimizer_labels([(method.name, method.params) for method in methods])

@@ -68,7 +68,7 @@ def kick_spec(table: pd.DataFrame) -> dict:
     (Adam+CM's variants repeats of it: a shade, a dash and a hollow marker each), named at its end by its kind or the
     knob it changes, a tick at every step, each step's length in a tooltip."""
     labels = list(table.columns)
-    styles = palette.styles_for([palette.kind_of(spec) for _, spec in KICK_VARIANTS])
+    styles = palette.styles_for([OPTIMIZERS.resolve(spec)[0] for _, spec in KICK_VARIANTS])
     rows = [{"variant": label, "step": int(step), "length": float(length)}
             for label in labels for step, length in table[label].items()]
     variant = {"field": "variant", "type": "nominal", "sort": labels, "legend": drawing.vega_legend(labels, True)}

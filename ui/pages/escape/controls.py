@@ -45,7 +45,6 @@ from ui.pages.escape.state import (
     values_text,
 )
 from ui.session_values import held, held_by, labelled_selectbox, optional_index, optional_pair
-from ui.url_state import spec_text
 
 
 def put_state(state: EscapeState) -> None:
@@ -81,7 +80,7 @@ def controls() -> tuple[EscapeState | None, list[str]]:
         surface = None
         if not landscape_errors:
             try:
-                surface = compute.landscape(spec_text(LANDSCAPES, *landscape))
+                surface = compute.landscape(LANDSCAPES.format(*landscape))
             except SpecError as error:  # a formula that does not parse: said beside the formula
                 errors.append(str(error))
                 literal.error(error)

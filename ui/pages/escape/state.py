@@ -20,7 +20,7 @@ from specs import Field, SpecError
 from ui import compute
 from ui.landscape_picker import FIXED
 from ui.optimizer_slots import slot_specs
-from ui.url_state import UrlReader, parse_pair, spec_text
+from ui.url_state import UrlReader, parse_pair
 
 PREFIX = "es"
 PAGE = "escape"
@@ -141,7 +141,7 @@ class EscapeState:
 
     @property
     def landscape_spec(self) -> str:
-        return spec_text(LANDSCAPES, *self.landscape)
+        return LANDSCAPES.format(*self.landscape)
 
     def knobs(self) -> tuple[Field, ...]:
         """The swept knobs' schema fields, axis by axis."""
@@ -177,7 +177,7 @@ def read_state(reader: UrlReader) -> EscapeState:
     optimizers = reader.specs("optimizer", OPTIMIZERS, DEFAULT_OPTIMIZERS)
     basin = reader.field("basin", BASIN)
     try:
-        resolve_basin(compute.landscape(spec_text(LANDSCAPES, *landscape)), basin)
+        resolve_basin(compute.landscape(LANDSCAPES.format(*landscape)), basin)
     except SpecError as error:
         if reader.raw("basin") is not None:  # the default basin of another landscape needs no notice
             reader.notices.append(f"The link's basin={basin!r} was not used: {error}. Using the sharpest basin.")
