@@ -21,9 +21,10 @@ from experiments import (
                          sweep,
                          teaching_trace,
 )
+from experiments.tune import tune
 from export.player import explore
 from landscapes import build_landscape
 from optimizers import build_optimizer
 
 __all__ = ["RunResult", "SweepTable", "assign_basins", "basin_map", "build_landscape", "build_optimizer",
-           "escape_experiment", "explore", "final_basins", "flow_map", "run", "sweep", "teaching_trace"]
+           "escape_experiment", "explore", "final_basins", "flow_map", "run", "sweep", "teaching_trace", "tune"]

@@ -156,18 +156,23 @@ def torch_batched(optimizer: str, f, starts: np.ndarray, steps: int, lr: float, 
     return x.detach().numpy().copy()
 
 
-def torch_optim_steps(optimizer: str, settings: dict, gradient, starts: np.ndarray, steps: int) -> np.ndarray:
+def torch_optim_steps(optimizer: str, settings: dict, gradient, starts: np.ndarray, steps: int,
+                      scheduler=None) -> np.ndarray:
     """Final points (N, d) of torch.optim.<optimizer>(**settings) over all runs as one (N, d) tensor, fed `gradient`
     (a landscape's own, (N, d) -> (N, d)), so that only the optimizers' arithmetic can differ; in float64 as torch's
-    default dtype, which its scalar state (NAdam's product of momentum coefficients) follows."""
+    default dtype, which its scalar state (NAdam's product of momentum coefficients) follows. `scheduler(opt)`, if
+    given, builds a torch.optim.lr_scheduler, stepped after every step."""
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
         x = torch.nn.Parameter(torch.tensor(starts, dtype=torch.float64))
         opt = getattr(torch.optim, optimizer)([x], **settings)
+        schedule = scheduler(opt) if scheduler is not None else None
         for _ in range(steps):
             x.grad = torch.from_numpy(gradient(x.detach().numpy()))
             opt.step()
+            if schedule is not None:
+                schedule.step()
         return x.detach().numpy().copy()
     finally:
         torch.set_default_dtype(previous)

@@ -15,15 +15,17 @@ from cli.common import (
     print_text,
     progress_bar,
 )
+from experiments.matched import MATCH_MODES
 from experiments.sweep import MAX_AXES, MAX_VALUES, MEASURES, SweepTable, sweep
-from experiments.theory import kick_boundaries
+from experiments.theory import kick_boundaries, radius_boundaries
+from experiments.watch import EARLY_WINDOW
 from export.files import OutputFiles
 from specs import SpecError
 
 SHOWN_ESCAPE = ("runs", "escaped", "diverged", "escape_rate", "ci_low", "ci_high", "flatter_fraction",
                 "median_escape_step", "out_by_2", "out_by_10", "converged_fraction", "early_step_mean", "steps")
 SHOWN_EXTRA = ("predicted_out_by_2", "late_escaped", "late_runs", "late_escape_rate", "late_ci_low", "late_ci_high",
-               "matched_lr")
+               "matched_lr", "match_window")
 TABLE_FORMATS = ("csv",)
 PHASE_VALUES = ("escape_rate", "median_escape_step", "mean_escape_step")
 
@@ -77,6 +79,7 @@ def _sweep_into(files: OutputFiles, args: argparse.Namespace, measure: str) -> t
     if measure != "escape" and (survival or args.after is not None or args.match_step or args.predict):
         raise SpecError("--survival, --after, --match-step and --predict measure escapes: use them with "
                         "--measure escape (or cmx escape)")
+    windows = [w.strip() for w in args.match_window.split(",") if w.strip()] if args.match_window else [EARLY_WINDOW]
     landscape = landscape_from(args)
     optimizers = optimizers_from(args)
     axes = parse_sweeps(args.sweep)
@@ -89,15 +92,15 @@ def _sweep_into(files: OutputFiles, args: argparse.Namespace, measure: str) -> t
         table = sweep(landscape, optimizers, axes or None, runs=args.runs, steps=args.steps, seed=args.seed,
                       basin=args.basin, measure=measure, equalise_grad_evals=args.equal_grad_evals, progress=bar,
                       max_work=args.max_work, spread=args.spread, after=args.after, match_step=args.match_step,
-                      predict=args.predict)
+                      predict=args.predict, match_window=windows, match_mode=args.match_mode)
     if out is not None:
         files.write(out, table.to_csv())
     if plot is not None:
         from export.figures import escape_curve_figure, phase_figure
 
         if len(axes) == 2:
-            figure = phase_figure(table, *axes, value=args.cells,
-                                  boundaries=kick_boundaries(table, *axes, args.basin))
+            figure = phase_figure(table, *axes, value=args.cells, boundaries=kick_boundaries(table, *axes, args.basin),
+                                  radius_boundaries=radius_boundaries(table, *axes, args.basin))
         else:
             figure = escape_curve_figure(table, next(iter(axes), None))
         files.write_figure(plot, figure)
@@ -141,7 +144,8 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
     parser.add_argument("--plot", help="draw escape rate with 95%% intervals to this image (.png, .pdf, .svg, ...)")
     parser.add_argument("--cells", choices=PHASE_VALUES, default="escape_rate",
                         help="with two --sweep and --plot: what the heatmap's cells show (default escape_rate); on "
-                             "two_basin's lr x sharpness the kick law's boundary is drawn over Adam+CM's")
+                             "two_basin's lr x sharpness the kick law's boundary (dashed) and the radius law's "
+                             "(dotted) are drawn over Adam+CM's")
     parser.add_argument("--survival", help="escape: the share of runs still in the basin at every checked step, with "
                                            "95%% bands, as CSV (.csv) or drawn (.png, .pdf, .svg, ...)")
     parser.add_argument("--after", type=int,
@@ -150,6 +154,13 @@ def _add_engine_arguments(parser: argparse.ArgumentParser, runs: int, steps: int
                         help="escape: also run every optimizer without a memory buffer (adam, adam_sam, sgd, ...) at "
                              "the lr whose mean step over the first 20 steps equals this one's (e.g. adam_cm): "
                              "escape at equal step length")
+    parser.add_argument("--match-window", metavar="W1,W2,...",
+                        help="escape, with --match-step: the steps the mean step lengths are matched over, one row "
+                             f"per window (default {EARLY_WINDOW}), e.g. 2,20,200")
+    parser.add_argument("--match-mode", choices=MATCH_MODES, default="lr",
+                        help="escape, with --match-step: lr (run at the lr matching the mean step over the window) "
+                             "or lengths (each run takes its own direction with the reference run's step lengths, "
+                             "step by step)")
     parser.add_argument("--predict", action="store_true",
                         help="escape: add the kick law's predicted share out after two steps (Adam+CM rows)")
     add_work_limit_argument(parser)

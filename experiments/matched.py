@@ -7,8 +7,10 @@ escape window equals Adam+CM's, from the same starts: what is left of Adam+CM's 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,13 +19,20 @@ from experiments.run import advance, as_landscape, as_optimizer, recorded_step_i
 from experiments.watch import EARLY_WINDOW, StepLengths
 from landscapes import Landscape
 from optimizers import OPTIMIZERS, Optimizer
-from specs import SpecError
+from optimizers.base import Aux, GradFn, default_run_ids, row_norms
+from specs import Field, SpecError
 
 BISECTIONS = 24  # halvings of the log-lr bracket: to about 1e-7 of the lr, far below what a table shows
 BRACKET_DOUBLINGS = 20  # a factor of a million either way of the reference's lr: beyond any step a table compares
 LR_FIELD_RANGE = (1e-12, 1e4)
 MATCH_RUNS = 1000  # starts a sweep matches on: the mean step over 1000 runs x 20 steps is steady to well under 1%
 MATCH_TOLERANCE = 0.01  # a match's mean step is within this share of the reference's (the lr is kept to 4 digits)
+MATCH_MODES = ("lr", "lengths")
+MATCH_MODE = Field("match_mode", "choice", "lr", "lr: run at the lr whose mean step over the window is the "
+                   "reference's; lengths: take the reference's own step length, run by run and step by step",
+                   choices=MATCH_MODES)
+MATCH_WINDOW = Field("match_window", "int", EARLY_WINDOW, "steps over which the mean step lengths are matched",
+                     low=1, high=100_000)
 
 
 @dataclass(frozen=True)
@@ -116,3 +125,55 @@ def _refuse_a_second_crossing(target: str, reference: str, wanted: float,
         first, second = lrs[crossings[0]], lrs[crossings[1]]
         raise SpecError(f"the mean step of {target} crosses {reference}'s ({wanted:.3g}) more than once as its lr "
                         f"grows (near lr {first:.4g} and {second:.4g}), so no single lr matches it")
+
+
+class TracedLengths:
+    """A watcher (experiments.watch) keeping every step length of every run: (steps, N)."""
+
+    def __init__(self, runs: int, steps: int) -> None:
+        self.lengths = np.zeros((steps, runs))
+
+    def observe(self, t: int, before: np.ndarray, after: np.ndarray, alive: np.ndarray) -> None:
+        self.lengths[t - 1] = row_norms(after - before)  # 0 for a stopped run: its point is frozen
+
+
+def reference_step_lengths(landscape: Landscape, reference: Optimizer, starts: np.ndarray, steps: int) -> np.ndarray:
+    """(steps, N) the length of every step of `reference`'s runs from `starts` (0 once a run has stopped)."""
+    traced = TracedLengths(len(starts), steps)
+    advance(landscape, reference, starts, steps, recorded_step_indices(steps, "final"), watchers=(traced,))
+    return traced.lengths
+
+
+def lengths_work(landscape: Landscape, reference: Optimizer, runs: int, steps: int) -> work.Work:
+    """The reference's runs traced for `with_step_lengths`, and the (steps, N) lengths kept."""
+    traced = work.run_work(landscape, reference, runs, steps, 2)
+    return work.Work((("tracing the reference's step lengths", traced.units),),
+                     held_bytes=float(steps) * runs * work.FLOAT_BYTES, peak_bytes=traced.peak_bytes)
+
+
+class LengthsState(NamedTuple):
+    t: int  # steps taken: the row of `lengths` the next step takes
+    inner: Any
+    run_ids: np.ndarray  # (N,) which runs these are: their column of `lengths`
+
+
+def with_step_lengths(base: Optimizer, lengths: np.ndarray) -> Optimizer:
+    """The base's direction at every step, scaled to the length run i's step t took under the reference
+    (lengths (steps, N), `reference_step_lengths`): x <- x + L[t, i] (x_base - x) / |x_base - x| (no move where the
+    base does not move). The control "Adam's direction with Adam+CM's step lengths"; its name and spec stay the
+    base's (its lr then only shapes the direction's state, not how far it moves)."""
+
+    def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> LengthsState:
+        return LengthsState(0, base.init(x0, run_ids), default_run_ids(x0, run_ids))
+
+    def update(state: LengthsState, x: np.ndarray, grad: GradFn) -> tuple[np.ndarray, LengthsState, Aux]:
+        x_base, inner, aux = base.update(state.inner, x, grad)
+        step = np.subtract(x_base, x)
+        norms = row_norms(step)
+        wanted = lengths[state.t, state.run_ids] if state.t < len(lengths) else np.zeros(len(x))
+        step *= np.divide(wanted, norms, out=np.zeros_like(norms), where=norms > 0)[:, None]
+        step += x
+        return step, LengthsState(state.t + 1, inner, state.run_ids), aux
+
+    # the step and its norms beside the base's; `lengths` itself is held by the caller (lengths_work counts it)
+    return dataclasses.replace(base, init=init, update=update, memory=lambda dim: base.memory(dim) + dim + 1)

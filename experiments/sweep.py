@@ -33,12 +33,23 @@ from experiments.escape import (
     starts_in_basin,
     starts_work,
 )
-from experiments.matched import MATCH_RUNS, matched_step, matching_work
+from experiments.matched import (
+    MATCH_MODE,
+    MATCH_RUNS,
+    MATCH_WINDOW,
+    lengths_work,
+    matched_step,
+    matching_work,
+    reference_step_lengths,
+    with_step_lengths,
+)
 from experiments.metrics import eigen_work, largest_eigenvalue
 from experiments.run import DIVERGED, UNDEFINED, as_landscape, as_optimizer, as_steps
 from experiments.starts import uniform_starts
 from experiments.survival import Survival, late_escape
 from experiments.theory import kick_applies, kicked_out_share
+from experiments.tune import tune as tune_optimizers
+from experiments.tune import tune_cost
 from experiments.watch import EARLY_WINDOW, SHARES_AT
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
@@ -59,7 +70,7 @@ ESCAPE_COLUMNS = ("runs", "escaped", "diverged", "undefined", "escape_rate", "ci
 LATE_COLUMNS = ("after", "late_escaped", "late_runs", "late_escape_rate", "late_ci_low", "late_ci_high")
 PREDICT_COLUMNS = ("predicted_out_by_2",)
 PREDICT_LOG2_POINTS = 12  # 4096 low-discrepancy starts: the predicted share to about 0.5%
-MATCH_COLUMNS = ("matched_to", "matched_lr", "early_step_of_reference")
+MATCH_COLUMNS = ("matched_to", "matched_lr", "early_step_of_reference", "match_window", "match_mode")
 CURVE_COLUMNS = ("step", "in_basin", "in_basin_low", "in_basin_high", "at_risk")
 FINAL_COLUMNS = ("runs", "diverged", "undefined")
 TRAILER_COLUMNS = ("steps", "grad_evals", "landscape", "optimizer_spec", "kind")  # kind: the registry name that ran
@@ -131,10 +142,12 @@ class _Plan:
     axes: dict[str, list]
     kinds: dict[str, str]
     reference: Optimizer | None
+    match_mode: str
     surfaces: dict[str, Landscape]
     jobs: dict[tuple[str, str, int], _Job]
     rows: list[tuple[Optimizer, dict, tuple[str, str, int]]]  # (given optimizer, {axis: value}, job key)
-    matches: list[tuple[Optimizer, dict, tuple[str, str, int], _Job]]  # (given, point, reference's key, target)
+    # (given, point, reference's key, target, window: the steps matched over in "lr" mode, None in "lengths" mode)
+    matches: list[tuple[Optimizer, dict, tuple[str, str, int], _Job, int | None]]
     costs: dict[tuple[str, str, int], work.Work]
     match_costs: list[work.Work]
     request: work.Work
@@ -179,7 +192,8 @@ def _value_list(axis: object, values: object) -> list:
 
 def _plan(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str, axis: object, values: object,
           runs: int, steps: int, seed: int, basin: str | int, measure: str, equalise_grad_evals: bool,
-          spread: float, after: int | None, match_step: str | None, predict: bool) -> _Plan:
+          spread: float, after: int | None, match_step: str | None, predict: bool,
+          match_window: int | Sequence[int] = EARLY_WINDOW, match_mode: str = "lr") -> _Plan:
     """Every argument of `sweep` checked, every job and row laid out, and the whole request counted."""
     if measure not in MEASURES:
         raise SpecError(f"measure must be one of {', '.join(MEASURES)} (got {str(measure)[:40]})")
@@ -193,6 +207,7 @@ def _plan(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     base_landscape = as_landscape(landscape)
     base_optimizers = _optimizer_list(optimizers)
     reference = _reference(base_optimizers, match_step, measure) if match_step is not None else None
+    windows, match_mode = _match_windows(match_window, match_mode, reference)
     if not isinstance(predict, (bool, np.bool_)):
         raise SpecError(f"predict must be true or false (got {type(predict).__name__})")
     if predict and measure != "escape":
@@ -226,31 +241,36 @@ def _plan(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
             rows.append((given, point, key))
             keys[given.spec] = key
         if reference is not None:
-            matches += [(given, point, keys[reference.spec], jobs[keys[given.spec]]) for given in base_optimizers
+            matches += [(given, point, keys[reference.spec], jobs[keys[given.spec]], window)
+                        for window in windows for given in base_optimizers
                         if given.spec != reference.spec and memoryless(given)]
     shortest = min(job.steps for job in jobs.values())
     if after is not None and after >= shortest:
         raise SpecError(f"after must be below the runs' {shortest:,} steps, as escapes are counted after it "
                         f"(got {after:,})")
     costs = {key: _job_work(job, measure, runs, predict) for key, job in jobs.items()}
-    match_costs = [work.total([matching_work(job.landscape, job.optimizer, runs, EARLY_WINDOW),
-                               _job_work(job, measure, runs, predict)]) for *_, job in matches]
+    match_costs = [work.total([matching_work(job.landscape, job.optimizer, runs, window) if window is not None else
+                               lengths_work(job.landscape, jobs[key].optimizer, runs, job.steps),
+                               _job_work(job, measure, runs, predict)]) for _, _, key, job, window in matches]
     # Per surface, once: its minima, and for escapes the search for the basin's edge and the draws of the starts.
     per_surface = [work.setup_work(s) + (starts_work(s, runs) if measure == "escape" else work.Work())
                    for s in surfaces.values()]
     request = work.total(per_surface + list(costs.values()) + match_costs)
-    return _Plan(measure, runs, seed, spread, basin, after, bool(predict), axes, kinds, reference, surfaces, jobs,
-                 rows, matches, costs, match_costs, request)
+    return _Plan(measure, runs, seed, spread, basin, after, bool(predict), axes, kinds, reference, match_mode,
+                 surfaces, jobs, rows, matches, costs, match_costs, request)
 
 
 def sweep_work(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | str,
                axis: str | Mapping[str, Sequence] | None = None, values: Sequence | np.ndarray | None = None,
                runs: int = 500, steps: int = 500, seed: int = 0, basin: str | int = "sharp", measure: str = "escape",
                equalise_grad_evals: bool = False, spread: float = 0.5, after: int | None = None,
-               match_step: str | None = None, predict: bool = False) -> work.Work:
+               match_step: str | None = None, predict: bool = False,
+               match_window: int | Sequence[int] = EARLY_WINDOW, match_mode: str = "lr",
+               tune: Mapping | None = None) -> work.Work:
     """What `sweep` with these arguments costs, counted (and every argument checked) without running anything."""
-    return _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals,
-                 spread, after, match_step, predict).request
+    request = _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals,
+                    spread, after, match_step, predict, match_window, match_mode).request
+    return request if tune is None else work.total([_tuning(landscape, optimizers, tune, tune_cost), request])
 
 
 @work.declares_cost(sweep_work)
@@ -260,7 +280,8 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
           basin: str | int = "sharp", measure: str = "escape", equalise_grad_evals: bool = False,
           progress: Callable[[float], None] | None = None, max_work: int | work.Limit | None = work.DEFAULT_MAX_WORK,
           spread: float = 0.5, after: int | None = None, match_step: str | None = None,
-          predict: bool = False) -> SweepTable:
+          predict: bool = False, match_window: int | Sequence[int] = EARLY_WINDOW,
+          match_mode: str = "lr", tune: Mapping | None = None) -> SweepTable:
     """Run every optimizer at every value of `axis` and tabulate one row per (optimizer, value).
 
     `axis` names a landscape parameter (e.g. "sharpness"; it wins when both have the name) or an optimizer
@@ -278,6 +299,13 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     runs at the lr whose mean step over the escape window equals that optimizer's, from the same starts
     (experiments.matched, which refuses a match that needs diverging runs or that the step's growth with lr does not
     make unique), in rows labelled "NAME at REFERENCE's step" with the lr found. The matches are found first.
+    `match_window` sets the escape window the mean steps are matched over (one int, or several: a row per window,
+    labelled "... over W steps" unless W is the default 20); `match_mode="lengths"` instead runs each such optimizer's
+    own direction with the reference's step lengths, run by run and step by step over the whole run
+    (experiments.matched.with_step_lengths), in rows labelled "NAME with REFERENCE's step lengths".
+    With `tune` (a mapping of experiments.tune.tune's keywords: objective, knobs, trials, runs, steps, seed, basin,
+    ranges), every optimizer is first tuned on `landscape` as given, and the sweep runs each at the values found
+    (its label then names them).
     With `predict` (escape only), Adam+CM rows also give the kick law's predicted share out after two steps
     (experiments.theory.kicked_out_share; nan for optimizers the law does not cover).
     An escape sweep's `survival` holds every row's survival curve (the share still in the basin at each checked
@@ -286,9 +314,15 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     if progress is not None and not callable(progress):
         raise SpecError(f"progress must be a function of the fraction done, or None (got {type(progress).__name__})")
     plan = _plan(landscape, optimizers, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals, spread,
-                 after, match_step, predict)
+                 after, match_step, predict, match_window, match_mode)
     if max_work is not None:
-        work.check(plan.request, max_work, lower="runs, steps, or the number of values or optimizers")
+        request = plan.request if tune is None else work.total([_tuning(landscape, optimizers, tune, tune_cost),
+                                                                plan.request])
+        work.check(request, max_work, lower="runs, steps, the tuning's trials, or the number of values or optimizers")
+    if tune is not None:
+        tuned = [found.optimizer for found in _tuning(landscape, optimizers, tune, tune_optimizers, max_work=None)]
+        plan = _plan(landscape, tuned, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals, spread,
+                     after, match_step, predict, match_window, match_mode)
     results, matches = _execute(plan, progress or (lambda fraction: None))
     return _tabulate(plan, results, matches)
 
@@ -321,13 +355,25 @@ def _execute(plan: _Plan, report: Callable[[float], None]) -> tuple[dict[_Key, _
         report(min(done / total_units, 1.0))
 
     matches = []
-    for given, point, reference_key, target in plan.matches:
-        found = matched_step(target.landscape, jobs[reference_key].optimizer, target.optimizer,
-                             starts_on(target.landscape)[:MATCH_RUNS], EARLY_WINDOW)
-        key = (target.landscape.spec, found.optimizer.spec, target.steps)
-        jobs.setdefault(key, _Job(target.landscape, found.optimizer, target.steps))
-        matches.append((given, point, key, {"matched_to": jobs[reference_key].optimizer.spec, "matched_lr": found.lr,
-                                            "early_step_of_reference": found.reference_step}))
+    traced: dict[_Key, np.ndarray] = {}  # the reference's step lengths, per reference job ("lengths" mode)
+    for given, point, reference_key, target, window in plan.matches:
+        reference = jobs[reference_key].optimizer
+        if window is None:
+            if reference_key not in traced:
+                traced[reference_key] = reference_step_lengths(target.landscape, reference,
+                                                               starts_on(target.landscape), target.steps)
+            lengths = traced[reference_key]
+            key = (target.landscape.spec, f"{target.optimizer.spec} with {reference.spec}'s step lengths", target.steps)
+            jobs.setdefault(key, _Job(target.landscape, with_step_lengths(target.optimizer, lengths), target.steps))
+            columns = {"matched_lr": math.nan, "early_step_of_reference": float(lengths[:EARLY_WINDOW].mean()),
+                       "match_window": target.steps}
+        else:
+            found = matched_step(target.landscape, reference, target.optimizer,
+                                 starts_on(target.landscape)[:MATCH_RUNS], window)
+            key = (target.landscape.spec, found.optimizer.spec, target.steps)
+            jobs.setdefault(key, _Job(target.landscape, found.optimizer, target.steps))
+            columns = {"matched_lr": found.lr, "early_step_of_reference": found.reference_step, "match_window": window}
+        matches.append((given, point, key, {"matched_to": reference.spec, **columns, "match_mode": plan.match_mode}))
     for key, job in plan.jobs.items():
         measured(key, job, plan.costs[key].units)
     for (_, _, key, _), cost in zip(matches, plan.match_costs):
@@ -341,15 +387,20 @@ def _tabulate(plan: _Plan, results: dict[_Key, _Measured], matches: list[_Match]
     optimizer that ran (its registry name) beside its label; and, for escapes, every row's survival curve."""
     rows, curves = [], []
     reference = plan.reference
-    unmatched = {"matched_to": "", "matched_lr": math.nan, "early_step_of_reference": math.nan}
+    unmatched = {"matched_to": "", "matched_lr": math.nan, "early_step_of_reference": math.nan, "match_window": 0,
+                 "match_mode": ""}
     for given, point, key, matching in [(*entry, unmatched) for entry in plan.rows] + matches:
         label = {"optimizer": given.spec}
         swept_here = {name: None for name in point if plan.kinds[name] == "optimizer"}
         if swept_here or matching is not unmatched:  # swept values and matched lrs live in their own columns
             drop = {**swept_here, **({"lr": None} if matching is not unmatched else {})}
             label["optimizer"] = OPTIMIZERS.replace({"name": given.name, **given.params}, **drop)
-        if matching is not unmatched:
-            label["optimizer"] += f" at {reference.name}'s step"
+        if matching is not unmatched and matching["match_mode"] == "lengths":
+            label["optimizer"] += f" with {reference.name}'s step lengths"
+        elif matching is not unmatched:
+            window = matching["match_window"]
+            label["optimizer"] += f" at {reference.name}'s step" + (f" over {window} steps"
+                                                                   if window != EARLY_WINDOW else "")
         label.update(point)
         job, columns, survival = results[key]
         trailer = {"steps": job.steps, "grad_evals": job.steps * job.optimizer.grad_evals_per_step,
@@ -384,6 +435,34 @@ def _reference(optimizers: list[Optimizer], match_step: object, measure: str) ->
         raise SpecError(f"match_step {wanted[:40]}: give an optimizer without a memory buffer to match (such as adam "
                         "or sgd)")
     return found[0]
+
+
+def _match_windows(match_window: object, match_mode: object, reference: Optimizer | None
+                   ) -> tuple[list[int | None], str]:
+    """The windows the matched rows are matched over (None: "lengths" mode, which matches every step) and the mode,
+    checked; the defaults when there is no reference, and a refusal if either was moved without one."""
+    mode = MATCH_MODE.check(match_mode)
+    given = [match_window] if isinstance(match_window, (int, np.integer, str)) else match_window
+    if not isinstance(given, Sequence) or isinstance(given, bytes) or not 1 <= len(given) <= MAX_VALUES:
+        raise SpecError(f"match_window must be a number of steps or a list of them (got {str(match_window)[:40]})")
+    windows = list(dict.fromkeys(MATCH_WINDOW.check(w) for w in given))
+    if reference is None:
+        if mode != MATCH_MODE.default or windows != [EARLY_WINDOW]:
+            raise SpecError("match_window and match_mode say how to match a step: give match_step too")
+        return [], mode
+    if mode == "lengths":
+        if windows != [EARLY_WINDOW]:
+            raise SpecError("match_mode=lengths matches every step of the run: it takes no match_window")
+        return [None], mode
+    return windows, mode
+
+
+def _tuning(landscape: Landscape | str, optimizers: object, settings: object, call: Callable, **extra: Any) -> Any:
+    """experiments.tune's `call` (tune or tune_cost) on the sweep's landscape and optimizers with `settings`."""
+    if not isinstance(settings, Mapping):
+        raise SpecError(f"tune must be a mapping of tune's keywords such as {{'objective': 'final_loss'}} (got "
+                        f"{type(settings).__name__})")
+    return call(as_landscape(landscape), _optimizer_list(optimizers), **settings, **extra)
 
 
 def memoryless(optimizer: Optimizer) -> bool:

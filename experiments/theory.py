@@ -32,6 +32,7 @@ from experiments.run import as_landscape, as_optimizer, run
 from landscapes import Landscape
 from optimizers import OPTIMIZERS, Optimizer
 from optimizers.sam import ascent_offset
+from optimizers.schedule import SCHEDULE_NAMES, lr_factor
 from specs import SpecError
 
 ADAM_NAMES = ("adam", "adam_sam")
@@ -69,7 +70,8 @@ def constant_gradient_buffer(params: dict) -> str:
 
 def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarray:
     """(steps,) K_1..K_k: under a constant gradient g, step t of `optimizer` moves coordinate i by -K_t lr sign(g_i),
-    exactly when eps = 0 (Adam, Adam+SAM: K_t = 1; SAM sees the same g everywhere).
+    exactly when eps = 0 (Adam, Adam+SAM: K_t = 1; SAM sees the same g everywhere). Under an lr schedule step t is
+    taken at lr f_(t-1) (optimizers.schedule.lr_factor, counted from 0) and nothing else changes: K_t f_(t-1).
 
     Adam+CM, with n_j momentum updates by call j (j-1 with the held first step, j without) and mu_j = 1-b1^n_j:
     call j offers o_j = mu_j (o_1 = 1, the raw gradient, when held); before call t the buffer holds n = min(t-1, C)
@@ -84,8 +86,9 @@ def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarra
     if method.name not in ADAM_NAMES + CM_NAMES or params.get("noise", 0.0) > 0:
         raise SpecError(f"the kick law covers adam, adam_sam, adam_cm and adam_sam_cm without noise (got "
                         f"{method.spec})")
+    factors = lr_factor(np.arange(steps), **{name: params[name] for name in SCHEDULE_NAMES})
     if method.name in ADAM_NAMES:
-        return np.ones(steps)
+        return np.ones(steps) * factors
     b1, b2, capacity = params["b1"], params["b2"], params["top_c"]
     hold = params["first_step"] == "hold"
     t = np.arange(1, steps + 1)
@@ -104,7 +107,7 @@ def constant_gradient_steps(optimizer: Optimizer | str, steps: int) -> np.ndarra
     moved = slice(1 if hold else 0, None)  # a held call has mu = a = d = 0 and does not move (nu may be 0)
     kicks = np.zeros(steps)
     kicks[moved] = direction[moved] * np.sqrt((1.0 - b2 ** t[moved]) / nu[moved])
-    return kicks
+    return kicks * factors
 
 
 def _aggregate(momentum: np.ndarray, sums: np.ndarray, count: np.ndarray, aggregate: str) -> np.ndarray:
@@ -463,21 +466,139 @@ def oscillation_radii(optimizer: Optimizer | str, sharpness: np.ndarray, lrs: np
     All pairs share one optimizer because the engine's step is lr times a function of the gradients: y = x/lr
     follows the same optimizer at lr = 1 on the gradient h lr y (the same numbers as h x), eps included.
     """
-    method = as_optimizer(OPTIMIZERS.replace(linearised(optimizer).spec, lr=1.0))
+    return oscillation_at_minimum(optimizer, sharpness, lrs, dim, steps, window, runs, start_radius)[0]
+
+
+def oscillation_at_minimum(optimizer: Optimizer | str, sharpness: np.ndarray, lrs: np.ndarray, dim: int = 2,
+                           steps: int = 4000, window: int = 1000, runs: int = 4, start_radius: float = 5.0
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """`oscillation_radii` (S, L), and beside it the median over the runs of each run's largest distance from the
+    minimum over the window (S, L): how far the oscillation reaches, which is what crosses a basin's edge. Any
+    Adam+CM without noise or schedule (the rules the linear model refuses included) and Adam."""
+    method = as_optimizer(optimizer)
+    if method.name not in ("adam", "adam_cm") or method.params["noise"] > 0 or not _unscheduled(method):
+        raise SpecError(f"the oscillation at a minimum is measured for adam and adam_cm without noise or an lr "
+                        f"schedule (got {method.spec})")
+    method = as_optimizer(OPTIMIZERS.replace(method.spec, lr=1.0))
     h_grid, lr_grid = np.meshgrid(np.asarray(sharpness, float), np.asarray(lrs, float), indexing="ij")
     scale = np.repeat((h_grid * lr_grid).ravel(), runs)[:, None]  # (N, 1): h lr per run
     y = start_radius * uniform_ball_points(dim, math.ceil(math.log2(len(scale))))[: len(scale)]
     state = method.init(y)
-    squares = np.zeros(len(scale))
+    squares, farthest = np.zeros(len(scale)), np.zeros(len(scale))
     for t in range(steps):
         y, state, _ = method.update(state, y, lambda z: scale * z)
         if t >= steps - window:
-            squares += np.square(y) @ np.ones(dim)
+            distance = np.square(y) @ np.ones(dim)
+            squares += distance
+            np.maximum(farthest, distance, out=farthest)
     rms = np.sqrt(squares / window).reshape(h_grid.size, runs).mean(axis=1)
-    return rms.reshape(h_grid.shape) * lr_grid
+    peaks = np.median(np.sqrt(farthest).reshape(h_grid.size, runs), axis=1)
+    return rms.reshape(h_grid.shape) * lr_grid, peaks.reshape(h_grid.shape) * lr_grid
+
+
+def _unscheduled(method: Optimizer) -> bool:
+    return all(method.params[name] == OPTIMIZERS.entry(method.name).field(name).default for name in SCHEDULE_NAMES)
 
 
 def radius_per_lr(lrs: np.ndarray, radii: np.ndarray) -> float:
     """c of the least-squares fit radius = c lr through the origin, over every row of radii (S, L)."""
     lr_grid = np.broadcast_to(np.asarray(lrs, float), np.shape(radii))
     return float((radii * lr_grid).sum() / (lr_grid**2).sum())
+
+
+# ---- the radius law and its escape boundary -------------------------------------------------------------------------
+
+# The grid a radius is measured on: the radius is c lr whatever h, so two curvatures and two lrs far apart show it.
+RADIUS_SHARPNESS, RADIUS_LRS = (4.0, 64.0), (0.01, 0.05)
+RADIUS_STEPS, RADIUS_WINDOW, RADIUS_RUNS = 8000, 2000, 8
+# The first unstable window must hold the run for the derivation to apply: G e-folds (first_window_growth) above this
+# (C <= 13 at b = (0.9, 0.999): G 46 and up, the derived c within 1.5% of the measured; C = 16: G 17.5, 31% off).
+HELD_GROWTH = 30.0
+DERIVED_TOLERANCE = 0.05  # a derived c further than this from the simulation's is not the law there: measured it is
+
+
+@dataclass(frozen=True)
+class RadiusLaw:
+    """Adam+CM's oscillation at a minimum in `dim` dimensions, in units of lr: `per_lr`, the rms distance (c), derived
+    where the linear model holds (`how` = "derived") and measured where it does not ("measured"), with its `error`
+    (derived: relative to the measurement; measured: the measurement's largest relative deviation over the grid of
+    curvatures and lrs); `measured`, the simulation's c; and `peak_per_lr`, how far the oscillation reaches over
+    RADIUS_WINDOW steps (the median run's largest distance), which a basin's edge is held against."""
+
+    per_lr: float
+    how: str
+    error: float
+    measured: float
+    peak_per_lr: float
+    why: str  # in words: why derived or measured
+
+
+def radius_law(optimizer: Optimizer | str, dim: int = 2) -> RadiusLaw:
+    """The radius law for `optimizer` (adam_cm: its C, b1, b2, priority rule, aggregate and second moment; any lr,
+    since the radius is c lr) in `dim` dimensions: c = sqrt(d) / (2 sin(theta*/2)) (sqrt(d) / S* when v averages
+    g²) where the recent-window model covers the priority rule and the first unstable window holds the run
+    (first_window_growth >= HELD_GROWTH) and the derived c is within DERIVED_TOLERANCE of the simulation's, else
+    the simulation's. Either way it is measured too: c over
+    RADIUS_SHARPNESS x RADIUS_LRS, RADIUS_RUNS runs each, the last RADIUS_WINDOW of RADIUS_STEPS steps."""
+    method = as_optimizer(optimizer)
+    if method.name != "adam_cm":
+        raise SpecError(f"the radius law is Adam+CM's: Adam crosses its edge in bursts (got {method.spec})")
+    radii, peaks = oscillation_at_minimum(method, RADIUS_SHARPNESS, RADIUS_LRS, dim, RADIUS_STEPS, RADIUS_WINDOW,
+                                          RADIUS_RUNS)
+    measured = radius_per_lr(RADIUS_LRS, radii)
+    spread = float(np.max(np.abs(radii / np.asarray(RADIUS_LRS) / measured - 1.0)))
+    peak = radius_per_lr(RADIUS_LRS, peaks)
+    try:
+        weights, b1 = optimizer_weights(method)
+        growth = first_window_growth(weights, b1, method.params["b2"])
+    except SpecError as refused:
+        return RadiusLaw(measured, "measured", spread, measured, peak, f"no linear model: {refused}")
+    if growth < HELD_GROWTH:
+        return RadiusLaw(measured, "measured", spread, measured, peak,
+                         f"the first unstable window is swept through ({growth:.3g} e-folds, below {HELD_GROWTH:g})")
+    derived = predicted_radius_per_lr(method, dim)
+    error = abs(derived / measured - 1.0)
+    if error > DERIVED_TOLERANCE:
+        return RadiusLaw(measured, "measured", spread, measured, peak,
+                         f"the derived c ({derived:.3g}) is {error:.1%} off the simulation's")
+    return RadiusLaw(derived, "derived", error, measured, peak,
+                     f"the recent-window model holds ({growth:.3g} e-folds in the first unstable window)")
+
+
+def radius_applies(optimizer: Optimizer | str) -> bool:
+    """Whether the radius law covers `optimizer`: Adam+CM without noise or an lr schedule."""
+    method = as_optimizer(optimizer)
+    return method.name == "adam_cm" and method.params["noise"] == 0 and _unscheduled(method)
+
+
+def radius_escape_lr(landscape: Landscape | str, optimizer: Optimizer | str, basin: str | int = "sharp",
+                     reach: float | None = None) -> float:
+    """The lr above which Adam+CM's oscillation at the minimum reaches the basin's nearest edge: edge / reach, the
+    reach being the radius law's peak_per_lr (measured; `reach` passes one found before). Unlike the kick's, this
+    boundary holds without the kick (first_step=step or second_moment=direction keep the radius) and over any
+    horizon the oscillation is sustained."""
+    surface = as_landscape(landscape)
+    reach = reach if reach is not None else radius_law(optimizer, surface.dim).peak_per_lr
+    return basin_core_radius(surface, resolve_basin(surface, basin)) / reach
+
+
+def radius_boundaries(table, x_axis: str, y_axis: str, basin: str | int = "sharp"
+                      ) -> dict[str, list[tuple[float, float]]]:
+    """The radius law's escape lr at each swept sharpness of a two_basin escape sweep over lr and sharpness, per
+    Adam+CM label (its law measured once per optimizer), as (x, y) points in the table's axis order (as
+    `kick_boundaries`); {} when the axes are not lr and sharpness."""
+    if {x_axis, y_axis} != {"lr", "sharpness"}:
+        return {}
+    reaches: dict[str, float] = {}
+    found: dict[str, dict[float, float]] = {}
+    for row in table.rows:
+        if as_landscape(row["landscape"]).name != "two_basin" or not radius_applies(row["optimizer_spec"]):
+            continue
+        if row["optimizer"] not in reaches:
+            reaches[row["optimizer"]] = radius_law(row["optimizer_spec"]).peak_per_lr
+        points = found.setdefault(row["optimizer"], {})
+        if row["sharpness"] not in points:
+            points[row["sharpness"]] = radius_escape_lr(row["landscape"], row["optimizer_spec"], basin,
+                                                        reaches[row["optimizer"]])
+    return {label: [(lr, s) if x_axis == "lr" else (s, lr) for s, lr in sorted(points.items())]
+            for label, points in found.items()}

@@ -306,9 +306,11 @@ def _within(value: float, values: list) -> bool:
 
 
 def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "escape_rate",
-                 boundaries: dict[str, list[tuple[float, float]]] | None = None) -> Figure:
+                 boundaries: dict[str, list[tuple[float, float]]] | None = None,
+                 radius_boundaries: dict[str, list[tuple[float, float]]] | None = None) -> Figure:
     """One heatmap per optimizer of `value` (escape rate by default) over two swept axes, each cell labelled with its
-    value, the theory's boundary (optimizer -> (x, y) points) drawn over it where given."""
+    value, the theory's boundaries (optimizer -> (x, y) points) drawn over it where given: the kick law's dashed,
+    the radius law's dotted."""
     names = list(dict.fromkeys(row["optimizer"] for row in table.rows))
     xs = sorted(dict.fromkeys(row[x_axis] for row in table.rows))
     ys = sorted(dict.fromkeys(row[y_axis] for row in table.rows))
@@ -325,12 +327,13 @@ def phase_figure(table: SweepTable, x_axis: str, y_axis: str, value: str = "esca
             text = "" if np.isnan(cell) else (f"{cell:.0%}" if value.endswith("rate") else f"{cell:.3g}")
             ax.text(j, i, text, ha="center", va="center", fontsize=6,
                     color="white" if np.isnan(cell) or cell < 0.6 else "black")
-        for label, points in (boundaries or {}).items():
+        for law, dash, drawn in (("kick law", "--", boundaries), ("radius law", ":", radius_boundaries)):
+            points = (drawn or {}).get(name, [])
             inside = [(x, y) for x, y in points if _within(x, xs) and _within(y, ys)]  # never drawn at the edge
-            if label == name and inside:
+            if inside:
                 px = np.interp([p[0] for p in inside], xs, np.arange(len(xs)))
                 py = np.interp([p[1] for p in inside], ys, np.arange(len(ys)))
-                ax.plot(px, py, "--", color="white", linewidth=1.5, label="kick law")
+                ax.plot(px, py, dash, color="white", linewidth=1.5, label=law)
                 ax.legend(fontsize=6, loc="upper left")
         ax.set_xticks(np.arange(len(xs)), [_tick(v) for v in xs], fontsize=6, rotation=45)
         ax.set_yticks(np.arange(len(ys)), [_tick(v) for v in ys], fontsize=6)

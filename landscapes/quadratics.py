@@ -26,26 +26,66 @@ def spectrum_matrix(eigenvalues: np.ndarray, rotation: np.ndarray) -> np.ndarray
     return (A + A.T) / 2
 
 
+ROTATION = Field("rotation", "float", 0.0, "degrees the surface is turned about its sharpest minimum, in the plane "
+                 "of the first two coordinates", low=-180.0, high=180.0, title="rotation (degrees)")
+EXACT_TURNS = {0: (1.0, 0.0), 90: (0.0, 1.0), 180: (-1.0, 0.0), 270: (0.0, -1.0)}  # cos, sin of right angles
+
+
+def plane_rotation(dim: int, degrees: float) -> np.ndarray:
+    """(d, d): turns the plane of the first two coordinates by `degrees` (anticlockwise), the others stay. Right
+    angles are exact (cos 90° is 0, not 6e-17), so a quarter turn swaps coordinates bit for bit."""
+    if dim < 2:
+        raise SpecError(f"rotation needs at least two dimensions (got dim={dim})")
+    turned = degrees % 360
+    cos, sin = EXACT_TURNS[int(turned)] if turned in EXACT_TURNS else (math.cos(math.radians(turned)),
+                                                                       math.sin(math.radians(turned)))
+    matrix = np.eye(dim)
+    matrix[:2, :2] = [[cos, -sin], [sin, cos]]
+    return matrix
+
+
+def rotated_box(domain, pivot: np.ndarray, rotation: np.ndarray):
+    """The axis-aligned box around `domain` turned by `rotation` about `pivot` (its corners' bounds, in the plane)."""
+    low, high = domain.low.copy(), domain.high.copy()
+    corners = np.array([[a, b] for a in (low[0], high[0]) for b in (low[1], high[1])]) - pivot[:2]
+    turned = corners @ rotation[:2, :2].T + pivot[:2]
+    low[:2], high[:2] = turned.min(axis=0), turned.max(axis=0)
+    return type(domain)(low, high)
+
+
+def turned_hessians(hessians: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """R A_k Rᵀ for each (K, d, d), symmetric; a round bowl (A = s I) is kept as it is, bit for bit."""
+    out = np.array(hessians, dtype=np.float64)
+    for k, A in enumerate(out):
+        if not np.array_equal(A, A[0, 0] * np.eye(len(A))):
+            turned = rotation @ A @ rotation.T
+            out[k] = (turned + turned.T) / 2
+    return out
+
+
 class Quadratic(Landscape):
     """f = ½ (x-c)ᵀ A (x-c) in any dimension, with A = Q diag(λ) Qᵀ for a seeded rotation Q and λ log-spaced
-    from lambda_min to lambda_max (the condition number and the sharpness are the knobs), or A and c given."""
+    from lambda_min to lambda_max (the condition number and the sharpness are the knobs), or A and c given;
+    `rotation` then turns A about c in the plane of the first two coordinates (R A Rᵀ)."""
 
     name = "quadratic"
 
     def __init__(self, dim: int = 2, lambda_min: float = 1.0, lambda_max: float = 10.0, seed: int = 0,
-                 A: np.ndarray | None = None, c: np.ndarray | None = None):
+                 A: np.ndarray | None = None, c: np.ndarray | None = None, rotation: float = 0.0):
         if A is None:
             if lambda_min > lambda_max:
                 raise SpecError(f"lambda_min must be <= lambda_max (got {lambda_min} > {lambda_max})")
             rng = np.random.default_rng(seed)
             A = spectrum_matrix(np.geomspace(lambda_min, lambda_max, dim), random_rotation(dim, rng))
+        if rotation:  # about the minimum c, which stays where it is
+            A = turned_hessians(np.asarray(A, dtype=np.float64)[None], plane_rotation(len(A), rotation))[0]
         A = np.array(A, dtype=np.float64)
         dim = A.shape[0]
         if A.shape != (dim, dim) or not np.allclose(A, A.T) or not np.all(np.isfinite(A)):
             raise ValueError(f"A must be a finite symmetric square matrix (got shape {A.shape})")
         c = np.zeros(dim) if c is None else np.array(c, dtype=np.float64).reshape(dim)
         half = 3.0 + np.abs(c).max(initial=0.0)
-        params = {"dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "seed": seed}
+        params = {"dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "seed": seed, "rotation": rotation}
         super().__init__(dim, box(-half, half, dim), params)
         self.A, self.c = (A + A.T) / 2, c
         # A run-step multiplies by A: measured by benchmarks/work_weights.py at 0.4, 4.8, 47, 355 and 1,400
@@ -95,12 +135,13 @@ CERTIFICATE_BISECTIONS = 60
 
 
 @LANDSCAPES.register("quadratic", (dim_field(2, 1000), curvature_field("lambda_min", 1.0, "smallest curvature"),
-                                   curvature_field("lambda_max", 10.0, "largest curvature (the sharpness)"), SEED),
+                                   curvature_field("lambda_max", 10.0, "largest curvature (the sharpness)"), SEED,
+                                   ROTATION),
                      "a quadratic bowl ½ xᵀAx with a seeded rotation and log-spaced curvatures",
                      LandscapeRecord(label="Quadratic bowl", docs="docs/landscapes.md#quadratic-bowl-quadratic",
                                      rank=30, basin_work_anywhere=4.5, basin_work_near_minimum=6.0))
-def quadratic(*, dim: int, lambda_min: float, lambda_max: float, seed: int) -> Landscape:
-    return Quadratic(dim, lambda_min, lambda_max, seed)
+def quadratic(*, dim: int, lambda_min: float, lambda_max: float, seed: int, rotation: float) -> Landscape:
+    return Quadratic(dim, lambda_min, lambda_max, seed, rotation=rotation)
 
 
 class RoundPair(NamedTuple):
@@ -318,6 +359,16 @@ class QuadraticBasins(Landscape):
     def minimum_guesses(self):
         return self.centres
 
+    @staticmethod
+    def turned(centres: np.ndarray, hessians: np.ndarray, domain, pivot: np.ndarray, degrees: float):
+        """Bowls and domain turned by `degrees` about `pivot` in the plane of the first two coordinates: centres
+        pivot + R (c - pivot), Hessians R A Rᵀ, the box around the turned domain. Nothing changes at 0 degrees."""
+        if not degrees:
+            return centres, hessians, domain
+        rotation = plane_rotation(centres.shape[1], degrees)
+        return (pivot + (centres - pivot) @ rotation.T, turned_hessians(hessians, rotation),
+                rotated_box(domain, pivot, rotation))
+
     # -- basins without following the flow ------------------------------------------------------------------------
     def certified_basins(self, X: np.ndarray) -> np.ndarray:
         """(N,) index into `minima` of the minimum each point's gradient flow ends in, where the bowls prove it: x
@@ -395,12 +446,13 @@ class QuadraticBasins(Landscape):
 
 class RandomBasins(QuadraticBasins):
     """K seeded random bowls: centres in [-3, 3]^d at least 1 apart where possible, depths in [-1, 0],
-    curvatures log-uniform in [lambda_min, lambda_max] along a random rotation."""
+    curvatures log-uniform in [lambda_min, lambda_max] along a random rotation; `rotation` then turns them all about
+    the sharpest bowl's centre."""
 
     name = "random_basins"
 
     def __init__(self, basins: int = 5, dim: int = 2, lambda_min: float = 0.5, lambda_max: float = 50.0,
-                 tau: float = 0.05, seed: int = 0):
+                 tau: float = 0.05, seed: int = 0, rotation: float = 0.0):
         if lambda_min > lambda_max:
             raise SpecError(f"lambda_min must be <= lambda_max (got {lambda_min} > {lambda_max})")
         rng = np.random.default_rng(seed)
@@ -417,19 +469,23 @@ class RandomBasins(QuadraticBasins):
         hessians = np.stack([spectrum_matrix(eigenvalues[k], random_rotation(dim, rng)) for k in range(basins)])
         depths = rng.uniform(-1.0, 0.0, basins)
         params = {"basins": basins, "dim": dim, "lambda_min": lambda_min, "lambda_max": lambda_max, "tau": tau,
-                  "seed": seed}
-        super().__init__(np.array(centres), hessians, depths, tau, box(-4.0, 4.0, dim), params)
+                  "seed": seed, "rotation": rotation}
+        sharpest = np.array(centres)[np.argmax(eigenvalues.max(axis=1))]  # the pivot: the sharpest bowl's centre
+        centres, hessians, domain = self.turned(np.array(centres), hessians, box(-4.0, 4.0, dim), sharpest, rotation)
+        super().__init__(centres, hessians, depths, tau, domain, params)
 
 
 @LANDSCAPES.register("random_basins", (Field("basins", "int", 5, "number of bowls", low=1, high=50), dim_field(2, 10),
                                        curvature_field("lambda_min", 0.5, "smallest bowl curvature"),
-                                       curvature_field("lambda_max", 50.0, "largest bowl curvature"), TAU, SEED),
+                                       curvature_field("lambda_max", 50.0, "largest bowl curvature"), TAU, SEED,
+                                       ROTATION),
                      "seeded random quadratic basins of known depth and sharpness",
                      LandscapeRecord(label="Random quadratic basins",
                                      docs="docs/landscapes.md#random-quadratic-basins-random_basins", rank=40,
                                      basin_work_anywhere=380.0, basin_work_near_minimum=83.0))
-def random_basins(*, basins: int, dim: int, lambda_min: float, lambda_max: float, tau: float, seed: int) -> Landscape:
-    return RandomBasins(basins, dim, lambda_min, lambda_max, tau, seed)
+def random_basins(*, basins: int, dim: int, lambda_min: float, lambda_max: float, tau: float, seed: int,
+                  rotation: float) -> Landscape:
+    return RandomBasins(basins, dim, lambda_min, lambda_max, tau, seed, rotation)
 
 
 SHARP_CENTRE = np.array([-1.0, 0.0])
@@ -440,20 +496,25 @@ class TwoBasin(QuadraticBasins):
     """One sharp and one flat basin: curvature `sharpness` (times the flat basin's 1) at (-1, 0), curvature 1 at (1, 0).
 
     `depth` is how much lower the flat minimum lies than the sharp one (negative: the flat basin is shallower).
-    The sharp basin's radius shrinks like 1/sqrt(sharpness), the flat one stays fixed.
+    The sharp basin's radius shrinks like 1/sqrt(sharpness), the flat one stays fixed. `rotation` turns the surface
+    about the sharp minimum: the flat minimum moves to (-1 + 2 cos θ, 2 sin θ), and the domain to the box around the
+    turned one.
     """
 
     name = "two_basin"
 
-    def __init__(self, sharpness: float = 8.0, depth: float = 0.0, tau: float = 0.05):
+    def __init__(self, sharpness: float = 8.0, depth: float = 0.0, tau: float = 0.05, rotation: float = 0.0):
         hessians = np.stack([sharpness * np.eye(2), np.eye(2)])
-        params = {"sharpness": sharpness, "depth": depth, "tau": tau}
-        super().__init__(np.stack([SHARP_CENTRE, FLAT_CENTRE]), hessians, np.array([0.0, -depth]), tau,
-                         box([-2.5, -2.0], [2.5, 2.0], 2), params)
+        params = {"sharpness": sharpness, "depth": depth, "tau": tau, "rotation": rotation}
+        centres, hessians, domain = self.turned(np.stack([SHARP_CENTRE, FLAT_CENTRE]), hessians,
+                                                box([-2.5, -2.0], [2.5, 2.0], 2), SHARP_CENTRE, rotation)
+        super().__init__(centres, hessians, np.array([0.0, -depth]), tau, domain, params)
 
     def label_minima(self, minima: list[Minimum]) -> list[Minimum]:
+        sharp, flat = self.centres
+
         def label(m: Minimum) -> str:
-            nearer_sharp = np.linalg.norm(m.location - SHARP_CENTRE) < np.linalg.norm(m.location - FLAT_CENTRE)
+            nearer_sharp = np.linalg.norm(m.location - sharp) < np.linalg.norm(m.location - flat)
             return "sharp" if nearer_sharp else "flat"
 
         return [Minimum(m.location, m.value, m.eigenvalues, label(m)) for m in minima]
@@ -463,11 +524,11 @@ class TwoBasin(QuadraticBasins):
                                          low=1.0, high=1e4, log=True),
                                    Field("depth", "float", 0.0, "how much lower the flat minimum is (negative: higher)",
                                          low=-1.5, high=1.5),
-                                   TAU),
+                                   TAU, ROTATION),
                      "a sharp basin at (-1, 0) and a flat one at (1, 0): the escape-rate workhorse",
                      LandscapeRecord(label="Two basins, sharp and flat",
                                      docs="docs/landscapes.md#two-basins-sharp-and-flat-two_basin", rank=50,
                                      basin_work_anywhere=360.0, basin_work_near_minimum=140.0,
                                      demo_starts=((-1.25, 0.3), (-0.8, -0.25), (-1.1, -0.4))))
-def two_basin(*, sharpness: float, depth: float, tau: float) -> Landscape:
-    return TwoBasin(sharpness, depth, tau)
+def two_basin(*, sharpness: float, depth: float, tau: float, rotation: float) -> Landscape:
+    return TwoBasin(sharpness, depth, tau, rotation)

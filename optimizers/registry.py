@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from optimizers.base import Optimizer
+from optimizers.schedule import SCHEDULE_FIELDS, SCHEDULE_NAMES, with_schedule
 from specs import Field, Record, Registry
 
 
@@ -28,7 +29,21 @@ def _stamp(built: Optimizer, name: str, params: dict, spec: str) -> Optimizer:
     return dataclasses.replace(built, name=name, params=dict(params), spec=spec)
 
 
-OPTIMIZERS = Registry("optimizer", OptimizerRecord, stamp=_stamp)
+class OptimizerRegistry(Registry):
+    """The registry of optimizers: every entry also takes the schedule's knobs (optimizers.schedule), declared once
+    here and applied around what its builder returns, so a new optimizer is scheduled without a line of its own."""
+
+    def register(self, name, fields, help, record):
+        return super().register(name, (*fields, *SCHEDULE_FIELDS), help, record)
+
+    def build(self, spec, **overrides):
+        name, values = self.resolve(spec, **overrides)
+        own = {key: value for key, value in values.items() if key not in SCHEDULE_NAMES}
+        built = with_schedule(self.entry(name).build(**own), **{key: values[key] for key in SCHEDULE_NAMES})
+        return self._stamp(built, name, values, self.format(name, values))
+
+
+OPTIMIZERS = OptimizerRegistry("optimizer", OptimizerRecord, stamp=_stamp)
 
 LR = Field("lr", "float", 1e-3, "learning rate: the step size", low=0.0, high=1e4, low_open=True, log=True)
 NOISE = Field("noise", "float", 0.0, "sigma of Gaussian noise added to every gradient", low=0.0, high=1e3,

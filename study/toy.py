@@ -1,9 +1,11 @@
 """The toy study behind `cmx figures`, seeded end to end, as PNG figures and CSV tables: (a)-(e) the paper's toy
-figures, (f)-(i) what explains the escape (step length against memory, the lr x sharpness phase diagram with the kick
-law, variants and baselines, gradient noise)."""
+figures, (f)-(i) what explains the escape (step length against memory over several windows and run by run, the
+lr x sharpness phase diagrams with the kick law's and the radius law's boundaries, variants and baselines, gradient
+noise), (j)-(l) what the escape survives (a turned landscape, a warm-up, each optimizer at its own tuned lr)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +15,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from experiments import work
-from experiments.escape import converged, tail_length
+from experiments.escape import converged, ends_work, run_to_ends, tail_length
 from experiments.metrics import measurements_work, run_measurements
 from experiments.run import RunResult, run
 from experiments.starts import uniform_starts
 from experiments.sweep import SweepTable, is_global, sweep
-from experiments.theory import kick_boundaries
+from experiments.theory import kick_boundaries, radius_boundaries
+from experiments.tune import tune, tune_cost, tuned_table_rows
 from export import palette
 from export.figures import (
     draw_escape_curve,
@@ -36,9 +39,10 @@ from optimizers import OPTIMIZERS
 from specs import SpecError
 
 STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
-# The limit on each request of the study: its largest, (f)'s sweep with its matched steps, counts 118 million
-# run-steps (about 4 s), above the default limit of a request typed by hand.
-STUDY_MAX_WORK = 200_000_000
+# The limit on each request of the study: its largest, (g)'s kick-free phase diagrams (3 x 63 cells x 500 steps),
+# counts 236 million run-steps, most of it the fixed cost of a step of few runs (about 9 s), above the default limit
+# of a request typed by hand.
+STUDY_MAX_WORK = 300_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +65,14 @@ class StudySize:
     noise: tuple[float, ...]  # gradient-noise sigmas of (i)
     noise_sharpness: tuple[float, ...]  # sharpnesses of (i)
     noise_steps: int  # steps of (i): the budget escape times are censored at
+    phase_steps: int  # steps of (g): the horizon its escape rates are counted at
+    long_steps: int  # (d): the horizon at which runs converged at converge_steps are looked at again
+    control_sharpness: tuple[float, ...]  # (f)'s controls over windows and run by run
+    kick_free_top_c: tuple[int, ...]  # (g)'s kick-free phase diagrams, one per buffer size
+    rotations: tuple[float, ...]  # (j)'s angles
+    warmups: tuple[int, ...]  # (k)'s warm-up lengths (0: none)
+    tune_trials: int  # (l): Optuna trials per optimizer
+    tune_runs: int  # (l): runs per trial
     dpi: int = 100
     contour: int = 160  # contour grid resolution
 
@@ -68,18 +80,30 @@ class StudySize:
 FULL = StudySize(shown=6, explore_runs=300, explore_steps=500, runs=1000, steps=200, sharpness=(1, 2, 4, 8, 16, 32, 64),
                  lrs=(0.02, 0.05, 0.1), top_c=(1, 2, 5, 10, 20), depth=(-1.0, -0.5, 0.0, 0.5), converge_steps=3000,
                  phase_lrs=(0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2), phase_runs=300,
-                 noise=(0.0, 1.0, 3.0, 10.0, 30.0), noise_sharpness=(2, 8, 32), noise_steps=1000)
+                 noise=(0.0, 1.0, 3.0, 10.0, 30.0), noise_sharpness=(2, 8, 32), noise_steps=2000, phase_steps=500,
+                 long_steps=20000, control_sharpness=(8, 16, 32), kick_free_top_c=(1, 5, 10),
+                 rotations=(0, 15, 30, 45, 60, 75, 90), warmups=(0, 2, 5, 10, 20, 50, 100), tune_trials=30,
+                 tune_runs=200)
 QUICK = StudySize(shown=2, explore_runs=12, explore_steps=40, runs=40, steps=40, sharpness=(2, 16), lrs=(0.05,),
                   top_c=(2, 5), depth=(-0.5, 0.5), converge_steps=300, phase_lrs=(0.02, 0.1), phase_runs=20,
-                  noise=(0.0, 3.0), noise_sharpness=(2, 16), noise_steps=40, dpi=40, contour=40)
+                  noise=(0.0, 3.0), noise_sharpness=(2, 16), noise_steps=40, phase_steps=60, long_steps=400,
+                  control_sharpness=(16,), kick_free_top_c=(5,), rotations=(0, 45), warmups=(0, 10), tune_trials=3,
+                  tune_runs=20, dpi=40, contour=40)
 EXPLORE_LR = {"goldstein_price": 0.01, "ackley": 0.05}  # per landscape: a step that suits its scale
 ABLATION_LR, ABLATION_SHARPNESS = 0.05, 16  # (e): the depth panel's setting, where CM escapes the sharp basin
 # (f): Adam+CM as the authors wrote it, and the knobs that shorten its early steps (docs/theory.md, section 1): K_2 is
 # the second step in units of lr under a constant gradient
+KICK_FREE = "adam_cm:first_step=step,second_moment=direction"  # no kick, the radius law's c kept (docs/theory.md)
 STEP_VARIANTS = {"adam_cm": "authors' arithmetic (K_2 = 7.44)",
                  "adam_cm:bias_correction=momentum": "bias-correct m only (K_2 = 1.96)",
                  "adam_cm:second_moment=direction": "v of the step's direction (K_2 = 1.41)",
-                 "adam_cm:first_step=step,second_moment=direction": "no hold, v of the direction (steps of 1 lr)"}
+                 KICK_FREE: "no hold, v of the direction (steps of 1 lr)",
+                 "adam_cm:top_c=1": "C = 1 (S* = 1, radius 3.16 lr)"}
+MATCH_WINDOWS = (2, 20, 200)  # (f): the windows the matched step is matched over
+ROTATION_CASES = ((8, 0.06), (16, 0.05))  # (j): (sharpness, lr) near and above the kick's threshold
+WARMUP_SHARPNESS = (16, 32)  # (k)
+TUNED_OPTIMIZERS = STUDY_OPTIMIZERS  # (l)
+TUNE_LANDSCAPES = ("two_basin:sharpness=16", "two_basin:sharpness=16,depth=0.5")  # (l): where the lrs are tuned
 VARIANTS = ("adam", "adam_cm", "adam_cg", "adam_cm:replacement=legacy_slot0", "sgd", "momentum")  # (h)
 DECAYS = (0.0, 0.7, 0.9, 0.99)  # (h): the buffer's priority decay lambda
 NOISE_LR = 0.01  # (i): far below the kick's escape lr at these sharpnesses, so any escape is the noise's
@@ -216,13 +240,16 @@ def study_escape(size: StudySize, progress: Callable[[float], None] | None = Non
 def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None,
                              max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
     """(d) Goldstein-Price after converge_steps: which minima the runs reach, and the sharpness there, counted only
-    for runs that converged (an end point still moving says nothing about the minimum it is heading for)."""
+    for runs that converged (an end point still moving says nothing about the minimum it is heading for); then the
+    same runs continued to long_steps: "converged" is a horizon, and the share of the converged runs that still are
+    says whether it was a transient."""
     landscape = landscape or build_landscape("goldstein_price")
     results = _explore(landscape, size.explore_runs, size.converge_steps, 3, max_work)
     listed = np.array([m.sharpness for m in landscape.minima])
     columns = ("optimizer", "runs", "converged", "converged_fraction", *(f"at_minimum_{k}" for k in
                range(len(listed))), "reached_sharpness_median", "end_point_sharpness_median", "path_length_median",
-               "steps")
+               "steps", "long_steps", "converged_fraction_long", "still_converged",
+               "converged_distance_long_median_lr")
     rows = []
     figure = Figure(figsize=(11.0, 4.2), layout="constrained")
     scatter, bars = figure.subplots(1, 2)
@@ -235,6 +262,11 @@ def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None
         settled = converged(landscape, result.final, measured["basin"], motion) & ~result.stopped
         reached = listed[measured["basin"][settled]]
         counts = np.bincount(measured["basin"][settled], minlength=len(listed))
+        later = run_to_ends(landscape, OPTIMIZERS.build(result.optimizer), result.starts, size.long_steps)
+        settled_later = converged(landscape, later.final, later.basins, later.tail_motion) & (later.reasons == 0)
+        minima = np.array([m.location for m in landscape.minima])
+        lr = OPTIMIZERS.resolve(result.optimizer)[1]["lr"]
+        away = np.linalg.norm(later.final[settled] - minima[measured["basin"][settled]], axis=1) / lr
         rows.append({"optimizer": name, "runs": result.n_runs, "converged": int(settled.sum()),
                      "converged_fraction": float(settled.mean()),
                      **{f"at_minimum_{j}": int(c) for j, c in enumerate(counts)},
@@ -242,7 +274,10 @@ def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None
                      "end_point_sharpness_median": float(np.median(measured["sharpness"][settled]))
                      if settled.any() else float("nan"),
                      "path_length_median": float(np.median(measured["path_length"][settled]))
-                     if settled.any() else float("nan"), "steps": size.converge_steps})
+                     if settled.any() else float("nan"), "steps": size.converge_steps,
+                     "long_steps": size.long_steps, "converged_fraction_long": float(settled_later.mean()),
+                     "still_converged": float(settled_later[settled].mean()) if settled.any() else float("nan"),
+                     "converged_distance_long_median_lr": float(np.median(away)) if settled.any() else float("nan")})
         scatter.scatter(measured["path_length"][settled], measured["sharpness"][settled], s=8, color=colours[name],
                         alpha=0.35, linewidths=0, label=f"{name}: {settled.mean():.0%} converged")
         bars.bar(np.arange(len(listed)) + (k - (len(results) - 1) / 2) * width, counts / result.n_runs, width,
@@ -261,8 +296,20 @@ def study_sharpness_distance(size: StudySize, landscape: Landscape | None = None
     bars.legend(fontsize=7)
     bars.set_title("the minima the runs settle in", fontsize=9)
     figure.suptitle(f"(d) goldstein_price, lr {EXPLORE_LR['goldstein_price']}, {size.explore_runs} starts, "
-                    f"{size.converge_steps} steps", fontsize=10)
+                    f"{size.converge_steps} steps (converged then: {still_text(rows)} still converged at "
+                    f"{size.long_steps})", fontsize=9)
     return figure, SweepTable(columns, tuple(rows))
+
+
+def still_text(rows: list[dict]) -> str:
+    """Each optimizer's share of its converged runs still converged at the long horizon, for a title."""
+    return ", ".join(f"{row['optimizer']} {row['still_converged']:.0%}" for row in rows)
+
+
+def _long_work(landscape: Landscape, size: StudySize) -> list[work.Work]:
+    """(d)'s runs continued to the long horizon, kept to their end points: a request per optimizer."""
+    return [ends_work(landscape, OPTIMIZERS.build(spec), size.explore_runs, size.long_steps)
+            for spec in _explore_optimizers(landscape).values()]
 
 
 def _ablation_sweeps(size: StudySize) -> dict[str, dict]:
@@ -306,16 +353,47 @@ def _step_length_sweep(size: StudySize) -> dict:
             "runs": size.runs, "steps": size.steps, "match_step": optimizers[0]}
 
 
+def _control_sweeps(size: StudySize) -> dict[str, dict]:
+    """(f)'s controls at control_sharpness as sweep's arguments: Adam matched to Adam+CM's mean step over each of
+    MATCH_WINDOWS, and Adam's direction with each run's step lengths under Adam+CM and under the kick-free Adam+CM."""
+    at = {"landscape": "two_basin", "axis": "sharpness", "values": list(size.control_sharpness), "runs": size.runs,
+          "steps": size.steps}
+    adam, authors, kick_free = (f"adam:lr={ABLATION_LR}", f"adam_cm:lr={ABLATION_LR}",
+                                OPTIMIZERS.canonical(f"{KICK_FREE},lr={ABLATION_LR}"))
+    return {"windows": {**at, "optimizers": [authors, adam], "match_step": "adam_cm",
+                        "match_window": list(MATCH_WINDOWS)},
+            "lengths": {**at, "optimizers": [authors, adam], "match_step": "adam_cm", "match_mode": "lengths"},
+            "kick_free_lengths": {**at, "optimizers": [kick_free, adam], "match_step": kick_free,
+                                  "match_mode": "lengths"}}
+
+
+def _controls_table(found: dict[str, SweepTable]) -> SweepTable:
+    """The controls' rows (the matched ones, each once) in one table, labelled by what they hold equal."""
+    rows = []
+    for name, table in found.items():
+        for row in table.rows:
+            if row["matched_to"]:
+                kick_free = name == "kick_free_lengths"
+                rows.append({**row, "optimizer": "adam with kick-free adam_cm's step lengths" if kick_free
+                             else row["optimizer"]})
+    columns = next(iter(found.values())).columns
+    return SweepTable(columns, tuple(rows))
+
+
 def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
                       ) -> tuple[Figure, dict[str, SweepTable]]:
-    """(f) Memory or step length: Adam+CM and the knobs that shorten its early steps, against Adam and Adam+SAM run
-    at the lr that matches Adam+CM's mean step over the first 20 steps; with the survival curves at sharpness 16."""
+    """(f) Memory or step length: Adam+CM and the knobs that shorten its early steps (and C = 1), against Adam and
+    Adam+SAM run at the lr that matches Adam+CM's mean step over the first 20 steps, with the survival curves at
+    sharpness 16; then the controls at control_sharpness: the matched step over 2, 20 and 200 steps, and Adam's
+    direction with each run's own step lengths under Adam+CM and under the kick-free Adam+CM."""
     request = _step_length_sweep(size)
     optimizers = request["optimizers"]
     table = sweep(**request, max_work=max_work)
+    controls = _controls_table({name: sweep(**arguments, max_work=max_work)
+                                for name, arguments in _control_sweeps(size).items()})
     labels = {OPTIMIZERS.build(spec).spec: text for spec, text in zip(optimizers, STEP_VARIANTS.values())}
-    figure = Figure(figsize=(15.0, 4.4), layout="constrained")
-    curve, survival, steps = figure.subplots(1, 3)
+    figure = Figure(figsize=(20.0, 4.6), layout="constrained")
+    curve, survival, steps, held = figure.subplots(1, 4)
     draw_escape_curve(curve, table, "sharpness", labels=labels)
     curve.set_title(f"escape rate, lr {ABLATION_LR} (matched rows: the lr giving Adam+CM's early step)", fontsize=8)
     shown = ABLATION_SHARPNESS if ABLATION_SHARPNESS in size.sharpness else size.sharpness[-1]
@@ -331,25 +409,53 @@ def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
     steps.set_xlabel("mean step over the first 20 steps, in units of lr 0.05")
     steps.grid(alpha=0.3, axis="x")
     steps.set_title(f"early step length, sharpness {shown:g}", fontsize=8)
+    _draw_controls(held, controls, size.control_sharpness)
     figure.suptitle(f"(f) memory or step length? two_basin, {size.runs} runs, {size.steps} steps", fontsize=10)
-    return figure, {"": table, "_survival": table.survival}
+    return figure, {"": table, "_survival": table.survival, "_controls": controls}
 
 
-def _phase_sweep(size: StudySize) -> dict:
-    """(g)'s sweep as sweep's arguments: Adam and Adam+CM over lr and sharpness."""
-    return {"landscape": "two_basin", "optimizers": ["adam", "adam_cm"],
-            "axis": {"lr": list(size.phase_lrs), "sharpness": list(size.sharpness)}, "runs": size.phase_runs,
-            "steps": size.steps}
+def _draw_controls(ax: Axes, controls: SweepTable, sharpness: tuple[float, ...]) -> None:
+    """Grouped bars: each control's escape rate (95% interval) at each sharpness."""
+    names = list(dict.fromkeys(row["optimizer"] for row in controls.rows))
+    styles = palette.styles_for([palette.kind_of(name) for name in names])
+    width = 0.8 / max(len(names), 1)
+    for k, (name, style) in enumerate(zip(names, styles)):
+        rows = [next(r for r in controls.rows if r["optimizer"] == name and r["sharpness"] == v) for v in sharpness]
+        rate = np.array([r["escape_rate"] for r in rows])
+        ax.bar(np.arange(len(sharpness)) + (k - (len(names) - 1) / 2) * width, rate, width, color=style.colour,
+               hatch=style.matplotlib_hatch, edgecolor="white", label=name,
+               yerr=[rate - [r["ci_low"] for r in rows], [r["ci_high"] for r in rows] - rate], capsize=2)
+    ax.set_xticks(np.arange(len(sharpness)), [f"sharpness {v:g}" for v in sharpness], fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("escape rate")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=6)
+    ax.set_title(f"controls, lr {ABLATION_LR}: matched over 2, 20, 200 steps; run by run", fontsize=8)
 
 
-def study_phase(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
-    """(g) Escape rate over lr and sharpness, Adam and Adam+CM, with the kick law's boundary: above it the second
-    step reaches the basin's edge from next to the minimum."""
-    table = sweep(**_phase_sweep(size), max_work=max_work)
-    figure = phase_figure(table, "lr", "sharpness", boundaries=kick_boundaries(table, "lr", "sharpness"))
-    figure.suptitle(f"(g) escape rate on two_basin: {size.phase_runs} runs a cell, {size.steps} steps; dashed: the "
-                    "kick law's escape lr", fontsize=9)
-    return figure, table
+def _phase_sweeps(size: StudySize) -> dict[str, dict]:
+    """(g)'s sweeps as sweep's arguments: Adam and Adam+CM over lr and sharpness, and the kick-free Adam+CM at each
+    of kick_free_top_c (two thirds of the runs a cell: its cells are many)."""
+    axes = {"lr": list(size.phase_lrs), "sharpness": list(size.sharpness)}
+    return {"": {"landscape": "two_basin", "optimizers": ["adam", "adam_cm"], "axis": axes, "runs": size.phase_runs,
+                 "steps": size.phase_steps},
+            "_kick_free": {"landscape": "two_basin", "optimizers": [f"{KICK_FREE},top_c={c}"
+                                                                    for c in size.kick_free_top_c],
+                           "axis": axes, "runs": 2 * size.phase_runs // 3, "steps": size.phase_steps}}
+
+
+def study_phase(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+    """(g) Escape rate over lr and sharpness at a horizon of phase_steps: Adam, Adam+CM, and Adam+CM without its kick
+    at several buffer sizes C, with the kick law's boundary (the second step reaches the basin's edge from next to
+    the minimum) and the radius law's (the oscillation at the minimum reaches it)."""
+    tables = {suffix: sweep(**request, max_work=max_work) for suffix, request in _phase_sweeps(size).items()}
+    both = SweepTable(tables[""].columns, tables[""].rows + tables["_kick_free"].rows)
+    figure = phase_figure(both, "lr", "sharpness", boundaries=kick_boundaries(both, "lr", "sharpness"),
+                          radius_boundaries=radius_boundaries(both, "lr", "sharpness"))
+    figure.suptitle(f"(g) escape rate on two_basin after {size.phase_steps} steps: {size.phase_runs} runs a cell "
+                    f"({2 * size.phase_runs // 3} without the kick); dashed: the kick law's escape lr, dotted: the "
+                    "radius law's", fontsize=9)
+    return figure, tables
 
 
 def _variant_sweeps(size: StudySize) -> dict[str, dict]:
@@ -391,6 +497,117 @@ def study_noise(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple
     figure.suptitle(f"(i) mean escape step under gradient noise (lr {NOISE_LR}, {size.phase_runs} runs a cell, "
                     f"censored at {size.noise_steps} steps)", fontsize=9)
     return figure, table
+
+
+def _with_columns(table: SweepTable, **values: object) -> SweepTable:
+    """The table with columns of constant values after the optimizer's."""
+    return SweepTable((table.columns[0], *values, *table.columns[1:]),
+                      tuple({**row, **values} for row in table.rows))
+
+
+def _stacked(tables: list[SweepTable]) -> SweepTable:
+    return SweepTable(tables[0].columns, tuple(row for table in tables for row in table.rows))
+
+
+def _draw_predicted_out_by_2(ax: Axes, table: SweepTable, axis: str) -> None:
+    """The kick law's predicted share out after two steps (black dashes) and the measured share (grey dots) of the
+    rows the law covers."""
+    rows = sorted((r for r in table.rows if not math.isnan(r["predicted_out_by_2"])), key=lambda r: r[axis])
+    if rows:
+        ax.plot([r[axis] for r in rows], [r["predicted_out_by_2"] for r in rows], "k--", linewidth=1,
+                label="adam_cm: out by step 2, kick law")
+        ax.plot([r[axis] for r in rows], [r["out_by_2"] for r in rows], ":", color="0.4", marker=".",
+                label="adam_cm: out by step 2, measured")
+        ax.legend(fontsize=6)
+
+
+def _rotation_sweeps(size: StudySize) -> list[dict]:
+    """(j)'s sweeps as sweep's arguments: Adam, Adam+CM and the kick-free Adam+CM against the landscape's rotation,
+    one per (sharpness, lr) of ROTATION_CASES."""
+    return [{"landscape": f"two_basin:sharpness={s}", "optimizers": [f"adam:lr={lr}", f"adam_cm:lr={lr}",
+                                                                     f"{KICK_FREE},lr={lr}"],
+             "axis": "rotation", "values": list(size.rotations), "runs": size.runs, "steps": size.steps,
+             "predict": True} for s, lr in ROTATION_CASES]
+
+
+def study_rotation(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(j) Escape against the landscape's rotation about the sharp minimum, with the kick law's predicted share out
+    after two steps: Adam's and Adam+CM's steps act per coordinate, so the kick is longest along a diagonal."""
+    figure, axes = grid_figure(len(ROTATION_CASES), width=4.8, height=3.8)
+    tables = []
+    for ax, (sharpness, lr), request in zip(axes, ROTATION_CASES, _rotation_sweeps(size)):
+        table = _with_columns(_with_lr_column(sweep(**request, max_work=max_work), lr), sharpness=sharpness)
+        tables.append(table)
+        draw_escape_curve(ax, table, "rotation", log=False)
+        _draw_predicted_out_by_2(ax, table, "rotation")
+        ax.set_title(f"sharpness {sharpness}, lr {lr}", fontsize=9)
+    figure.suptitle(f"(j) escape from two_basin's sharp basin turned about its minimum: {size.runs} runs, "
+                    f"{size.steps} steps", fontsize=10)
+    return figure, _stacked(tables)
+
+
+def _warmup_sweeps(size: StudySize) -> list[dict]:
+    """(k)'s sweeps as sweep's arguments: Adam, Adam+CM and the kick-free Adam+CM against the warm-up length, one
+    per sharpness of WARMUP_SHARPNESS, over phase_steps steps."""
+    return [{"landscape": f"two_basin:sharpness={s}", "optimizers": [f"adam:lr={ABLATION_LR}",
+                                                                     f"adam_cm:lr={ABLATION_LR}",
+                                                                     f"{KICK_FREE},lr={ABLATION_LR}"],
+             "axis": "warmup", "values": list(size.warmups), "runs": size.runs, "steps": size.phase_steps,
+             "predict": True} for s in WARMUP_SHARPNESS]
+
+
+def study_warmup(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, SweepTable]:
+    """(k) Escape against a linear lr warm-up of K steps (step t at lr (t+1)/K): the kick scales with the lr at step
+    2 (the kick law under a schedule: K_2 · 2/K), so does the escape survive a standard warm-up?"""
+    figure, axes = grid_figure(len(WARMUP_SHARPNESS), width=4.8, height=3.8)
+    tables = []
+    for ax, sharpness, request in zip(axes, WARMUP_SHARPNESS, _warmup_sweeps(size)):
+        table = _with_columns(_with_lr_column(_with_parameter(sweep(**request, max_work=max_work), "warmup"),
+                                              ABLATION_LR), sharpness=sharpness)
+        tables.append(table)
+        draw_escape_curve(ax, table, "warmup", log=False)
+        _draw_predicted_out_by_2(ax, table, "warmup")
+        ax.set_title(f"sharpness {sharpness}, lr {ABLATION_LR}", fontsize=9)
+    figure.suptitle(f"(k) escape under a linear warm-up of K steps (0: none): {size.runs} runs, {size.phase_steps} "
+                    "steps", fontsize=10)
+    return figure, _stacked(tables)
+
+
+def _tunings(size: StudySize) -> list[dict]:
+    """(l)'s tunings as tune's arguments: each optimizer's lr for the mean final loss from the domain."""
+    return [{"landscape": spec, "optimizers": list(TUNED_OPTIMIZERS), "objective": "final_loss", "knobs": ["lr"],
+             "trials": size.tune_trials, "runs": size.tune_runs, "steps": size.steps} for spec in TUNE_LANDSCAPES]
+
+
+def _tuned_escape_sweep(size: StudySize, optimizers: list[str]) -> dict:
+    return {"landscape": "two_basin", "optimizers": optimizers, "axis": "sharpness",
+            "values": list(size.control_sharpness), "runs": size.runs, "steps": size.steps}
+
+
+def study_tuned(size: StudySize, max_work: int | None = STUDY_MAX_WORK) -> tuple[Figure, dict[str, SweepTable]]:
+    """(l) Each optimizer at its own tuned lr (Optuna's seeded TPE, the mean final loss of runs from the domain,
+    tune_trials trials), then its escape from the sharp basin at that lr."""
+    figure, axes = grid_figure(len(TUNE_LANDSCAPES), width=4.8, height=3.8)
+    tuned_rows, escapes = [], []
+    for ax, request in zip(axes, _tunings(size)):
+        found = tune(**request, max_work=max_work)
+        tuned_rows += [{"tuned_on": request["landscape"], **row} for row in tuned_table_rows(found)]
+        table = _with_columns(sweep(**_tuned_escape_sweep(size, [t.optimizer.spec for t in found]),
+                                    max_work=max_work), tuned_on=request["landscape"])
+        escapes.append(table)
+        draw_escape_curve(ax, table, "sharpness")
+        ax.set_title(f"lrs tuned on {request['landscape']}", fontsize=8)
+    figure.suptitle(f"(l) escape at each optimizer's own lr (tuned for the final loss: {size.tune_trials} trials of "
+                    f"{size.tune_runs} runs); {size.runs} runs, {size.steps} steps", fontsize=9)
+    columns = tuple(dict.fromkeys(key for row in tuned_rows for key in row))
+    return figure, {"": SweepTable(columns, tuple(tuned_rows)), "_escape": _stacked(escapes)}
+
+
+def _tuned_work(size: StudySize) -> list[work.Work]:
+    """(l)'s tunings and its escape sweeps (counted at the optimizers' default lr: a run's cost does not depend on
+    its lr)."""
+    return [*(tune_cost(**request) for request in _tunings(size)),
+            *(sweep.cost(**_tuned_escape_sweep(size, list(TUNED_OPTIMIZERS))) for _ in TUNE_LANDSCAPES)]
 
 
 def _draw_final_loss(ax: Axes, table: SweepTable, axis: str) -> None:
@@ -448,22 +665,31 @@ STUDIES: dict[str, Study] = {
         lambda size, gp: _sweeps_work(_escape_sweeps(size))),
     "d_sharpness_vs_distance": Study(
         0.1, lambda size, gp, progress: _main_table(study_sharpness_distance(size, gp, None)),
-        lambda size, gp: [_explore_work(gp, size.explore_runs, size.converge_steps)]),
+        lambda size, gp: [_explore_work(gp, size.explore_runs, size.converge_steps), *_long_work(gp, size)]),
     "e_ablations": Study(
         0.1, lambda size, gp, progress: _panel_tables(study_ablations(size, None)),
         lambda size, gp: _sweeps_work(list(_ablation_sweeps(size).values()))),
     "f_memory_vs_step_length": Study(
         0.1, lambda size, gp, progress: study_step_length(size, None),
-        lambda size, gp: _sweeps_work([_step_length_sweep(size)])),
+        lambda size, gp: _sweeps_work([_step_length_sweep(size), *_control_sweeps(size).values()])),
     "g_phase_lr_sharpness": Study(
-        0.1, lambda size, gp, progress: _main_table(study_phase(size, None)),
-        lambda size, gp: _sweeps_work([_phase_sweep(size)])),
+        0.15, lambda size, gp, progress: study_phase(size, None),
+        lambda size, gp: _sweeps_work(list(_phase_sweeps(size).values()))),
     "h_variants": Study(
         0.1, lambda size, gp, progress: study_variants(size, None),
         lambda size, gp: _sweeps_work(list(_variant_sweeps(size).values()))),
     "i_noise": Study(
         0.1, lambda size, gp, progress: _main_table(study_noise(size, None)),
         lambda size, gp: _sweeps_work([_noise_sweep(size)])),
+    "j_rotation": Study(
+        0.05, lambda size, gp, progress: _main_table(study_rotation(size, None)),
+        lambda size, gp: _sweeps_work(_rotation_sweeps(size))),
+    "k_warmup": Study(
+        0.05, lambda size, gp, progress: _main_table(study_warmup(size, None)),
+        lambda size, gp: _sweeps_work(_warmup_sweeps(size))),
+    "l_tuned": Study(
+        0.05, lambda size, gp, progress: study_tuned(size, None),
+        lambda size, gp: _tuned_work(size)),
 }
 
 

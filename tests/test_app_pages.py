@@ -399,6 +399,15 @@ def marks(panel: dict) -> list[str]:
     return [part["mark"]["type"] for part in panel["layer"]]
 
 
+def radius_of(panels: list[dict]) -> list[dict]:
+    return [row for panel in panels for row in panel["data"]["values"] if row["kind"] == "radius"]
+
+
+def dashes(panel: dict) -> list[list[int]]:
+    """The dash of each boundary line drawn on a panel: [6, 3] the kick law's, [1, 3] the radius law's."""
+    return [part["mark"]["strokeDash"] for part in panel["layer"] if "strokeDash" in part["mark"]]
+
+
 def test_a_phase_diagram_from_a_link_has_a_cell_per_optimizer_and_pair_of_values():
     at = app(PHASE)
     assert_clean(at)
@@ -442,6 +451,7 @@ def test_the_kick_laws_boundary_is_drawn_for_adam_cm_on_two_basin_over_lr_and_sh
     assert [(row["x"], row["y"]) for row in kick] == [
         (s, kick_escape_lr(f"two_basin:sharpness={s}", "adam_cm:lr=0.05")) for s in (4, 16)]
     assert ["line" in marks(panel) for panel in panels] == [False, False, True]
+    assert [dashes(panel) for panel in panels] == [[], [], [[6, 3], [1, 3]]]  # the radius law's beside the kick's
     assert any("kick law" in shown(caption) for caption in at.caption)
     flipped = phase_panels(app({**ESCAPE, "axis": "lr", "values": "0.02, 0.05, 0.1", "axis2": "sharpness",
                                 "values2": "4, 16"}))  # lr across, sharpness up: the same law, its axes swapped
@@ -461,8 +471,19 @@ def test_the_kick_laws_boundary_is_absent_where_the_law_does_not_apply(change):
     assert not at.warning
     panels = phase_panels(at)
     assert len(cells_of(panels)) == len(escape_view(at).table.rows) and not kick_of(panels)
-    assert not any("line" in marks(panel) for panel in panels)
+    assert not any([6, 3] in dashes(panel) for panel in panels)
     assert not any("kick law" in shown(caption) for caption in at.caption)
+
+
+def test_the_radius_laws_boundary_is_drawn_for_adam_cm_with_or_without_its_kick():
+    from experiments.theory import radius_escape_lr
+
+    at = app({**PHASE, "optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05,first_step=step"]})
+    radius = radius_of(phase_panels(at))
+    assert {row["optimizer"] for row in radius} == {"Adam+CM (first_step=step)"} and not kick_of(phase_panels(at))
+    assert [row["x"] for row in radius] == [4, 16]
+    spec = "adam_cm:lr=0.05,first_step=step"
+    assert [row["y"] for row in radius] == [radius_escape_lr(f"two_basin:sharpness={s}", spec) for s in (4, 16)]
 
 
 def test_the_phase_diagrams_measure_is_chosen_beside_it_and_named_in_the_link():

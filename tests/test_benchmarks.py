@@ -122,6 +122,36 @@ TORCH_OPTIM_CASES = [
 ]
 
 
+# cmx's warm-up and schedules (optimizers/schedule.py) against torch.optim.lr_scheduler around torch's own optimizers.
+TORCH_SCHEDULE_CASES = [
+    ("adam:lr=0.05,warmup=40", "Adam", {"lr": 0.05},
+     lambda lr_scheduler, opt: lr_scheduler.LinearLR(opt, start_factor=1 / 40, end_factor=1.0, total_iters=39)),
+    ("adam:lr=0.05,schedule=cosine,schedule_steps=300,lr_floor=0.1", "Adam", {"lr": 0.05},
+     lambda lr_scheduler, opt: lr_scheduler.CosineAnnealingLR(opt, T_max=300, eta_min=0.005)),
+    ("adam:lr=0.05,schedule=step,schedule_steps=70,schedule_gamma=0.3", "Adam", {"lr": 0.05},
+     lambda lr_scheduler, opt: lr_scheduler.StepLR(opt, step_size=70, gamma=0.3)),
+    ("adamw:lr=0.01,weight_decay=0.5,warmup=25,schedule=cosine,schedule_steps=275", "AdamW",
+     {"lr": 0.01, "weight_decay": 0.5},
+     lambda lr_scheduler, opt: lr_scheduler.SequentialLR(opt, [
+         lr_scheduler.LinearLR(opt, start_factor=1 / 25, end_factor=1.0, total_iters=24),
+         lr_scheduler.CosineAnnealingLR(opt, T_max=275)], milestones=[25])),
+]
+
+
+@pytest.mark.parametrize("landscape_spec", ["two_basin", "goldstein_price"])
+@pytest.mark.parametrize("spec, torch_name, settings, scheduler", TORCH_SCHEDULE_CASES,
+                         ids=[c[0] for c in TORCH_SCHEDULE_CASES])
+def test_torch_lr_schedulers_take_cmx_steps(spec, torch_name, settings, scheduler, landscape_spec):
+    torch = pytest.importorskip("torch")
+    from benchmarks.torch_baselines import torch_optim_steps
+
+    landscape = build_landscape(landscape_spec)
+    starts = starts_in_domain(landscape, 8)
+    theirs = torch_optim_steps(torch_name, settings, landscape.grad, starts, 300,
+                               lambda opt: scheduler(torch.optim.lr_scheduler, opt))
+    np.testing.assert_allclose(run(landscape, spec, starts, 300, record="final").final, theirs, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("landscape_spec", ["two_basin", "goldstein_price"])
 @pytest.mark.parametrize("spec, torch_name, settings", TORCH_OPTIM_CASES, ids=[c[0] for c in TORCH_OPTIM_CASES])
 def test_torch_optim_takes_cmx_steps(spec, torch_name, settings, landscape_spec):

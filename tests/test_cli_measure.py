@@ -191,9 +191,9 @@ def test_a_phase_plot_draws_the_chosen_cells_with_the_kick_law_inside_the_axes_o
     drawn = {}
     original = export.figures.phase_figure
 
-    def spy(table, x_axis, y_axis, value="escape_rate", boundaries=None):
-        drawn.update(value=value, boundaries=boundaries)
-        return original(table, x_axis, y_axis, value, boundaries)
+    def spy(table, x_axis, y_axis, value="escape_rate", boundaries=None, radius_boundaries=None):
+        drawn.update(value=value, boundaries=boundaries, radius_boundaries=radius_boundaries)
+        return original(table, x_axis, y_axis, value, boundaries, radius_boundaries)
 
     monkeypatch.setattr(export.figures, "phase_figure", spy)
     target = tmp_path / "phase.png"
@@ -202,6 +202,7 @@ def test_a_phase_plot_draws_the_chosen_cells_with_the_kick_law_inside_the_axes_o
                  "median_escape_step"]) == 0
     assert Image.open(target).format == "PNG" and drawn["value"] == "median_escape_step"
     assert list(drawn["boundaries"]) == ["adam_cm"] and len(drawn["boundaries"]["adam_cm"]) == 2
+    assert list(drawn["radius_boundaries"]) == ["adam_cm"] and len(drawn["radius_boundaries"]["adam_cm"]) == 2
     figure = original(*_tiny_phase(), boundaries={"adam_cm": [(0.001, 4.0), (0.03, 16.0)]})
     lines = [line for ax in figure.axes for line in ax.get_lines()]
     assert len(lines) == 1 and len(lines[0].get_xdata()) == 1  # the point left of the lr axis is not drawn

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from experiments import basin_map, escape_experiment, flow_map, run, sweep, work
+from experiments.tune import tune
 from landscapes import build_landscape
 
 TWO_BASIN = build_landscape("two_basin:sharpness=16")
@@ -18,6 +19,12 @@ CALLS = [
                              steps=20)),
     (sweep, dict(landscape=TWO_BASIN, optimizers=["adam:lr=0.05", "adam_sam_cm:lr=0.05"], axis="sharpness",
                  values=[4, 16], runs=30, steps=20, match_step="adam_sam_cm:lr=0.05")),
+    (sweep, dict(landscape=TWO_BASIN, optimizers=["adam:lr=0.05", "adam_cm:lr=0.05"], axis="sharpness", values=[16],
+                 runs=30, steps=20, match_step="adam_cm", match_window=[2, 20])),
+    (sweep, dict(landscape=TWO_BASIN, optimizers=["adam:lr=0.05", "adam_cm:lr=0.05"], runs=30, steps=20,
+                 match_step="adam_cm", match_mode="lengths", tune={"trials": 2, "runs": 10, "steps": 10})),
+    (tune, dict(landscape=TWO_BASIN, optimizers=["adam", "adam_cm"], objective="escape_rate", trials=3, runs=20,
+                steps=20)),
     (basin_map, dict(landscape="himmelblau", optimizer="rmsprop:lr=0.05", resolution=12, steps=40)),
     (flow_map, dict(landscape="six_hump_camel", resolution=12)),
 ]

@@ -23,8 +23,10 @@ STUDY_FILES = ["a_goldstein_price_trajectories.png", "a_goldstein_price_trajecto
                "d_sharpness_vs_distance.png", "d_sharpness_vs_distance.csv", "e_ablations.png",
                "e_ablations_priority.csv", "e_ablations_buffer.csv", "e_ablations_depth.csv",
                "f_memory_vs_step_length.png", "f_memory_vs_step_length.csv", "f_memory_vs_step_length_survival.csv",
-               "g_phase_lr_sharpness.png", "g_phase_lr_sharpness.csv", "h_variants.png", "h_variants.csv",
-               "h_variants_decay.csv", "i_noise.png", "i_noise.csv"]
+               "f_memory_vs_step_length_controls.csv", "g_phase_lr_sharpness.png", "g_phase_lr_sharpness.csv",
+               "g_phase_lr_sharpness_kick_free.csv", "h_variants.png", "h_variants.csv", "h_variants_decay.csv",
+               "i_noise.png", "i_noise.csv", "j_rotation.png", "j_rotation.csv", "k_warmup.png", "k_warmup.csv",
+               "l_tuned.png", "l_tuned.csv", "l_tuned_escape.csv"]
 
 
 def test_each_optimizer_kind_keeps_its_colour_and_repeats_get_distinct_shades():

@@ -344,7 +344,8 @@ def test_spec_values_reach_the_optimizer():
     ("adam:lr=0", "lr must be a number in (0, 10000] (got 0)"),
     ("adam_cm:top_c=2.5", "top_c must be an integer in [1, 100] (got 2.5)"),
     ("adam_cm:priority=loudest", "priority must be one of grad_norm, momentum_norm, fifo, random (got loudest)"),
-    ("adam:rho=0.1", "adam has no parameter 'rho'; its parameters are: lr, b1, b2, eps, noise, noise_shape, seed"),
+    ("adam:rho=0.1", "adam has no parameter 'rho'; its parameters are: lr, b1, b2, eps, noise, noise_shape, seed, "
+                    "warmup, schedule, schedule_steps, schedule_gamma, lr_floor"),
     ("adma", f"unknown optimizer 'adma'; choose one of: {', '.join(OPTIMIZERS.names())}"),
     ("adam:lr=nan", "lr must be a number in (0, 10000] (got nan)"),
     ("adam:b1=1", "b1 must be a number in [0, 1) (got 1)"),

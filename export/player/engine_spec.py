@@ -34,6 +34,7 @@ from landscapes import (
 from landscapes.quadratics import EXP_AT_FLOOR, EXP_FLOOR
 from landscapes.valley import Valley
 from optimizers import Optimizer
+from optimizers.schedule import SCHEDULE_FIELDS
 from specs import SpecError
 
 
@@ -96,6 +97,9 @@ def optimizer_program(optimizer: Optimizer) -> dict[str, Any]:
     if optimizer.name not in engine_optimizers():
         raise SpecError(f"the in-page engine cannot run the optimizer {optimizer.spec} yet; it runs "
                         f"{', '.join(engine_optimizers())}")
+    scheduled = [f.name for f in SCHEDULE_FIELDS if optimizer.params.get(f.name, f.default) != f.default]
+    if scheduled:
+        raise SpecError(f"the in-page engine takes no lr warm-up or schedule yet (got {optimizer.spec})")
     return {"kind": optimizer.name, "params": dict(optimizer.params)}
 
 

@@ -215,14 +215,54 @@ def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, f
     return found
 
 
+@compute.cached
+def radius_reach(optimizer: str) -> float:
+    """How far Adam+CM's oscillation at a minimum reaches, in units of lr (experiments.theory.radius_law)."""
+    from experiments.theory import radius_law
+
+    return radius_law(optimizer).peak_per_lr
+
+
+@compute.cached
+def radius_lr(landscape: str, optimizer: str, basin: str) -> float:
+    """The radius law's lr above which the oscillation at the minimum reaches `basin`'s edge (experiments.theory)."""
+    from experiments.theory import radius_escape_lr
+
+    return radius_escape_lr(landscape, optimizer, basin, radius_reach(optimizer))
+
+
+def radius_boundary(view: EscapeView, basin: str = "sharp") -> dict[int, list[tuple[float, float]]]:
+    """Optimizer k -> the radius law's boundary as (first axis, second axis) points, one per swept sharpness: drawn
+    beside the kick law's on a phase diagram of lr and sharpness on two_basin, for Adam+CM without noise or an lr
+    schedule (experiments.theory.radius_applies), with or without its kick; {} otherwise."""
+    if not view.phase or {view.first.name, view.second.name} != {"lr", "sharpness"}:
+        return {}
+    if view.row(0, 0)["landscape"].partition(":")[0] != "two_basin":
+        return {}
+    from experiments.theory import radius_applies
+
+    found: dict[int, list[tuple[float, float]]] = {}
+    for k in range(len(view.labels)):
+        if k in view.first.lacking | view.second.lacking or not radius_applies(view.row(k, 0)["optimizer_spec"]):
+            continue
+        points = {}
+        for v in range(view.cell_count):
+            row = view.row(k, v)
+            if row["sharpness"] not in points:
+                points[row["sharpness"]] = radius_lr(row["landscape"], row["optimizer_spec"], basin)
+        found[k] = [(lr, s) if view.first.name == "lr" else (s, lr) for s, lr in sorted(points.items())]
+    return found
+
+
 def cell_text(measure: str, value: float) -> str:
     return percent(value) if measure == "escape_rate" else significant(value)
 
 
-def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> list[dict]:
+def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]],
+               radius: dict[int, list[tuple[float, float]]] | None = None) -> list[dict]:
     """The phase diagram's rows: a cell per optimizer and combination of values (kind "cell": its place, its edges on
     a continuous axis, the measure that colours it and its tooltip's texts), then the kick law's boundary points
-    (kind "kick")."""
+    (kind "kick") and the radius law's (kind "radius")."""
     first, second = view.first, view.second
     edges = cell_edges(first.values, first.log) if first.numeric else {}
     edges2 = cell_edges(second.values, second.log) if second.numeric else {}
@@ -263,6 +303,12 @@ def phase_rows(view: EscapeView, measure: str, boundary: dict[int, list[tuple[fl
             out.append({"kind": "kick", "optimizer": view.labels[k], "x": float(x), "y": float(y),
                         "kick_text": f"the second step leaves the basin's core above lr = {lr:.3g} at sharpness "
                                      f"{sharpness:g}"})
+    for k, points in (radius or {}).items():
+        for x, y in points:
+            lr, sharpness = (x, y) if first.name == "lr" else (y, x)
+            out.append({"kind": "radius", "optimizer": view.labels[k], "x": float(x), "y": float(y),
+                        "kick_text": f"the oscillation at the minimum reaches the basin's edge above lr = {lr:.3g} "
+                                     f"at sharpness {sharpness:g}"})
     return out
 
 
@@ -280,11 +326,13 @@ def phase_axis(axis: SweptAxis, channel: str) -> dict:
             "axis": {**drawing.vega_ticks([float(t) for t in ticks], [axis.text(t) for t in ticks]), "grid": False}}
 
 
-def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]]) -> list[dict]:
+def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[float, float]]],
+                basin: str = "sharp") -> list[dict]:
     """The phase diagram as a Vega-Lite spec per optimizer (panels of one size, laid side by side as the width
     allows): a rect per combination of the two swept values coloured by `measure` on one scale for all (bright: more
     escapes, or sooner; grey: undefined), its value written inside, the escape rate with its 95% interval, the counts
-    and both escape steps in its tooltip; the kick law's boundary drawn over the panels it applies to."""
+    and both escape steps in its tooltip; the kick law's boundary (dashed) and the radius law's (dotted, against
+    `basin`'s edge) drawn over the panels they apply to."""
     x, y = phase_axis(view.first, "x"), phase_axis(view.second, "y")
     spans = {}
     for channel, axis in (("x", x), ("y", y)):
@@ -313,33 +361,41 @@ def phase_specs(view: EscapeView, measure: str, boundary: dict[int, list[tuple[f
         {"transform": cells, "mark": {"type": "text", "fontSize": 11},
          "encoding": {"x": x, "y": y, "text": {"field": "cell_text"}, "tooltip": tooltip,
                       "color": {"condition": {"test": "datum.dark", "value": "#FFFFFF"}, "value": "#000000"}}}]
-    kick = [{"filter": "datum.kind === 'kick'"}]
-    kick_layers: list[dict] = []
-    if boundary:
-        line = {"x": x, "y": y, "order": {"field": "y" if view.first.name == "lr" else "x", "type": "quantitative"}}
-        kick_layers = [
-            {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#FFFFFF", "strokeWidth": 5},
+    line = {"x": x, "y": y, "order": {"field": "y" if view.first.name == "lr" else "x", "type": "quantitative"}}
+
+    def law_layers(kind: str, dash: list[int], title: str) -> list[dict]:
+        """A boundary's layers: a white halo, the black line in its dash, and a point per sharpness with its text."""
+        points = [{"filter": f"datum.kind === '{kind}'"}]
+        return [
+            {"transform": points, "mark": {"type": "line", "clip": True, "color": "#FFFFFF", "strokeWidth": 5},
              "encoding": line},
-            {"transform": kick, "mark": {"type": "line", "clip": True, "color": "#000000", "strokeWidth": 2,
-                                         "strokeDash": [6, 3]}, "encoding": line},
-            {"transform": kick, "mark": {"type": "point", "clip": True, "filled": True, "color": "#000000",
-                                         "size": 40},
+            {"transform": points, "mark": {"type": "line", "clip": True, "color": "#000000", "strokeWidth": 2,
+                                           "strokeDash": dash}, "encoding": line},
+            {"transform": points, "mark": {"type": "point", "clip": True, "filled": True, "color": "#000000",
+                                           "size": 40},
              "encoding": {"x": x, "y": y, "tooltip": [{"field": "optimizer", "title": "optimizer"},
-                                                      {"field": "kick_text", "title": "kick law"}]}}]
-    rows = phase_rows(view, measure, boundary)
+                                                      {"field": "kick_text", "title": title}]}}]
+
+    radius = radius_boundary(view, basin)
+    kick_layers, radius_layers = law_layers("kick", [6, 3], "kick law"), law_layers("radius", [1, 3], "radius law")
+    rows = phase_rows(view, measure, boundary, radius)
     return [{"data": {"values": [row for row in rows if row["optimizer"] == label]}, "usermeta": drawing.VEGA_SVG,
              "title": {"text": label, "fontSize": 13, "fontWeight": "normal", "limit": 0},
-             "width": PANEL_SIZE, "height": PANEL_SIZE, "layer": layers + (kick_layers if k in boundary else [])}
+             "width": PANEL_SIZE, "height": PANEL_SIZE,
+             "layer": layers + (kick_layers if k in boundary else []) + (radius_layers if k in radius else [])}
             for k, label in enumerate(view.labels)]
 
 
 def curve_png(view: EscapeView, measure: str = CELLS.default,
-              boundary: dict[int, list[tuple[float, float]]] | None = None) -> bytes:
-    """The escape curve as a PNG; with two swept knobs, the phase diagram of `measure` with the kick law's boundary."""
+              boundary: dict[int, list[tuple[float, float]]] | None = None, basin: str = "sharp") -> bytes:
+    """The escape curve as a PNG; with two swept knobs, the phase diagram of `measure` with the kick law's boundary
+    and the radius law's (against `basin`'s edge)."""
     out = io.BytesIO()
     if view.phase:
         figure = phase_figure(view.table, view.first.name, view.second.name, measure,
-                              {view.row(k, 0)["optimizer"]: points for k, points in (boundary or {}).items()})
+                              {view.row(k, 0)["optimizer"]: points for k, points in (boundary or {}).items()},
+                              {view.row(k, 0)["optimizer"]: points
+                               for k, points in radius_boundary(view, basin).items()})
     else:
         first = view.first
         figure = escape_curve_figure(view.table, first.name if first else None, labels=view.png_labels(),
