@@ -62,6 +62,8 @@ class Compiler:
             return float(node.value)
         if isinstance(node, ast.Name):
             return formula.CONSTANTS[node.id] if node.id in formula.CONSTANTS else self.variable(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.part(node.operand)  # unary plus is its operand, as formula.py compiles it
         if isinstance(node, ast.UnaryOp):
             return self.apply(OPERATORS[type(node.op)], formula.UNARY[type(node.op)], self.part(node.operand))
         if isinstance(node, ast.BinOp):
