@@ -38,7 +38,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, stats
 
 from experiments import work
 from experiments.intervals import CONFIDENCE
@@ -83,6 +82,8 @@ def diffusion_mean_steps(lr: float, sigma: float, scale: float = 1.0, barrier: f
     left minimum to the right one along x (the well is separable and the noise isotropic, so x moves on its own):
     (1/D) ∫_{−1/c}^{1/c} e^(g(x)/D) ∫_{−∞}^x e^(−g(y)/D) dy dx / lr, g(x) = ΔL ((c x)² − 1)². No small-noise
     approximation: what remains between it and a measurement is the discrete step's."""
+    from scipy import integrate
+
     D = lr * sigma**2 / 2.0
 
     def g(x: float) -> float:
@@ -118,6 +119,8 @@ class EscapeTime:
 def censored_mean(steps: np.ndarray, max_steps: int, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
     """(mean, low, high) of an exponential escape time from first-passage steps (-1: not escaped by max_steps): the
     maximum-likelihood mean T/k (T the steps all runs ran, k the escapes) and its exact interval 2T/χ²(2k)."""
+    from scipy import stats  # here, not at import: the CLI's refusals must not pay for scipy.stats
+
     escaped = steps >= 0
     k = int(escaped.sum())
     total = float(steps[escaped].sum()) + float((~escaped).sum()) * max_steps
