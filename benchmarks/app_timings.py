@@ -7,7 +7,11 @@ Prints each figure beside its target (issue 12) and exits 1 if one is missed:
 - a change that recomputes (an optimizer's lr): from the input to the redrawn player, and the bytes the server sent;
 - playback frames per second with 8 optimizers x 100 runs x 1000 steps (requestAnimationFrame, headless);
 - one run of 100,000 recorded points: from 'last step' to the painted frame (issue 18: it took 0.86 s before);
-- the Escape lab and the Basin map: first figure on a revisit (results cached), and that the revisit reruns nothing.
+- the Escape lab and the Basin map: first figure on a revisit (results cached), and that the revisit reruns nothing;
+- the player's live controls (issue 23): an lr moved in the standalone page, from the slider's input to the redrawn
+  frame, timed in the page (the engine's rerun, the arrays, the redraw of every path at the last step; the wait for
+  the display's next frame is not counted), for 3 runs x 300 steps and 100 runs x 1000 steps of Adam+CM; and the JS
+  engine's run-steps per second against NumPy's at N = 1, 10, 100 (benchmarks/js_engine.py, in node: reported).
 Each timing is the median of a few repeats; the machine's load average is printed with them.
 """
 
@@ -234,6 +238,43 @@ def long_run_draw_seconds(browser) -> float:
             page.close()
 
 
+LIVE_MOVES = 12  # lr moves timed per size (the first two warm the page's compiler and are left out)
+
+
+def live_recompute_ms(browser, runs: int, steps: int) -> float:
+    """Milliseconds the standalone player takes to rerun `runs` Adam+CM runs of `steps` steps and redraw them on its
+    last step when its lr slider moves (the player's own 'cmx-live-recompute' measure, the median of the moves)."""
+    from export.player import explore
+
+    starts = np.random.default_rng(0).uniform((-1.5, -0.5), (-0.5, 0.5), (runs, 2))  # around the sharp basin
+    exploration = explore("two_basin:sharpness=16", "adam_cm:lr=0.05", starts, steps, basins=False, max_work=None)
+    with tempfile.TemporaryDirectory() as folder:
+        path = exploration.save(Path(folder) / "player.html")
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(path.as_uri())
+            page.wait_for_selector(".cmxp[data-drawn]", timeout=60_000)
+            page.get_by_role("button", name="last step (End)").click()
+            page.get_by_role("slider", name="lr").focus()
+            for _ in range(LIVE_MOVES):
+                page.keyboard.press("ArrowLeft")
+            times = page.evaluate("performance.getEntriesByName('cmx-live-recompute').map((e) => e.duration)")
+            if len(times) != LIVE_MOVES:
+                raise SystemExit(f"the player reran {len(times)} times for {LIVE_MOVES} lr moves")
+            return statistics.median(times[2:])
+        finally:
+            page.close()
+
+
+def js_engine_speeds() -> list[tuple[int, float, float]]:
+    """benchmarks/js_engine.py's run-steps per second, JS (node) and NumPy, at N = 1, 10, 100."""
+    from benchmarks.js_engine import speeds
+    from tests.js.node_engine import NodeEngine
+
+    with NodeEngine() as engine:
+        return speeds(engine)
+
+
 def revisit_seconds(browser, url: str, page_name: str, ready: str) -> float:
     """Seconds to the page's first figure on a second visit in a fresh context (the results are cached)."""
     seconds = 0.0
@@ -308,6 +349,8 @@ def main() -> int:
             figures.append(Figure("basin_map_first_figure_cached",
                                   revisit_seconds(browser, url, "basins", MAP_DRAWN), "s", 3.0))
             surface = statistics.median(surface_view_seconds(browser, url) for _ in range(REPEATS))
+            figures.append(Figure("live_recompute_3x300_adam_cm", live_recompute_ms(browser, 3, 300), "ms", 16))
+            figures.append(Figure("live_recompute_100x1000_adam_cm", live_recompute_ms(browser, 100, 1000), "ms", 100))
             browser.close()
     finally:
         for server in (process, bare_process):
@@ -316,6 +359,9 @@ def main() -> int:
     for figure in figures:
         print(figure.line(), flush=True)
     print(f"app surface_view_switch = {surface:.3g} s (reported: the 3-D view has no target)", flush=True)
+    for count, js, numpy in js_engine_speeds():
+        print(f"app js_engine_run_steps_per_second N={count} = {js:.3g} (numpy {numpy:.3g}, js/numpy {js / numpy:.3g}; "
+              "reported)", flush=True)
     missed = [f for f in figures if not f.met]
     print(f"app targets met: {len(figures) - len(missed)} of {len(figures)}")
     return 1 if missed else 0

@@ -41,16 +41,23 @@ def numpy_seconds(landscape, spec: str, starts: np.ndarray) -> float:
     return best
 
 
-def print_speeds(engine: NodeEngine) -> None:
+def speeds(engine: NodeEngine) -> list[tuple[int, float, float]]:
+    """(runs, JS run-steps per second, NumPy run-steps per second) at each of RUN_COUNTS."""
     landscape, spec = build_landscape(LANDSCAPE), f"{OPTIMIZER}:lr={LR}"
-    print(f"# {spec} on {LANDSCAPE}, {STEPS} steps: run-steps per second (best of {REPEATS})")
-    print(f"{'runs':>6} {'js (node)':>12} {'numpy':>12} {'js/numpy':>9}")
+    out = []
     for count in RUN_COUNTS:
         starts = starts_for(landscape, count)
         program = run_program(landscape, spec, starts, STEPS, every=STEPS)
         js = engine.ask({"op": "time", "program": program, "repeats": REPEATS})["seconds"]
-        numpy = numpy_seconds(landscape, spec, starts)
-        print(f"{count:>6} {count * STEPS / js:>12.3g} {count * STEPS / numpy:>12.3g} {numpy / js:>9.3g}", flush=True)
+        out.append((count, count * STEPS / js, count * STEPS / numpy_seconds(landscape, spec, starts)))
+    return out
+
+
+def print_speeds(engine: NodeEngine) -> None:
+    print(f"# {OPTIMIZER}:lr={LR} on {LANDSCAPE}, {STEPS} steps: run-steps per second (best of {REPEATS})")
+    print(f"{'runs':>6} {'js (node)':>12} {'numpy':>12} {'js/numpy':>9}")
+    for count, js, numpy in speeds(engine):
+        print(f"{count:>6} {js:>12.3g} {numpy:>12.3g} {js / numpy:>9.3g}", flush=True)
 
 
 def print_parity(engine: NodeEngine) -> None:

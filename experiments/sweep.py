@@ -318,7 +318,8 @@ def sweep(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | st
     if max_work is not None:
         request = plan.request if tune is None else work.total([_tuning(landscape, optimizers, tune, tune_cost),
                                                                 plan.request])
-        work.check(request, max_work, lower="runs, steps, the tuning's trials, or the number of values or optimizers")
+        tuning = "" if tune is None else " the tuning's trials,"
+        work.check(request, max_work, lower=f"runs, steps,{tuning} or the number of values or optimizers")
     if tune is not None:
         tuned = [found.optimizer for found in _tuning(landscape, optimizers, tune, tune_optimizers, max_work=None)]
         plan = _plan(landscape, tuned, axis, values, runs, steps, seed, basin, measure, equalise_grad_evals, spread,

@@ -1,5 +1,5 @@
 """The toy study of the paper, reproduced from one command (`cmx figures`)."""
 
-from study.toy import write_study
+from study.runner import write_study
 
 __all__ = ["write_study"]

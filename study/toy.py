@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -33,10 +32,8 @@ from export.figures import (
     styles_of,
     trajectories_figure,
 )
-from export.files import OutputFiles
 from landscapes import Landscape, build_landscape
 from optimizers import OPTIMIZERS
-from specs import SpecError
 
 STUDY_OPTIMIZERS = ("adam", "adam_sam", "adam_cm", "adam_sam_cm")
 # The limit on each request of the study: its largest, (g)'s kick-free phase diagrams (3 x 63 cells x 500 steps),
@@ -416,8 +413,9 @@ def study_step_length(size: StudySize, max_work: int | None = STUDY_MAX_WORK
 
 def _draw_controls(ax: Axes, controls: SweepTable, sharpness: tuple[float, ...]) -> None:
     """Grouped bars: each control's escape rate (95% interval) at each sharpness."""
-    names = list(dict.fromkeys(row["optimizer"] for row in controls.rows))
-    styles = palette.styles_for([palette.kind_of(name) for name in names])
+    kinds = dict((row["optimizer"], row["kind"]) for row in controls.rows)  # label -> kind, in first-seen order
+    names = list(kinds)
+    styles = palette.styles_for(list(kinds.values()))
     width = 0.8 / max(len(names), 1)
     for k, (name, style) in enumerate(zip(names, styles)):
         rows = [next(r for r in controls.rows if r["optimizer"] == name and r["sharpness"] == v) for v in sharpness]
@@ -691,69 +689,3 @@ STUDIES: dict[str, Study] = {
         0.05, lambda size, gp, progress: study_tuned(size, None),
         lambda size, gp: _tuned_work(size)),
 }
-
-
-def study_of(stem: str) -> Study:
-    if stem not in STUDIES:
-        raise SpecError(f"no study is called {stem[:40]}; the studies are {', '.join(STUDIES)}")
-    return STUDIES[stem]
-
-
-def study_requests(stem: str, size: StudySize, goldstein_price: Landscape | None = None) -> list[work.Work]:
-    """What run_study(stem, size) costs, one Work per request it makes (its runs, each sweep), counted (each
-    argument checked) before any of them runs."""
-    return study_of(stem).requests(size, goldstein_price or build_landscape("goldstein_price"))
-
-
-def check_study(stem: str, size: StudySize, max_work: int | work.Limit,
-                goldstein_price: Landscape | None = None) -> None:
-    """Refuse study `stem` if any of its requests passes `max_work` (the limit is each request's, as for any other
-    command), naming the study."""
-    for request in study_requests(stem, size, goldstein_price):
-        try:
-            work.check(request, max_work, lower="the study's size (quick=True, --quick)")
-        except SpecError as error:
-            raise SpecError(f"study {stem}: {error}") from None
-
-
-def run_study(stem: str, size: StudySize, max_work: int | work.Limit | None = STUDY_MAX_WORK,
-              goldstein_price: Landscape | None = None, progress: Callable[[float], None] | None = None
-              ) -> tuple[Figure, Tables]:
-    """One study by its stem (STUDIES): its figure and its tables by file-name suffix ("" for the main one), every
-    request of it checked against `max_work` first. `goldstein_price`, when given, is shared by (a) and (d) (its
-    minima cost a moment to find)."""
-    study = study_of(stem)
-    goldstein_price = goldstein_price or build_landscape("goldstein_price")
-    if max_work is not None:
-        check_study(stem, size, max_work, goldstein_price)
-    return study.compute(size, goldstein_price, progress)
-
-
-def write_study(out_dir: str | Path, quick: bool = False, progress: Callable[[float], None] | None = None,
-                max_work: int | work.Limit | None = STUDY_MAX_WORK) -> list[Path]:
-    """Run the toy study and write (a)-(i) as PNG + CSV into out_dir (created if missing); returns the paths.
-
-    Every request of every study is checked against `max_work` before the first runs, and the files are written
-    whole or not at all: into temporaries, renamed together once every study has run. Everything is seeded and the
-    PNGs carry no timestamp or version, so two runs write identical bytes.
-    """
-    size = QUICK if quick else FULL
-    goldstein_price = build_landscape("goldstein_price")
-    if max_work is not None:
-        for stem in STUDIES:
-            check_study(stem, size, max_work, goldstein_price)
-    report = progress or (lambda fraction: None)
-    report(0.0)
-    done = 0.0
-    with OutputFiles() as files:
-        folder = files.folder(out_dir, "the study's folder")
-        for stem, study in STUDIES.items():
-            share = study.share
-            figure, tables = run_study(stem, size, None, goldstein_price,
-                                       lambda fraction, done=done, share=share: report(done + share * fraction))
-            files.write_figure(folder / f"{stem}.png", figure, size.dpi)
-            for suffix, table in tables.items():
-                files.write(folder / f"{stem}{suffix}.csv", table.to_csv())
-            done += share
-            report(min(done, 1.0))
-        return files.commit()

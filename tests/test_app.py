@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -253,6 +254,12 @@ def test_adding_and_removing_optimizers():
     assert at.query_params["optimizer"][0] == "adam_sam:lr=0.05"
 
 
+def chart_table(chart) -> pd.DataFrame:
+    """A Learn lines chart's rows as a table: its x down, a column per series."""
+    rows = pa.ipc.open_stream(chart.proto.data.data).read_pandas()
+    return rows.pivot(index="x", columns="series", values="y")
+
+
 def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     at = app({"page": "learn"})
     assert_clean(at)
@@ -260,7 +267,7 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     assert len(at.expander) >= 7
     assert at.latex
     assert not at.get("plotly_chart")  # the page's one chart is Vega-Lite, which ships with Streamlit
-    [kick] = at.get("vega_lite_chart")
+    kick, radius, edge = at.get("vega_lite_chart")  # one small figure per theory block, in order
     spec = json.loads(kick.proto.spec)
     labels = [label for label, _ in learn.KICK_VARIANTS]
     colour = spec["encoding"]["color"]["scale"]
@@ -269,16 +276,28 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     assert colour["range"] == [style.colour for style in styles] and len(set(colour["range"])) == 5
     [line, dots, hollow_dots, names] = spec["layer"]  # the filled markers, then the hollow ones above them
     dashes = line["encoding"]["strokeDash"]["scale"]["range"]
-    assert dashes == [[1, 0], [1, 0], *([length * learn.KICK_LINE_WIDTH for length in s.dash] for s in styles[2:])]
+    assert dashes == [[1, 0], [1, 0], *([length * learn.LINE_WIDTH for length in s.dash] for s in styles[2:])]
     assert dots["encoding"]["shape"]["scale"]["range"] == ["circle", "circle", "square", "triangle-up", "diamond"]
-    assert [row["variant"] for row in names["data"]["values"]] == labels  # each line named at its end
+    assert [row["series"] for row in names["data"]["values"]] == labels  # each line named at its end
     assert spec["encoding"]["x"]["axis"]["values"] == list(range(1, learn.KICK_STEPS + 1))
-    rows = pa.ipc.open_stream(kick.proto.data.data).read_pandas()
-    lengths = rows.pivot(index="step", columns="variant", values="length")[labels]
+    lengths = chart_table(kick)[labels]
     np.testing.assert_allclose(lengths.to_numpy(), learn.kick_table().to_numpy())
     assert lengths.loc[2, labels[1]] == pytest.approx(7.44, abs=0.01)  # the authors' kick
-    assert [entry["field"] for entry in dots["encoding"]["tooltip"]] == ["variant", "step", "length"]
+    assert [entry["field"] for entry in dots["encoding"]["tooltip"]] == ["series", "x", "y"]
     assert hollow_dots["encoding"] == dots["encoding"] and hollow_dots["transform"] != dots["transform"]
+    # the radius law: Adam+CM's rms distance is c(C) lr at every curvature from 0.1 to 1000; Adam's a few hundredths
+    radii = chart_table(radius)
+    assert list(radii.index) == list(learn.RADIUS_CURVATURES)
+    for label, c in (("Adam+CM C=1", 3.162), ("Adam+CM C=5", 5.402), ("Adam+CM C=10", 7.214)):
+        np.testing.assert_allclose(radii[label], c, rtol=0.03)
+    assert radii["Adam"].max() < 0.06
+    assert json.loads(radius.proto.spec)["encoding"]["x"]["scale"]["type"] == "log"
+    # the edge against the reach: 2/(1+sqrt(s)); each optimizer's reach a flat line, Adam's far below the edge
+    edges = chart_table(edge)
+    np.testing.assert_allclose(edges["sharp basin's edge"], [2 / (1 + np.sqrt(s)) for s in learn.EDGE_SHARPNESS])
+    reach = edges["Adam+CM C=5 reach at lr 0.05"]
+    assert reach.nunique() == 1 and 0.3 < reach.iloc[0] < 0.4  # the radius law's reach, 6.86 lr
+    assert edges["Adam reach at lr 0.05"].iloc[0] < edges["sharp basin's edge"].min()
     [demo] = [b for b in at.button if b.key == "learn.demo.sharp-basin"]
     demo.click().run()
     assert_clean(at)

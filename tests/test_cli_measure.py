@@ -79,7 +79,7 @@ def test_cmx_animate_writes_a_gif(tmp_path):
 def test_cmx_figures_runs_the_quick_study(tmp_path, capsys):
     assert main(["figures", "--out", str(tmp_path / "figs"), "--quick"]) == 0
     written = capsys.readouterr().out.split()
-    assert len(written) == 22 and all((tmp_path / "figs").joinpath(p.split("/")[-1]).exists() for p in written)
+    assert len(written) == 31 and all((tmp_path / "figs").joinpath(p.split("/")[-1]).exists() for p in written)
 
 
 def test_optimizer_lists_keep_the_commas_inside_a_spec():

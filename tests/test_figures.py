@@ -16,7 +16,8 @@ from export import palette
 from export.figures import basin_map_figure, escape_curve_figure, trajectories_figure
 from landscapes import build_landscape
 from specs import SpecError
-from study.toy import FULL, QUICK, STUDIES, run_study, write_study
+from study.runner import run_study, write_study
+from study.toy import FULL, QUICK, STUDIES
 
 STUDY_FILES = ["a_goldstein_price_trajectories.png", "a_goldstein_price_trajectories.csv", "b_ackley_exploration.png",
                "b_ackley_exploration.csv", "c_escape_vs_sharpness.png", "c_escape_vs_sharpness.csv",

@@ -53,7 +53,7 @@ def test_the_notebook_shows_the_player_with_its_payload(player_output):
     assert root
     data = re.search(rf'<script type="application/json" id="{root[1]}-data">(.*?)</script>', player_output, re.DOTALL)
     payload = json.loads(data[1])
-    assert payload["version"] == 1 and payload["title"] == "Two basins"
+    assert payload["version"] == 2 and payload["title"] == "Two basins"
     assert [series["runs"] for series in payload["series"]] == [2, 2]
     assert '<script type="module">' in player_output and "mountPlayer(" in player_output
 

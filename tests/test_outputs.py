@@ -15,7 +15,7 @@ from export.files import OutputFiles
 from export.player import explore
 from landscapes import build_landscape
 from specs import SpecError
-from study import toy
+from study import runner
 
 # command -> its arguments (small: each runs in well under a second) and its outputs, option -> file name
 COMMANDS = {
@@ -139,7 +139,7 @@ def test_csv_on_standard_output_comes_only_once_every_file_is_written(tmp_path, 
 
 def test_the_study_is_checked_whole_before_it_runs_and_its_folder_is_not_made(tmp_path, capsys, monkeypatch):
     """cmx figures --quick --out DIR --max-work 30000 refused after writing (a) and (b)."""
-    monkeypatch.setattr(toy, "run_study", lambda *a, **k: pytest.fail("a study ran before the whole was checked"))
+    monkeypatch.setattr(runner, "run_study", lambda *a, **k: pytest.fail("a study ran before the whole was checked"))
     folder = tmp_path / "figures"
     line = refused(["figures", "--quick", "--out", str(folder), "--max-work", "30000"], capsys)
     assert "more than the limit of 30,000" in line and "--quick" in line
@@ -147,14 +147,14 @@ def test_the_study_is_checked_whole_before_it_runs_and_its_folder_is_not_made(tm
 
 
 def test_a_study_that_fails_midway_leaves_no_file_and_no_folder(tmp_path, capsys, monkeypatch):
-    studied = toy.run_study
+    studied = runner.run_study
 
     def failing(stem, *args, **kwargs):
         if stem == "c_escape_vs_sharpness":
             raise SpecError("the sweep failed")
         return studied(stem, *args, **kwargs)
 
-    monkeypatch.setattr(toy, "run_study", failing)
+    monkeypatch.setattr(runner, "run_study", failing)
     folder = tmp_path / "new" / "figures"
     assert "the sweep failed" in refused(["figures", "--quick", "--out", str(folder)], capsys)
     assert list(tmp_path.iterdir()) == []

@@ -129,6 +129,19 @@ def test_learns_kick_chart_gives_each_adam_cm_variant_its_own_dash_and_marker():
     shapes = layer_of(spec, "point")["encoding"]["shape"]["scale"]["range"]
     assert len(set(zip(map(tuple, dashes[1:]), shapes[1:]))) == 4  # Adam+CM's four variants
     names = layer_of(spec, "text")["data"]["values"]
-    assert [row["variant"] for row in names] == [label for label, _ in learn.KICK_VARIANTS]
+    assert [row["series"] for row in names] == [label for label, _ in learn.KICK_VARIANTS]
     assert [row["name"] for row in names] == ["Adam", "Adam+CM", "first_step=step", "second_moment=direction",
                                               "second_moment=gradient"]
+
+
+def test_learns_radius_and_edge_charts_draw_no_two_lines_alike():
+    rms = pd.DataFrame({label: np.full(len(learn.RADIUS_CURVATURES), 1.0 + k)
+                        for k, (label, _) in enumerate(learn.RADIUS_VARIANTS)},
+                       index=pd.Index(learn.RADIUS_CURVATURES, name="curvature h"))
+    reach = pd.Series({label: 2.0 + k for k, (label, _) in enumerate(learn.RADIUS_VARIANTS)})
+    for spec in (learn.radius_spec(rms), learn.edge_spec(learn.edge_table(reach))):
+        colours = spec["encoding"]["color"]["scale"]["range"]
+        dashes = layer_of(spec, "line")["encoding"]["strokeDash"]["scale"]["range"]
+        shapes = layer_of(spec, "point")["encoding"]["shape"]["scale"]["range"]
+        assert len(set(zip(colours, map(tuple, dashes), shapes))) == len(colours)
+        assert spec["encoding"]["y"]["scale"]["type"] == "log"

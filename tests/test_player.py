@@ -54,7 +54,7 @@ def test_series_carry_float32_positions_losses_steps_and_stops(two_basin, result
     np.testing.assert_array_equal(decode(adam["losses"], "<f4", (61, 3)), results["Adam"].losses.astype(np.float32))
     np.testing.assert_array_equal(decode(adam["steps"], "<i4", (61,)), np.arange(61))
     assert adam["stopped_at"] == [-1, -1, -1] and adam["stop_reason"] == [0, 0, 0]
-    assert payload["version"] == 1 and payload["overlays"] is None and payload["landscape"]["image"] is None
+    assert payload["version"] == 2 and payload["overlays"] is None and payload["landscape"]["image"] is None
 
 
 def test_stopped_runs_keep_their_step_and_reason_and_non_finite_values_become_nan_or_null():

@@ -5,7 +5,6 @@ Streamlit's `data-test-script-state`, never on a fixed sleep."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,7 @@ def open_offline(browser, path: Path, width: int = 1400, height: int = 1000):
     requested: list[str] = []
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
     def route(request_route):
         requested.append(request_route.request.url)
@@ -48,7 +48,7 @@ def open_offline(browser, path: Path, width: int = 1400, height: int = 1000):
                if request_route.request.url == path.as_uri() else route(request_route))
     page.goto(path.as_uri())
     page.wait_for_selector(".cmxp[data-drawn]", timeout=30_000)
-    assert not errors
+    assert not errors, f"JavaScript errors in the page: {errors}"
     return page, requested
 
 
@@ -133,9 +133,10 @@ def test_text_from_the_payload_is_never_markup(browser, tmp_path):
     landscape = build_landscape("two_basin")
     landscape.spec = EVIL
     result = run(landscape, "adam:lr=0.05", np.array([[-1.0, 0.2]]), 20)
-    payload = build_payload(landscape, {EVIL: replace(result, optimizer=EVIL)}, landscape_picture(landscape),
-                            note=EVIL, title=EVIL, landscape_label=EVIL)
+    payload = build_payload(landscape, {EVIL: result}, landscape_picture(landscape), note=EVIL, title=EVIL,
+                            landscape_label=EVIL)
     payload["basin_names"] = [EVIL] * len(payload["basin_names"])
+    payload["series"][0]["spec"] = EVIL  # a payload is data: its spec too, which no registry would have built
     page, _ = open_offline(browser, write(tmp_path, payload))
     try:
         page.keyboard.press("End")

@@ -1,5 +1,6 @@
 """The trajectory player as a Streamlit component (st.components.v2): player.js draws and plays in the browser, and
-only a click on the map, Backspace (undo the last added start) or a missing picture comes back to Python.
+only a click on the map, Backspace (undo the last added start), a missing picture or the settings changed in the
+player's live controls (which it may already have drawn) come back to Python.
 
 Streamlit calls the component's JavaScript again, with the same element, whenever the payload changes (and not when
 it is unchanged), so the player keeps its step, view and play state across reruns. The landscape's picture is sent
@@ -19,6 +20,8 @@ from typing import Any
 import streamlit as st
 
 from export.player import without_image
+from optimizers import OPTIMIZERS
+from specs import SpecError
 
 SENT_IMAGES = "_cmx_player_sent_images"  # session state: component key -> image keys the browser has been sent
 
@@ -33,6 +36,7 @@ def _component() -> Callable[..., Any]:
 
 
 IGNORED = "_cmx_player_ignored"  # session state: component key -> the browser sent a click that placed nothing
+IGNORED_LIVE = "_cmx_player_ignored_live"  # session state: component key -> the browser sent settings it cannot have
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,18 @@ class PlayerEvents:
     click: tuple[float, float] | None
     sent_image: bool
     ignored_click: bool = False
+    ignored_live: bool = False
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """Settings changed in the player's live controls, checked: per series its optimizer's name and the knobs' values,
+    the starts (N, 2), the steps, and whether the browser has drawn their runs (False: the server computes them)."""
+
+    optimizers: tuple[tuple[str, dict[str, Any]], ...]
+    starts: tuple[tuple[float, float], ...]
+    steps: int
+    drawn: bool
 
 
 def _noop() -> None:
@@ -63,6 +79,58 @@ def _forget_images(key: str) -> None:
     st.session_state.get(SENT_IMAGES, {}).pop(key, None)
 
 
+def _live_changed(key: str, live: Mapping[str, Any], box: list[float], on_live: Callable[[LiveChange], None]) -> None:
+    """Before the rerun a change in the live controls causes (so `on_live` may set the page's controls to it)."""
+    change = valid_live(getattr(st.session_state.get(key), "live", None), live, box)
+    if change is None:
+        st.session_state.setdefault(IGNORED_LIVE, set()).add(key)
+    else:
+        on_live(change)
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _knob_value(name: str, knob: str, value: Any) -> Any:
+    """A knob's value from the browser, as its field takes it from a widget (a number for a number, a listed choice,
+    a bool), or SpecError."""
+    field = OPTIMIZERS.entry(name).field(knob)
+    number = field.kind in ("int", "float")
+    if (number and not _real(value)) or (field.kind == "bool" and not isinstance(value, bool)) or (
+            field.kind == "choice" and not isinstance(value, str)) or field.kind == "text":
+        raise SpecError(f"{knob} cannot be {value!r}")
+    return field.check(value)
+
+
+def valid_live(value: Any, live: Mapping[str, Any] | None, box: list[float]) -> LiveChange | None:
+    """The live controls' settings as a LiveChange if they are ones the payload's live part offers (each series' own
+    optimizer, only its knobs, each value one its field takes; 1 to max_starts finite starts inside the box; whole
+    steps in [1, max_steps]), else None (whatever the browser sent)."""
+    if not isinstance(value, Mapping) or not live or "series" not in live:
+        return None
+    optimizers, starts, steps = value.get("optimizers"), value.get("starts"), value.get("steps")
+    series = live["series"]
+    if not (isinstance(optimizers, list) and len(optimizers) == len(series) and isinstance(starts, list)
+            and 1 <= len(starts) <= live["max_starts"] and type(steps) is int and 1 <= steps <= live["max_steps"]
+            and isinstance(value.get("drawn"), bool)):
+        return None
+    if not all(isinstance(p, list) and len(p) == 2 and all(_real(v) for v in p) and box[0] <= p[0] <= box[1]
+               and box[2] <= p[1] <= box[3] for p in starts):
+        return None
+    checked = []
+    for part, sent in zip(series, optimizers):
+        knobs = {f["name"] for f in part["fields"] if f["knob"]}
+        if not (isinstance(sent, Mapping) and sent.get("name") == part["kind"]
+                and isinstance(sent.get("values"), Mapping) and set(sent["values"]) <= knobs):
+            return None
+        try:
+            checked.append((part["kind"], {k: _knob_value(part["kind"], k, v) for k, v in sent["values"].items()}))
+        except SpecError:
+            return None
+    return LiveChange(tuple(checked), tuple((float(x), float(y)) for x, y in starts), steps, value["drawn"])
+
+
 def valid_click(value: Any, box: list[float]) -> tuple[float, float] | None:
     """The click as (x, y) if it is two finite numbers inside the box, else None (whatever the browser sent)."""
     if not isinstance(value, Mapping):
@@ -77,10 +145,12 @@ def valid_click(value: Any, box: list[float]) -> tuple[float, float] | None:
 
 def player(payload: Mapping[str, Any], key: str = "player",
            on_click: Callable[[float, float], None] | None = None,
-           on_undo: Callable[[], None] | None = None) -> PlayerEvents:
+           on_undo: Callable[[], None] | None = None,
+           on_live: Callable[[LiveChange], None] | None = None) -> PlayerEvents:
     """Show the payload (from export.player.build_payload, with its picture) in the player. `on_click(x, y)`, if
     given, is called with a valid click before the rerun it causes; `on_undo()` when Backspace is pressed on the
-    player (it offers undo only when given one)."""
+    player (it offers undo only when given one); `on_live(change)` with the settings changed in its live controls
+    (checked by `valid_live`) before the rerun they cause."""
     sent = st.session_state.setdefault(SENT_IMAGES, {}).setdefault(key, set())
     image_key = payload["landscape"].get("image_key")
     has_image = payload["landscape"].get("image") is not None
@@ -88,12 +158,16 @@ def player(payload: Mapping[str, Any], key: str = "player",
     data = dict(payload) if send_image else without_image(payload)
     clicked = _noop if on_click is None else partial(_clicked, key, list(payload["landscape"]["box"]), on_click)
     data["can_undo"] = on_undo is not None
+    box = list(payload["landscape"]["box"])
+    live = _noop if on_live is None else partial(_live_changed, key, payload.get("live"), box, on_live)
     result = _component()(key=key, data=data, on_click_change=clicked,
                           on_need_image_change=partial(_forget_images, key),
-                          on_undo_change=_noop if on_undo is None else on_undo)
+                          on_undo_change=_noop if on_undo is None else on_undo, on_live_change=live)
     if send_image:
         sent.add(image_key)
     click = valid_click(result.click, payload["landscape"]["box"])
     ignored = key in st.session_state.get(IGNORED, set()) or (result.click is not None and click is None)
     st.session_state.get(IGNORED, set()).discard(key)
-    return PlayerEvents(click, send_image, ignored)
+    ignored_live = key in st.session_state.get(IGNORED_LIVE, set())
+    st.session_state.get(IGNORED_LIVE, set()).discard(key)
+    return PlayerEvents(click, send_image, ignored, ignored_live)

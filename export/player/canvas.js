@@ -150,44 +150,64 @@ export class Pen {
 }
 
 /* A curve over increasing x added to a context's path as at most four points per pixel column (its first, lowest,
- * highest and last there), so a track of 100,000 steps draws as fast as one of a few hundred. */
+ * highest and last there), so a track of 100,000 steps draws as fast as one of a few hundred. A column of one point
+ * adds one point (the path's segments are what the stroke costs). */
 export class ColumnPen {
   constructor(context) {
     this.context = context;
-    this.column = null;
+    this.open = false; // a column is being gathered: at, its first point, low, high, its last point, its count
+    this.at = 0;
+    this.fx = 0;
+    this.fy = 0;
+    this.low = 0;
+    this.high = 0;
+    this.lx = 0;
+    this.ly = 0;
+    this.count = 0;
     this.down = false;
+    this.points = 0; // points added to the current polyline
   }
 
   point(x, y) {
     const column = Math.round(x);
-    if (this.column !== null && column === this.column.at) {
-      const c = this.column;
-      c.low = Math.min(c.low, y);
-      c.high = Math.max(c.high, y);
-      c.last = [x, y];
+    if (this.open && column === this.at) {
+      if (y < this.low) this.low = y;
+      if (y > this.high) this.high = y;
+      this.lx = x;
+      this.ly = y;
+      this.count++;
       return;
     }
     this.flush();
-    this.column = {at: column, first: [x, y], low: y, high: y, last: [x, y]};
+    this.open = true;
+    this.at = column;
+    this.fx = this.lx = x;
+    this.fy = this.ly = this.low = this.high = y;
+    this.count = 1;
   }
 
   flush() {
-    const c = this.column;
-    if (!c) return;
-    const [fx, fy] = c.first;
-    if (this.down) this.context.lineTo(fx, fy);
-    else this.context.moveTo(fx, fy);
+    if (!this.open) return;
+    const context = this.context;
+    if (this.down) context.lineTo(this.fx, this.fy);
+    else context.moveTo(this.fx, this.fy);
     this.down = true;
-    if (c.low < c.high) {
-      this.context.lineTo(c.last[0], c.low);
-      this.context.lineTo(c.last[0], c.high);
+    this.points++;
+    if (this.count > 1) {
+      if (this.low < this.high) {
+        context.lineTo(this.lx, this.low);
+        context.lineTo(this.lx, this.high);
+      }
+      context.lineTo(this.lx, this.ly);
+      this.points++;
     }
-    this.context.lineTo(c.last[0], c.last[1]);
-    this.column = null;
+    this.open = false;
   }
 
   lift() {
     this.flush();
+    if (this.points === 1) this.context.lineTo(this.fx, this.fy); // a lone point is a zero-length line, as before
     this.down = false;
+    this.points = 0;
   }
 }

@@ -27,7 +27,7 @@
  * formulas with the browser's log and cos (a last bit may differ).
  */
 
-import {LANDSCAPE_KINDS, landscapeOf} from "./surfaces.js";
+import {LANDSCAPE_KINDS, landscapeOf, square} from "./surfaces.js";
 
 export {LANDSCAPE_KINDS, landscapeOf}; // the surfaces are part of the engine's interface
 

@@ -15,13 +15,23 @@ import numpy as np
 
 from experiments import work
 from experiments.escape import SEED
-from experiments.run import RunResult, as_landscape, as_optimizer, as_starts, as_steps, recorded_step_indices, run
+from experiments.run import (
+    STEPS,
+    RunResult,
+    as_landscape,
+    as_optimizer,
+    as_starts,
+    as_steps,
+    recorded_step_indices,
+    run,
+)
 from experiments.starts import uniform_starts
 from experiments.teaching import REPLAY_STEPS, teaching_trace
 from export.figures import require_2d
 from export.files import OutputFiles
 from export.labels import optimizer_labels
 from export.player.html import PLAYER_ASSETS, asset, notebook_html, standalone_html
+from export.player.live import live_part
 from export.player.payload import BASIN_POINTS, BASIN_RUNS, basin_tracks, build_payload, payload_text
 from export.player.picture import LONG_SIDE, RESOLUTION, landscape_picture
 from landscapes import Landscape
@@ -62,11 +72,15 @@ class Exploration:
         return target
 
 
-def record_every(steps: int, total_runs: int) -> int:
-    """Record every k-th step so that a trajectory keeps at most RECORDED_POINTS points and all `total_runs` of them
+def points_per_run(total_runs: int) -> int:
+    """The recorded points a trajectory keeps when `total_runs` are shown: at most RECORDED_POINTS, all of them
     together at most PLAYER_POINTS (but each at least MIN_RECORDED)."""
-    per_run = max(MIN_RECORDED, min(RECORDED_POINTS, PLAYER_POINTS // max(total_runs, 1)))
-    return max(1, -(-steps // per_run))
+    return max(MIN_RECORDED, min(RECORDED_POINTS, PLAYER_POINTS // max(total_runs, 1)))
+
+
+def record_every(steps: int, total_runs: int) -> int:
+    """Record every k-th step so that each of `total_runs` trajectories keeps `points_per_run` points."""
+    return max(1, -(-steps // points_per_run(total_runs)))
 
 
 def default_follow(methods: Sequence[Optimizer]) -> int:
@@ -118,7 +132,8 @@ def exploration_work(surface: Landscape, methods: Sequence[Optimizer], starts: n
 def player_payload(surface: Landscape, methods: Sequence[Optimizer], results: Mapping[str, RunResult],
                    follow: tuple[int, int], basins: bool = True, note: str = "", title: str = "") -> dict[str, Any]:
     """The payload of `results` (label -> result of methods[k], from the same starts): the landscape's picture, the
-    teaching overlays of run follow[1] of optimizer follow[0] (if its steps can be replayed) and basin tracks."""
+    teaching overlays of run follow[1] of optimizer follow[0] (if its steps can be replayed), basin tracks and what
+    the page needs to rerun them (export.player.live)."""
     labels = list(results)
     series, run_index = follow
     followed = results[labels[series]]
@@ -126,9 +141,11 @@ def player_payload(surface: Landscape, methods: Sequence[Optimizer], results: Ma
     if followed.steps <= REPLAY_STEPS.high:
         trace = teaching_trace(surface, methods[series], followed.starts[run_index], followed.steps)
     tracks = {label: basin_tracks(surface, result) for label, result in results.items()} if basins else None
+    live = live_part(surface, methods, followed.starts, followed.steps,
+                     points_per_run(followed.n_runs * len(methods)), RUNS.high, STEPS.high)
     return build_payload(surface, results, landscape_picture(surface), teaching=trace,
                          follow=(labels[series], run_index) if trace is not None else None, basins=tracks,
-                         note=note, title=title)
+                         note=note, title=title, live=live)
 
 
 def checked_follow(follow: object, methods: int, runs: int) -> tuple[int, int]:
@@ -181,4 +198,4 @@ def explore(landscape: Landscape | str, optimizers: Sequence[Optimizer | str] | 
 
 
 __all__ = ["Exploration", "check_page", "default_follow", "exploration_work", "explore", "player_payload",
-           "player_work", "record_every"]
+           "player_work", "points_per_run", "record_every"]

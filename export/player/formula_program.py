@@ -16,8 +16,7 @@ import numpy as np
 
 from landscapes import formula
 
-OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.USub: "neg",
-             ast.UAdd: "pos"}
+OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.USub: "neg"}
 
 Instruction = list  # [name, *operands]
 
@@ -63,7 +62,7 @@ class Compiler:
         if isinstance(node, ast.Name):
             return formula.CONSTANTS[node.id] if node.id in formula.CONSTANTS else self.variable(node.id)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
-            return self.part(node.operand)  # unary plus is its operand, as formula.py compiles it
+            return self.part(node.operand)  # '+x' is x, as formula compiles it
         if isinstance(node, ast.UnaryOp):
             return self.apply(OPERATORS[type(node.op)], formula.UNARY[type(node.op)], self.part(node.operand))
         if isinstance(node, ast.BinOp):

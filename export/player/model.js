@@ -1,6 +1,6 @@
 /* cmx trajectory player: the payload, decoded and checked (model.js is the data contract of every part).
  *
- * Data contract (payload version 1, built by export/player/payload.py):
+ * Data contract (payload version 2, built by export/player/payload.py; version 1 is the same without `live`):
  *   title, note: plain text; open_at_end: a new landscape opens on its last step (every path drawn), else the first
  *   landscape: {spec, label, box: [xmin, xmax, ymin, ymax], image_key, image: PNG data URI or null (the browser has
  *              it already), scale: {log, colours: [#RRGGBB low to high], ticks: [{at: 0..1, text}]} or null,
@@ -16,11 +16,24 @@
  *              aggregate, ascent: base64 float32 (R, 2) or null, stored: base64 float32 (R, C, 2) or null} or null;
  *              rows are the followed series' recorded steps, NaN where absent.
  *   can_undo: the host takes back the last start a click added (Backspace sends undo); absent: it does not
- * Events to the host: click {x, y} (rounded to about one pixel of the view), undo, need_image (an image_key it lacks).
+ *   live:      what the page needs to rerun the series itself (export/player/live.py; live.js reads it), or null:
+ *              {landscape: engine.js's landscape program, starts: [[x, y]] (N), steps, max_steps, points_per_run (a
+ *              rerun records every ceil(steps / points_per_run)-th step), limit (run-steps one change may compute:
+ *              above, the page says so, or its host computes), max_starts, runs_fixed: why the starts and steps cannot
+ *              change ("" if they can), revision (names these runs), series: [{name (display name), optimizer: engine.js's
+ *              optimizer program or null, reason (why null), fields: [{name, title, symbol, kind (float, int, choice,
+ *              bool, text), help, range (its allowed values in words), value, default, low, high, low_open,
+ *              high_open, choices, knob (the page shows a control), slider: {low, high, log} or null}]}] (one per
+ *              series)}, or {reason} when the page cannot rerun the landscape
+ * Events to the host: click {x, y} (rounded to about one pixel of the view), undo, need_image (an image_key it lacks),
+ *   live {optimizers: [{name, values: {knob: value}}] (one per series), starts: [[x, y]], steps, drawn}: settings
+ *   changed in the page (drawn: the page has drawn their runs; false: past its limit, the host computes them).
  * Anything that cannot be read or drawn (text that is not JSON, a box too wide for floats) shows "The player cannot
  * show this: ..." in place of the map, never a blank or an uncaught error.
  * Every text from the payload is set with textContent or drawn on a canvas, never parsed as HTML.
  */
+
+import {readLive} from "./live.js";
 
 export const STOP_WORDS = {1: "diverged", 2: "gradient undefined"};
 export const NO_BASIN = -1, DIVERGED_BASIN = -2, UNDEFINED_BASIN = -3;
@@ -73,7 +86,7 @@ export function finite(value) {
 }
 
 export function prepare(payload) {
-  if (!payload || payload.version !== 1) throw new Error("this player reads payload version 1");
+  if (!payload || ![1, 2].includes(payload.version)) throw new Error("this player reads payload versions 1 and 2");
   const land = payload.landscape || {};
   const box = land.box;
   if (!Array.isArray(box) || box.length !== 4 || !box.every(finite) || !(box[0] < box[1]) || !(box[2] < box[3])) {
@@ -84,8 +97,6 @@ export function prepare(payload) {
   }
   const series = (payload.series || []).map((s, index) => prepareSeries(s, index));
   if (!series.length) throw new Error("there are no runs to show");
-  const frameSteps = Int32Array.from(new Set(series.flatMap((s) => Array.from(s.steps)))).sort();
-  for (const s of series) s.upto = uptoRows(s.steps, frameSteps);
   const model = {
     title: text(payload.title), note: text(payload.note), openAtEnd: payload.open_at_end === true,
     landscape: {
@@ -94,14 +105,26 @@ export function prepare(payload) {
         ? land.image : null, scale: land.scale && Array.isArray(land.scale.colours) ? land.scale : null,
       minima: (land.minima || []).filter((m) => m && finite(m.x) && finite(m.y)),
     },
-    series, frameSteps,
+    series, frameSteps: null,
     basinNames: (payload.basin_names || []).map(text),
     basinColours: (payload.basin_colours || []).map((c) => colourOr(c, "#888888")),
     overlayColours: payload.overlay_colours || {},
     overlays: null,
   };
+  align(model);
   if (payload.overlays) model.overlays = prepareOverlays(payload.overlays, series);
+  try {
+    model.live = readLive(payload.live, series.length);
+  } catch (error) { // the runs can still be shown: only the controls are lost
+    model.live = {reason: `this page cannot rerun its runs: ${error.message}`};
+  }
   return model;
+}
+
+/* The frames (the union of every series' recorded steps) and each series' row at each frame; again after a rerun. */
+export function align(model) {
+  model.frameSteps = Int32Array.from(new Set(model.series.flatMap((s) => Array.from(s.steps)))).sort();
+  for (const s of model.series) s.upto = uptoRows(s.steps, model.frameSteps);
 }
 
 function prepareSeries(s, index) {

@@ -28,14 +28,15 @@ from export.player.picture import Picture
 from landscapes import Landscape
 from specs import SpecError
 
-VERSION = 1
+VERSION = 2  # 2: the optional `live` part (export/player/live.py)
 ARROW_FRACTION = 0.12  # a typical overlay vector is drawn this fraction of the box's width long
 ARROW_CAP = 1.5  # ... and none longer than this many typical lengths
 BASIN_RUNS = 10  # runs per series whose basin track `basin_tracks` computes by default
 BASIN_POINTS = 6000  # points per series it assigns at most; rows in between repeat the last assigned row
 BASE64 = 4 / 3  # characters of base64 per byte
-RUN_TEXT = 24  # characters at most of one run's stop step and reason, as JSON numbers
-OVERHEAD_TEXT = 64 * 1024  # the rest: labels, minima, palettes, scales
+RUN_TEXT = 72  # characters at most of one run's stop step and reason, and its start in the live part, as JSON
+SERIES_TEXT = 8 * 1024  # ... of one series' live part (its program and every parameter's schema)
+OVERHEAD_TEXT = 64 * 1024  # the rest: labels, minima, palettes, scales, the live part's landscape program
 
 
 def encode(array: np.ndarray, dtype: str) -> str:
@@ -170,11 +171,12 @@ def overlays_part(trace: TeachingTrace, series_index: int, run: int, result: Run
 def build_payload(landscape: Landscape, results: Mapping[str, RunResult], picture: Picture | None = None, *,
                   teaching: TeachingTrace | None = None, follow: tuple[str, int] | None = None,
                   basins: Mapping[str, np.ndarray] | None = None, note: str = "", title: str = "",
-                  landscape_label: str = "", open_at_end: bool = False) -> dict[str, Any]:
+                  landscape_label: str = "", open_at_end: bool = False, live: Mapping[str, Any] | None = None
+                  ) -> dict[str, Any]:
     """The player's payload: the landscape (its picture when given), one series per result (label -> RunResult, in
     the order shown), the followed run's teaching overlays (`teaching` of run `follow` = (label, run index)) and
     basin tracks per label (from `basin_tracks`). `open_at_end`: the player opens on the last step, every path
-    drawn (else on the first)."""
+    drawn (else on the first). `live`: what the page needs to rerun the series itself (export.player.live)."""
     require_2d(landscape, "the trajectory player")
     if not results:
         raise SpecError("the trajectory player needs at least one optimizer's runs")
@@ -182,6 +184,8 @@ def build_payload(landscape: Landscape, results: Mapping[str, RunResult], pictur
     unknown = [label for label in (*basins, *([follow[0]] if follow else [])) if label not in results]
     if unknown:
         raise SpecError(f"no series is labelled {unknown[0]!r}")
+    if live is not None and "series" in live and len(live["series"]) != len(results):
+        raise SpecError(f"the live part has {len(live['series'])} series for {len(results)} results")
     styles = styles_of(dict(results))
     labels = list(results)
     payload: dict[str, Any] = {
@@ -192,7 +196,7 @@ def build_payload(landscape: Landscape, results: Mapping[str, RunResult], pictur
         "basin_colours": list(palette.BASIN_COLOURS),
         "overlay_colours": {"gradient": palette.GRADIENT_COLOUR, "momenta": palette.MOMENTA_COLOUR,
                             "aggregate": palette.AGGREGATE_COLOUR, "ascent": palette.ASCENT_COLOUR},
-        "overlays": None}
+        "overlays": None, "live": dict(live) if live is not None else None}
     if teaching is not None:
         if follow is None:
             raise SpecError("a teaching trace needs the followed run: follow=(series label, run index)")
@@ -210,7 +214,7 @@ def payload_text(series: int, runs: int, recorded: int, basin_runs: int, overlay
     base64; every other number as JSON text."""
     per_series = recorded * runs * (2 + 1) * 4 + recorded * 4 + recorded * basin_runs * 2
     return (BASE64 * (series * per_series + recorded * overlay_vectors * 2 * 4 + picture_bytes)
-            + series * runs * RUN_TEXT + OVERHEAD_TEXT)
+            + series * runs * RUN_TEXT + series * SERIES_TEXT + OVERHEAD_TEXT)
 
 
 def to_json(payload: Mapping[str, Any]) -> str:

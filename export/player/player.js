@@ -3,8 +3,8 @@
  * The player is a few ES modules, each a part with one job; the data contract is at the top of model.js. In the app
  * the browser imports them from the component's folder; export/player/html.py joins them into one inline script for
  * the standalone file and the notebook (nothing is fetched). This file holds the Player: its DOM, its input (mouse,
- * keys, host events), its data, its view and time, and the frame loop; tracks.js, overlays.js, words.js and map.js
- * lend it their methods.
+ * keys, host events), its data, its view and time, and the frame loop; tracks.js, overlays.js, words.js, map.js and
+ * controls.js (the live controls: engine.js reruns the series in the page) lend it their methods.
  */
 
 import {parsed, prepare, showing} from "./model.js";
@@ -13,6 +13,7 @@ import {IMAGES, MapLayers} from "./map.js";
 import {Overlays} from "./overlays.js";
 import {TRACK_GAP, TRACK_HEIGHT, Tracks} from "./tracks.js";
 import {Words} from "./words.js";
+import {Controls} from "./controls.js";
 
 const PLAYERS = new WeakMap(); // Streamlit's parentElement -> its Player (the function is called again on new data)
 const LAST_STEPS = new Map(); // what a closed player showed (its landscape and series) -> the step it was at
@@ -22,7 +23,7 @@ const CLICK_SLOP = 4; // pixels a press may move and still be a click
 
 class Player {
   constructor(parent, host) {
-    this.host = host; // {onClick(point), onNeedImage(key), onUndo(): each may be null}
+    this.host = host; // {onClick(point), onNeedImage(key), onUndo(), onLive(settings): each may be null}
     this.model = null;
     this.frame = 0;
     this.playing = false;
@@ -120,6 +121,10 @@ class Player {
     const side = element("div", "cmxp-side", body);
     this.legend = element("div", "cmxp-legend", side);
     this.legend.setAttribute("aria-label", "optimizers: press to show or hide");
+    this.controlsNode = element("section", "cmxp-controls", side);
+    this.controlsNode.setAttribute("aria-label", "live controls");
+    this.controlsNode.hidden = true;
+    this.controlsNode.addEventListener("keydown", (event) => event.stopPropagation()); // its inputs keep their keys
     this.explainNode = element("div", "cmxp-explain", side);
     this.explainNode.setAttribute("aria-live", "polite");
     this.explainNode.hidden = true;
@@ -158,11 +163,13 @@ class Player {
       if (event.button !== 0) return;
       canvas.setPointerCapture(event.pointerId);
       const [px, py] = this.local(event);
-      this.drag = {px, py, x: px, y: py, box: this.boxMode || event.shiftKey, moved: false};
+      const box = this.boxMode || event.shiftKey;
+      this.drag = {px, py, x: px, y: py, box, moved: false, start: box ? -1 : this.startAt(px, py)};
     });
     canvas.addEventListener("pointermove", (event) => {
       const [px, py] = this.local(event);
       if (!this.drag) {
+        canvas.style.cursor = this.startAt(px, py) >= 0 ? "grab" : "";
         this.hover = [px, py];
         this.updateReadout();
         return;
@@ -188,6 +195,8 @@ class Player {
     if (!drag) return;
     if (!drag.moved) {
       this.click(drag.px, drag.py);
+    } else if (drag.start >= 0) {
+      this.moveStart(drag.start, drag.x, drag.y);
     } else if (drag.box) {
       const [xa, ya] = this.toData(drag.px, drag.py), [xb, yb] = this.toData(drag.x, drag.y);
       if (Math.abs(drag.x - drag.px) > 6 && Math.abs(drag.y - drag.py) > 6) {
@@ -224,11 +233,14 @@ class Player {
   setData(payload) {
     let model;
     try {
-      model = prepare(typeof payload === "string" ? parsed(payload) : payload);
+      const data = typeof payload === "string" ? parsed(payload) : payload;
+      if (this.keepsChanges(data)) return;
+      model = prepare(data);
     } catch (error) {
       this.fail(error);
       return;
     }
+    this.received = payload;
     this.canUndo = Boolean(payload.can_undo) && Boolean(this.host.onUndo);
     this.hintNode.textContent = "Keys, once you click the player: Space play/pause · ← → step (Shift: 10) · " +
       `Home End · + − 0 zoom${this.canUndo ? " · Backspace undo the last added start" : ""}`;
@@ -249,6 +261,7 @@ class Player {
     if (!sameLandscape) this.view = null;
     this.panels = null;
     this.fill();
+    this.fillControls();
     this.loadImage();
     this.invalidate();
     this.resize();
@@ -396,15 +409,23 @@ class Player {
     return [v.x0 + px / this.size.width * (v.x1 - v.x0), v.y1 - py / this.size.height * (v.y1 - v.y0)];
   }
 
-  /* A click on the map (not a drag): the point, rounded to about one pixel of the view, goes to the host. */
-  click(px, py) {
-    if (!this.model || !this.view) return;
+  /* The point under (px, py), rounded to about one pixel of the view; null outside the landscape's box. */
+  pointAt(px, py) {
+    if (!this.model || !this.view) return null;
     const [x, y] = this.toData(px, py), box = this.model.landscape.box;
-    if (!Number.isFinite(x) || !Number.isFinite(y) || x < box[0] || x > box[1] || y < box[2] || y > box[3]) return;
+    if (!Number.isFinite(x) || !Number.isFinite(y) || x < box[0] || x > box[1] || y < box[2] || y > box[3]) return null;
     const perPixel = (this.view.x1 - this.view.x0) / this.size.width;
     const digits = Math.min(12, Math.max(0, Math.ceil(-Math.log10(perPixel))));
-    const point = {x: Number(x.toFixed(digits)), y: Number(y.toFixed(digits))};
-    if (this.host.onClick) this.host.onClick(point);
+    return {x: Number(x.toFixed(digits)), y: Number(y.toFixed(digits))};
+  }
+
+  /* A click on the map (not a drag): a start there (the page reruns its runs, and tells its host), else the point
+   * goes to the host, or is shown. */
+  click(px, py) {
+    const point = this.pointAt(px, py);
+    if (!point) return;
+    if (this.addsStarts()) this.addStart(point);
+    else if (this.host.onClick) this.host.onClick(point);
     else this.clickedNode.textContent = `clicked x=${point.x}, y=${point.y}`;
   }
 
@@ -487,7 +508,8 @@ class Player {
     this.drawTracks(layers.tracks.context);
     const context = this.mapContext;
     context.clearRect(0, 0, width, height);
-    const drag = this.drag, shift = drag && drag.moved && !drag.box ? [drag.x - drag.px, drag.y - drag.py] : [0, 0];
+    const drag = this.drag, pans = drag && drag.moved && !drag.box && drag.start < 0;
+    const shift = pans ? [drag.x - drag.px, drag.y - drag.py] : [0, 0];
     context.drawImage(layers.background.canvas, shift[0], shift[1], width, height);
     context.drawImage(layers.paths.canvas, shift[0], shift[1], width, height);
     context.drawImage(layers.marks.canvas, shift[0], shift[1], width, height);
@@ -503,6 +525,7 @@ class Player {
       context.strokeRect(drag.px, drag.py, drag.x - drag.px, drag.y - drag.py);
       context.setLineDash([]);
     }
+    if (drag && drag.moved && drag.start >= 0) this.drawDraggedStart(context, drag);
     this.composeTracks();
     this.showStep();
     if (!this.root.dataset.drawn) {
@@ -521,16 +544,16 @@ class Player {
 }
 
 // The parts written in other files are methods of the player too: each file's class lends its methods.
-for (const part of [MapLayers, Tracks, Overlays, Words]) {
+for (const part of [MapLayers, Tracks, Overlays, Words, Controls]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name !== "constructor") Player.prototype[name] = part.prototype[name];
   }
 }
 
-/* Standalone file and notebook: the player in `root` (payload: the object, or its JSON text), clicks shown as text
- * there. */
+/* Standalone file and notebook: the player in `root` (payload: the object, or its JSON text); with a live part a
+ * click adds a start, else it is shown as text there. */
 export function mountPlayer(root, payload) {
-  const player = new Player(root, {onClick: null, onNeedImage: null});
+  const player = new Player(root, {onClick: null, onNeedImage: null, onLive: null});
   player.setData(payload);
   return player;
 }
@@ -548,6 +571,7 @@ export default function streamlitPlayer(component) {
     onClick: (point) => setTriggerValue("click", point),
     onNeedImage: (key) => setTriggerValue("need_image", key),
     onUndo: () => setTriggerValue("undo", true),
+    onLive: (settings) => setTriggerValue("live", settings),
   };
   player.setData(data);
   return () => {

@@ -6,7 +6,7 @@
 // Each closed form is the one its landscapes/ class evaluates, operation by operation (`value` is f, what
 // experiments.run records as the losses).
 
-const square = (v) => v * v; // NumPy's x**2 is this product, and so is Math.pow(x, 2); x**3 and up are pow's
+export const square = (v) => v * v; // NumPy's x**2 is this product, and so is Math.pow(x, 2); x**3 and up are pow's
 
 function planar(program, value, grad) {
   return {
@@ -262,7 +262,6 @@ function custom(program) {
       const va = value[a], vb = value[b];
       switch (op) {
         case "neg": v = -va; slopeA = -1; break;
-        case "pos": v = va; slopeA = 1; break;
         case "add": v = va + vb; slopeA = 1; slopeB = 1; break;
         case "sub": v = va - vb; slopeA = 1; slopeB = -1; break;
         case "mul": v = va * vb; slopeA = vb; slopeB = va; break;

@@ -99,6 +99,7 @@ export class Tracks {
   drawCurves(context, panel, top, from, to) {
     const [low, high] = panel.range;
     const y = (v) => top + TRACK_HEIGHT - 2 - (v - low) / (high - low) * (TRACK_HEIGHT - 4);
+    const last = this.model.frameSteps[this.model.frameSteps.length - 1] || 1, span = this.size.room - TRACK_LEFT - 10;
     for (const s of this.visibleSeries()) {
       const a = Math.max(0, s.upto[from]), b = s.upto[to];
       if (b <= a) continue;
@@ -111,7 +112,7 @@ export class Tracks {
       for (let n = 0; n < s.runs; n++) {
         const end = s.stoppedAt[n] >= 0 ? Math.min(b, this.lastRowBefore(s, s.stoppedAt[n])) : b;
         for (let r = a; r <= end; r++) {
-          const v = y(panel.value(s, n, r)), x = this.trackX(s.steps[r]);
+          const v = y(panel.value(s, n, r)), x = TRACK_LEFT + s.steps[r] / last * span; // this.trackX
           if (!Number.isFinite(v) || Math.abs(v) > 1e6) pen.lift();
           else pen.point(x, v);
         }

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 HARNESS = Path(__file__).with_name("harness.mjs")
+MODULES = ("surfaces.js", "engine.js", "live.js")  # the modules harness.mjs joins, from export/player or CMX_ENGINE_DIR
 FLOAT_ARRAYS = ("positions", "losses", "values", "grads", "uniform", "normal")
 
 
@@ -40,7 +41,7 @@ def step_errors(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
 
 class NodeEngine:
     """A running harness; a context manager that ends the node process it started. `engine_path` names a folder
-    whose engine.js and surfaces.js it loads instead of the package's."""
+    whose MODULES it loads instead of the package's."""
 
     def __init__(self, engine_path: Path | None = None) -> None:
         node = node_path()

@@ -1,6 +1,10 @@
 """Explorer: a landscape, any set of optimizers and some starts. The trajectory player draws and plays them in the
 browser (play, scrub, zoom, overlays and hover never come back to the server); a click on the map adds a start.
-Below it: a table per run and the downloads."""
+Below it: a table per run and the downloads.
+
+The player's live controls rerun the runs in the browser; the settings come back (`_live_changed`) into the
+controls and the link, and the rerun they cause draws nothing new for the player (`browser_view`): the table and the
+downloads wait for the server to run those settings, on request."""
 
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from export.figures import trajectories_figure
 from export.gif import trajectory_gif
 from export.labels import optimizer_labels
 from export.player import build_payload, standalone_html
-from export.player.explore import default_follow, exploration_work, record_every
+from export.player.explore import default_follow, exploration_work, points_per_run, record_every
+from export.player.live import live_part
 from export.player.payload import basin_names
 from export.tables import result_csv, result_json
 from landscapes import LANDSCAPES, Landscape
@@ -32,7 +37,7 @@ from ui import compute, drawing, literal, url_sync
 from ui.code_snippets import code_control, explorer_code
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls
-from ui.player_component import player
+from ui.player_component import LiveChange, player
 from ui.presets import DEMOS, EXPLORER_DEFAULT, Demo, preset_starts
 from ui.session_values import held, held_by, labelled_selectbox, optional_pair
 from ui.settings import Settings
@@ -312,6 +317,7 @@ class ExplorerView:
     follow: tuple[int, int]
     payload: dict[str, Any]
     notices: tuple[str, ...] = ()  # what the view did instead of what was asked (a followed run not shown)
+    by_browser: bool = False  # the player's runs are the ones the browser drew: no runs here, `drawn` is empty
 
 
 def follow_of(state: ExplorerState, methods: list[Optimizer], runs: int) -> tuple[tuple[int, int], str | None]:
@@ -346,7 +352,9 @@ def compute_view(state: ExplorerState, max_work: int) -> ExplorerView:
                             compute.picture(surface), teaching=trace,
                             follow=(labels[follow[0]], follow[1]) if trace is not None else None, basins=tracks,
                             note=" ".join(filter(None, (demo.note if demo else "", added_text(len(state.added))))),
-                            title=demo.title if demo else "", landscape_label=state.landscape_spec, open_at_end=True)
+                            title=demo.title if demo else "", landscape_label=state.landscape_spec, open_at_end=True,
+                            live=live_part(surface, methods, starts, state.steps,
+                                           points_per_run(len(starts) * len(methods)), MAX_POINTS, STEPS.high))
     return ExplorerView(surface, methods, labels, starts, drawn, follow, payload,
                         (follow_notice,) if follow_notice else ())
 
@@ -442,7 +450,7 @@ def _gif(view: ExplorerView) -> bytes:
 def follow_choices(state: ExplorerState, view: ExplorerView) -> list[tuple[int, int]]:
     """(slot, run) of every run the overlays can follow: the first FOLLOW_CHOICES of each optimizer, and the one
     followed."""
-    runs = view.drawn[0].result.n_runs
+    runs = len(view.starts)
     choices = [(k, r) for k in range(len(view.methods)) for r in range(min(runs, FOLLOW_CHOICES))]
     if view.follow not in choices:
         choices.append(view.follow)
@@ -469,7 +477,8 @@ def _undo_added_start() -> None:
 
 
 def downloads(view: ExplorerView, state: ExplorerState) -> None:
-    """Every export of this view, each made only when its button is pressed."""
+    """Every export of this view, each made only when its button is pressed (the link and the code alone when the
+    runs are the browser's)."""
     items = [("CSV", lambda: _trajectories_csv(view, state.steps), "trajectories.csv", "text/csv",
               "every step of every run, exact floats"),
              ("JSON", lambda: _trajectories_json(view, state.steps), "trajectories.json", "application/json",
@@ -482,9 +491,53 @@ def downloads(view: ExplorerView, state: ExplorerState) -> None:
         url_sync.copy_link_control(state.params())
         code_control(explorer_code(state.landscape_spec, [method.spec for method in view.methods], view.starts,
                                    state.steps))
-        for label, data, name, mime, help_text in items:
+        for label, data, name, mime, help_text in items if not view.by_browser else ():
             st.download_button(label, data, name, mime, key=f"{PREFIX}.download.{label}", help=help_text,
                                icon=":material/download:", on_click="ignore", width="content")
+
+
+DRAWN_BY_BROWSER = f"{PREFIX}.drawn_by_browser"  # session state: the state (slots aside) whose runs the player drew
+PLAYER_PAYLOAD = f"{PREFIX}.player_payload"  # session state: the payload the player was last given
+
+
+def live_state(state: ExplorerState, change: LiveChange) -> ExplorerState:
+    """The state the player's live controls describe: the state shown with their knobs, steps and starts. Starts
+    added after the ones shown stay added starts (undo takes them back); moved starts become points."""
+    optimizers = tuple((name, {**values, **changed}) for (name, values), (_, changed) in
+                       zip(state.optimizers, change.optimizers))
+    shown = tuple(map(tuple, start_points(state, compute.landscape(state.landscape_spec)).tolist()))
+    chosen = shown[:len(shown) - len(state.added)]
+    starts: dict[str, Any] = {}
+    if change.starts != shown:
+        if change.starts[:len(chosen)] == chosen and len(change.starts) - len(chosen) <= MAX_POINTS:
+            starts = {"added": change.starts[len(chosen):]}
+        else:
+            starts = {"starts": "points", "points": change.starts, "added": ()}
+    return replace(state, optimizers=optimizers, steps=change.steps, **starts)
+
+
+def _live_changed(state: ExplorerState, change: LiveChange) -> None:
+    """Settings changed in the player (before the rerun they cause): the controls, and so the link, take them; when
+    the browser has drawn their runs, that rerun draws nothing new for the player (`browser_view`)."""
+    changed = live_state(state, change)
+    put_state(changed)
+    if change.drawn:
+        st.session_state[DRAWN_BY_BROWSER] = replace(changed, slots=())
+
+
+def browser_view(state: ExplorerState) -> ExplorerView | None:
+    """The view of a state whose runs the player has just drawn (the rerun its change caused): the payload it was last
+    given, which it keeps its own runs over, and no runs here. None for any other state, and on any later rerun."""
+    drawn = st.session_state.pop(DRAWN_BY_BROWSER, None)
+    payload = st.session_state.get(PLAYER_PAYLOAD)
+    if drawn is None or payload is None or state.view != "map" or replace(state, slots=()) != drawn:
+        return None
+    surface = compute.landscape(state.landscape_spec)
+    methods = list(state.methods())
+    starts = as_starts(start_points(state, surface), surface.dim)
+    labels = optimizer_labels([(method.name, method.params) for method in methods])
+    return ExplorerView(surface, methods, labels, starts, [], follow_of(state, methods, len(starts))[0], payload,
+                        by_browser=True)
 
 
 @st.fragment
@@ -502,7 +555,7 @@ def surface_view(view: ExplorerView) -> None:
 def render(settings: Settings) -> None:
     st.title("Explorer")
     shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
-                                lambda state: compute_view(state, settings.max_work))
+                                lambda state: browser_view(state) or compute_view(state, settings.max_work))
     if shown is None:
         return
     state, view = shown
@@ -523,7 +576,10 @@ def render(settings: Settings) -> None:
         literal.warning(notice)
     if state.view == "map":
         events = player(view.payload, key=f"{PREFIX}.player", on_click=_add_clicked_start,
-                        on_undo=_undo_added_start)
+                        on_undo=_undo_added_start, on_live=functools.partial(_live_changed, state))
+        st.session_state[PLAYER_PAYLOAD] = view.payload
+        if events.ignored_live:
+            literal.info("Settings from the player that this page does not offer were ignored.")
         if events.ignored_click:
             literal.info("A click the map could not place (outside the landscape's box, or not a number) was ignored.")
         if st.session_state.pop(_ADD_REFUSED, False):
@@ -535,6 +591,14 @@ def render(settings: Settings) -> None:
     else:
         surface_view(view)
     downloads(view, state)
+    if view.by_browser:
+        literal.info("The player shows runs your browser computed for these settings (the link names them). The "
+                     "table of runs, the downloads, the teaching overlays and the basin lanes come from the server's "
+                     "runs.")
+        st.button("run these settings on the server", icon=":material/dns:", key=f"{PREFIX}.serve",
+                  help="the server runs them, as after any other change, and the table, the downloads, the overlays "
+                       "and the basin lanes follow")
+        return
     stopped_warning(view)
     st.subheader("Runs")
     st.dataframe(run_table(view), hide_index=True, key=f"{PREFIX}.table",
