@@ -134,6 +134,8 @@ def test_programs_refuse_what_the_engine_cannot_run_in_one_sentence():
     refusals = [lambda: landscape_program(build_landscape("ackley:dim=3")),
                 lambda: landscape_program(build_landscape("random_basins:dim=3")),
                 lambda: optimizer_program(unregistered),
+                lambda: landscape_program(build_landscape("valley:samples=4,batch=2")),
+                lambda: optimizer_program(build_optimizer("adam:noise=0.1,noise_shape=hessian")),
                 lambda: optimizer_program(build_optimizer("adam_cm:warmup=10")),
                 lambda: run_program("two_basin", "adam", [[0.0, 0.0]], 10, every=0)]
     for refuse in refusals:
@@ -165,6 +167,13 @@ def test_runs_on_custom_formulas_match_numpy(engine, surface, optimizer):
     starts = starts_in(landscape, 4, seed=8)
     result, reply = both_runs(engine, landscape, f"{optimizer}:lr={ADAPTIVE_LR}", starts, STEPS)
     assert_parity(result, reply, CUSTOM_SURFACES[surface], chaotic=optimizer in CHAOTIC)
+
+
+@pytest.mark.parametrize("surface", ["valley", "valley:samples=6,residual=1,seed=2"])
+def test_the_valleys_full_loss_runs_as_in_numpy(engine, surface):
+    landscape = build_landscape(surface)
+    result, reply = both_runs(engine, landscape, f"adam_cm:lr={ADAPTIVE_LR}", starts_in(landscape, 4, seed=5), STEPS)
+    assert_parity(result, reply, FUNCTIONS)
 
 
 def knob_specs() -> list[str]:
