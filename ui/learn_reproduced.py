@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from experiments.reproduced import RESULTS
+from ui import literal
 
 COLUMNS = {"result": "Result", "claim": "What is compared", "published": "Published", "ours": "Ours (measured)",
            "tolerance": "Tolerance", "holds": "Holds", "command": "Command"}
@@ -28,7 +29,7 @@ def reproduced_rows() -> list[dict[str, str]]:
 
 def reproduced_section() -> None:
     """Render the section: a heading, what it is, and the table."""
-    st.markdown("### Reproduced")
-    st.markdown(INTRO)
+    st.subheader("Reproduced")
+    literal.paragraph(INTRO)
     st.dataframe(pd.DataFrame(reproduced_rows(), columns=list(COLUMNS.values())), hide_index=True,
                  key="learn.reproduced_table")
