@@ -8,12 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 # Each command module exposes add_parser(subparsers) and sets `handler` on its parser.
-from cli import lesson, measure, pictures, run, study, tune
+from cli import lesson, measure, pictures, reproduce, run, study, tune
 from experiments.allocator import keep_freed_memory
 from specs import SpecError
 from specs.fields import printable
 
-COMMAND_MODULES = [run, measure, pictures, study, tune, lesson]
+COMMAND_MODULES = [run, measure, pictures, study, tune, lesson, reproduce]
 ECHO_LIMIT = 40  # characters of a refused value argparse repeats
 
 # argparse takes "-1,0" for an option; a value that is a list of numbers is glued to its flag instead, and so is

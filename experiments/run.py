@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from experiments import work
 from landscapes import LANDSCAPES, Landscape
-from optimizers import OPTIMIZERS, Optimizer
+from optimizers import OPTIMIZERS, GradFn, Optimizer, counter_rng
+from optimizers.base import default_run_ids
 from specs import Field, SpecError
 
 # A run is diverged once it leaves the domain by more than this many domain widths, or stops being finite.
@@ -200,10 +201,11 @@ def advance(surface: Landscape, method: Optimizer, x: np.ndarray, steps: int, ke
     frozen = None  # (N, d) where stopped runs stopped, once one has
     slot = 1
     update, grad = method.update, surface.grad
+    sampled = sampled_gradients(surface, default_run_ids(x, run_ids)) if surface.draws_per_step else None
     with np.errstate(all="ignore"):
         state = method.init(x, run_ids)
         for t in range(1, steps + 1):
-            x_new, state, _ = update(state, x, grad)
+            x_new, state, _ = update(state, x, grad if sampled is None else sampled(t))
             # Two whole-array reductions clear the common case; nan fails both comparisons.
             if not (x_new.min() >= safe_low and x_new.max() <= safe_high):
                 bad = ~(np.abs(x_new - centre) <= reach).all(axis=1)  # also true where x_new is nan or inf
@@ -230,6 +232,20 @@ def advance(surface: Landscape, method: Optimizer, x: np.ndarray, steps: int, ke
     steps_taken = np.where(stopped_at >= 0, stopped_at, steps)
     return RunResult(surface.spec, method.spec, steps, keep, positions, losses, stopped_at, stop_reason,
                      steps_taken * method.grad_evals_per_step)
+
+
+def sampled_gradients(surface: Landscape, run_ids: np.ndarray) -> Callable[[int], GradFn]:
+    """t -> the gradient step t of these runs (N,) sees on a landscape whose gradient is drawn per step (a minibatch,
+    noisy labels): Landscape.sampled_grad with each run's uniforms, drawn from (the landscape's seed, the data stream,
+    run id, t), so a run sees the same samples alone or in any batch, and every gradient call of one step (SAM's two,
+    the noise's differences) sees the same ones."""
+    seed, width = surface.params.get("seed", 0), surface.draws_per_step
+
+    def at_step(t: int) -> GradFn:
+        uniforms = counter_rng.uniform(seed, counter_rng.DATA_STREAM, run_ids, t, width)
+        return lambda y: surface.sampled_grad(y, uniforms)
+
+    return at_step
 
 
 def undefined_gradient(surface: Landscape, x: np.ndarray, centre: np.ndarray, reach: np.ndarray) -> np.ndarray:

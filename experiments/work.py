@@ -130,25 +130,31 @@ def declares_cost(cost: Callable[..., Work]) -> Callable[[Computation], Computat
     return attach
 
 
+def gradient_calls(landscape, optimizer) -> float:
+    """Calls of the landscape's gradient a step makes: its evaluations and any extra calls (Optimizer's
+    extra_gradient_calls: hessian-shaped noise's differences)."""
+    return optimizer.grad_evals_per_step + optimizer.extra_gradient_calls(landscape.dim)
+
+
 def step_work(landscape, optimizer) -> float:
-    """One step of one run, in run-steps: its gradient evaluations at the landscape's gradient cost, and what the
+    """One step of one run, in run-steps: its gradient calls at the landscape's gradient cost, and what the
     optimizer adds (its buffer, its noise draws: Optimizer.extra_work)."""
-    return optimizer.grad_evals_per_step * landscape.step_cost + optimizer.extra_work(landscape.dim)
+    return gradient_calls(landscape, optimizer) * landscape.step_cost + optimizer.extra_work(landscape.dim)
 
 
 def fixed_step_work(landscape, optimizer) -> float:
-    """The least a step costs, whatever its runs: STEP_FIXED_WORK a gradient evaluation, x the landscape's
-    call_cost."""
-    return STEP_FIXED_WORK * optimizer.grad_evals_per_step * landscape.call_cost
+    """The least a step costs, whatever its runs: STEP_FIXED_WORK a gradient call, x the landscape's call_cost."""
+    return STEP_FIXED_WORK * gradient_calls(landscape, optimizer) * landscape.call_cost
 
 
 def run_work(landscape, optimizer, runs: int, steps: int, recorded: int) -> Work:
     """Steps x the larger of runs x a step's work and a step's fixed part, the kept trajectories (recorded points x
     runs x (d + 1) floats) and what the optimizer holds while it steps (Optimizer.memory)."""
     evals, cost = optimizer.grad_evals_per_step, landscape.step_cost
-    extra = optimizer.extra_work(landscape.dim)
+    extra, calls = optimizer.extra_work(landscape.dim), optimizer.extra_gradient_calls(landscape.dim)
     per_step, fixed = runs * step_work(landscape, optimizer), fixed_step_work(landscape, optimizer)
     name = (f"runs x steps = {runs:,} x {steps:,}" + (f" x {evals} gradient evaluations" if evals > 1 else "")
+            + (f" (and {calls:g} more gradient calls a step: the noise's Hessian)" if calls else "")
             + (f" x {cost:g} (this landscape's gradient cost)" if cost != 1 else "")
             + (f" + {extra:.3g} a step (this optimizer's buffer and noise)" if extra else "")
             + (f", each step counting its fixed part, {fixed:,.0f}" if per_step < fixed else ""))

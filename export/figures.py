@@ -108,7 +108,7 @@ def _minimum_words(landscape: Landscape, index: int) -> str:
 
 
 def landscape_title(landscape: Landscape) -> str:
-    """'Goldstein-Price', 'Two basins, sharp and flat (sharpness=16)': the surface as a person names it."""
+    """'Goldstein-Price', 'Two basins (sharpness=16)': the surface as a person names it."""
     settings = landscape.spec.partition(":")[2]
     return LANDSCAPES.record(landscape.name).label + (f" ({settings})" if settings else "")
 

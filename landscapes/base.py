@@ -73,6 +73,7 @@ class Landscape:
     step_cost: float = 1.0  # a gradient evaluation's cost relative to the closed forms, for the work cap
     call_cost: float = 1.0  # ... and its fixed part, whatever the runs (dispatch), relative to a closed form's
     color_scale: str = "linear"  # "log" when values span decades (plot log(f - min + 1))
+    draws_per_step: int = 0  # uniforms a run's step draws for the gradient it sees (`sampled_grad`); 0: none
 
     def __init__(self, dim: int, domain: Domain, params: dict[str, Any] | None = None):
         self.dim = dim
@@ -109,6 +110,12 @@ class Landscape:
     def hessian(self, X: Any) -> np.ndarray:
         """Hessians, (N, d) -> (N, d, d). By autograd unless a subclass gives a closed form."""
         return self.autograd_hessian(X)
+
+    def sampled_grad(self, X: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """The gradient one step of each run sees at X (N, d), drawn from its uniforms (N, draws_per_step) (a
+        minibatch, noisy labels): only a landscape whose draws_per_step is positive has one. f, grad and hessian are
+        the full loss's; experiments.run draws the uniforms per run and step."""
+        raise NotImplementedError(f"{self.name} draws nothing per step: its gradient is `grad`")
 
     def autograd_grad(self, X: Any) -> np.ndarray:
         X = self.points(X)

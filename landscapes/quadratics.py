@@ -480,8 +480,8 @@ class RandomBasins(QuadraticBasins):
                                        curvature_field("lambda_max", 50.0, "largest bowl curvature"), TAU, SEED,
                                        ROTATION),
                      "seeded random quadratic basins of known depth and sharpness",
-                     LandscapeRecord(label="Random quadratic basins",
-                                     docs="docs/landscapes.md#random-quadratic-basins-random_basins", rank=40,
+                     LandscapeRecord(label="Random basins",
+                                     docs="docs/landscapes.md#random-basins-random_basins", rank=40,
                                      basin_work_anywhere=380.0, basin_work_near_minimum=83.0))
 def random_basins(*, basins: int, dim: int, lambda_min: float, lambda_max: float, tau: float, seed: int,
                   rotation: float) -> Landscape:
@@ -526,8 +526,8 @@ class TwoBasin(QuadraticBasins):
                                          low=-1.5, high=1.5),
                                    TAU, ROTATION),
                      "a sharp basin at (-1, 0) and a flat one at (1, 0): the escape-rate workhorse",
-                     LandscapeRecord(label="Two basins, sharp and flat",
-                                     docs="docs/landscapes.md#two-basins-sharp-and-flat-two_basin", rank=50,
+                     LandscapeRecord(label="Two basins",
+                                     docs="docs/landscapes.md#two-basins-two_basin", rank=50,
                                      basin_work_anywhere=360.0, basin_work_near_minimum=140.0,
                                      demo_starts=((-1.25, 0.3), (-0.8, -0.25), (-1.1, -0.4))))
 def two_basin(*, sharpness: float, depth: float, tau: float, rotation: float) -> Landscape:

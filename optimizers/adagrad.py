@@ -33,7 +33,7 @@ class AdagradState(NamedTuple):
 @OPTIMIZERS.register("adagrad", (dataclasses.replace(LR, default=1e-2), LR_DECAY, INITIAL_ACCUMULATOR,
                                  dataclasses.replace(EPS, default=1e-10), *NOISE_FIELDS),
                      "AdaGrad (torch.optim.Adagrad)", ADAGRAD_RECORD)
-def adagrad(*, lr: float, lr_decay: float, initial_accumulator_value: float, eps: float, noise: float,
+def adagrad(*, lr: float, lr_decay: float, initial_accumulator_value: float, eps: float, noise: float, noise_shape: str,
             seed: int) -> Optimizer:
     """torch.optim.Adagrad (weight_decay 0): t <- t+1;  G <- G + g²  (G starts at initial_accumulator_value);
     x <- x - (lr / (1 + (t-1) lr_decay)) g / (sqrt(G) + eps).
@@ -51,4 +51,4 @@ def adagrad(*, lr: float, lr_decay: float, initial_accumulator_value: float, eps
         return x - step_lr * g / denominator, AdagradState(state.t + 1, total), {"gradient": g,
                                                                                    "second_moment": total}
 
-    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(1)), noise, seed)
+    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(1)), noise, seed, noise_shape)

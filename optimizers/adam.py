@@ -38,7 +38,7 @@ ADAM_RECORD = OptimizerRecord(
 
 
 @OPTIMIZERS.register("adam", (*ADAM_FIELDS, *NOISE_FIELDS), "Adam (torch.optim.Adam)", ADAM_RECORD)
-def adam(*, lr: float, b1: float, b2: float, eps: float, noise: float, seed: int) -> Optimizer:
+def adam(*, lr: float, b1: float, b2: float, eps: float, noise: float, noise_shape: str, seed: int) -> Optimizer:
     """m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g²;  t <- t+1;
     x <- x - (lr / (1-b1^t)) m / (sqrt(v)/sqrt(1-b2^t) + eps).
     """
@@ -60,4 +60,4 @@ def adam(*, lr: float, b1: float, b2: float, eps: float, noise: float, seed: int
         x_new = bias_corrected_step(x, m, v, t, lr, b1, b2, eps, out=work)
         return x_new, AdamState(t, m, v), {"momentum": m, "gradient": g, "second_moment": v}
 
-    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(2)), noise, seed)
+    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(2)), noise, seed, noise_shape)

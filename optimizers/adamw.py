@@ -40,9 +40,10 @@ def decoupled_weight_decay(base: Optimizer, lr: float, weight_decay: float) -> O
 
 
 @OPTIMIZERS.register("adamw", (*ADAM_FIELDS, WEIGHT_DECAY, *NOISE_FIELDS), "AdamW (torch.optim.AdamW)", ADAMW_RECORD)
-def adamw(*, lr: float, b1: float, b2: float, eps: float, weight_decay: float, noise: float, seed: int) -> Optimizer:
+def adamw(*, lr: float, b1: float, b2: float, eps: float, weight_decay: float, noise: float, noise_shape: str,
+          seed: int) -> Optimizer:
     """torch.optim.AdamW: x <- x (1 - lr wd), then Adam's step with the gradient taken before the shrink:
     m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g²;  t <- t+1;
     x <- x (1 - lr wd) - (lr / (1-b1^t)) m / (sqrt(v)/sqrt(1-b2^t) + eps).
     """
-    return noisy(decoupled_weight_decay(adam(lr=lr, b1=b1, b2=b2, eps=eps), lr, weight_decay), noise, seed)
+    return noisy(decoupled_weight_decay(adam(lr=lr, b1=b1, b2=b2, eps=eps), lr, weight_decay), noise, seed, noise_shape)

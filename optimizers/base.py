@@ -31,8 +31,10 @@ Update = Callable[[Any, np.ndarray, GradFn], tuple[np.ndarray, Any, Aux]]
 class Optimizer:
     """An init/update pair and what its step costs, declared beside it: `grad_evals_per_step` counts calls of the
     gradient function per step (SAM uses 2), `extra_work(dim)` what one run's step costs beyond its gradients and
-    Adam's arithmetic, in run-steps (a critical buffer's slots, noise draws), and `memory(dim)` the floats one run
-    holds while it steps; the work cap (experiments.work) counts all three. `buffer_capacity` is how many past vectors
+    Adam's arithmetic, in run-steps (a critical buffer's slots, noise draws), `extra_gradient_calls(dim)` the calls of
+    the gradient function a step makes beyond its evaluations (the differences hessian-shaped noise takes its Hessian
+    by: they cost what a gradient costs, but are no part of the step's budget), and `memory(dim)` the floats one run
+    holds while it steps; the work cap (experiments.work) counts all four. `buffer_capacity` is how many past vectors
     its critical buffer keeps per run (0: it has none).
 
     Built from the registry, it also carries its `name`, its full `params` and its canonical `spec` string.
@@ -43,6 +45,7 @@ class Optimizer:
     grad_evals_per_step: int = 1
     extra_work: Callable[[int], float] = field(kw_only=True)
     memory: Callable[[int], float] = field(kw_only=True)
+    extra_gradient_calls: Callable[[int], float] = field(default=lambda dim: 0.0, kw_only=True)
     buffer_capacity: int = 0
     name: str = "custom"
     params: dict[str, Any] = field(default_factory=dict)

@@ -17,6 +17,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 # The consumers' stream ids.
 NOISE_STREAM = 1
 BUFFER_STREAM = 2
+DATA_STREAM = 3  # a landscape's per-step draws (a minibatch, noisy labels): experiments.run.sampled_gradients
 
 
 def _mix(z: np.ndarray) -> np.ndarray:

@@ -101,7 +101,7 @@ ADAM_CM_RECORD = OptimizerRecord(
 @OPTIMIZERS.register("adam_cm", (*ADAM_FIELDS, *CM_FIELDS, *NOISE_FIELDS), "Adam with critical momenta",
                      ADAM_CM_RECORD)
 def adam_cm(*, lr: float, b1: float, b2: float, eps: float, top_c: int, decay: float, priority: str, aggregate: str,
-            second_moment: str, first_step: str, bias_correction: str, replacement: str, noise: float,
+            second_moment: str, first_step: str, bias_correction: str, replacement: str, noise: float, noise_shape: str,
             seed: int) -> Optimizer:
     """Adam with critical momenta; the defaults are the authors' arithmetic (docs/optimizers.md states every knob).
 
@@ -162,7 +162,7 @@ def adam_cm(*, lr: float, b1: float, b2: float, eps: float, top_c: int, decay: f
         return x_new, AdamCMState(t, m, v, buffer), aux
 
     return noisy(Optimizer(init, update, extra_work=lambda dim: CM_WORK * dim + cb.buffer_work(top_c, dim),
-                           memory=state_memory(2 + top_c), buffer_capacity=top_c), noise, seed)
+                           memory=state_memory(2 + top_c), buffer_capacity=top_c), noise, seed, noise_shape)
 
 
 class CriticalGradientsState(NamedTuple):
@@ -206,7 +206,7 @@ ADAM_CG_RECORD = OptimizerRecord(
 
 @OPTIMIZERS.register("adam_cg", (*ADAM_FIELDS, TOP_C, DECAY, *NOISE_FIELDS), "Adam with critical gradients (Adam_C)",
                      ADAM_CG_RECORD)
-def adam_cg(*, lr: float, b1: float, b2: float, eps: float, top_c: int, decay: float, noise: float,
+def adam_cg(*, lr: float, b1: float, b2: float, eps: float, top_c: int, decay: float, noise: float, noise_shape: str,
             seed: int) -> Optimizer:
     """Adam+CG: critical gradients around Adam."""
-    return noisy(critical_gradients(adam(lr=lr, b1=b1, b2=b2, eps=eps), top_c, decay), noise, seed)
+    return noisy(critical_gradients(adam(lr=lr, b1=b1, b2=b2, eps=eps), top_c, decay), noise, seed, noise_shape)

@@ -35,7 +35,8 @@ class LionState(NamedTuple):
 @OPTIMIZERS.register("lion", (dataclasses.replace(LR, default=1e-4), LION_B1, LION_B2,
                               dataclasses.replace(WEIGHT_DECAY, default=0.0), *NOISE_FIELDS),
                      "Lion (Chen et al. 2023)", LION_RECORD)
-def lion(*, lr: float, b1: float, b2: float, weight_decay: float, noise: float, seed: int) -> Optimizer:
+def lion(*, lr: float, b1: float, b2: float, weight_decay: float, noise: float, noise_shape: str,
+         seed: int) -> Optimizer:
     """The paper's Algorithm 2 (η = lr, λ = weight_decay):
         g_t ← ∇f(θ_{t−1})
         c_t ← β1 m_{t−1} + (1 − β1) g_t
@@ -54,4 +55,4 @@ def lion(*, lr: float, b1: float, b2: float, weight_decay: float, noise: float, 
         m = b2 * state.m + (1.0 - b2) * g
         return x_new, LionState(m), {"momentum": m, "gradient": g}
 
-    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(1)), noise, seed)
+    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(1)), noise, seed, noise_shape)

@@ -40,7 +40,7 @@ def momentum_coefficient(b1: float, momentum_decay: float, t: int) -> float:
 
 @OPTIMIZERS.register("nadam", (dataclasses.replace(LR, default=2e-3), B1, B2, EPS, MOMENTUM_DECAY, *NOISE_FIELDS),
                      "NAdam (torch.optim.NAdam)", NADAM_RECORD)
-def nadam(*, lr: float, b1: float, b2: float, eps: float, momentum_decay: float, noise: float,
+def nadam(*, lr: float, b1: float, b2: float, eps: float, momentum_decay: float, noise: float, noise_shape: str,
           seed: int) -> Optimizer:
     """torch.optim.NAdam (weight_decay 0), with t counted from 1:
     mu_t = b1 (1 - 0.5 0.96^(t psi));  mu_{t+1} likewise;  Pi_t = Pi_{t-1} mu_t  (Pi_0 = 1);
@@ -69,4 +69,4 @@ def nadam(*, lr: float, b1: float, b2: float, eps: float, momentum_decay: float,
 
     # its step measured as Adam's (benchmarks/work_weights.py: 0.01 to 0.24 run-steps a coordinate more, Adam against
     # itself 0.15 to 0.23)
-    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(2)), noise, seed)
+    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(2)), noise, seed, noise_shape)

@@ -48,8 +48,11 @@ OPTIMIZERS = OptimizerRegistry("optimizer", OptimizerRecord, stamp=_stamp)
 LR = Field("lr", "float", 1e-3, "learning rate: the step size", low=0.0, high=1e4, low_open=True, log=True)
 NOISE = Field("noise", "float", 0.0, "sigma of Gaussian noise added to every gradient", low=0.0, high=1e3,
               title="σ (gradient noise)", symbol="σ")
+NOISE_SHAPE = Field("noise_shape", "choice", "isotropic", "the noise's covariance: isotropic (sigma² I) or hessian "
+                    "(sigma² |H|, the Hessian at the point, as minibatch noise is near a minimum)",
+                    choices=("isotropic", "hessian"), title="noise shape")
 SEED = Field("seed", "int", 0, "seed for gradient noise and random buffer replacement", low=0, high=2**32 - 1)
-NOISE_FIELDS = (NOISE, SEED)  # every optimizer's last two (optimizers.noise.noisy applies them)
+NOISE_FIELDS = (NOISE, NOISE_SHAPE, SEED)  # every optimizer's last three (optimizers.noise.noisy applies them)
 
 
 def build_optimizer(spec: str, **overrides: object) -> Optimizer:

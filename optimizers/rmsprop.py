@@ -43,7 +43,7 @@ class RMSPropState(NamedTuple):
 
 @OPTIMIZERS.register("rmsprop", (dataclasses.replace(LR, default=1e-2), ALPHA, EPS, STEP_MOMENTUM, CENTERED,
                                  *NOISE_FIELDS), "RMSProp (torch.optim.RMSprop)", RMSPROP_RECORD)
-def rmsprop(*, lr: float, alpha: float, eps: float, momentum: float, centered: bool, noise: float,
+def rmsprop(*, lr: float, alpha: float, eps: float, momentum: float, centered: bool, noise: float, noise_shape: str,
             seed: int) -> Optimizer:
     """torch.optim.RMSprop (weight_decay 0):
     v <- alpha v + (1-alpha) g²;  s = sqrt(v) + eps, or with `centered`: mean <- alpha mean + (1-alpha) g,
@@ -78,4 +78,4 @@ def rmsprop(*, lr: float, alpha: float, eps: float, momentum: float, centered: b
 
     knobs = int(centered) + int(momentum > 0)  # the state's arrays beyond v
     return noisy(Optimizer(init, update, extra_work=lambda dim: KNOB_WORK * knobs * dim,
-                           memory=state_memory(1 + knobs)), noise, seed)
+                           memory=state_memory(1 + knobs)), noise, seed, noise_shape)

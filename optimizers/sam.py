@@ -54,9 +54,10 @@ ADAM_SAM_RECORD = OptimizerRecord(
 
 
 @OPTIMIZERS.register("adam_sam", (*ADAM_FIELDS, RHO, *NOISE_FIELDS), "SAM around Adam", ADAM_SAM_RECORD)
-def adam_sam(*, lr: float, b1: float, b2: float, eps: float, rho: float, noise: float, seed: int) -> Optimizer:
+def adam_sam(*, lr: float, b1: float, b2: float, eps: float, rho: float, noise: float, noise_shape: str,
+             seed: int) -> Optimizer:
     """SAM around Adam."""
-    return noisy(sam(adam(lr=lr, b1=b1, b2=b2, eps=eps), rho), noise, seed)
+    return noisy(sam(adam(lr=lr, b1=b1, b2=b2, eps=eps), rho), noise, seed, noise_shape)
 
 
 ADAM_SAM_CM_RECORD = OptimizerRecord(
@@ -67,9 +68,9 @@ ADAM_SAM_CM_RECORD = OptimizerRecord(
 
 @OPTIMIZERS.register("adam_sam_cm", (*ADAM_FIELDS, RHO, *CM_FIELDS, *NOISE_FIELDS),
                      "SAM around Adam with critical momenta", ADAM_SAM_CM_RECORD)
-def adam_sam_cm(*, rho: float, noise: float, seed: int, **adam_cm_values: Any) -> Optimizer:
+def adam_sam_cm(*, rho: float, noise: float, noise_shape: str, seed: int, **adam_cm_values: Any) -> Optimizer:
     """SAM around Adam+CM; `adam_cm_values` are Adam+CM's own (ADAM_FIELDS and CM_FIELDS, by name)."""
-    return noisy(sam(adam_cm(**adam_cm_values, seed=seed), rho), noise, seed)
+    return noisy(sam(adam_cm(**adam_cm_values, seed=seed), rho), noise, seed, noise_shape)
 
 
 SGD_SAM_RECORD = OptimizerRecord(
@@ -80,9 +81,9 @@ SGD_SAM_RECORD = OptimizerRecord(
 
 
 @OPTIMIZERS.register("sgd_sam", (LR, RHO, *NOISE_FIELDS), "SAM around gradient descent", SGD_SAM_RECORD)
-def sgd_sam(*, lr: float, rho: float, noise: float, seed: int) -> Optimizer:
+def sgd_sam(*, lr: float, rho: float, noise: float, noise_shape: str, seed: int) -> Optimizer:
     """SAM around SGD: x <- x - lr grad(x + e), e = rho grad(x) / (||grad(x)|| + 1e-12)."""
-    return noisy(sam(sgd(lr=lr), rho), noise, seed)
+    return noisy(sam(sgd(lr=lr), rho), noise, seed, noise_shape)
 
 
 MOMENTUM_SAM_RECORD = OptimizerRecord(
@@ -93,6 +94,7 @@ MOMENTUM_SAM_RECORD = OptimizerRecord(
 
 @OPTIMIZERS.register("momentum_sam", (LR, MOMENTUM, NESTEROV, RHO, *NOISE_FIELDS), "SAM around heavy-ball momentum",
                      MOMENTUM_SAM_RECORD)
-def momentum_sam(*, lr: float, momentum: float, nesterov: bool, rho: float, noise: float, seed: int) -> Optimizer:
+def momentum_sam(*, lr: float, momentum: float, nesterov: bool, rho: float, noise: float, noise_shape: str,
+                 seed: int) -> Optimizer:
     """SAM around heavy-ball momentum (torch.optim.SGD's): its update with the gradient at x + e."""
-    return noisy(sam(heavy_ball(lr=lr, momentum=momentum, nesterov=nesterov), rho), noise, seed)
+    return noisy(sam(heavy_ball(lr=lr, momentum=momentum, nesterov=nesterov), rho), noise, seed, noise_shape)

@@ -24,7 +24,7 @@ SGD_RECORD = OptimizerRecord(
 
 
 @OPTIMIZERS.register("sgd", (LR, *NOISE_FIELDS), "gradient descent: x <- x - lr g", SGD_RECORD)
-def sgd(*, lr: float, noise: float, seed: int) -> Optimizer:
+def sgd(*, lr: float, noise: float, noise_shape: str, seed: int) -> Optimizer:
     """x <- x - lr g."""
 
     def init(x0: np.ndarray, run_ids: np.ndarray | None = None) -> tuple[()]:
@@ -34,7 +34,7 @@ def sgd(*, lr: float, noise: float, seed: int) -> Optimizer:
         g = grad(x)
         return x - lr * g, state, {"gradient": g}
 
-    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(0)), noise, seed)
+    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(0)), noise, seed, noise_shape)
 
 
 class MomentumState(NamedTuple):
@@ -51,7 +51,8 @@ MOMENTUM_RECORD = OptimizerRecord(
 
 @OPTIMIZERS.register("momentum", (LR, MOMENTUM, NESTEROV, *NOISE_FIELDS), "heavy-ball momentum (torch.optim.SGD)",
                      MOMENTUM_RECORD)
-def momentum(*, lr: float, momentum: float, nesterov: bool, noise: float, seed: int) -> Optimizer:
+def momentum(*, lr: float, momentum: float, nesterov: bool, noise: float, noise_shape: str,
+             seed: int) -> Optimizer:
     """buf <- g on the first step, else momentum * buf + g;  x <- x - lr * (g + momentum * buf if nesterov else buf)."""
     mu = momentum
 
@@ -64,4 +65,4 @@ def momentum(*, lr: float, momentum: float, nesterov: bool, noise: float, seed: 
         direction = g + mu * buf if nesterov else buf
         return x - lr * direction, MomentumState(state.t + 1, buf), {"momentum": buf, "gradient": g}
 
-    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(1)), noise, seed)
+    return noisy(Optimizer(init, update, extra_work=no_extra_work, memory=state_memory(1)), noise, seed, noise_shape)

@@ -298,6 +298,8 @@ def test_learn_page_shows_every_optimizer_and_a_demo_opens_the_explorer():
     reach = edges["Adam+CM C=5 reach at lr 0.05"]
     assert reach.nunique() == 1 and 0.3 < reach.iloc[0] < 0.4  # the radius law's reach, 6.86 lr
     assert edges["Adam reach at lr 0.05"].iloc[0] < edges["sharp basin's edge"].min()
+    [reproduced] = [frame.value for frame in at.dataframe if "Command" in frame.value]  # published, measured again
+    assert len(set(reproduced["Result"])) == 6 and reproduced["Command"].str.startswith("cmx ").all()
     [demo] = [b for b in at.button if b.key == "learn.demo.sharp-basin"]
     demo.click().run()
     assert_clean(at)

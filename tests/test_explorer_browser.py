@@ -121,6 +121,25 @@ def test_added_starts_are_undone_by_the_button_and_by_backspace(browser, server)
         page.close()
 
 
+def test_a_start_clicked_in_then_undone_leaves_the_first_runs(browser, server):
+    """The page draws a clicked start itself; the undo's rerun sends the very payload first shown, which the player
+    must show again rather than keep its own runs (found by the random edit sequences)."""
+    page = open_page(browser, f"{server}/?page=explorer&steps=60")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        box = page.locator(".cmxp-canvas").bounding_box()
+        page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.6 * box["height"])
+        wait_for_query(page, lambda q: "added" in q)
+        page.wait_for_selector(".cmxp-legend:has-text('4 runs')", timeout=60_000)
+        page.get_by_role("button", name="undo the last added start (1 added)").click()
+        wait_for_query(page, lambda q: "added" not in q)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.wait_for_selector(".cmxp-legend:has-text('3 runs')", timeout=10_000)
+        assert "4 runs" not in page.locator(".cmxp-legend").inner_text()
+    finally:
+        page.close()
+
+
 def test_a_click_on_the_players_text_gives_it_the_keys_and_space_never_scrolls(browser, server):
     page = browser.new_page(viewport={"width": 1400, "height": 600})  # short: the page can scroll
     try:
@@ -312,6 +331,7 @@ def _edit_steps(page, rng):
 
 
 def _click_map(page, rng):
+    page.locator(".cmxp-canvas").scroll_into_view_if_needed()  # a mouse click at a point off screen clicks nothing
     box = page.locator(".cmxp-canvas").bounding_box()
     fx, fy = rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9)
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
@@ -340,8 +360,16 @@ def _zoom(page, rng):
 
 
 def _follow(page, rng):
-    page.get_by_test_id("stSelectbox").filter(has_text="overlays follow").click()
-    options = page.get_by_role("option")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    options = page.get_by_role("listbox", name="overlays follow").get_by_role("option")  # not the player's <select>s
+    for _ in range(3):  # Streamlit's select box sometimes takes its first click as focus alone: click again
+        page.get_by_test_id("stSelectbox").filter(has_text="overlays follow").click()
+        try:
+            options.first.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            continue
     index = rng.randrange(options.count())
     name = options.nth(index).inner_text()
     options.nth(index).click()

@@ -166,5 +166,5 @@ def test_figures_are_titled_as_people_name_the_surface_with_their_settings_benea
     landscape = build_landscape("two_basin:sharpness=16")
     figure = trajectories_figure(landscape, {"Adam (lr=0.05)": run(landscape, "adam:lr=0.05", np.zeros((2, 2)), 20)},
                                  resolution=20)
-    assert figure._suptitle.get_text() == "Two basins, sharp and flat (sharpness=16)"
+    assert figure._suptitle.get_text() == "Two basins (sharpness=16)"
     assert figure._supxlabel.get_text().startswith("2 runs of each optimizer, 20 steps")

@@ -344,8 +344,8 @@ def test_spec_values_reach_the_optimizer():
     ("adam:lr=0", "lr must be a number in (0, 10000] (got 0)"),
     ("adam_cm:top_c=2.5", "top_c must be an integer in [1, 100] (got 2.5)"),
     ("adam_cm:priority=loudest", "priority must be one of grad_norm, momentum_norm, fifo, random (got loudest)"),
-    ("adam:rho=0.1", "adam has no parameter 'rho'; its parameters are: lr, b1, b2, eps, noise, seed, warmup, "
-                    "schedule, schedule_steps, schedule_gamma, lr_floor"),
+    ("adam:rho=0.1", "adam has no parameter 'rho'; its parameters are: lr, b1, b2, eps, noise, noise_shape, seed, "
+                    "warmup, schedule, schedule_steps, schedule_gamma, lr_floor"),
     ("adma", f"unknown optimizer 'adma'; choose one of: {', '.join(OPTIMIZERS.names())}"),
     ("adam:lr=nan", "lr must be a number in (0, 10000] (got nan)"),
     ("adam:b1=1", "b1 must be a number in [0, 1) (got 1)"),
@@ -401,3 +401,36 @@ def test_knob_variants_batched_equal_the_same_runs_one_by_one(spec):
     for i in range(len(starts)):
         alone = run("goldstein_price", spec, starts[i:i + 1], 40)
         np.testing.assert_allclose(alone.positions[:, 0], batch.positions[:, i], rtol=0, atol=1e-12)
+
+
+def test_hessian_shaped_noise_has_the_hessians_covariance():
+    """noise_shape=hessian adds sigma |H|^½ xi: at the minimum of a quadratic with Hessian A, covariance sigma² A; at
+    the valley's saddle (H = [[0, -1], [-1, 0]], |H| = I) it is isotropic."""
+    sigma, n = 0.3, 40000
+    bowl = build_landscape("quadratic:dim=2,lambda_min=1,lambda_max=9,seed=4")
+    opt = build_optimizer(f"sgd:lr=1,noise={sigma},noise_shape=hessian,seed=1")
+    x0 = np.tile(bowl.global_minimum.location, (n, 1))
+    x, _ = opt.step(opt.init(x0), x0, bowl.grad)
+    covariance = np.cov((x0 - x).T)  # x = x0 - (0 + noise)
+    np.testing.assert_allclose(covariance, sigma**2 * bowl.hessian(x0[:1])[0], atol=0.03 * sigma**2 * 9)
+    saddle = build_landscape("valley")
+    x, _ = opt.step(opt.init(np.zeros((n, 2))), np.zeros((n, 2)), saddle.grad)
+    np.testing.assert_allclose(np.cov(x.T), sigma**2 * np.eye(2), atol=0.03 * sigma**2)
+
+
+def test_hessian_shaped_noise_draws_what_isotropic_noise_draws():
+    """Both shapes scale the same draw: on a unit bowl (H = I) the two are the same path to the differences' error."""
+    bowl = build_landscape("quadratic:dim=3,lambda_min=1,lambda_max=1")
+    starts = np.random.default_rng(3).uniform(-1, 1, (4, 3))
+    iso = run(bowl, "adam_cm:lr=0.01,noise=0.5,seed=2", starts, 30)
+    shaped = run(bowl, "adam_cm:lr=0.01,noise=0.5,noise_shape=hessian,seed=2", starts, 30)
+    np.testing.assert_allclose(shaped.positions, iso.positions, atol=1e-7)
+
+
+def test_hessian_shaped_noise_counts_its_gradient_calls():
+    from experiments import work
+    surface = build_landscape("quadratic:dim=3")
+    shaped = build_optimizer("adam_sam:noise=0.1,noise_shape=hessian")
+    assert shaped.extra_gradient_calls(3) == 2 * 3 * 2  # 2d differences at each of SAM's two evaluations
+    assert work.gradient_calls(surface, shaped) == 14
+    assert work.gradient_calls(surface, build_optimizer("adam_sam:noise=0.1")) == 2

@@ -342,7 +342,7 @@ def test_the_phase_diagram_draws_a_cell_per_optimizer_and_pair_of_values_the_kic
         assert titles == [["Adam"], ["Adam+SAM"], ["Adam+CM"]]
         assert [panel.locator(CELLS).count() for panel in panels] == [2 * 2 * 3] * 3  # 2 x 3 values, grey under colour
         lines = [panel.locator("g.mark-line.role-mark path").count() for panel in panels]
-        assert lines == [0, 0, 2]  # the kick law's boundary (a dashed line on a white one), in Adam+CM's panel only
+        assert lines == [0, 0, 4]  # kick and radius laws, each on a white line: Adam+CM only
         edge = content_width(page) + page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["x"]
         for panel in panels:
             assert panel.evaluate(CUT_CHART_TEXT) == []

@@ -177,8 +177,8 @@ def test_python_values_of_the_wrong_type_are_refused(kind, name, field, value):
 
 
 def test_an_unknown_parameter_is_refused_through_every_door():
-    message = ("adam has no parameter 'lrr'; its parameters are: lr, b1, b2, eps, noise, seed, warmup, schedule, "
-               "schedule_steps, schedule_gamma, lr_floor")
+    message = ("adam has no parameter 'lrr'; its parameters are: lr, b1, b2, eps, noise, noise_shape, seed, warmup, "
+               "schedule, schedule_steps, schedule_gamma, lr_floor")
     for label, call in python_doors("optimizer", "adam", "lrr", 0.1):
         with pytest.raises(SpecError) as error:
             call()

@@ -339,10 +339,12 @@ export class Controls {
     starts: this.settings.starts, steps: this.settings.steps, drawn});
   }
 
-  /* The host sent the runs this page has changed (the app's rerun after a change): the page's own stay. */
+  /* The host took this page's change and sent back the runs the page changed (page_runs, the app's rerun after a
+   * change): the page's own stay. Any other payload, even of those same runs (an undo back to them), is shown. */
   keepsChanges(payload) {
     const live = this.liveChanged && this.model && this.model.live;
-    return Boolean(live && live.revision && payload && payload.live && payload.live.revision === live.revision);
+    return Boolean(live && live.revision && payload && payload.page_runs && payload.live
+                   && payload.live.revision === live.revision);
   }
 
   resetLive() {

@@ -51,7 +51,8 @@ function doubleDoubleProduct(ah, al, bh, bl) {
 
 /* base^exponent for an integer exponent >= 0, by squaring in double-double and rounding once at the end. Math.pow is
  * an ulp off Python's for a few percent of Adam's bias corrections; this, for none before 0.999^2904 (where Python's
- * pow is the one an ulp off). */
+ * pow is the one an ulp off), nor where b^t is exactly halfway between two doubles (b of a few bits, as 493/512 at
+ * t = 6), which this rounds to even and glibc's pow may not. */
 function powerOfInteger(base, exponent) {
   let rh = 1, rl = 0, bh = base, bl = 0;
   for (let rest = exponent; rest > 0; rest = Math.floor(rest / 2)) {

@@ -32,6 +32,7 @@ from landscapes import (
     SixHumpCamel,
 )
 from landscapes.quadratics import EXP_AT_FLOOR, EXP_FLOOR
+from landscapes.valley import Valley
 from optimizers import Optimizer
 from optimizers.schedule import SCHEDULE_FIELDS
 from specs import SpecError
@@ -41,6 +42,15 @@ def _basins(surface: QuadraticBasins) -> dict[str, Any]:
     return {"centres": surface.centres.tolist(), "hessians": surface.hessians.tolist(),
             "depths": surface.depths.tolist(), "tau": float(surface.tau), "exp_floor": EXP_FLOOR,
             "exp_at_floor": EXP_AT_FLOOR}
+
+
+def _valley(surface: Valley) -> dict[str, Any]:
+    """The valley's full loss as a custom formula of its moments (engine.js differentiates it exactly); a valley whose
+    steps draw a minibatch or noisy labels is refused: those draws are made in Python only."""
+    if surface.draws_per_step:
+        raise SpecError(f"the in-page engine runs the valley's full gradient only (got {surface.spec}): its "
+                        f"minibatches and noisy labels are drawn in Python")
+    return {"code": formula_program(f"0.5*{surface.m2!r}*(x*y)**2 - {surface.mxy!r}*x*y + 0.5*{surface.myy!r}")}
 
 
 # Per landscape class (subclasses included): engine.js's kind and the parameters it needs. Only `quadratic` runs off
@@ -56,6 +66,7 @@ LANDSCAPE_KINDS: tuple[tuple[type, str, Callable[[Any], dict[str, Any]]], ...] =
     (Quadratic, "quadratic", lambda surface: {"A": surface.A.tolist(), "c": surface.c.tolist()}),
     (QuadraticBasins, "quadratic_basins", _basins),
     (Custom, "custom", lambda surface: {"code": formula_program(surface.formula)}),
+    (Valley, "custom", _valley),
 )
 ANY_DIMENSION = ("quadratic",)
 
@@ -81,6 +92,8 @@ def engine_optimizers() -> tuple[str, ...]:
 
 def optimizer_program(optimizer: Optimizer) -> dict[str, Any]:
     """The optimizer as engine.js's program: its registry name and every parameter's checked value."""
+    if optimizer.params.get("noise", 0) > 0 and optimizer.params.get("noise_shape") == "hessian":
+        raise SpecError(f"the in-page engine adds isotropic gradient noise only (got {optimizer.spec})")
     if optimizer.name not in engine_optimizers():
         raise SpecError(f"the in-page engine cannot run the optimizer {optimizer.spec} yet; it runs "
                         f"{', '.join(engine_optimizers())}")

@@ -16,6 +16,8 @@
  *              aggregate, ascent: base64 float32 (R, 2) or null, stored: base64 float32 (R, C, 2) or null} or null;
  *              rows are the followed series' recorded steps, NaN where absent.
  *   can_undo: the host takes back the last start a click added (Backspace sends undo); absent: it does not
+ *   page_runs: the host has taken the settings this page changed and sends back the payload it changed them from:
+ *              the page keeps the runs it drew (absent: the page shows this payload's runs, e.g. after an undo)
  *   live:      what the page needs to rerun the series itself (export/player/live.py; live.js reads it), or null:
  *              {landscape: engine.js's landscape program, starts: [[x, y]] (N), steps, max_steps, points_per_run (a
  *              rerun records every ceil(steps / points_per_run)-th step), limit (run-steps one change may compute:

@@ -527,7 +527,8 @@ def _live_changed(state: ExplorerState, change: LiveChange) -> None:
 
 def browser_view(state: ExplorerState) -> ExplorerView | None:
     """The view of a state whose runs the player has just drawn (the rerun its change caused): the payload it was last
-    given, which it keeps its own runs over, and no runs here. None for any other state, and on any later rerun."""
+    given, marked page_runs (the player keeps its own runs over it), and no runs here. None for any other state, and
+    on any later rerun."""
     drawn = st.session_state.pop(DRAWN_BY_BROWSER, None)
     payload = st.session_state.get(PLAYER_PAYLOAD)
     if drawn is None or payload is None or state.view != "map" or replace(state, slots=()) != drawn:
@@ -536,8 +537,10 @@ def browser_view(state: ExplorerState) -> ExplorerView | None:
     methods = list(state.methods())
     starts = as_starts(start_points(state, surface), surface.dim)
     labels = optimizer_labels([(method.name, method.params) for method in methods])
-    return ExplorerView(surface, methods, labels, starts, [], follow_of(state, methods, len(starts))[0], payload,
-                        by_browser=True)
+    # marked, so that it differs from the payload a later server rerun sends for these same runs (after an undo back to
+    # them): the player keeps its own runs over this one only
+    return ExplorerView(surface, methods, labels, starts, [], follow_of(state, methods, len(starts))[0],
+                        {**payload, "page_runs": True}, by_browser=True)
 
 
 @st.fragment

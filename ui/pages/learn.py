@@ -30,6 +30,7 @@ from export import palette
 from export.labels import display_name
 from optimizers import OPTIMIZERS
 from ui import drawing, literal, url_sync
+from ui.learn_reproduced import reproduced_section
 from ui.navigation import open_page
 from ui.presets import DEMOS
 from ui.settings import Settings
@@ -238,3 +239,4 @@ def render(settings: Settings) -> None:
                 st.latex(equation)
             st.dataframe(knob_table(entry.name), hide_index=True)
     theory()
+    reproduced_section()
