@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 
-.PHONY: run test test-fast lint bench bench-app clean
+.PHONY: run test test-slow test-fast lint bench bench-app clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ $(BENCH): requirements-bench.txt $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1
 
+# Every test but the long checks (marked slow), on every core, in about 5 minutes; CI runs test-slow too.
 test: $(DEV)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+# The long checks: the published results reproduced, the committed study tables, server memory, app reruns.
+test-slow: $(DEV)
+	$(BIN)/python -m pytest -m slow
 
 # Everything but the slow and browser tests, for a quick loop while working.
 test-fast: $(DEV)

@@ -240,7 +240,6 @@ SESSIONS = settings(max_examples=8, stateful_step_count=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("machine", [ExplorerSession, EscapeLabSession, BasinMapSession, LearnSession],
                          ids=lambda machine: machine.page)
 def test_random_sequences_of_edits_keep_every_page_whole(machine):

@@ -22,15 +22,16 @@ def test_the_section_shows_the_heading_the_text_and_every_row(monkeypatch):
     shown = []
 
     class Recorder:
-        def markdown(self, text, **kwargs):
-            shown.append(("markdown", text))
+        def subheader(self, text, **kwargs):
+            shown.append(("subheader", text))
 
         def dataframe(self, frame, **kwargs):
             shown.append(("dataframe", frame))
 
     monkeypatch.setattr(learn_reproduced, "st", Recorder())
+    monkeypatch.setattr(learn_reproduced.literal, "paragraph", lambda text: shown.append(("paragraph", text)))
     learn_reproduced.reproduced_section()
-    assert shown[0] == ("markdown", "### Reproduced")
+    assert shown[:2] == [("subheader", "Reproduced"), ("paragraph", learn_reproduced.INTRO)]
     kind, frame = shown[-1]
     assert kind == "dataframe" and len(frame) == len(RESULTS)
     assert list(frame["Command"]) == [row.command for row in RESULTS]
