@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from export import palette
@@ -192,27 +192,34 @@ def kick_lr(landscape: str, optimizer: str, basin: str) -> float:
     return kick_escape_lr(landscape, optimizer, basin)
 
 
-def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, float]]]:
-    """Optimizer k -> the kick law's boundary as (first axis, second axis) points, one per swept sharpness: drawn on
-    a phase diagram of lr and sharpness on two_basin, for Adam+CM and Adam+SAM+CM holding their first step without
-    noise (experiments.theory.kick_applies); {} otherwise."""
+def law_boundary(view: EscapeView, applies: Callable[[str], bool], escape_lr: Callable[[str, str], float]
+                 ) -> dict[int, list[tuple[float, float]]]:
+    """Optimizer k -> a law's boundary as (first axis, second axis) points, one per swept sharpness, on a phase
+    diagram of lr and sharpness on two_basin: for each optimizer the law `applies` to, `escape_lr(landscape spec,
+    optimizer spec)` at each sharpness; {} on any other diagram."""
     if not view.phase or {view.first.name, view.second.name} != {"lr", "sharpness"}:
         return {}
     if view.row(0, 0)["landscape"].partition(":")[0] != "two_basin":
         return {}
-    from experiments.theory import kick_applies
-
     found: dict[int, list[tuple[float, float]]] = {}
     for k in range(len(view.labels)):
-        if k in view.first.lacking | view.second.lacking or not kick_applies(view.row(k, 0)["optimizer_spec"]):
+        if k in view.first.lacking | view.second.lacking or not applies(view.row(k, 0)["optimizer_spec"]):
             continue
         points = {}
         for v in range(view.cell_count):
             row = view.row(k, v)
             if row["sharpness"] not in points:
-                points[row["sharpness"]] = kick_lr(row["landscape"], row["optimizer_spec"], basin)
+                points[row["sharpness"]] = escape_lr(row["landscape"], row["optimizer_spec"])
         found[k] = [(lr, s) if view.first.name == "lr" else (s, lr) for s, lr in sorted(points.items())]
     return found
+
+
+def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, float]]]:
+    """The kick law's boundary (law_boundary), for Adam+CM and Adam+SAM+CM holding their first step without noise
+    (experiments.theory.kick_applies)."""
+    from experiments.theory import kick_applies
+
+    return law_boundary(view, kick_applies, lambda landscape, optimizer: kick_lr(landscape, optimizer, basin))
 
 
 @compute.cached
@@ -232,26 +239,11 @@ def radius_lr(landscape: str, optimizer: str, basin: str) -> float:
 
 
 def radius_boundary(view: EscapeView, basin: str = "sharp") -> dict[int, list[tuple[float, float]]]:
-    """Optimizer k -> the radius law's boundary as (first axis, second axis) points, one per swept sharpness: drawn
-    beside the kick law's on a phase diagram of lr and sharpness on two_basin, for Adam+CM without noise or an lr
-    schedule (experiments.theory.radius_applies), with or without its kick; {} otherwise."""
-    if not view.phase or {view.first.name, view.second.name} != {"lr", "sharpness"}:
-        return {}
-    if view.row(0, 0)["landscape"].partition(":")[0] != "two_basin":
-        return {}
+    """The radius law's boundary (law_boundary), drawn beside the kick law's, for Adam+CM without noise or an lr
+    schedule (experiments.theory.radius_applies), with or without its kick."""
     from experiments.theory import radius_applies
 
-    found: dict[int, list[tuple[float, float]]] = {}
-    for k in range(len(view.labels)):
-        if k in view.first.lacking | view.second.lacking or not radius_applies(view.row(k, 0)["optimizer_spec"]):
-            continue
-        points = {}
-        for v in range(view.cell_count):
-            row = view.row(k, v)
-            if row["sharpness"] not in points:
-                points[row["sharpness"]] = radius_lr(row["landscape"], row["optimizer_spec"], basin)
-        found[k] = [(lr, s) if view.first.name == "lr" else (s, lr) for s, lr in sorted(points.items())]
-    return found
+    return law_boundary(view, radius_applies, lambda landscape, optimizer: radius_lr(landscape, optimizer, basin))
 
 
 def cell_text(measure: str, value: float) -> str:
