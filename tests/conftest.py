@@ -1,10 +1,10 @@
 """Shared test settings: hypothesis without deadlines (CI machines are slow and shared), and the browser tests' app
-server."""
+server and Chromium."""
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.browser_support import ROOT, require_chromium, streamlit_server
+from tests.browser_support import ROOT, launch, require_chromium, streamlit_server
 
 settings.register_profile("default", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -17,3 +17,15 @@ def server():
     require_chromium()
     with streamlit_server(ROOT / "app.py") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, for one test module (skipped, saying why, where it is missing)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()

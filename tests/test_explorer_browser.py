@@ -18,21 +18,11 @@ import numpy as np
 import pytest
 
 from benchmarks.app_timings import COUNT_RUNS  # the same rerun counter the app benchmark uses
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE
+from tests.browser_support import IDLE
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DRAWN = ".cmxp[data-image='drawn']"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser, url: str, width: int = 1400):

@@ -9,20 +9,10 @@ import re
 
 import pytest
 
-from tests.browser_support import IDLE, launch
+from tests.browser_support import IDLE
 from tests.test_explorer_browser import DRAWN, query, wait_for_query
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -10,23 +10,11 @@ import numpy as np
 import pytest
 
 from export.player import explore
-from tests.browser_support import launch, require_chromium
 from tests.test_player_browser import open_offline, painted
 
 pytestmark = pytest.mark.browser
 
 STARTS = np.array([[-1.25, 0.3], [-0.8, -0.25], [-1.1, -0.4]])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from export import palette
 from export.figures import basin_key
 from landscapes import build_landscape
 from optimizers import OPTIMIZERS
-from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server
+from tests.browser_support import IDLE, ROOT, require_chromium, streamlit_server
 from ui.pages import escape_lab
 
 pytestmark = pytest.mark.browser
@@ -77,16 +77,6 @@ def server():
     require_chromium()
     with streamlit_server(ROOT / "app.py") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def link(server: str, name: str, **changes: str) -> str:

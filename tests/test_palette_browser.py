@@ -13,22 +13,10 @@ from export import palette
 from export.player import build_payload, landscape_picture, standalone_html
 from landscapes import build_landscape
 from optimizers import OPTIMIZERS
-from tests.browser_support import launch, require_chromium
 
 pytestmark = pytest.mark.browser
 
 NEAR = 24  # largest channel difference of a pixel counted as a series' colour (the edges are blended)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def ending_together(specs: list[str]) -> dict:

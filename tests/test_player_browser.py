@@ -14,22 +14,11 @@ from experiments.run import DIVERGED, RunResult, run
 from export.player import build_payload, landscape_picture, standalone_html
 from export.player.payload import decode
 from landscapes import build_landscape
-from tests.browser_support import IDLE, ROOT, launch, require_chromium, streamlit_server, two_basin_payload
+from tests.browser_support import IDLE, ROOT, streamlit_server, two_basin_payload
 
 pytestmark = pytest.mark.browser
 
 EVIL = "<img src=x onerror=window.__pwned=1> [link](http://x)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def open_offline(browser, path: Path, width: int = 1400, height: int = 1000):
