@@ -154,19 +154,25 @@ export class Controls {
     button(group.node, "↺ the runs first shown", "back to the runs first shown", () => this.resetLive());
   }
 
-  changeKnob(k, field, raw, commit) {
+  /* The field's new value from raw input, or undefined: refused (the panel says why), or the value it has (a
+   * slider's change after its last input: the runs are drawn, and the host is told if it may not know). */
+  changedValue(field, raw, before, commit) {
     let value;
     try {
       value = checkedValue(field, raw);
     } catch (error) {
       this.sayLive(error.message, true);
-      return;
+      return undefined;
     }
+    if (value !== before) return value;
+    if (commit) this.tellHost();
+    return undefined;
+  }
+
+  changeKnob(k, field, raw, commit) {
     const before = this.settings.values[k][field.name];
-    if (value === before) { // a slider's change after its last input: the runs are drawn, the host may not know
-      if (commit) this.tellHost();
-      return;
-    }
+    const value = this.changedValue(field, raw, before, commit);
+    if (value === undefined) return;
     this.settings.values[k][field.name] = value;
     if (!this.rerunSeries([k], commit)) {
       this.settings.values[k][field.name] = before;
@@ -175,18 +181,9 @@ export class Controls {
   }
 
   changeSteps(field, raw, commit) {
-    let value;
-    try {
-      value = checkedValue(field, raw);
-    } catch (error) {
-      this.sayLive(error.message, true);
-      return;
-    }
     const before = this.settings.steps;
-    if (value === before) {
-      if (commit) this.tellHost();
-      return;
-    }
+    const value = this.changedValue(field, raw, before, commit);
+    if (value === undefined) return;
     this.settings.steps = value;
     if (!this.rerunSeries(this.model.series.map((s, k) => k), commit)) {
       this.settings.steps = before;
