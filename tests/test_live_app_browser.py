@@ -36,11 +36,12 @@ def test_an_lr_moved_in_the_player_reaches_the_link_and_the_server_reruns_nothin
     assert page.get_by_label("lr (exact)").nth(2).input_value() == "0.03"  # the sidebar follows
     assert page.locator(".cmxp").get_attribute("data-live") == "changed"  # no new runs came from the server
     assert page.locator(".cmxp-key").inner_text() == ""  # the overlays of the changed runs are hidden
-    assert page.locator('[data-testid="stDataFrame"]').count() == 0  # the table waits for the server's runs
+    assert page.get_by_role("button", name=re.compile("table of runs")).count() == 0  # it waits for the server's
     page.get_by_role("button", name="run these settings on the server").click()
     page.wait_for_selector(".cmxp:not([data-live])", timeout=60_000)  # the server's runs, overlays and all
     page.wait_for_selector(IDLE, timeout=60_000)
     assert "Adam+CM (lr=0.03), run 1" in page.locator(".cmxp-key").inner_text()
+    page.get_by_role("button", name=re.compile("table of runs")).click()  # drawn when opened
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
     assert query(page)["optimizer"][-1] == "adam_cm:lr=0.03"
 

@@ -22,7 +22,7 @@ from export.player.payload import to_json
 MODULES = ("surfaces.js", "engine.js", "live.js", "model.js", "canvas.js", "map.js", "tracks.js", "overlays.js",
            "words.js", "controls.js", "player.js")
 PLAYER_ASSETS = (*MODULES, "player.css")  # inlined in every page
-_IMPORT = re.compile(r'^import \{[^}]*\} from "\./[a-z]+\.js";\n', re.MULTILINE)
+_IMPORT = re.compile(r'^import (\{[^}]*\} from )?"\./[a-z]+\.js";\n', re.MULTILINE)
 _EXPORT = re.compile(r"^export (default )?(?=function |class |const )", re.MULTILINE)
 _RE_EXPORT = re.compile(r"^export \{[^}]*\};.*\n", re.MULTILINE)  # a name passed on: one scope holds it already
 

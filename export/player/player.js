@@ -14,6 +14,10 @@ import {Overlays} from "./overlays.js";
 import {TRACK_GAP, TRACK_HEIGHT, Tracks} from "./tracks.js";
 import {Words} from "./words.js";
 import {Controls} from "./controls.js";
+// the modules the ones above import, named here so the browser fetches them all at once, not four levels deep
+import "./live.js";
+import "./engine.js";
+import "./surfaces.js";
 
 const PLAYERS = new WeakMap(); // Streamlit's parentElement -> its Player (the function is called again on new data)
 const LAST_STEPS = new Map(); // what a closed player showed (its landscape and series) -> the step it was at
