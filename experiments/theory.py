@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from experiments import work
 from experiments.basins import assign_basins, final_basins
 from experiments.escape import basin_core_radius, core_radius, resolve_basin, starts_in_basin
 from experiments.run import as_landscape, as_optimizer, run
@@ -533,6 +534,17 @@ class RadiusLaw:
     why: str  # in words: why derived or measured
 
 
+def radius_law_work(optimizer: Optimizer | str, dim: int = 2) -> work.Work:
+    """What `radius_law` measures, counted: len(RADIUS_SHARPNESS) x len(RADIUS_LRS) x RADIUS_RUNS runs of
+    RADIUS_STEPS steps on an isotropic quadratic in `dim` dimensions, no point kept."""
+    method = as_optimizer(optimizer)
+    runs = len(RADIUS_SHARPNESS) * len(RADIUS_LRS) * RADIUS_RUNS
+    measured = work.run_work(as_landscape(f"quadratic:dim={dim}"), method, runs, RADIUS_STEPS, 0)
+    return work.Work(tuple((f"the radius law's measurement ({name})", units) for name, units in measured.parts),
+                     measured.held_bytes, measured.peak_bytes)
+
+
+@work.declares_cost(radius_law_work)
 def radius_law(optimizer: Optimizer | str, dim: int = 2) -> RadiusLaw:
     """The radius law for `optimizer` (adam_cm: its C, b1, b2, priority rule, aggregate and second moment; any lr,
     since the radius is c lr) in `dim` dimensions: c = sqrt(d) / (2 sin(theta*/2)) (sqrt(d) / S* when v averages

@@ -486,6 +486,29 @@ def test_the_radius_laws_boundary_is_drawn_for_adam_cm_with_or_without_its_kick(
     assert [row["y"] for row in radius] == [radius_escape_lr(f"two_basin:sharpness={s}", spec) for s in (4, 16)]
 
 
+def test_the_radius_laws_measurement_is_counted_with_the_diagram_until_it_is_measured():
+    from experiments.theory import radius_law
+
+    spec = "adam_cm:lr=0.05,decay=0.71"  # a law no other test measures: the shared cache does not hold it yet
+    law = radius_law.cost(escape_lab.per_lr_spec(spec)).units
+    at = app({**ESCAPE, "optimizer": ["adam:lr=0.05", spec], "steps": "57"})
+    assert_clean(at)
+    widget(at, "settings.max_work").set_value(int(law) - 1).run()
+    widget(at, "es.axis2").set_value("lr").run()  # the diagram draws the radius law's boundary: it must measure it
+    assert_clean(at)
+    assert any("the radius law's measurement" in shown(e) and f"limit of {int(law) - 1:,}" in shown(e)
+               for e in at.error)
+    assert not escape_lab.radius_reach.holds(escape_lab.per_lr_spec(spec))
+    widget(at, "settings.max_work").set_value(10**8).run()
+    assert_clean(at)
+    assert not at.error and radius_of(phase_panels(at))
+    assert escape_lab.radius_reach.holds(escape_lab.per_lr_spec(spec))  # once, at lr=1, for every lr swept
+    widget(at, "settings.max_work").set_value(int(law) - 1).run()
+    widget(at, "es.runs").set_value(31).run()  # a new sweep: the law, measured, is not counted again
+    assert_clean(at)
+    assert not at.error and radius_of(phase_panels(at))
+
+
 def test_the_phase_diagrams_measure_is_chosen_beside_it_and_named_in_the_link():
     at = app(PHASE)
     assert "cells" not in at.query_params  # the default is not written out

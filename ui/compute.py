@@ -124,13 +124,16 @@ def cached(function: Callable) -> Callable:
     """Memoise `function` in the shared byte-bounded cache, keyed by its name and its arguments (built landscapes
     and optimizers by their canonical specs)."""
 
+    def key(args: tuple) -> tuple:
+        return (function.__qualname__, *map(_key_part, args))
+
     @functools.wraps(function)
     def wrapper(*args: Any) -> Any:
-        key = (function.__qualname__, *map(_key_part, args))
         cache = shared_cache()
-        found = cache.get(key)
-        return found if found is not None else cache.put(key, function(*args))
+        found = cache.get(key(args))
+        return found if found is not None else cache.put(key(args), function(*args))
 
+    wrapper.holds = lambda *args: shared_cache().get(key(args)) is not None  # computed before: costs nothing now
     return wrapper
 
 

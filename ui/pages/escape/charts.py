@@ -13,7 +13,7 @@ from export import palette
 from export.figures import escape_curve_figure, percent, phase_figure
 from ui import compute, drawing
 from ui.pages.escape.state import CELL_MEASURES, CELLS
-from ui.pages.escape.view import EscapeView, SweptAxis, significant
+from ui.pages.escape.view import EscapeView, SweptAxis, per_lr_spec, radius_reach, significant
 
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
 CURVE_HEIGHT = 320  # pixels, the plot without its legend (as tall as the survival plot beside it)
@@ -223,19 +223,11 @@ def kick_boundary(view: EscapeView, basin: str) -> dict[int, list[tuple[float, f
 
 
 @compute.cached
-def radius_reach(optimizer: str) -> float:
-    """How far Adam+CM's oscillation at a minimum reaches, in units of lr (experiments.theory.radius_law)."""
-    from experiments.theory import radius_law
-
-    return radius_law(optimizer).peak_per_lr
-
-
-@compute.cached
 def radius_lr(landscape: str, optimizer: str, basin: str) -> float:
     """The radius law's lr above which the oscillation at the minimum reaches `basin`'s edge (experiments.theory)."""
     from experiments.theory import radius_escape_lr
 
-    return radius_escape_lr(landscape, optimizer, basin, radius_reach(optimizer))
+    return radius_escape_lr(landscape, optimizer, basin, radius_reach(per_lr_spec(optimizer)))
 
 
 def radius_boundary(view: EscapeView, basin: str = "sharp") -> dict[int, list[tuple[float, float]]]:

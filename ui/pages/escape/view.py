@@ -183,18 +183,24 @@ class EscapeView:
 
 def cached_sweep(landscape: str, optimizers: tuple[str, ...], axes: tuple[tuple[str, tuple], ...], runs: int,
                  steps: int, seed: int, basin: str, equalise: bool, max_work: int, match_step: str | None = None,
-                 predict: bool = False) -> SweepTable:
+                 predict: bool = False, also: work.Work = work.Work()) -> SweepTable:
     """The sweep over `axes` ((name, values) each: none, one, or two for a phase diagram), from the shared cache when
     this exact one has run before (whatever the work limit was then), else checked whole against `max_work` (every
-    combination counted, the matching too) and run with a progress bar; `match_step` and `predict` as sweep's."""
+    combination counted, the matching too) and run with a progress bar; `match_step` and `predict` as sweep's.
+    `also` is what the view computes beside the sweep (the radius laws), counted with it in one check."""
     key = (landscape, optimizers, axes, runs, steps, seed, basin, equalise, match_step, predict)
+    arguments = dict(runs=runs, steps=steps, seed=seed, basin=basin, equalise_grad_evals=equalise,
+                     match_step=match_step, predict=predict)
     table = compute.stored("sweeps", key)
+    if also.parts:
+        ran = work.Work() if table is not None else sweep.cost(
+            landscape, list(optimizers), {name: list(values) for name, values in axes} or None, **arguments)
+        work.check(work.total([ran, also]), max_work)
     if table is None:
         bar = st.progress(0.0, text="running the sweep…")
         table = sweep(landscape, list(optimizers), {name: list(values) for name, values in axes} or None,
-                      runs=runs, steps=steps, seed=seed, basin=basin, equalise_grad_evals=equalise, max_work=max_work,
-                      progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"),
-                      match_step=match_step, predict=predict)
+                      max_work=max_work, **arguments,
+                      progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"))
         bar.empty()
         compute.store("sweeps", key, table)
     return table
@@ -245,6 +251,30 @@ def predicts(state: EscapeState) -> bool:
     return any(kick_applies(method) for method in built_optimizers(state.optimizers))
 
 
+@compute.cached
+def radius_reach(optimizer: str) -> float:
+    """How far Adam+CM's oscillation at a minimum reaches, in units of lr (experiments.theory.radius_law), for a spec
+    at lr=1 (per_lr_spec): one measurement serves every lr a diagram sweeps."""
+    from experiments.theory import radius_law
+
+    return radius_law(optimizer).peak_per_lr
+
+
+def per_lr_spec(optimizer: str) -> str:
+    return OPTIMIZERS.replace(optimizer, lr=1.0)
+
+
+def radius_law_work(state: EscapeState, specs: Sequence[str]) -> work.Work:
+    """The radius laws a phase diagram of lr and sharpness on two_basin draws the boundary of and has not measured
+    yet (radius_reach), counted (experiments.theory.radius_law_work): nothing on any other view."""
+    if state.landscape[0] != KICK_LANDSCAPE or sorted(field.name for field in state.knobs()) != ["lr", "sharpness"]:
+        return work.Work()
+    from experiments.theory import radius_applies, radius_law
+
+    laws = sorted({per_lr_spec(spec) for spec in specs if radius_applies(spec)})
+    return work.total([radius_law.cost(spec) for spec in laws if not radius_reach.holds(spec)])
+
+
 def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     """The sweep (cached whole) and how to show it: labels without the swept hyperparameters, the palette's styles,
     the axes, and the sample the player opens on; with equal step lengths, each matched optimizer after the slots,
@@ -256,7 +286,8 @@ def compute_view(state: EscapeState, max_work: int) -> EscapeView:
     targets = match_targets(state.optimizers) if reference is not None else []
     predicted = predicts(state)
     table = cached_sweep(state.landscape_spec, specs, axes, state.runs, state.steps, state.seed, state.basin,
-                         state.equalise, max_work, specs[reference] if reference is not None else None, predicted)
+                         state.equalise, max_work, specs[reference] if reference is not None else None, predicted,
+                         radius_law_work(state, specs))
     table = matched_beside_their_cell(table, len(specs), len(targets))
     swept = {field.name for field in knobs if not on_landscape(state.landscape[0], field.name)}
 
