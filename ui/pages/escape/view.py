@@ -183,7 +183,7 @@ class EscapeView:
 
 def cached_sweep(landscape: str, optimizers: tuple[str, ...], axes: tuple[tuple[str, tuple], ...], runs: int,
                  steps: int, seed: int, basin: str, equalise: bool, max_work: int, match_step: str | None = None,
-                 predict: bool = False, also: work.Work = work.Work()) -> SweepTable:
+                 predict: bool = False, also: work.Work | None = None) -> SweepTable:
     """The sweep over `axes` ((name, values) each: none, one, or two for a phase diagram), from the shared cache when
     this exact one has run before (whatever the work limit was then), else checked whole against `max_work` (every
     combination counted, the matching too) and run with a progress bar; `match_step` and `predict` as sweep's.
@@ -192,7 +192,7 @@ def cached_sweep(landscape: str, optimizers: tuple[str, ...], axes: tuple[tuple[
     arguments = dict(runs=runs, steps=steps, seed=seed, basin=basin, equalise_grad_evals=equalise,
                      match_step=match_step, predict=predict)
     table = compute.stored("sweeps", key)
-    if also.parts:
+    if also is not None and also.parts:
         ran = work.Work() if table is not None else sweep.cost(
             landscape, list(optimizers), {name: list(values) for name, values in axes} or None, **arguments)
         work.check(work.total([ran, also]), max_work)
