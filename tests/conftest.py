@@ -1,5 +1,5 @@
 """Shared test settings: hypothesis without deadlines (CI machines are slow and shared), and the browser tests' app
-server and Chromium."""
+server and Chromium (one of each per test process)."""
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,17 +11,18 @@ settings.register_profile("default", deadline=None, max_examples=60,
 settings.load_profile("default")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server():
-    """`streamlit run app.py` on a free port for one test module; its URL."""
+    """`streamlit run app.py` on a free port, one per test process (xdist worker), shared by its browser tests; its
+    URL. Each test opens its own tab, so only the server's caches carry over, as they do between a server's visitors."""
     require_chromium()
     with streamlit_server(ROOT / "app.py") as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium through Playwright, for one test module (skipped, saying why, where it is missing)."""
+    """Debian's Chromium through Playwright, one per test process (skipped, saying why, where it is missing)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 

@@ -76,12 +76,6 @@ def test_cmx_animate_writes_a_gif(tmp_path):
     assert image.format == "GIF" and image.n_frames == 20  # 21 recorded points (every second step) shown in 20
 
 
-def test_cmx_figures_runs_the_quick_study(tmp_path, capsys):
-    assert main(["figures", "--out", str(tmp_path / "figs"), "--quick"]) == 0
-    written = capsys.readouterr().out.split()
-    assert len(written) == 31 and all((tmp_path / "figs").joinpath(p.split("/")[-1]).exists() for p in written)
-
-
 def test_optimizer_lists_keep_the_commas_inside_a_spec():
     assert split_specs("adam, adam_cm:lr=0.01,top_c=3 ,adam_sam") == ["adam", "adam_cm:lr=0.01,top_c=3", "adam_sam"]
     assert split_specs("adam_cm:top_c=3;adam") == ["adam_cm:top_c=3", "adam"]

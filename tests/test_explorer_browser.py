@@ -233,6 +233,7 @@ def test_the_explorer_and_learn_fit_without_cut_labels(browser, server, width):
     for name, url in (("explorer", f"{server}/?page=explorer"), ("learn", f"{server}/?page=learn")):
         page = open_page(browser, url, width)
         try:
+            assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0
             if name == "explorer":
                 page.wait_for_selector(DRAWN, timeout=60_000)
             cut = page.evaluate("""() => Array.from(document.querySelectorAll(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from cli import main
 from experiments.basin_map import basin_map, flow_map
 from experiments.run import run
 from experiments.sweep import sweep
@@ -80,10 +81,13 @@ def test_figures_of_a_3d_landscape_are_refused():
         trajectories_figure(landscape, {"adam": run(landscape, "adam", np.ones((1, 3)), 2)})
 
 
-def test_the_quick_study_writes_every_figure_and_table_identically_twice(tmp_path):
+def test_the_quick_study_writes_every_figure_and_table_identically_twice(tmp_path, capsys):
+    """Once from Python, once from `cmx figures --quick` (which prints the paths it wrote): the same bytes."""
     first = write_study(tmp_path / "one", quick=True)
-    second = write_study(tmp_path / "two", quick=True)
-    assert [p.name for p in first] == STUDY_FILES
+    capsys.readouterr()
+    assert main(["figures", "--out", str(tmp_path / "two"), "--quick"]) == 0
+    second = [tmp_path / "two" / name.split("/")[-1] for name in capsys.readouterr().out.split()]
+    assert [p.name for p in first] == [p.name for p in second] == STUDY_FILES
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
     rows = list(csv.DictReader(io.StringIO((tmp_path / "one" / "c_escape_vs_sharpness.csv").read_text())))

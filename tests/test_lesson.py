@@ -12,7 +12,6 @@ import pytest
 
 from cli import main
 from cli.lesson import FIGURES, TITLE
-from tests.browser_support import launch, require_chromium
 
 
 @pytest.fixture(scope="module")
@@ -56,35 +55,30 @@ def test_without_the_study_tables_it_says_where_they_come_from(tmp_path, capsys)
 
 
 @pytest.mark.browser
-def test_the_lesson_opens_from_a_file_offline_and_its_players_run_there(lesson):
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
+def test_the_lesson_opens_from_a_file_offline_and_its_players_run_there(lesson, browser):
     from tests.test_player_browser import painted
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        requested, errors = [], []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.route("**/*", lambda route: route.continue_() if route.request.url == lesson.as_uri() else (
-            requested.append(route.request.url), route.abort()))
-        page.goto(lesson.as_uri())
-        page.wait_for_function("document.querySelectorAll('.cmxp[data-drawn]').length === 4", timeout=30_000)
-        for n in range(4):  # each player shows its live controls: a slider and an exact box for every lr
-            player = page.locator(".cmxp").nth(n)
-            assert player.locator(".cmxp-live-note").inner_text() == "Each change reruns the runs in this page."
-            boxes = player.get_by_role("spinbutton", name="lr")
-            assert boxes.count() >= 1 and boxes.count() == player.get_by_role("slider", name="lr").count()
-        last = page.locator(".cmxp").nth(3)
-        last.get_by_role("button", name="last step (End)").click()
-        before = painted(last)
-        lr = last.get_by_role("group", name=re.compile(r"^Adam \(lr=0\.3688\)")).get_by_role("spinbutton", name="lr")
-        lr.fill("0.05")
-        lr.press("Enter")
-        assert last.get_by_role("group", name="Adam (lr=0.05)").count() == 1
-        assert painted(last) != before
-        assert not requested, requested
-        assert not errors, f"JavaScript errors in the page: {errors}"
-        browser.close()
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    requested, errors = [], []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.route("**/*", lambda route: route.continue_() if route.request.url == lesson.as_uri() else (
+        requested.append(route.request.url), route.abort()))
+    page.goto(lesson.as_uri())
+    page.wait_for_function("document.querySelectorAll('.cmxp[data-drawn]').length === 4", timeout=30_000)
+    for n in range(4):  # each player shows its live controls: a slider and an exact box for every lr
+        player = page.locator(".cmxp").nth(n)
+        assert player.locator(".cmxp-live-note").inner_text() == "Each change reruns the runs in this page."
+        boxes = player.get_by_role("spinbutton", name="lr")
+        assert boxes.count() >= 1 and boxes.count() == player.get_by_role("slider", name="lr").count()
+    last = page.locator(".cmxp").nth(3)
+    last.get_by_role("button", name="last step (End)").click()
+    before = painted(last)
+    lr = last.get_by_role("group", name=re.compile(r"^Adam \(lr=0\.3688\)")).get_by_role("spinbutton", name="lr")
+    lr.fill("0.05")
+    lr.press("Enter")
+    assert last.get_by_role("group", name="Adam (lr=0.05)").count() == 1
+    assert painted(last) != before
+    assert not requested, requested
+    assert not errors, f"JavaScript errors in the page: {errors}"
+    page.close()

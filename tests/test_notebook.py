@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
-
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "tests" / "notebooks" / "player.ipynb"
 KERNEL = "cmx-test-python"
@@ -59,22 +57,16 @@ def test_the_notebook_shows_the_player_with_its_payload(player_output):
 
 
 @pytest.mark.browser
-def test_the_notebook_output_mounts_and_draws(player_output):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.abort())
-            # Two outputs on one page, as in a notebook (each output has its own id): each mounts on its own root.
-            root = re.search(r'id="(cmxp-[0-9a-f]+)"', player_output)[1]
-            other = player_output.replace(root, f"{root}0")
-            page.set_content(f"<html><body>{player_output}{other}</body></html>")
-            page.wait_for_function("() => document.querySelectorAll('.cmxp[data-image=\"drawn\"]').length === 2")
-            hosts = page.evaluate("() => Array.from(document.querySelectorAll('.cmxp-host'), h => h.children.length)")
-            assert hosts == [2, 2]  # its noscript note and one player each
-        finally:
-            browser.close()
+def test_the_notebook_output_mounts_and_draws(player_output, browser):
+    page = browser.new_page()
+    try:
+        page.route("**/*", lambda route: route.abort())
+        # Two outputs on one page, as in a notebook (each output has its own id): each mounts on its own root.
+        root = re.search(r'id="(cmxp-[0-9a-f]+)"', player_output)[1]
+        other = player_output.replace(root, f"{root}0")
+        page.set_content(f"<html><body>{player_output}{other}</body></html>")
+        page.wait_for_function("() => document.querySelectorAll('.cmxp[data-image=\"drawn\"]').length === 2")
+        hosts = page.evaluate("() => Array.from(document.querySelectorAll('.cmxp-host'), h => h.children.length)")
+        assert hosts == [2, 2]  # its noscript note and one player each
+    finally:
+        page.close()

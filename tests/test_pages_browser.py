@@ -21,7 +21,7 @@ from export import palette
 from export.figures import basin_key
 from landscapes import build_landscape
 from optimizers import OPTIMIZERS
-from tests.browser_support import IDLE, ROOT, require_chromium, streamlit_server
+from tests.browser_support import IDLE, ROOT
 from ui.pages import escape_lab
 
 pytestmark = pytest.mark.browser
@@ -70,13 +70,6 @@ CUT_CHART_TEXT = """svg => {
     }
     return out;
 }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    with streamlit_server(ROOT / "app.py") as url:
-        yield url
 
 
 def link(server: str, name: str, **changes: str) -> str:

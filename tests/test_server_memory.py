@@ -10,7 +10,7 @@ import urllib.parse
 import psutil
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE
+from tests.browser_support import IDLE, ROOT, require_chromium, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CEILING = 1024**3  # what the README promises: the server stays under 1 GB
@@ -39,23 +39,24 @@ def server_process(url: str) -> psutil.Process:
     raise AssertionError(f"no process listens on {port}")
 
 
-def test_heavy_links_keep_the_server_under_its_ceiling(server):
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="module")
+def own_server():
+    """A server of its own: the shared one holds what other tests cached."""
+    require_chromium()
+    with streamlit_server(ROOT / "app.py") as url:
+        yield url
 
-    process = server_process(server)
+
+def test_heavy_links_keep_the_server_under_its_ceiling(own_server, browser):
+    process = server_process(own_server)
     readings = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for link in heavy_links():
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"{server}/?{urllib.parse.urlencode(link, doseq=True)}")
-                page.wait_for_selector(IDLE, timeout=300_000)
-                assert page.locator('[data-testid="stException"]').count() == 0
-                readings.append(process.memory_info().rss)
-                page.close()
-        finally:
-            browser.close()
+    for link in heavy_links():
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{own_server}/?{urllib.parse.urlencode(link, doseq=True)}")
+        page.wait_for_selector(IDLE, timeout=300_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        readings.append(process.memory_info().rss)
+        page.close()
     gc.collect()
     print("\nserver resident size after each heavy link (MB):", [round(r / 2**20) for r in readings])
     assert max(readings) < CEILING, f"the server reached {max(readings) / 2**20:.0f} MB"
