@@ -29,7 +29,7 @@ $(BENCH): requirements-bench.txt $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1
 
-# Every test but the long checks (marked slow), on every core, in about 5 minutes; CI runs test-slow too.
+# Every test but the long checks (marked slow), on every core, in under 5 minutes; CI runs test-slow too.
 test: $(DEV)
 	$(BIN)/python -m pytest -m "not slow"
 

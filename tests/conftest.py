@@ -1,14 +1,21 @@
 """Shared test settings: hypothesis without deadlines (CI machines are slow and shared), and the browser tests' app
 server and Chromium (one of each per test process)."""
 
+import functools
+
 import pytest
 from hypothesis import HealthCheck, settings
+from streamlit.components.v2 import manifest_scanner
 
 from tests.browser_support import ROOT, launch, require_chromium, streamlit_server
 
 settings.register_profile("default", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("default")
+
+# Every new AppTest scans the metadata of every installed package for component manifests (0.4 s on this 2-core
+# machine, about a third of the test run's time); what is installed does not change while the tests run, so once.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +37,4 @@ def browser():
         launched = launch(playwright)
         yield launched
         launched.close()
+

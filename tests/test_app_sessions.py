@@ -236,7 +236,7 @@ class LearnSession(PageSession):
     page = "learn"
 
 
-SESSIONS = settings(max_examples=8, stateful_step_count=10, deadline=None,
+SESSIONS = settings(max_examples=6, stateful_step_count=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 

@@ -86,6 +86,7 @@ def test_small_jobs_in_one_task_are_the_serial_table(name, two_workers, serial_t
     assert len(set(fractions) - {0.0, 1.0}) <= 1  # one task finished: its jobs' share at once (matches run here)
 
 
+@pytest.mark.slow  # long (worker processes started, killed, or a study's tables): make test-slow
 def test_a_sweep_on_one_worker_of_three_threads_is_the_serial_one_bit_for_bit(serial_tables, monkeypatch):
     from distributed import Client, LocalCluster
 
@@ -103,6 +104,7 @@ def test_an_escape_experiment_on_a_cluster_is_the_serial_one(two_workers, monkey
     assert_same_fields(escape_experiment(**request, client=two_workers), serial)
 
 
+@pytest.mark.slow  # long (worker processes started, killed, or a study's tables): make test-slow
 def test_a_killed_worker_s_tasks_rerun_and_the_table_is_the_serial_one(two_workers, monkeypatch):
     request = dict(landscape="two_basin", optimizers=["adam:lr=0.05", "adam_cm:lr=0.05"], axis="sharpness",
                    values=[2, 4, 8, 16], runs=400, steps=60)
@@ -139,6 +141,7 @@ def test_a_task_that_kills_its_workers_is_one_line(two_workers):
         two_workers.wait_for_workers(2, timeout=60)
 
 
+@pytest.mark.slow  # long (worker processes started, killed, or a study's tables): make test-slow
 @pytest.mark.parametrize("stem", ["f_memory_vs_step_length", "g_phase_lr_sharpness", "i_noise", "l_tuned"])
 def test_a_study_on_a_cluster_writes_the_tables_it_writes_here(stem, two_workers):
     _, here = run_study(stem, QUICK)

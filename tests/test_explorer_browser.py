@@ -151,15 +151,16 @@ def test_a_click_on_the_players_text_gives_it_the_keys_and_space_never_scrolls(b
         page.close()
 
 
-def test_the_app_fetches_nothing_from_elsewhere(browser, server):
+def test_every_page_opens_without_an_error_and_fetches_nothing_from_elsewhere(browser, server):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     elsewhere: list[str] = []
     page.on("request", lambda request: None if request.url.startswith((server, "data:", "blob:"))
             else elsewhere.append(request.url))
     try:
-        for name in ("explorer", "escape", "basins", "learn"):
+        for name in ("explorer", "escape", "basins", "learn"):  # every page opens, without an error
             page.goto(f"{server}/?page={name}")
             page.wait_for_selector(IDLE, timeout=120_000)
+            assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0, name
         assert elsewhere == []
     finally:
         page.close()
@@ -227,7 +228,7 @@ def test_link_values_in_notices_are_plain_text_in_the_rendered_page(browser, ser
         page.close()
 
 
-@pytest.mark.parametrize("width", [1400, 800])
+@pytest.mark.parametrize("width", [1400, pytest.param(800, marks=pytest.mark.slow)])
 def test_the_explorer_and_learn_fit_without_cut_labels(browser, server, width):
     ARTIFACTS.mkdir(exist_ok=True)
     for name, url in (("explorer", f"{server}/?page=explorer"), ("learn", f"{server}/?page=learn")):
@@ -275,6 +276,7 @@ def colours_in(pixels: np.ndarray, colours: list[str], tolerance: int = 40) -> d
     return {colour: int((close & (nearest == k)).sum()) for k, colour in enumerate(colours)}
 
 
+@pytest.mark.slow
 def test_each_optimizer_has_its_palette_colour_on_screen_and_in_the_png(browser, server):
     from PIL import Image
 

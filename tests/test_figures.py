@@ -81,6 +81,7 @@ def test_figures_of_a_3d_landscape_are_refused():
         trajectories_figure(landscape, {"adam": run(landscape, "adam", np.ones((1, 3)), 2)})
 
 
+@pytest.mark.slow
 def test_the_quick_study_writes_every_figure_and_table_identically_twice(tmp_path, capsys):
     """Once from Python, once from `cmx figures --quick` (which prints the paths it wrote): the same bytes."""
     first = write_study(tmp_path / "one", quick=True)

@@ -36,7 +36,8 @@ LINKS = {"escape": {"page": "escape", "runs": "60", "steps": "120", "values": "2
          "basins": {"page": "basins", "resolution": "24", "steps": "120"}, "learn": {"page": "learn"}}
 PHASE_LINK = {**LINKS["escape"], "values": "4, 16", "axis2": "lr", "values2": "0.02, 0.05, 0.1"}  # a phase diagram
 CELLS = "g.mark-rect.role-mark path"  # a Vega-Lite chart's rects: the phase diagram's cells
-WIDTHS = (1400, 800)
+# The narrow width's layout checks are long (a page each) and run with the slow checks (make test-slow, in CI)
+WIDTHS = (1400, pytest.param(800, marks=pytest.mark.slow))
 CACHED_FIGURE_SECONDS = 20.0  # loose: the target is 3 s on a desktop; a shared CI machine only has to be near it
 # Text that must be read whole: widget labels, buttons, captions, tabs, paragraphs and headings, the value shown in a
 # select box. A letter-a-line wrap counts too.
@@ -146,6 +147,7 @@ def download_png(page, name: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(download.value.path().read_bytes())).convert("RGB"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", ["escape", "basins"])
 def test_nothing_is_cut_and_figures_use_the_width(browser, server, name, width):
@@ -192,6 +194,7 @@ def test_the_curves_ticks_are_the_swept_values(browser, server):
         page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_basin_key_is_in_view_and_names_every_basin(browser, server, width):
     page = open_page(browser, link(server, "basins"), width)
@@ -206,6 +209,7 @@ def test_the_basin_key_is_in_view_and_names_every_basin(browser, server, width):
         page.close()
 
 
+@pytest.mark.slow
 def test_an_optimizer_kind_has_one_colour_on_screen_and_in_the_png(browser, server):
     page = open_page(browser, link(server, "escape"), 1400)
     try:
@@ -224,6 +228,7 @@ def test_an_optimizer_kind_has_one_colour_on_screen_and_in_the_png(browser, serv
         page.close()
 
 
+@pytest.mark.slow
 def test_a_basin_has_one_colour_on_screen_and_in_the_png(browser, server):
     page = open_page(browser, link(server, "basins"), 1400)
     try:
@@ -242,6 +247,7 @@ def test_a_basin_has_one_colour_on_screen_and_in_the_png(browser, server):
         page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_kick_chart_is_whole_and_in_each_kinds_colour(browser, server, width):
     from ui.pages.learn import KICK_STEPS, KICK_VARIANTS
@@ -262,8 +268,9 @@ def test_the_kick_chart_is_whole_and_in_each_kinds_colour(browser, server, width
         page.close()
 
 
-@pytest.mark.parametrize("name, own", [("escape", "ArrowVegaLiteChart"), ("basins", "/media/"),
-                                       ("learn", "ArrowVegaLiteChart")])
+@pytest.mark.parametrize("name, own", [("escape", "ArrowVegaLiteChart"),
+                                       pytest.param("basins", "/media/", marks=pytest.mark.slow),
+                                       pytest.param("learn", "ArrowVegaLiteChart", marks=pytest.mark.slow)])
 def test_no_page_with_flat_charts_loads_plotly(browser, server, name, own):
     """Plotly's chunk is 4.7 MB the browser loads and evaluates before its first figure; these pages need none of it.
     A fresh context has an empty cache, so every file the page uses is requested."""
@@ -281,6 +288,7 @@ def test_no_page_with_flat_charts_loads_plotly(browser, server, name, own):
         context.close()
 
 
+@pytest.mark.slow
 def test_the_matched_rows_line_is_drawn_in_a_shade_of_its_kinds_colour_and_no_plotly(browser, server):
     """Equal step lengths on: Adam at Adam+CM's step is a line of its own in the curve's SVG, a shade of Adam's blue
     (a second Adam, as the PNG and the player draw it), and the page still loads no plotly."""
@@ -407,6 +415,7 @@ def first_figure_seconds(browser, url: str) -> float:
         page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["escape", "basins"])
 def test_first_figure_time_with_results_cached(browser, server, name):
     url = link(server, name, steps=str(110 + len(name)))  # steps no other test uses: the first visit computes

@@ -181,6 +181,7 @@ def test_a_click_shows_its_coordinate_rounded_to_a_pixel(browser, tmp_path):
         page.close()
 
 
+@pytest.mark.slow
 def test_frame_rate_with_8_optimizers_100_runs_1000_steps(browser, tmp_path):
     landscape = build_landscape("two_basin")
     rng = np.random.default_rng(0)
@@ -369,6 +370,7 @@ def test_a_box_too_large_for_floats_says_the_player_cannot_show_it(browser, tmp_
         page.close()
 
 
+@pytest.mark.slow
 def test_one_run_of_100000_points_draws_to_its_end(browser, tmp_path):
     """Drawn at most a few points a pixel (make bench-app times it); every pixel of the path is still drawn."""
     landscape = build_landscape("two_basin:sharpness=16")
