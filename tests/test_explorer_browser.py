@@ -315,6 +315,30 @@ def _edit_lr(page, rng):
     return f"lr {value} for optimizer {index + 1}"
 
 
+def test_a_hyperparameter_set_after_an_lr_edit_keeps_every_other_value(browser, server):
+    """Found by hand: with the hyperparameters in a popover (drawn only when opened), opening it after a rerun gave
+    its inputs their defaults (γ = 0, refused) instead of the values they held."""
+    page = open_page(browser, f"{server}/?page=explorer")
+    try:
+        page.wait_for_selector(DRAWN, timeout=60_000)
+        box = page.get_by_label("lr (exact)").nth(2)  # Adam+CM's
+        box.fill("0.1")
+        box.press("Enter")
+        wait_for_query(page, lambda q: q["optimizer"][2] == "adam_cm:lr=0.1")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_text("Adam+CM hyperparameters").click()
+        c = page.get_by_role("spinbutton", name="C (buffer size)").first
+        c.fill("10")
+        c.press("Enter")
+        wait_for_query(page, lambda q: q["optimizer"][2] == "adam_cm:lr=0.1,top_c=10")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        assert not [t for t in page.get_by_test_id("stMain").locator('[data-testid="stCaptionContainer"]')
+                    .all_inner_texts() if "Fix the marked input" in t]
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    finally:
+        page.close()
+
+
 def _edit_steps(page, rng):
     value = str(rng.choice([40, 80, 120, 150]))
     box = page.get_by_test_id("stSidebarUserContent").get_by_label("steps", exact=True)  # the player has one too

@@ -114,11 +114,12 @@ def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
                       on_click=_remove, args=(prefix, slot), disabled=len(slots) == 1)
         entry: Entry = OPTIMIZERS.entry(name)
         fields = [field for field in entry.fields if field.name not in shared]
-        # The step size decides most of what happens: it stays in sight; the rest waits in a popover, which the
-        # browser draws only when it is opened (drawn eagerly, three optimizers' worth held the first figure 0.3 s).
+        # The step size decides most of what happens: it stays in sight; the rest waits in the section. Not in a
+        # popover, which the browser draws only when opened: its inputs then start from their defaults, not from the
+        # values they hold (a popover opened after a rerun sent γ = 0, refused).
         values, slot_errors = field_controls([f for f in fields if f.name in ALWAYS_SHOWN], _values_prefix(
             prefix, slot, name))
-        with st.popover(f"{entry.record.label} hyperparameters", icon=":material/tune:", width="stretch"):
+        with st.expander(f"{entry.record.label} hyperparameters"):
             literal.caption(entry.help)
             more, more_errors = field_controls([f for f in fields if f.name not in ALWAYS_SHOWN],
                                                _values_prefix(prefix, slot, name))

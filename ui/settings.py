@@ -34,7 +34,7 @@ def server_ceiling() -> int:
 
 def settings_controls() -> Settings:
     ceiling = server_ceiling()
-    with st.sidebar.popover("Settings", icon=":material/settings:"):
+    with st.sidebar.expander("Settings", icon=":material/settings:"):
         field = Field("work limit", "int", min(SESSION_DEFAULT_WORK, ceiling), "run-steps per request", low=1,
                       high=ceiling)
         held("settings.max_work", field)
