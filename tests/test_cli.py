@@ -13,6 +13,7 @@ import pytest
 
 from cli import glue_number_lists, main
 from experiments.run import run
+from tests.cli_support import refused
 
 
 def cmx(*args: str) -> subprocess.CompletedProcess:
@@ -74,16 +75,10 @@ def test_listing_commands_show_parameters_and_defaults(command):
     (["fly"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message, capsys):
-    try:  # in this process (the child process's start, 1 s, is paid once in test_run_json_matches_the_python_api)
-        code = main(args)
-    except SystemExit as refused:  # argparse's own refusals
-        code = refused.code
-    out = capsys.readouterr()
-    assert code == 2
-    assert out.out == ""
-    lines = out.err.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], out.err
-    assert "Traceback" not in out.err
+    # in this process (the child process's start, 1 s, is paid once in test_run_json_matches_the_python_api)
+    line = refused(args, capsys)  # exit code 2, nothing on stdout, one line on stderr
+    assert message in line, line
+    assert "Traceback" not in line
 
 
 def test_negative_coordinates_need_no_equals_sign():

@@ -23,6 +23,7 @@ from experiments.run import as_optimizer
 from specs import SpecError
 from study.runner import run_study
 from study.toy import QUICK
+from tests.cli_support import refused
 from tests.test_parallel import assert_same_fields
 
 REQUESTS = {  # random streams (noise), matched steps, late escapes and predictions; a phase diagram
@@ -157,14 +158,6 @@ def test_cmx_escape_at_a_scheduler_s_address_prints_the_table_it_prints_here(two
     assert main([*arguments, "--scheduler", two_workers.scheduler.address]) == 0
     captured = capsys.readouterr()
     assert captured.out == here and captured.err == ""
-
-
-def refused(args: list[str], capsys) -> str:
-    code = main(args)
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and captured.out == "", captured
-    return lines[0]
 
 
 def test_a_refused_request_starts_no_cluster_and_is_refused_at_once(capsys, monkeypatch):

@@ -16,6 +16,7 @@ from export.player import explore
 from landscapes import build_landscape
 from specs import SpecError
 from study import runner
+from tests.cli_support import refused
 
 # command -> its arguments (small: each runs in well under a second) and its outputs, option -> file name
 COMMANDS = {
@@ -44,14 +45,6 @@ def no_work(monkeypatch):
     """Any run, sweep or map fails the test: a refusal must come before them."""
     for name in WORK:
         monkeypatch.setattr(name, lambda *a, **k: pytest.fail("the work started before the outputs were checked"))
-
-
-def refused(args: list[str], capsys) -> str:
-    code = main(args)
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and captured.out == "", captured
-    return lines[0]
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

@@ -13,7 +13,7 @@ from export import palette
 from export.figures import escape_curve_figure, percent, phase_figure
 from ui import compute, drawing
 from ui.pages.escape.state import CELL_MEASURES, CELLS
-from ui.pages.escape.view import EscapeView, SweptAxis, per_lr_spec, radius_reach, significant
+from ui.pages.escape.view import EscapeView, SweptAxis, draws_laws, per_lr_spec, radius_reach, significant
 
 LINE_WIDTH = 2.5  # the curve's lines, in pixels; the palette's dashes are in line widths
 CURVE_HEIGHT = 320  # pixels, the plot without its legend (as tall as the survival plot beside it)
@@ -197,9 +197,8 @@ def law_boundary(view: EscapeView, applies: Callable[[str], bool], escape_lr: Ca
     """Optimizer k -> a law's boundary as (first axis, second axis) points, one per swept sharpness, on a phase
     diagram of lr and sharpness on two_basin: for each optimizer the law `applies` to, `escape_lr(landscape spec,
     optimizer spec)` at each sharpness; {} on any other diagram."""
-    if not view.phase or {view.first.name, view.second.name} != {"lr", "sharpness"}:
-        return {}
-    if view.row(0, 0)["landscape"].partition(":")[0] != "two_basin":
+    if not view.phase or not draws_laws(view.row(0, 0)["landscape"].partition(":")[0],
+                                        [view.first.name, view.second.name]):
         return {}
     found: dict[int, list[tuple[float, float]]] = {}
     for k in range(len(view.labels)):

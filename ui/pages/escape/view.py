@@ -189,17 +189,15 @@ def cached_sweep(landscape: str, optimizers: tuple[str, ...], axes: tuple[tuple[
     combination counted, the matching too) and run with a progress bar; `match_step` and `predict` as sweep's.
     `also` is what the view computes beside the sweep (the radius laws), counted with it in one check."""
     key = (landscape, optimizers, axes, runs, steps, seed, basin, equalise, match_step, predict)
-    arguments = dict(runs=runs, steps=steps, seed=seed, basin=basin, equalise_grad_evals=equalise,
-                     match_step=match_step, predict=predict)
+    request = dict(landscape=landscape, optimizers=list(optimizers),
+                   axis={name: list(values) for name, values in axes} or None, runs=runs, steps=steps, seed=seed,
+                   basin=basin, equalise_grad_evals=equalise, match_step=match_step, predict=predict)
     table = compute.stored("sweeps", key)
     if also is not None and also.parts:
-        ran = work.Work() if table is not None else sweep.cost(
-            landscape, list(optimizers), {name: list(values) for name, values in axes} or None, **arguments)
-        work.check(work.total([ran, also]), max_work)
+        work.check(work.total([work.Work() if table is not None else sweep.cost(**request), also]), max_work)
     if table is None:
         bar = st.progress(0.0, text="running the sweep…")
-        table = sweep(landscape, list(optimizers), {name: list(values) for name, values in axes} or None,
-                      max_work=max_work, **arguments,
+        table = sweep(**request, max_work=max_work,
                       progress=lambda done: bar.progress(min(max(done, 0.0), 1.0), text="running the sweep…"))
         bar.empty()
         compute.store("sweeps", key, table)
@@ -264,10 +262,16 @@ def per_lr_spec(optimizer: str) -> str:
     return OPTIMIZERS.replace(optimizer, lr=1.0)
 
 
+def draws_laws(landscape: str, knobs: Sequence[str]) -> bool:
+    """Whether a sweep of `knobs` on the landscape named `landscape` is a phase diagram the kick and radius laws draw
+    their boundaries on: lr against sharpness on two_basin."""
+    return landscape == KICK_LANDSCAPE and sorted(knobs) == ["lr", "sharpness"]
+
+
 def radius_law_work(state: EscapeState, specs: Sequence[str]) -> work.Work:
     """The radius laws a phase diagram of lr and sharpness on two_basin draws the boundary of and has not measured
     yet (radius_reach), counted (experiments.theory.radius_law_work): nothing on any other view."""
-    if state.landscape[0] != KICK_LANDSCAPE or sorted(field.name for field in state.knobs()) != ["lr", "sharpness"]:
+    if not draws_laws(state.landscape[0], [field.name for field in state.knobs()]):
         return work.Work()
     from experiments.theory import radius_applies, radius_law
 
