@@ -27,7 +27,8 @@ const CLICK_SLOP = 4; // pixels a press may move and still be a click
 
 class Player {
   constructor(parent, host) {
-    this.host = host; // {onClick(point), onNeedImage(key), onUndo(), onLive(settings): each may be null}
+    // {onClick(point), onNeedImage(key), onUndo(), onLive(settings), onShown(): each may be null}
+    this.host = host;
     this.model = null;
     this.frame = 0;
     this.playing = false;
@@ -257,6 +258,7 @@ class Player {
     }
     const step = previous ? previous.frameSteps[this.frame] : LAST_STEPS.get(showing(model));
     this.model = model;
+    this.loadImage(); // first: decoding the picture takes longer than building the rest
     this.root.classList.remove("cmxp-failed");
     delete this.root.dataset.failed;
     // The same runs shown again (back from another view) open where they were left.
@@ -266,7 +268,6 @@ class Player {
     this.panels = null;
     this.fill();
     this.fillControls();
-    this.loadImage();
     this.invalidate();
     this.resize();
     this.requestRender();
@@ -278,6 +279,15 @@ class Player {
     this.root.classList.add("cmxp-failed");
     this.root.dataset.failed = "true";
     this.readout.textContent = `The player cannot show this: ${error && error.message ? error.message : error}`;
+    this.shown();
+  }
+
+  /* The first figure, or the sentence saying why there is none, is on screen: tell the host once (the page waits
+   * for it to draw its controls). */
+  shown() {
+    if (this.told || !this.host.onShown) return;
+    this.told = true;
+    this.host.onShown();
   }
 
   frameAtStep(step) {
@@ -532,10 +542,11 @@ class Player {
     if (drag && drag.moved && drag.start >= 0) this.drawDraggedStart(context, drag);
     this.composeTracks();
     this.showStep();
-    if (!this.root.dataset.drawn) {
-      this.root.dataset.drawn = "true";
-      if (window.performance && performance.mark) performance.mark("cmx-player-first-draw");
-    }
+    // The first figure is the map with its picture (it decodes after the first frame) and the paths on it.
+    if (this.root.dataset.drawn || (this.model.landscape.imageKey && this.root.dataset.image !== "drawn")) return;
+    this.root.dataset.drawn = "true";
+    if (window.performance && performance.mark) performance.mark("cmx-player-first-draw");
+    this.shown();
   }
 
   destroy() {
@@ -576,6 +587,7 @@ export default function streamlitPlayer(component) {
     onNeedImage: (key) => setTriggerValue("need_image", key),
     onUndo: () => setTriggerValue("undo", true),
     onLive: (settings) => setTriggerValue("live", settings),
+    onShown: data && data.report_shown ? () => setTriggerValue("shown", true) : null,
   };
   player.setData(data);
   return () => {
