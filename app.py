@@ -4,9 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.navigation import chosen_page
+from ui import first_look
+from ui.navigation import chosen_page, page_choice
 from ui.pages import basin_map, escape_lab, explorer, learn
-from ui.settings import settings_controls
+from ui.settings import current_settings, settings_controls
 
 ASSETS = Path(__file__).parent / "ui" / "assets"
 ICON = str(ASSETS / "cmx-icon.png")  # a local file: the app fetches nothing
@@ -18,8 +19,11 @@ PAGES = {
 }
 
 st.set_page_config(page_title="cmx — the critical-momenta explorer", page_icon=ICON, layout="wide")
-st.html(f"<style>{(ASSETS / 'app.css').read_text(encoding='utf-8')}</style>")
 st.sidebar.markdown("## cmx\nthe critical-momenta explorer")
 page = chosen_page(PAGES)
-settings = settings_controls()
+if first_look.begin(page is explorer):  # the figure alone, the rest on the next run (ui/first_look.py)
+    settings = current_settings()
+else:
+    page_choice(PAGES)
+    settings = settings_controls()
 page.render(settings)

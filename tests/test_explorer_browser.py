@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.app_timings import COUNT_RUNS  # the same rerun counter the app benchmark uses
+from benchmarks.app_timings import COUNT_RUNS, whole_page  # the rerun counter and wait the app benchmark uses
 from tests.browser_support import IDLE
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ DRAWN = ".cmxp[data-image='drawn']"
 def open_page(browser, url: str, width: int = 1400):
     page = browser.new_page(viewport={"width": width, "height": 1000})
     page.goto(url)
-    page.wait_for_selector(IDLE, timeout=120_000)
+    whole_page(page)
     return page
 
 
@@ -135,7 +135,7 @@ def test_a_click_on_the_players_text_gives_it_the_keys_and_space_never_scrolls(b
     try:
         page.goto(f"{server}/?page=explorer")
         page.wait_for_selector(DRAWN, timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
+        whole_page(page)
         page.locator(".cmxp-markers").click()
         assert page.locator(".cmxp").evaluate("node => node.matches(':focus-within')")
         ring = page.locator(".cmxp").evaluate("node => getComputedStyle(node).boxShadow")
@@ -159,7 +159,7 @@ def test_every_page_opens_without_an_error_and_fetches_nothing_from_elsewhere(br
     try:
         for name in ("explorer", "escape", "basins", "learn"):  # every page opens, without an error
             page.goto(f"{server}/?page={name}")
-            page.wait_for_selector(IDLE, timeout=120_000)
+            whole_page(page)
             assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0, name
         assert elsewhere == []
     finally:

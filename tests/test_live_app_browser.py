@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from benchmarks.app_timings import whole_page
 from tests.browser_support import IDLE
 from tests.test_explorer_browser import DRAWN, query, wait_for_query
 
@@ -20,7 +21,7 @@ def page(browser, server):
     shown = browser.new_page(viewport={"width": 1400, "height": 1000})
     shown.goto(f"{server}/?page=explorer")
     shown.wait_for_selector(DRAWN, timeout=120_000)
-    shown.wait_for_selector(IDLE, timeout=120_000)
+    whole_page(shown)
     yield shown
     assert shown.locator('[data-testid="stException"]').count() == 0
     shown.close()

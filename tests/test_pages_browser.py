@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.app_timings import whole_page
 from export import palette
 from export.figures import basin_key
 from landscapes import build_landscape
@@ -90,7 +91,7 @@ def page_name(page) -> str:
 
 
 def settled(page) -> None:
-    page.wait_for_selector(IDLE, timeout=300_000)
+    whole_page(page, 300_000)
     drawn(page, page_name(page), 120_000)
     if page.locator(".cmxp").count():
         page.wait_for_selector(".cmxp[data-drawn]", timeout=120_000)
@@ -408,7 +409,7 @@ def first_figure_seconds(browser, url: str) -> float:
         page.goto(url, wait_until="commit")
         drawn(page, parse_qs(urlparse(url).query)["page"][0], 300_000)
         seconds = time.monotonic() - start
-        page.wait_for_selector(IDLE, timeout=300_000)
+        whole_page(page, 300_000)
         assert_no_error(page)
         return seconds
     finally:

@@ -10,7 +10,8 @@ import urllib.parse
 import psutil
 import pytest
 
-from tests.browser_support import IDLE, ROOT, require_chromium, streamlit_server
+from benchmarks.app_timings import whole_page
+from tests.browser_support import ROOT, require_chromium, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CEILING = 1024**3  # what the README promises: the server stays under 1 GB
@@ -53,7 +54,7 @@ def test_heavy_links_keep_the_server_under_its_ceiling(own_server, browser):
     for link in heavy_links():
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{own_server}/?{urllib.parse.urlencode(link, doseq=True)}")
-        page.wait_for_selector(IDLE, timeout=300_000)
+        whole_page(page, 300_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         readings.append(process.memory_info().rss)
         page.close()

@@ -44,7 +44,7 @@ def open_page(params: dict[str, str | list[str]]) -> None:
 
 
 def chosen_page(pages: dict[str, tuple[str, ModuleType]]) -> ModuleType:
-    """The page to draw: from the sidebar, set from the link on a fresh visit."""
+    """The page to draw: the sidebar's choice (`page_choice`), set from the link on a fresh visit."""
     field = page_field(pages)
     if _PAGE_KEY not in st.session_state:
         reader = UrlReader(current_params())
@@ -52,9 +52,13 @@ def chosen_page(pages: dict[str, tuple[str, ModuleType]]) -> ModuleType:
         if reader.notices:
             st.session_state["_nav.notices"] = reader.notices
     held(_PAGE_KEY, field, "page")
-    st.sidebar.radio("page", field.choices, key=_PAGE_KEY, format_func=lambda name: pages[name][0],
-                     label_visibility="collapsed", on_change=_switch, args=(pages,))
     for notice in st.session_state.pop("_nav.notices", []):
         literal.warning(notice, icon=":material/link_off:")
     return pages[st.session_state[_PAGE_KEY]][1]
+
+
+def page_choice(pages: dict[str, tuple[str, ModuleType]]) -> None:
+    """The sidebar's choice of page (after `chosen_page`)."""
+    st.sidebar.radio("page", tuple(pages), key=_PAGE_KEY, format_func=lambda name: pages[name][0],
+                     label_visibility="collapsed", on_change=_switch, args=(pages,))
 

@@ -16,6 +16,7 @@ from experiments.work import DEFAULT_MAX_WORK, MAX_WORK, Limit
 from specs import Field, SpecError
 from ui.session_values import held
 
+_KEY = "settings.max_work"
 SESSION_DEFAULT_WORK = DEFAULT_MAX_WORK  # about 3 s of work at the measured 30 ns a run-step (experiments.work)
 
 
@@ -32,14 +33,23 @@ def server_ceiling() -> int:
         return DEFAULT_MAX_WORK
 
 
+def _work_field(ceiling: int) -> Field:
+    return Field("work limit", "int", min(SESSION_DEFAULT_WORK, ceiling), "run-steps per request", low=1,
+                 high=ceiling)
+
+
+def current_settings() -> Settings:
+    """The session's settings, without drawing their controls."""
+    ceiling = server_ceiling()
+    return Settings(Limit(int(held(_KEY, _work_field(ceiling))), ceiling))
+
+
 def settings_controls() -> Settings:
     ceiling = server_ceiling()
     with st.sidebar.expander("Settings", icon=":material/settings:"):
-        field = Field("work limit", "int", min(SESSION_DEFAULT_WORK, ceiling), "run-steps per request", low=1,
-                      high=ceiling)
-        held("settings.max_work", field)
+        held(_KEY, _work_field(ceiling))
         max_work = st.number_input(
-            "work limit per request", min_value=1, max_value=ceiling, step=1_000_000, key="settings.max_work",
+            "work limit per request", min_value=1, max_value=ceiling, step=1_000_000, key=_KEY,
             help="runs × steps × gradient evaluations per step that one change may start (SAM counts 2); "
                  f"this server allows at most {ceiling:,}")
     return Settings(Limit(int(max_work), ceiling))

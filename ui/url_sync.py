@@ -28,15 +28,16 @@ def query_string(params: Mapping[str, str | Sequence[str]]) -> str:
                       for value in ([values] if isinstance(values, str) else values)])
 
 
-def read_link_if_changed(apply: Callable[[UrlReader], object]) -> None:
-    """If the link is not the one the app last wrote (a fresh visit, a shared link, a preset), read it into the
-    widgets with `apply(reader)` and keep the reader's notices to show."""
+def read_link_if_changed(apply: Callable[[UrlReader], T]) -> T | None:
+    """If the link is not the one the app last wrote (a fresh visit, a shared link, a preset), read it with
+    `apply(reader)`, keep the reader's notices to show and return what `apply` returned; else None."""
     params = current_params()
     if st.session_state.get(_WRITTEN) == query_string(params):
-        return
+        return None
     reader = UrlReader(params)
-    apply(reader)
+    read = apply(reader)
     st.session_state[_NOTICES] = (None, reader.notices)
+    return read
 
 
 def write_link(params: Mapping[str, str | Sequence[str]]) -> None:
@@ -69,11 +70,17 @@ def copy_link_control(params: Mapping[str, str | Sequence[str]]) -> None:
 
 
 def synced_state(read_state: Callable[[UrlReader], object], put_state: Callable[[object], None],
-                 controls: Callable[[], tuple[object | None, list[str]]]) -> tuple[object | None, list[str]]:
+                 controls: Callable[[], tuple[object | None, list[str]]], controls_later: bool = False
+                 ) -> tuple[object | None, list[str]]:
     """A page's state kept in step with the link: a new link is read into the widgets, then the widgets are drawn;
     returns the state they describe (None when an input is not valid: its message is drawn beside it) and the
-    errors. `shown_view` decides what the page draws and writes the link."""
-    read_link_if_changed(lambda reader: put_state(read_state(reader)))
+    errors. With `controls_later`, a new link's state is returned and its widgets, filled, wait for a later run
+    (ui.first_look). `shown_view` decides what the page draws and writes the link."""
+    linked = read_link_if_changed(read_state)
+    if linked is not None:
+        put_state(linked)
+        if controls_later:
+            return linked, []
     return controls()
 
 

@@ -33,7 +33,7 @@ from export.tables import result_csv, result_json
 from landscapes import LANDSCAPES, Landscape
 from optimizers import OPTIMIZERS, Optimizer
 from specs import Field, SpecError
-from ui import compute, drawing, literal, url_sync
+from ui import compute, drawing, first_look, literal, url_sync
 from ui.code_snippets import code_control, explorer_code
 from ui.landscape_picker import FIXED, landscape_controls, put_landscape
 from ui.optimizer_slots import put_slots, slot_controls
@@ -555,18 +555,13 @@ def surface_view(view: ExplorerView) -> None:
                     "left it.")
 
 
-def render(settings: Settings) -> None:
-    st.title("Explorer")
-    shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls),
-                                lambda state: browser_view(state) or compute_view(state, settings.max_work))
-    if shown is None:
-        return
-    state, view = shown
-    top = st.columns([1, 1], vertical_alignment="bottom")
-    with top[0]:
+def view_choices(state: ExplorerState, view: ExplorerView) -> None:
+    """What the main figure shows (map or 3-D surface) and the run the overlays follow."""
+    row = st.columns([1, 1], vertical_alignment="bottom")
+    with row[0]:
         st.segmented_control("view", VIEW.choices, key=f"{PREFIX}.view", format_func=VIEW_LABELS.get,
                              required=True, label_visibility="collapsed")
-    with top[1]:
+    with row[1]:
         choices = follow_choices(state, view)
         followed = (state.slots[view.follow[0]], view.follow[1])
         if st.session_state.get(FOLLOW_KEY) not in choices:  # the default, or a run the view said it cannot follow
@@ -575,12 +570,28 @@ def render(settings: Settings) -> None:
                            lambda sr: f"{view.labels[state.slots.index(sr[0])]}, run {sr[1] + 1}", followed,
                            "overlays follow",
                            help="the run whose gradient, stored momenta, aggregate and ascent point the map shows")
+
+
+def render(settings: Settings) -> None:
+    st.title("Explorer")
+    figure_first = first_look.figure_first()
+    shown = url_sync.shown_view(PAGE, *url_sync.synced_state(read_state, put_state, controls, figure_first),
+                                lambda state: browser_view(state) or compute_view(state, settings.max_work))
+    if figure_first and (shown is None or shown[0].view != "map"):
+        first_look.no_figure()
+    if shown is None:
+        return
+    state, view = shown
     for notice in view.notices:
         literal.warning(notice)
     if state.view == "map":
         events = player(view.payload, key=f"{PREFIX}.player", on_click=_add_clicked_start,
-                        on_undo=_undo_added_start, on_live=functools.partial(_live_changed, state))
+                        on_undo=_undo_added_start, on_live=functools.partial(_live_changed, state),
+                        report_shown=figure_first)
         st.session_state[PLAYER_PAYLOAD] = view.payload
+        if figure_first:
+            first_look.wait_for_figure()
+            return
         if events.ignored_live:
             literal.info("Settings from the player that this page does not offer were ignored.")
         if events.ignored_click:
@@ -593,6 +604,7 @@ def render(settings: Settings) -> None:
                       help="removes the start added last by a click on the map (Backspace on the player does too)")
     else:
         surface_view(view)
+    view_choices(state, view)
     downloads(view, state)
     if view.by_browser:
         literal.info("The player shows runs your browser computed for these settings (the link names them). The "
