@@ -84,3 +84,20 @@ def test_a_start_added_in_the_player_is_an_added_start_and_a_moved_one_makes_the
     assert moved.starts == "points" and moved.added == () and moved.points == ((-1.5, 0.125), *map(tuple, shown[1:]),
                                                                                 (0.5, 0.25))
     assert moved.params()["points"].startswith("-1.5,0.125;")
+
+
+def test_the_number_of_each_live_change_is_kept_even_when_the_change_is_refused(monkeypatch):
+    """Payloads name the last change the page heard of (`live_seq`), so the player can tell one built before its
+    change from the answer to it; a refused change was heard too, or the player would wait for its answer forever."""
+    from types import SimpleNamespace
+
+    import ui.player_component as component
+
+    monkeypatch.setattr(component.st, "session_state", {})
+    taken = []
+    for sent, heard in (({**SENT, "seq": 3}, 3), ({"seq": 4, "steps": "x"}, 4), ({**SENT, "seq": -1}, 4),
+                        ({**SENT, "seq": True}, 4), ({**SENT, "seq": 2**60}, 4), (SENT, 4), ("text", 4)):
+        component.st.session_state["key"] = SimpleNamespace(live=sent)
+        component._live_changed("key", LIVE, BOX, taken.append)
+        assert component.st.session_state[component.LIVE_HEARD]["key"] == heard
+    assert len(taken) == 5  # SENT with any number, or none, is taken; the rest is refused whole

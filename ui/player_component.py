@@ -48,6 +48,7 @@ def _component() -> Callable[..., Any]:
 
 IGNORED = "_cmx_player_ignored"  # session state: component key -> the browser sent a click that placed nothing
 IGNORED_LIVE = "_cmx_player_ignored_live"  # session state: component key -> the browser sent settings it cannot have
+LIVE_HEARD = "_cmx_player_live_heard"  # session state: component key -> the number of the last live change heard of
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,13 @@ def _forget_images(key: str) -> None:
 
 
 def _live_changed(key: str, live: Mapping[str, Any], box: list[float], on_live: Callable[[LiveChange], None]) -> None:
-    """Before the rerun a change in the live controls causes (so `on_live` may set the page's controls to it)."""
-    change = valid_live(getattr(st.session_state.get(key), "live", None), live, box)
+    """Before the rerun a change in the live controls causes (so `on_live` may set the page's controls to it). Its
+    number is kept whatever it holds: payloads say which change they answer (`live_seq`)."""
+    sent = getattr(st.session_state.get(key), "live", None)
+    number = sent.get("seq") if isinstance(sent, Mapping) else None
+    if type(number) is int and 0 < number < 2**53:
+        st.session_state.setdefault(LIVE_HEARD, {})[key] = number
+    change = valid_live(sent, live, box)
     if change is None:
         st.session_state.setdefault(IGNORED_LIVE, set()).add(key)
     else:
@@ -170,6 +176,7 @@ def player(payload: Mapping[str, Any], key: str = "player",
     data = dict(payload) if send_image else without_image(payload)
     clicked = _noop if on_click is None else partial(_clicked, key, list(payload["landscape"]["box"]), on_click)
     data["can_undo"] = on_undo is not None
+    data["live_seq"] = st.session_state.get(LIVE_HEARD, {}).get(key, 0)
     if report_shown:
         data["report_shown"] = True
     box = list(payload["landscape"]["box"])

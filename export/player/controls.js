@@ -331,14 +331,18 @@ export class Controls {
     if (!this.unsent || !this.host.onLive) return;
     const live = this.model.live, drawn = this.unsent.drawn;
     this.unsent = null;
+    this.sentChanges = (this.sentChanges || 0) + 1;
     this.host.onLive({optimizers: live.series.map((s, k) => ({name: s.kind, values: Object.fromEntries(
       s.fields.filter((f) => f.knob).map((f) => [f.name, this.settings.values[k][f.name]]))})),
-    starts: this.settings.starts, steps: this.settings.steps, drawn});
+    starts: this.settings.starts, steps: this.settings.steps, drawn, seq: this.sentChanges});
   }
 
   /* The host took this page's change and sent back the runs the page changed (page_runs, the app's rerun after a
-   * change): the page's own stay. Any other payload, even of those same runs (an undo back to them), is shown. */
+   * change): the page's own stay. So they do over a payload the host built before it heard of the page's last change
+   * (a run already under way then: it answers the change with its next). Any other payload, even of those same runs
+   * (an undo back to them), is shown. */
   keepsChanges(payload) {
+    if (payload && typeof payload.live_seq === "number" && payload.live_seq < (this.sentChanges || 0)) return true;
     const live = this.liveChanged && this.model && this.model.live;
     return Boolean(live && live.revision && payload && payload.page_runs && payload.live
                    && payload.live.revision === live.revision);

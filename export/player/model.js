@@ -18,6 +18,8 @@
  *   can_undo: the host takes back the last start a click added (Backspace sends undo); absent: it does not
  *   page_runs: the host has taken the settings this page changed and sends back the payload it changed them from:
  *              the page keeps the runs it drew (absent: the page shows this payload's runs, e.g. after an undo)
+ *   live_seq:  the number of the last live change the host has heard of (absent: none); a payload with a lower
+ *              number than the page's last change was built before the host heard of it, and the page keeps its runs
  *   live:      what the page needs to rerun the series itself (export/player/live.py; live.js reads it), or null:
  *              {landscape: engine.js's landscape program, starts: [[x, y]] (N), steps, max_steps, points_per_run (a
  *              rerun records every ceil(steps / points_per_run)-th step), limit (run-steps one change may compute:
@@ -28,8 +30,9 @@
  *              high_open, choices, knob (the page shows a control), slider: {low, high, log} or null}]}] (one per
  *              series)}, or {reason} when the page cannot rerun the landscape
  * Events to the host: click {x, y} (rounded to about one pixel of the view), undo, need_image (an image_key it lacks),
- *   live {optimizers: [{name, values: {knob: value}}] (one per series), starts: [[x, y]], steps, drawn}: settings
- *   changed in the page (drawn: the page has drawn their runs; false: past its limit, the host computes them).
+ *   live {optimizers: [{name, values: {knob: value}}] (one per series), starts: [[x, y]], steps, drawn, seq}: settings
+ *   changed in the page (drawn: the page has drawn their runs; false: past its limit, the host computes them; seq:
+ *   1, 2, ... for each change this page sends).
  * Anything that cannot be read or drawn (text that is not JSON, a box too wide for floats) shows "The player cannot
  * show this: ..." in place of the map, never a blank or an uncaught error.
  * Every text from the payload is set with textContent or drawn on a canvas, never parsed as HTML.
