@@ -61,4 +61,3 @@ def page_choice(pages: dict[str, tuple[str, ModuleType]]) -> None:
     """The sidebar's choice of page (after `chosen_page`)."""
     st.sidebar.radio("page", tuple(pages), key=_PAGE_KEY, format_func=lambda name: pages[name][0],
                      label_visibility="collapsed", on_change=_switch, args=(pages,))
-

@@ -29,7 +29,6 @@ COMPONENT = "cmx.player"
 SENT_IMAGES = "_cmx_player_sent_images"  # session state: component key -> image keys the browser has been sent
 
 
-
 def _module_preloads() -> str:
     """Links that have the browser fetch all of the player's modules at once, player.js first. Without them it fetches
     player.js, reads it, and only then fetches the modules it imports: the app's first figure came 0.05 s later.
