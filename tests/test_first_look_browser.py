@@ -1,6 +1,8 @@
 """The Explorer's first view in a real browser: the figure first, then everything else (ui/first_look.py).
 
-Each test opens a new browser context, so each is a new session with an empty cache, as a first visit is.
+Each test opens a new browser context, so each is a new session with an empty cache, as a first visit is. The links
+that draw everything at once and the click-and-play sequence (whose race the last test makes every time) are in
+`make test-slow`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def test_the_rest_comes_even_when_the_player_never_draws(fresh, server):
     assert fresh.locator('[data-testid="stException"]').count() == 0
 
 
+@pytest.mark.slow
 def test_a_link_to_the_3d_view_draws_everything_in_its_first_look(fresh, server):
     fresh.goto(f"{server}/?page=explorer&view=surface")
     whole_page(fresh)
@@ -61,6 +64,7 @@ def test_a_link_to_the_3d_view_draws_everything_in_its_first_look(fresh, server)
     assert fresh.locator('[data-testid="stException"]').count() == 0
 
 
+@pytest.mark.slow
 def test_a_link_that_cannot_run_says_why_with_every_control_drawn(fresh, server):
     fresh.goto(f"{server}/?page=explorer&starts=random&runs=1000&steps=1000000")
     whole_page(fresh)
@@ -70,6 +74,7 @@ def test_a_link_that_cannot_run_says_why_with_every_control_drawn(fresh, server)
     assert fresh.locator(".cmxp").count() == 0
 
 
+@pytest.mark.slow
 def test_a_click_and_play_while_the_rest_is_coming_are_kept(fresh, server):
     """A person may act as soon as the figure is there: a click on the map adds a start, and Space plays, both before
     the run that draws the rest has landed, and both survive it."""
