@@ -888,3 +888,19 @@ def test_without_an_optimizer_the_kick_law_covers_the_table_has_no_prediction():
     assert_clean(at)
     assert "out by step 2 (kick law)" not in rows(at).columns
     assert "predicted_out_by_2" not in escape_view(at).table.columns
+
+
+@pytest.mark.parametrize(("page", "prefix"), [("explorer", "ex"), ("escape", "es"), ("basins", "bm")])
+def test_knobs_that_hold_alone_but_not_together_are_said_beside_the_optimizer_never_raised(page, prefix):
+    """Adam+CM's replacement=legacy_slot0 needs a norm priority: each value passes its own field's check, the pair is
+    refused when the optimizer is built. The page says so beside the optimizer and keeps the last view (found by
+    the Escape lab's state machine, where it raised)."""
+    at = app({"page": page, "optimizer": ["adam:lr=0.05", "adam_cm:lr=0.05"], "steps": "40"})
+    slot = next(w.key.rsplit(".", 1)[0] for w in at.selectbox if w.key and w.key.endswith("adam_cm.priority"))
+    widget(at, f"{slot}.priority").set_value("random").run()
+    widget(at, f"{slot}.replacement").set_value("legacy_slot0").run()
+    assert_clean(at)
+    said = [shown(e) for e in at.sidebar.error]
+    assert any("replacement=legacy_slot0" in text and "priority must be" in text for text in said), said
+    assert any("Fix the marked input" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert "legacy_slot0" not in link_of(at)["optimizer"][1]  # the link names the view kept

@@ -125,6 +125,12 @@ def slot_controls(prefix: str, shared: Sequence[str] = (), default: str = "adam"
                                                _values_prefix(prefix, slot, name))
         values |= more
         slot_errors += more_errors
+        if not slot_errors:
+            try:  # values that each hold alone may not hold together (Adam+CM's replacement and priority)
+                OPTIMIZERS.build({"name": name, **values})
+            except SpecError as error:
+                slot_errors.append(str(error))
+                literal.error(error)
         chosen.append((name, values))
         errors += slot_errors
     st.button("add optimizer", icon=":material/add:", key=f"{prefix}.add", on_click=_add, args=(prefix,),
