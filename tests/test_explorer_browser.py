@@ -80,6 +80,7 @@ def test_the_explorer_plays_in_the_browser_and_only_a_click_goes_back_to_the_ser
         page.close()
 
 
+@pytest.mark.slow
 def test_the_3d_view_and_back_keeps_the_players_step(browser, server):
     page = open_page(browser, f"{server}/?page=explorer&steps=60")
     try:
@@ -228,7 +229,8 @@ def test_link_values_in_notices_are_plain_text_in_the_rendered_page(browser, ser
         page.close()
 
 
-@pytest.mark.parametrize("width", [1400, pytest.param(800, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1400, 800])
 def test_the_explorer_and_learn_fit_without_cut_labels(browser, server, width):
     ARTIFACTS.mkdir(exist_ok=True)
     for name, url in (("explorer", f"{server}/?page=explorer"), ("learn", f"{server}/?page=learn")):

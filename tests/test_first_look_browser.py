@@ -1,8 +1,8 @@
 """The Explorer's first view in a real browser: the figure first, then everything else (ui/first_look.py).
 
-Each test opens a new browser context, so each is a new session with an empty cache, as a first visit is. The links
-that draw everything at once and the click-and-play sequence (whose race the last test makes every time) are in
-`make test-slow`.
+Each test opens a new browser context, so each is a new session with an empty cache, as a first visit is. The timer's
+rescue, the links that draw everything at once and the click-and-play sequence (whose race the last test makes every
+time) are in `make test-slow`, which CI runs too.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def test_the_figure_is_drawn_before_the_rest_which_then_comes_without_another_ru
         assert sum(url.endswith(f"/cmx.player/{name}") for url in fetched) == 1, name
 
 
+@pytest.mark.slow
 def test_the_rest_comes_even_when_the_player_never_draws(fresh, server):
     fresh.route("**/cmx.player/player.js", lambda route: route.abort())
     fresh.goto(f"{server}/?page=explorer")
